@@ -1,0 +1,101 @@
+"""Canonical supplier and system names.
+
+Suppliers are matched on a key that ignores case, punctuation, HTML entities, mojibake and legal
+suffixes (Ltd/Limited/PLC/LLP, via cleanco), so "NEC SOFTWARE SOLUTIONS UK LTD" and
+"NEC Software Solutions UK Limited" are one supplier. Known suppliers and their former names
+come from ``refdata/suppliers.csv``; unknown ones keep a tidied form of their own spelling.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from functools import cache
+
+import ftfy
+from cleanco import basename
+
+from etl.reference import known_system, norm_key, suppliers
+
+_LEGAL_TAIL = re.compile(r"\b(ltd|limited|plc|llp|inc|incorporated|llc|co|company|corporation|gmbh|bv|sa|ag)\.?$", re.I)
+
+
+def clean_text(value: object) -> str:
+    """Unescape HTML entities, repair mojibake and collapse whitespace."""
+    if value is None:
+        return ""
+    s = ftfy.fix_text(html.unescape(str(value)))
+    return " ".join(s.split())
+
+
+def supplier_key(name: object) -> str:
+    """Matching key for a company name: 'Bytes Software Services Ltd.' -> 'bytes software services'."""
+    s = norm_key(clean_text(name))
+    if not s:
+        return ""
+    previous = None
+    while previous != s:  # strip stacked suffixes such as "UK Ltd" or "(UK) Limited"
+        previous = s
+        s = norm_key(basename(s)) or s
+        s = _LEGAL_TAIL.sub("", s).strip() or s
+    if s.startswith("the "):
+        s = s[4:]
+    return s
+
+
+@cache
+def _known_suppliers() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for sup in suppliers():
+        for form in (sup.name, *sup.aliases):
+            index.setdefault(supplier_key(form), sup.name)
+    return index
+
+
+def known_supplier(name: object) -> str | None:
+    """Canonical name of a supplier in the reference list, else None."""
+    return _known_suppliers().get(supplier_key(name))
+
+
+def tidy_company_name(name: object) -> str:
+    """A presentable spelling of an unknown company: title case if shouted, 'Ltd' -> 'Limited'."""
+    s = clean_text(name)
+    if s.isupper() and len(s) > 4:
+        s = " ".join(w if len(w) <= 3 and w not in {"LTD", "THE", "AND"} else w.title() for w in s.split())
+        s = re.sub(r"\bAnd\b", "and", s)
+    s = re.sub(r"\bLtd\.?$", "Limited", s, flags=re.I)
+    s = re.sub(r"\bplc\.?$", "PLC", s, flags=re.I)
+    return s
+
+
+def canonical_suppliers(raw_names: list[str]) -> dict[str, str]:
+    """Map each raw spelling to one canonical name per company key.
+
+    Known suppliers take their reference name; for the others the most frequent tidied
+    spelling wins (ties broken alphabetically), so the choice is stable for the same inputs.
+    """
+    by_key: dict[str, Counter[str]] = {}
+    for raw in raw_names:
+        if raw and clean_text(raw):
+            by_key.setdefault(supplier_key(raw), Counter())[tidy_company_name(raw)] += 1
+    chosen = {}
+    for key, spellings in by_key.items():
+        known = _known_suppliers().get(key)
+        chosen[key] = known or sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return {raw: chosen[supplier_key(raw)] for raw in raw_names if raw and clean_text(raw)}
+
+
+def canonical_system(name: object) -> tuple[str | None, str | None, str | None]:
+    """(system, manufacturer, usual service area) for a product name.
+
+    Known products get their reference name ("Liquid Logic LCS" -> "LiquidLogic LCS"); unknown
+    ones keep their own spelling, tidied, with no manufacturer.
+    """
+    text = clean_text(name)
+    if not text:
+        return None, None, None
+    system = known_system(text)
+    if system:
+        return system.name, system.manufacturer, system.service_area
+    return text, None, None

@@ -1,0 +1,108 @@
+"""The survey workbook LOTI sends to boroughs (``python -m etl template OUT.xlsx``).
+
+Three sheets: Instructions (with the Borough cell, B4), Systems (header on row 1, one row per
+system) and Lists (the dropdown values). Validation keeps borough, service area, hosting and
+the 1-5 scales to known values, so a returned template loads with no warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from etl.parsing import HOSTING
+from etl.reference import boroughs, service_areas
+from etl.survey_fields import FIELDS
+
+SYSTEMS_SHEET = "Systems"
+INSTRUCTIONS_SHEET = "Instructions"
+LISTS_SHEET = "Lists"
+BOROUGH_CELL = "B4"
+DATA_ROWS = 200  # rows that carry validation
+
+INSTRUCTIONS = [
+    "Please list every system your borough runs, one row per system, on the Systems sheet.",
+    "Choose your borough in cell B4 above, and the service area and hosting from the dropdowns.",
+    "Dates as dd/mm/yyyy. Contract end is the end before any extension; put options in Extension options (e.g. +1+1).",
+    "Costs in pounds, without VAT. Scores are 1 (low) to 5 (high).",
+    "Leave a cell blank if you do not know; write 'TBC' only where a date is genuinely not set.",
+]
+
+
+def build_template() -> Workbook:
+    """The blank survey workbook, ready to save."""
+    wb = Workbook()
+    intro = wb.active
+    intro.title = INSTRUCTIONS_SHEET
+    intro["A1"] = "London borough technology and contracts survey"
+    intro["A1"].font = Font(bold=True, size=14)
+    intro["A2"] = "City Tools, London Office of Technology and Innovation (LOTI)"
+    intro["A4"] = "Borough"
+    intro["A4"].font = Font(bold=True)
+    intro[BOROUGH_CELL].fill = PatternFill("solid", fgColor="FFF2CC")
+    for i, line in enumerate(INSTRUCTIONS, start=6):
+        intro.cell(row=i, column=1, value=line)
+    intro.column_dimensions["A"].width = 14
+    intro.column_dimensions["B"].width = 40
+
+    lists = wb.create_sheet(LISTS_SHEET)
+    columns = {
+        "Borough": [b.name for b in boroughs()],
+        "Service area": [sa.name for sa in service_areas()],
+        "Hosting": list(HOSTING),
+        "Score": [1, 2, 3, 4, 5],
+    }
+    ranges = {}
+    for col, (title, values) in enumerate(columns.items(), start=1):
+        letter = get_column_letter(col)
+        lists.cell(row=1, column=col, value=title).font = Font(bold=True)
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=col, value=value)
+        ranges[title] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}"
+        lists.column_dimensions[letter].width = 30
+
+    sheet = wb.create_sheet(SYSTEMS_SHEET, 1)
+    for col, field in enumerate(FIELDS, start=1):
+        cell = sheet.cell(row=1, column=col, value=field.label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(col)].width = field.width
+    sheet.freeze_panes = "A2"
+
+    def validate(formula: str, target, prompt: str, ws=sheet) -> None:
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
+        dv.error = f"Please choose {prompt} from the list."
+        dv.prompt = prompt
+        ws.add_data_validation(dv)
+        dv.add(target)
+
+    validate(ranges["Borough"], intro[BOROUGH_CELL], "your borough", ws=intro)
+    for col, field in enumerate(FIELDS, start=1):
+        letter = get_column_letter(col)
+        target = f"{letter}2:{letter}{DATA_ROWS + 1}"
+        if field.kind == "service_area":
+            validate(ranges["Service area"], target, "a service area")
+        elif field.kind == "hosting":
+            validate(ranges["Hosting"], target, "a hosting model")
+        elif field.kind == "scale":
+            validate(ranges["Score"], target, "a score from 1 to 5")
+        elif field.kind == "date":
+            for row in sheet.iter_rows(min_row=2, max_row=DATA_ROWS + 1, min_col=col, max_col=col):
+                row[0].number_format = "DD/MM/YYYY"
+        elif field.kind == "money":
+            for row in sheet.iter_rows(min_row=2, max_row=DATA_ROWS + 1, min_col=col, max_col=col):
+                row[0].number_format = "£#,##0"
+    wb.active = 1
+    return wb
+
+
+def write_template(path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_template().save(path)
+    return path
