@@ -20,9 +20,30 @@ MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_name) if m})
 MONTHS["sept"] = 9
 
 UNKNOWN_WORDS = {
-    "tbc", "tba", "tbd", "unknown", "n a", "na", "none", "not known", "rolling", "ongoing",
-    "open ended", "perpetual", "no end date", "on going", "annual", "annually", "rolling annual",
-    "rolling contract", "evergreen", "not applicable", "", "nil", "unclear", "see comments",
+    "tbc",
+    "tba",
+    "tbd",
+    "unknown",
+    "n a",
+    "na",
+    "none",
+    "not known",
+    "rolling",
+    "ongoing",
+    "open ended",
+    "perpetual",
+    "no end date",
+    "on going",
+    "annual",
+    "annually",
+    "rolling annual",
+    "rolling contract",
+    "evergreen",
+    "not applicable",
+    "",
+    "nil",
+    "unclear",
+    "see comments",
 }
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -114,10 +135,14 @@ def _parse_date_text(text: str, end: bool) -> Parsed:
     if m := re.fullmatch(r"q([1-4])\s*(\d{4})|(\d{4})\s*q([1-4])", t):
         q, y = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
         first = 3 * q - 2
-        return (month_end(y, first + 2) if end else dt.date(y, first, 1)), f"quarter {text!r} taken as {'its end' if end else 'its start'}"
+        return (
+            month_end(y, first + 2) if end else dt.date(y, first, 1)
+        ), f"quarter {text!r} taken as {'its end' if end else 'its start'}"
     if m := re.fullmatch(r"fy\s*(\d{4})\s*[/\-]\s*(\d{2}|\d{4})", t):
         y = int(m[1])
-        return (dt.date(y + 1, 3, 31) if end else dt.date(y, 4, 1)), f"financial year {text!r} taken as {'its end' if end else 'its start'}"
+        return (
+            dt.date(y + 1, 3, 31) if end else dt.date(y, 4, 1)
+        ), f"financial year {text!r} taken as {'its end' if end else 'its start'}"
     if m := re.fullmatch(r"(\d{4})", t):
         y = int(m[1])
         if 1980 <= y <= 2100:
@@ -164,11 +189,25 @@ def parse_money(value: object) -> Parsed:
 
 
 _WORD_SCALES = {
-    "very low": 1, "very poor": 1, "very dissatisfied": 1,
-    "low": 2, "poor": 2, "dissatisfied": 2,
-    "medium": 3, "average": 3, "moderate": 3, "ok": 3, "neutral": 3, "adequate": 3,
-    "high": 4, "good": 4, "satisfied": 4,
-    "very high": 5, "very good": 5, "excellent": 5, "very satisfied": 5,
+    "very low": 1,
+    "very poor": 1,
+    "very dissatisfied": 1,
+    "low": 2,
+    "poor": 2,
+    "dissatisfied": 2,
+    "medium": 3,
+    "average": 3,
+    "moderate": 3,
+    "ok": 3,
+    "neutral": 3,
+    "adequate": 3,
+    "high": 4,
+    "good": 4,
+    "satisfied": 4,
+    "very high": 5,
+    "very good": 5,
+    "excellent": 5,
+    "very satisfied": 5,
 }
 
 
@@ -191,12 +230,25 @@ def parse_scale(value: object) -> Parsed:
 
 HOSTING = ("On premises", "Hosted", "Cloud SaaS")
 _HOSTING_WORDS = {
-    "on premises": "On premises", "on premise": "On premises", "on prem": "On premises",
-    "onprem": "On premises", "on site": "On premises", "in house": "On premises", "local": "On premises",
-    "hosted": "Hosted", "supplier hosted": "Hosted", "third party hosted": "Hosted",
-    "externally hosted": "Hosted", "managed service": "Hosted", "private cloud": "Hosted",
-    "cloud saas": "Cloud SaaS", "saas": "Cloud SaaS", "cloud": "Cloud SaaS", "public cloud": "Cloud SaaS",
-    "software as a service": "Cloud SaaS", "cloud software as a service": "Cloud SaaS",
+    "on premises": "On premises",
+    "on premise": "On premises",
+    "on prem": "On premises",
+    "onprem": "On premises",
+    "on site": "On premises",
+    "in house": "On premises",
+    "local": "On premises",
+    "hosted": "Hosted",
+    "supplier hosted": "Hosted",
+    "third party hosted": "Hosted",
+    "externally hosted": "Hosted",
+    "managed service": "Hosted",
+    "private cloud": "Hosted",
+    "cloud saas": "Cloud SaaS",
+    "saas": "Cloud SaaS",
+    "cloud": "Cloud SaaS",
+    "public cloud": "Cloud SaaS",
+    "software as a service": "Cloud SaaS",
+    "cloud software as a service": "Cloud SaaS",
 }
 
 
@@ -208,7 +260,18 @@ def parse_hosting(value: object) -> Parsed:
     return (found, None) if found else (None, f"hosting {text!r} is not one of {', '.join(HOSTING)}")
 
 
-_NONE_EXTENSIONS = {"none", "no", "n a", "na", "nil", "0", "no extension", "no extensions", "no options", "not applicable"}
+_NONE_EXTENSIONS = {
+    "none",
+    "no",
+    "n a",
+    "na",
+    "nil",
+    "0",
+    "no extension",
+    "no extensions",
+    "no options",
+    "not applicable",
+}
 
 
 def parse_extension(value: object, start: object = None, end: object = None) -> Parsed:
@@ -234,7 +297,11 @@ def parse_extension(value: object, start: object = None, end: object = None) -> 
     if re.fullmatch(r"\s*\+?\s*\d+(?:\.\d+)?(\s*\+\s*\d+(?:\.\d+)?)+\s*(years?|yrs?|months?|mths?|m|y)?\s*", t):
         parts = [float(p) for p in re.findall(r"\d+(?:\.\d+)?", t)]
         leading_plus = t.strip().startswith("+")
-        if not leading_plus and _term_years(start, end) is not None and abs(_term_years(start, end) - parts[0] * unit / 12) <= 0.5:
+        if (
+            not leading_plus
+            and _term_years(start, end) is not None
+            and abs(_term_years(start, end) - parts[0] * unit / 12) <= 0.5
+        ):
             parts = parts[1:]  # "3+1+1" on a 3-year contract: the 3 is the base term
         return int(round(sum(parts) * unit)), None
     if m := re.fullmatch(r"\s*\+?\s*(\d+(?:\.\d+)?)\s*(years?|yrs?|months?|mths?|m|y)?\s*", t):

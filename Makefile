@@ -1,0 +1,46 @@
+# City Tools. `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/citytools.duckdb
+SURVEYS   := data/inputs/surveys
+CONTRACTS := data/inputs/contracts
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: run test data sample lint bench clean
+
+$(BIN)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: requirements-dev.txt $(BIN)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Sample inputs when there are none; a build when the database is missing or older than its
+# inputs (data files, the ETL code or its reference data).
+data: $(BIN)/.runtime
+	@test -d $(SURVEYS) || $(BIN)/python -m etl sample --out $(SURVEYS)
+	@if [ ! -f $(DB) ] || [ -n "$$(find data/inputs etl -type f -newer $(DB) | head -n 1)" ]; then \
+		$(BIN)/python -m etl build --surveys $(SURVEYS) \
+			$$(test -d $(CONTRACTS) && echo --contracts $(CONTRACTS)) \
+			--out $(DB) --report data/build-report.json; \
+	else echo "$(DB) is up to date"; fi
+
+sample: $(BIN)/.runtime
+	$(BIN)/python -m etl sample --out $(SURVEYS)
+
+run: data
+	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) $(BIN)/python app.py
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+
+test: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DB) data/build-report.json .pytest_cache .ruff_cache

@@ -1,0 +1,262 @@
+"""``python -m etl build``: read every input, canonicalise names, write the database, account.
+
+The build is all-or-nothing: inputs are read into memory, then ``etl.load.write_database``
+writes a new file and renames it over the old one. Per input file the report gives
+records read = loaded + rejected + skipped, so nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl.load import write_database
+from etl.names import canonical_suppliers, supplier_key
+from etl.survey_reader import SurveyResult, read_survey
+
+SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
+CONTRACT_FIELDS = (
+    "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
+    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
+    "confidence", "satisfaction", "value_for_money", "is_it",
+)  # fmt: skip
+
+
+@dataclass
+class FileReport:
+    """Accounting for one input file, as printed and written to the report and ``load_files``."""
+
+    file: str
+    path: str
+    source: str
+    status: str = "loaded"
+    reason: str | None = None
+    borough_code: str | None = None
+    borough_from: str | None = None
+    is_sample: bool = False
+    records_read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: int = 0
+    unmapped_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sha256: str | None = None
+    size_bytes: int | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.records_read == self.loaded + self.rejected + self.skipped
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    run_id: str
+    files: list[FileReport]
+    records: int
+    contracts: int
+    rejects: int
+
+    def as_dict(self) -> dict:
+        return {
+            "out": str(self.out),
+            "run_id": self.run_id,
+            "records": self.records,
+            "contracts": self.contracts,
+            "rejects": self.rejects,
+            "files": [{**vars(f), "balanced": f.balanced} for f in self.files],
+        }
+
+
+class BuildError(Exception):
+    """The build cannot go on (e.g. an input path does not exist); the old database stays."""
+
+
+def survey_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(workbooks to read, other files to report) in a survey folder, sorted for stable output."""
+    if not folder.is_dir():
+        raise BuildError(f"survey folder {folder} does not exist")
+    paths = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    return [p for p in paths if p.suffix.lower() in SURVEY_SUFFIXES], [
+        p for p in paths if p.suffix.lower() not in SURVEY_SUFFIXES
+    ]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _survey_report(result: SurveyResult) -> FileReport:
+    return FileReport(
+        file=result.path.name,
+        path=str(result.path),
+        source="survey",
+        status=result.status,
+        reason=result.error,
+        borough_code=result.borough_code,
+        borough_from=result.borough_from,
+        is_sample=result.is_sample,
+        records_read=result.records_read,
+        loaded=len(result.records),
+        rejected=0 if result.error else len(result.rejects),
+        skipped=sum(result.skipped.values()),
+        skipped_reasons=dict(result.skipped),
+        warnings=sum(len(r["warnings"]) for r in result.records),
+        unmapped_columns=result.unmapped_columns,
+        notes=result.notes,
+    )
+
+
+def apply_canonical_suppliers(records: list[dict]) -> None:
+    """Give every record its canonical supplier name, chosen across the whole build."""
+    names = canonical_suppliers([r["supplier_raw"] for r in records if r.get("supplier_raw")])
+    for r in records:
+        raw = r.get("supplier_raw")
+        r["supplier_name"] = names.get(raw) if raw else None
+        r["supplier_key"] = supplier_key(r["supplier_name"]) if r["supplier_name"] else None
+
+
+def contracts_from_records(records: list[dict]) -> list[dict]:
+    """One contract per record; linking a survey row to its open notice comes with the open data."""
+    contracts = []
+    for r in records:
+        row = {f: r.get(f) for f in CONTRACT_FIELDS}
+        row.update(
+            contract_id=f"c{r['record_id']}",
+            record_ids=[r["record_id"]],
+            sources=[r["source"]],
+            provenance=json.dumps({f: r["record_id"] for f in CONTRACT_FIELDS if r.get(f) is not None}),
+            disagreements=None,
+            match_score=None,
+        )
+        contracts.append(row)
+    return contracts
+
+
+def build(
+    out: Path,
+    surveys: list[Path] | None = None,
+    contracts: list[Path] | None = None,
+    command: str = "",
+    today: dt.date | None = None,
+) -> BuildResult:
+    """Read the inputs and write the database at ``out``; raises BuildError before writing."""
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run_id = uuid.uuid4().hex[:12]
+    reports: list[FileReport] = []
+    records: list[dict] = []
+    rejects: list[dict] = []
+    for folder in surveys or []:
+        workbooks, others = survey_files(Path(folder))
+        for path in workbooks:
+            result = read_survey(path)
+            report = _survey_report(result)
+            report.sha256, report.size_bytes = _digest(path), path.stat().st_size
+            reports.append(report)
+            records += result.records
+            rejects += result.rejects
+        for path in others:
+            reason = f"{path.name}: not an .xlsx workbook, so not read as a survey return"
+            reports.append(
+                FileReport(
+                    path.name,
+                    str(path),
+                    "survey",
+                    "rejected",
+                    reason,
+                    sha256=_digest(path),
+                    size_bytes=path.stat().st_size,
+                )
+            )
+            rejects.append(
+                {"source": "survey", "file": path.name, "location": "(whole file)", "reason": reason, "raw": None}
+            )
+    if contracts:
+        raise BuildError("contract inputs (--contracts) are not supported yet")
+
+    apply_canonical_suppliers(records)
+    contract_rows = contracts_from_records(records)
+    finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    totals = {
+        "files": len(reports),
+        "files_rejected": sum(r.status == "rejected" for r in reports),
+        "records_read": sum(r.records_read for r in reports),
+        "loaded": len(records),
+        "rejected": sum(r.rejected for r in reports),
+        "skipped": sum(r.skipped for r in reports),
+        "warnings": sum(r.warnings for r in reports),
+        "contracts": len(contract_rows),
+    }
+    run = {
+        "run_id": run_id,
+        "started_at": started,
+        "finished_at": finished,
+        "status": "ok",
+        "inputs": [{"file": r.path, "sha256": r.sha256, "size_bytes": r.size_bytes} for r in reports],
+        "counts": totals,
+        "command": command,
+    }
+    meta = {
+        "built_at": finished.isoformat(timespec="seconds"),
+        "data_as_of": (today or dt.date.today()).isoformat(),
+        "is_sample": str(any(r.is_sample for r in reports)).lower(),
+        "run_id": run_id,
+    }
+    write_database(out, records, contract_rows, rejects, [vars(r) for r in reports], run, meta)
+    return BuildResult(out, run_id, reports, len(records), len(contract_rows), len(rejects))
+
+
+def format_report(result: BuildResult) -> str:
+    """The per-file accounting as a plain text table for the terminal."""
+    header = ("file", "status", "borough", "read", "loaded", "rejected", "skipped", "warnings")
+    rows = [
+        (f.file, f.status, f.borough_code or "-", f.records_read, f.loaded, f.rejected, f.skipped, f.warnings)
+        for f in result.files
+    ]
+    total = ("TOTAL", "", "", *(sum(r[i] for r in rows) for i in range(3, 8)))
+    widths = [max(len(str(x[i])) for x in [header, *rows, total]) for i in range(len(header))]
+
+    def line(cells) -> str:
+        return "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+    out = [line(header), line(["-" * w for w in widths]), *map(line, rows), line(total)]
+    problems = [f for f in result.files if f.reason or f.unmapped_columns or f.notes or not f.balanced]
+    for f in problems:
+        if f.reason:
+            out.append(f"REJECTED {f.reason}")
+        if f.unmapped_columns:
+            out.append(f"{f.file}: columns not mapped to any field: {', '.join(f.unmapped_columns)}")
+        for n in f.notes:
+            out.append(f"{f.file}: {n}")
+        if not f.balanced:
+            out.append(f"{f.file}: ACCOUNTING DOES NOT BALANCE")
+    out.append(f"{result.records} records, {result.contracts} contracts, {result.rejects} rejects -> {result.out}")
+    return "\n".join(out)
+
+
+def write_report(result: BuildResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.as_dict(), indent=2, default=str), encoding="utf-8")
+
+
+def main_build(args) -> int:
+    try:
+        result = build(Path(args.out), args.surveys, args.contracts, command=" ".join(sys.argv))
+    except BuildError as exc:
+        print(f"build failed, database left as it was: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(result))
+    if args.report:
+        write_report(result, Path(args.report))
+    return 0
