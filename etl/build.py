@@ -228,7 +228,8 @@ def format_report(result: BuildResult) -> str:
     widths = [max(len(str(x[i])) for x in [header, *rows, total]) for i in range(len(header))]
 
     def line(cells) -> str:
-        return "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w) for i, (c, w) in pairs)
 
     out = [line(header), line(["-" * w for w in widths]), *map(line, rows), line(total)]
     problems = [f for f in result.files if f.reason or f.unmapped_columns or f.notes or not f.balanced]
