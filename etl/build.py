@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.load import write_database
-from etl.names import canonical_suppliers, supplier_key
+from etl.suppliers import apply_suppliers
 from etl.survey_reader import SurveyResult, read_survey
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
@@ -118,15 +118,6 @@ def _survey_report(result: SurveyResult) -> FileReport:
     )
 
 
-def apply_canonical_suppliers(records: list[dict]) -> None:
-    """Give every record its canonical supplier name, chosen across the whole build."""
-    names = canonical_suppliers([r["supplier_raw"] for r in records if r.get("supplier_raw")])
-    for r in records:
-        raw = r.get("supplier_raw")
-        r["supplier_name"] = names.get(raw) if raw else None
-        r["supplier_key"] = supplier_key(r["supplier_name"]) if r["supplier_name"] else None
-
-
 def contracts_from_records(records: list[dict]) -> list[dict]:
     """One contract per record; linking a survey row to its open notice comes with the open data."""
     contracts = []
@@ -136,7 +127,7 @@ def contracts_from_records(records: list[dict]) -> list[dict]:
             contract_id=f"c{r['record_id']}",
             record_ids=[r["record_id"]],
             sources=[r["source"]],
-            provenance=json.dumps({f: r["record_id"] for f in CONTRACT_FIELDS if r.get(f) is not None}),
+            provenance={f: r["record_id"] for f in CONTRACT_FIELDS if r.get(f) is not None},
             disagreements=None,
             match_score=None,
         )
@@ -185,7 +176,7 @@ def build(
     if contracts:
         raise BuildError("contract inputs (--contracts) are not supported yet")
 
-    apply_canonical_suppliers(records)
+    supplier_matches = apply_suppliers(records)
     contract_rows = contracts_from_records(records)
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     totals = {
@@ -213,7 +204,14 @@ def build(
         "is_sample": str(any(r.is_sample for r in reports)).lower(),
         "run_id": run_id,
     }
-    write_database(out, records, contract_rows, rejects, [vars(r) for r in reports], run, meta)
+    tables = {
+        "contract_records": records,
+        "contracts": contract_rows,
+        "rejects": rejects,
+        "load_files": [{**vars(r), "run_id": run_id} for r in reports],
+        "supplier_matches": [vars(m) for m in supplier_matches],
+    }
+    write_database(out, tables, run, meta)
     return BuildResult(out, run_id, reports, len(records), len(contract_rows), len(rejects))
 
 

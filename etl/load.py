@@ -61,26 +61,29 @@ CREATE TABLE load_runs (
     inputs JSON, counts JSON, command VARCHAR
 );
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE supplier_matches (raw VARCHAR, canonical VARCHAR, method VARCHAR, score DOUBLE);
 CREATE VIEW record_warnings AS
     SELECT record_id, source, source_ref, unnest(warnings) AS warning FROM contract_records;
 """
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+    """Rows as a frame with the table's columns; JSON columns serialised here, once."""
+    json_columns = {c for c, t in columns.items() if t == "JSON"}
+
+    def cell(row: dict, c: str):
+        value = row.get(c)
+        if c in json_columns and value is not None and not isinstance(value, str):
+            return json.dumps(value, default=str, ensure_ascii=False)
+        return value
+
+    return pd.DataFrame([{c: cell(r, c) for c in columns} for r in rows], columns=list(columns))
 
 
-def write_database(
-    out: str | Path,
-    records: list[dict],
-    contracts: list[dict],
-    rejects: list[dict],
-    files: list[dict],
-    run: dict,
-    meta: dict[str, str],
-) -> Path:
+def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, meta: dict[str, str]) -> Path:
     """Create the database at ``out`` from scratch; replace the old file only on success.
 
+    ``tables`` maps table names of the DDL to their rows (dicts; missing keys are NULL).
     Earlier rows of ``load_runs`` are carried over from the previous database, so the table
     keeps the history of builds.
     """
@@ -92,18 +95,10 @@ def write_database(
         con = duckdb.connect(str(tmp))
         try:
             con.execute(DDL)
-            _insert(con, "contract_records", _frame(records, RECORD_COLUMNS))
-            _insert(con, "contracts", _frame(contracts, CONTRACT_COLUMNS))
-            reject_rows = [{**r, "raw": json.dumps(r.get("raw"), default=str, ensure_ascii=False)} for r in rejects]
-            _insert(con, "rejects", _frame(reject_rows, {"source": 0, "file": 0, "location": 0, "reason": 0, "raw": 0}))
-            file_rows = [
-                {**f, "skipped_reasons": json.dumps(f.get("skipped_reasons") or {}), "run_id": run["run_id"]}
-                for f in files
-            ]
-            _insert(con, "load_files", _frame(file_rows, _columns(con, "load_files")))
+            for table, rows in tables.items():
+                _insert(con, table, _frame(rows, _columns(con, table)))
             _copy_previous_runs(con, out)
-            run_row = {**run, "inputs": json.dumps(run["inputs"]), "counts": json.dumps(run["counts"])}
-            _insert(con, "load_runs", _frame([run_row], _columns(con, "load_runs")))
+            _insert(con, "load_runs", _frame([run], _columns(con, "load_runs")))
             _insert(con, "meta", pd.DataFrame(sorted(meta.items()), columns=["key", "value"]))
             con.execute("CHECKPOINT")
         finally:

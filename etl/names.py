@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from functools import cache
 
 import ftfy
@@ -45,7 +44,8 @@ def supplier_key(name: object) -> str:
 
 
 @cache
-def _known_suppliers() -> dict[str, str]:
+def known_supplier_keys() -> dict[str, str]:
+    """Matching key of every known supplier's name and former name -> its canonical name."""
     index: dict[str, str] = {}
     for sup in suppliers():
         for form in (sup.name, *sup.aliases):
@@ -55,7 +55,7 @@ def _known_suppliers() -> dict[str, str]:
 
 def known_supplier(name: object) -> str | None:
     """Canonical name of a supplier in the reference list, else None."""
-    return _known_suppliers().get(supplier_key(name))
+    return known_supplier_keys().get(supplier_key(name))
 
 
 def tidy_company_name(name: object) -> str:
@@ -67,23 +67,6 @@ def tidy_company_name(name: object) -> str:
     s = re.sub(r"\bLtd\.?$", "Limited", s, flags=re.I)
     s = re.sub(r"\bplc\.?$", "PLC", s, flags=re.I)
     return s
-
-
-def canonical_suppliers(raw_names: list[str]) -> dict[str, str]:
-    """Map each raw spelling to one canonical name per company key.
-
-    Known suppliers take their reference name; for the others the most frequent tidied
-    spelling wins (ties broken alphabetically), so the choice is stable for the same inputs.
-    """
-    by_key: dict[str, Counter[str]] = {}
-    for raw in raw_names:
-        if raw and clean_text(raw):
-            by_key.setdefault(supplier_key(raw), Counter())[tidy_company_name(raw)] += 1
-    chosen = {}
-    for key, spellings in by_key.items():
-        known = _known_suppliers().get(key)
-        chosen[key] = known or sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    return {raw: chosen[supplier_key(raw)] for raw in raw_names if raw and clean_text(raw)}
 
 
 def canonical_system(name: object) -> tuple[str | None, str | None, str | None]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from etl.names import canonical_suppliers, canonical_system, known_supplier, supplier_key
+from etl.names import canonical_system, known_supplier, supplier_key
 from etl.reference import (
     borough_code,
     borough_names,
@@ -88,12 +88,6 @@ def test_supplier_spellings_share_a_canonical_name():
     assert {known_supplier(s) for s in spellings} == {"NEC Software Solutions UK Limited"}
     assert supplier_key("Bytes Software Services Ltd.") == supplier_key("BYTES SOFTWARE SERVICES LIMITED")
     assert supplier_key("Fish &amp; Chips Ltd") == supplier_key("Fish & Chips Limited")
-
-
-def test_unknown_suppliers_take_their_most_common_spelling():
-    names = canonical_suppliers(["ACME WIDGETS LTD", "Acme Widgets Limited", "Acme Widgets Limited", "Other Co Ltd"])
-    assert names["ACME WIDGETS LTD"] == "Acme Widgets Limited"
-    assert names["Other Co Ltd"] == "Other Co Limited"
 
 
 def test_system_names():
