@@ -1,0 +1,73 @@
+"""City Tools dashboard: ``create_app(db_path)`` builds the Dash app; ``server`` is for gunicorn.
+
+    python app.py                      # http://127.0.0.1:8050 (CITYTOOLS_HOST / CITYTOOLS_PORT)
+    gunicorn app:server                # the database is $CITYTOOLS_DB or data/citytools.duckdb
+
+Creating the app never opens the database (pages open it per request, see dashboard.db), so
+importing this module works before the first ``make data`` and under a pre-forking server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+
+from dashboard import db
+from dashboard.layout import PRODUCT, shell
+
+ROOT = Path(__file__).resolve().parent
+
+# Dash's default page, with a language for screen readers and without a stray <footer>
+# landmark around the scripts.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+
+def create_app(db_path: str | Path | None = None) -> dash.Dash:
+    """The Dash app reading ``db_path`` (default ``$CITYTOOLS_DB`` or ``data/citytools.duckdb``)."""
+    path = Path(db_path) if db_path is not None else db.default_path()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(ROOT / "dashboard" / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["vendor"],  # linked explicitly below, so that it comes first
+        title=PRODUCT,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    # Bootstrap is served from assets/vendor, not a CDN (works offline and on council networks),
+    # and linked before the assets Dash adds itself, so assets/style.css can refine it.
+    app.config.external_stylesheets = [app.get_asset_url("vendor/bootstrap.min.css")]
+    app.index_string = INDEX_STRING
+    app.server.config[db.CONFIG_KEY] = str(path.resolve())
+    app.layout = shell()
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(
+        host=os.environ.get("CITYTOOLS_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CITYTOOLS_PORT", "8050")),
+        debug=False,
+    )

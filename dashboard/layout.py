@@ -1,0 +1,222 @@
+"""The app shell and the components every page is built from.
+
+Pages compose these factories instead of repeating markup, so the look, the data notices and
+the accessible table alternatives stay the same on every page. Data values always go into
+components as text children: Dash escapes them, so a supplier called ``<script>`` is shown,
+never run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+import dash
+import dash_bootstrap_components as dbc
+import duckdb
+from dash import dcc, html
+
+from dashboard import db, queries
+from dashboard.figures import GRAPH_CONFIG
+
+PRODUCT = "City Tools"
+TAGLINE = "London borough technology contracts"
+NO_DATABASE = "No database yet: run `make data` to build it, then reload this page."
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_int(n: int | None) -> str:
+    return "–" if n is None else f"{n:,}"
+
+
+def fmt_money(value: float | None) -> str:
+    """Pounds, shortened for a card: £950, £12k, £3.4m, £1.2bn."""
+    if value is None:
+        return "–"
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"£{value / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
+    return f"£{value:,.0f}"
+
+
+def fmt_date(value: object) -> str:
+    """An ISO date or timestamp as '5 March 2026'; anything else as it is."""
+    if value is None or value == "":
+        return "not recorded"
+    if isinstance(value, datetime | date):
+        day = value
+    else:
+        try:
+            day = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+# --------------------------------------------------------------------------- shell
+
+
+def navbar() -> dbc.Navbar:
+    """Product name and one link per registered page, in registry order."""
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values()
+        if page.get("nav", True)
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(PRODUCT, href="/"),
+                html.Span(TAGLINE, className="navbar-text text-light small me-auto d-none d-md-inline"),
+                dbc.Nav(links, navbar=True),
+            ]
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+    )
+
+
+def shell() -> html.Div:
+    """Navbar, the current page, footer. Static: pages read the database, the shell does not."""
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
+            html.Header(navbar()),
+            html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
+            html.Footer(
+                dbc.Container(
+                    f"{PRODUCT}: contract data from borough surveys and public contract notices.",
+                    fluid="lg",
+                    className="text-body-secondary small py-3",
+                ),
+                className="border-top mt-4",
+            ),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- page parts
+
+
+def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: str | None = None) -> list:
+    """A page: heading, data notices, then ``body(cursor)``; or a clear message without data.
+
+    Every page goes through here so that a missing or unreadable database, and sample data,
+    are reported the same way everywhere. A database error must not raise: Dash calls every
+    page's layout on a worker's first request (to validate callbacks), so one failing page
+    would turn every URL, even the index, into a 500.
+    """
+    header = [html.H1(title, className="h2 mb-1")]
+    if lead:
+        header.append(html.P(lead, className="lead text-body-secondary"))
+    path = db.current_path()
+    try:
+        with db.cursor(path) as cur:
+            status = queries.data_status(cur)
+            content = body(cur)
+    except db.DatabaseMissing:
+        return [*header, message(NO_DATABASE, color="warning", message_id="no-database")]
+    except duckdb.Error:
+        log.exception("reading %s failed", path)
+        return [
+            *header,
+            message(
+                "The database could not be read: it may be from an older version. "
+                "Rebuild it with `make data`, then reload this page.",
+                color="danger",
+            ),
+        ]
+    return [*header, *data_notices(status), *content]
+
+
+def message(text: str, color: str = "info", message_id: str | None = None) -> html.Div:
+    """A Bootstrap alert that screen readers announce politely (role=status), not as an alarm.
+
+    A plain Div with the alert classes, because dbc.Alert always renders role="alert".
+    """
+    return html.Div(
+        text, className=f"alert alert-{color} my-3", role="status", **({"id": message_id} if message_id else {})
+    )
+
+
+SAMPLE_NOTICE = (
+    "Sample data: these figures come from the made-up sample inputs shipped with City Tools, "
+    "not from real borough returns. Do not quote them."
+)
+
+
+def data_notices(status: dict) -> list:
+    """The sample-data warning (when it applies) and the as-of line."""
+    out = []
+    if status.get("is_sample"):
+        out.append(message(SAMPLE_NOTICE, color="warning", message_id="sample-notice"))
+    as_of = status.get("data_as_of") or status.get("built_at")
+    out.append(
+        html.P(
+            [f"Data as of {fmt_date(as_of)}", f" · database built {fmt_date(status.get('built_at'))}"],
+            className="text-body-secondary small",
+            id="data-as-of",
+        )
+    )
+    return out
+
+
+def stat_card(label: str, value: str, note: str | None = None, card_id: str | None = None) -> dbc.Col:
+    """One headline number with its label; the label comes first for screen readers."""
+    body = [html.H3(label, className="h6 text-body-secondary mb-1"), html.P(value, className="display-6 mb-0")]
+    if note:
+        body.append(html.P(note, className="small text-body-secondary mb-0"))
+    card = dbc.Card(dbc.CardBody(body), className="h-100 stat-card", **({"id": card_id} if card_id else {}))
+    return dbc.Col(card, xs=6, md=4, xl=3)
+
+
+def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str) -> dbc.Table:
+    """A plain HTML table of a chart's numbers: values as text, numbers right-aligned."""
+    numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows) for i in range(len(columns))]
+
+    def cell(value: object, i: int, tag=html.Td):
+        text = fmt_int(value) if isinstance(value, int) else str(value)
+        return tag(text, className="text-end" if numeric[i] else None)
+
+    return dbc.Table(
+        [
+            html.Caption(caption),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(c, scope="col", className="text-end" if numeric[i] else None)
+                        for i, c in enumerate(columns)
+                    ]
+                )
+            ),
+            html.Tbody([html.Tr([cell(v, i) for i, v in enumerate(r)]) for r in rows]),
+        ],
+        bordered=False,
+        hover=True,
+        size="sm",
+        striped=True,
+        className="mb-0",
+    )
+
+
+def chart(figure: dict, table: dbc.Table, graph_id: str) -> dbc.Card:
+    """A chart with its numbers as a table in a details element, for screen readers and copying."""
+    title = figure["layout"]["title"]["text"]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG),
+                html.Details(
+                    [html.Summary(f"Show the table: {title}"), html.Div(table, className="table-responsive")],
+                    className="mt-2",
+                ),
+            ]
+        ),
+        className="mb-4",
+    )

@@ -1,0 +1,179 @@
+"""Every SQL statement the dashboard runs.
+
+Rules, so that no filter value can change a query's meaning: values are only ever bound
+parameters (``?``); identifiers only ever come from the whitelists below, never from input.
+Functions take a cursor (see ``dashboard.db``) and return small lists of dicts: aggregates,
+never whole tables, so that pages stay fast on a million contracts.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import duckdb
+
+from etl import reference
+
+# Filter keys of the URL contract -> the column of ``contracts`` they filter (whitelist).
+FILTER_COLUMNS: dict[str, str] = {
+    "borough": "borough_code",
+    "service_area": "service_area",
+    "supplier": "supplier_name",
+    "system": "system_name",
+}
+# Columns searched by the free-text filter ``q``.
+TEXT_COLUMNS: tuple[str, ...] = ("title", "buyer_name", "supplier_name", "system_name")
+# The date that ``end_from``/``end_to`` and the "ending within" counts use.
+END_COLUMN = "end_date"
+
+# How a merged contract's sources are grouped in charts (keys are stable, labels are for people).
+SOURCE_GROUPS: dict[str, str] = {
+    "survey": "Survey only",
+    "both": "Survey and open data",
+    "open_data": "Open data only",
+}
+UNKNOWN_SERVICE_AREA = "Not known"
+
+Filters = Mapping[str, object]
+
+
+def _values(raw: object) -> list[str]:
+    """A filter value as a list of non-empty strings (URL parameters may repeat or not)."""
+    if raw is None:
+        return []
+    items: Iterable[object] = [raw] if isinstance(raw, str | bytes) or not isinstance(raw, Iterable) else raw
+    return [s for s in (str(v).strip() for v in items if v is not None) if s]
+
+
+def _as_date(raw: object, key: str) -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"{key} must be an ISO date (YYYY-MM-DD), not {raw!r}") from None
+
+
+def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) -> tuple[str, list]:
+    """Turn a filter dict into a SQL condition on ``contracts`` and its bound parameters.
+
+    Keys: ``borough`` (ONS codes), ``service_area``, ``supplier``, ``system`` (each one value or a
+    list: any of them matches), ``end_from``/``end_to`` (ISO dates, inclusive, on end_date) and
+    ``q`` (case-insensitive substring of title, buyer, supplier or system). Other keys are
+    ignored, so a view can pass its whole URL state. ``boroughs_only`` keeps to records whose
+    buyer is a London authority, which is what the app shows by default.
+    Returns ``("TRUE", [])`` when nothing filters. Raises ValueError on a malformed date.
+    """
+    filters = filters or {}
+    conditions: list[str] = []
+    params: list[object] = []
+    for key, column in FILTER_COLUMNS.items():
+        values = _values(filters.get(key))
+        if values:
+            conditions.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    if boroughs_only and not _values(filters.get("borough")):
+        conditions.append("borough_code IS NOT NULL")
+    end_from = _as_date(filters.get("end_from"), "end_from")
+    if end_from:
+        conditions.append(f"{END_COLUMN} >= ?")
+        params.append(end_from)
+    end_to = _as_date(filters.get("end_to"), "end_to")
+    if end_to:
+        conditions.append(f"{END_COLUMN} <= ?")
+        params.append(end_to)
+    text = " ".join(_values(filters.get("q"))).casefold()
+    if text:
+        conditions.append("(" + " OR ".join(f"contains(lower({c}), ?)" for c in TEXT_COLUMNS) + ")")
+        params.extend([text] * len(TEXT_COLUMNS))
+    return (" AND ".join(conditions) or "TRUE"), params
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clipped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, today: date | None = None) -> dict:
+    """The overview's headline numbers for the filtered contracts.
+
+    ``ending_12m``/``ending_24m`` count contracts whose end date falls from ``today`` up to and
+    including the same day 12/24 months later; ``valued`` is how many contracts the annual
+    total is summed over (values are often unknown).
+    """
+    today = today or date.today()
+    where, params = where_clause(filters)
+    row = cur.execute(
+        f"""
+        SELECT count(DISTINCT borough_code), count(*), count(DISTINCT system_name),
+               count(DISTINCT supplier_name), sum(annual_value), count(annual_value),
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND ?),
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND ?)
+        FROM contracts WHERE {where}
+        """,
+        [today, add_months(today, 12), today, add_months(today, 24), *params],
+    ).fetchone()
+    keys = ("boroughs", "contracts", "systems", "suppliers", "annual_value", "valued", "ending_12m", "ending_24m")
+    return dict(zip(keys, row, strict=True))
+
+
+def counts_by_borough(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:
+    """Contracts per London authority, split by source group, in ONS code order.
+
+    Every authority of ``etl.reference`` appears, with zeros where it has no contracts, so an
+    absent borough is visible rather than silently missing; when the filter names boroughs,
+    only those appear.
+    """
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        WITH c AS (
+            SELECT borough_code,
+                   coalesce(list_contains(sources, 'survey'), false) AS has_survey,
+                   coalesce(len(list_distinct(sources)) > list_contains(sources, 'survey')::INTEGER, false)
+                       AS has_open
+            FROM contracts WHERE {where}
+        )
+        SELECT borough_code,
+               count(*) FILTER (WHERE has_survey AND NOT has_open),
+               count(*) FILTER (WHERE has_survey AND has_open),
+               count(*) FILTER (WHERE NOT has_survey)
+        FROM c WHERE borough_code IS NOT NULL GROUP BY borough_code
+        """,
+        params,
+    ).fetchall()
+    found = {code: dict(zip(SOURCE_GROUPS, counts, strict=True)) for code, *counts in rows}
+    wanted = set(_values((filters or {}).get("borough")))
+    out = []
+    for b in reference.boroughs():
+        if wanted and b.code not in wanted:
+            continue
+        counts = found.get(b.code, dict.fromkeys(SOURCE_GROUPS, 0))
+        out.append({"code": b.code, "name": b.name, **counts, "total": sum(counts.values())})
+    return out
+
+
+def counts_by_service_area(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:
+    """Contracts per service area, most first; contracts without one count as 'Not known'."""
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        SELECT service_area, count(*) AS n FROM contracts WHERE {where}
+        GROUP BY service_area ORDER BY n DESC, service_area NULLS LAST
+        """,
+        params,
+    ).fetchall()
+    return [{"service_area": area or UNKNOWN_SERVICE_AREA, "contracts": n} for area, n in rows]
+
+
+def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
+    """Whether the build used sample inputs, and its dates, as recorded by the ETL."""
+    (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()
+    meta = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('built_at', 'data_as_of')").fetchall())
+    return {"is_sample": bool(is_sample), "built_at": meta.get("built_at"), "data_as_of": meta.get("data_as_of")}

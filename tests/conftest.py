@@ -1,0 +1,239 @@
+"""Shared pytest fixtures.
+
+Dashboard fixtures (tests/test_app.py, tests/test_queries.py):
+  tiny_db             a small DuckDB built by etl.load.write_database; one input file is sample
+  tiny_db_not_sample  the same contracts, no sample input files
+  tiny_db_builder     build_tiny_db(path, sample) itself, to (re)build one at a given path
+  render_page         render_page(app, "/") -> the page's component tree, as the browser gets it
+
+The tiny database (end dates relative to today, so the "ending within" counts hold on any day):
+  c-col       E09000001 survey: Civica, Civica Pay, Income and Payments, £100,000 a year, ends in 30 days
+  c-bd        E09000002 survey + contracts_finder: Northgate, Northgate Revenues, Revenues and Benefits,
+              £250,000 a year, ends in 400 days
+  c-barnet-1  E09000003 contracts_finder: O'Brien & Sons Ltd, no system, no service area or value, ended 100 days ago
+  c-barnet-2  E09000003 register: Capita, Capita One, Education and Schools, £50,000 a year, ends in 800 days
+  c-tfl       no borough (Transport for London) contracts_finder: Civica, Highways and Transport, £1m, 60 days
+The survey file is the sample one in tiny_db. Default view (borough buyers only): 3 boroughs, 4 contracts,
+3 systems, 4 suppliers, £400k a year over 3 valued contracts, 1 ending within 12 months, 2 within 24.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from etl.load import write_database
+
+
+def _record(
+    record_id: str,
+    source: str,
+    borough: str | None,
+    buyer: str,
+    supplier: str,
+    system: str | None,
+    area: str | None,
+    annual: float | None,
+    ends_in_days: int,
+    file: str,
+) -> dict:
+    today = date.today()
+    return {
+        "record_id": record_id,
+        "source": source,
+        "source_ref": f"{file}#{record_id}",
+        "source_file": file,
+        "borough_code": borough,
+        "buyer_name": buyer,
+        "supplier_name": supplier,
+        "supplier_raw": supplier,
+        "system_name": system,
+        "service_area": area,
+        "stage": "contract",
+        "title": f"{system or supplier} contract",
+        "start_date": today - timedelta(days=1000),
+        "end_date": today + timedelta(days=ends_in_days),
+        "max_end_date": today + timedelta(days=ends_in_days),
+        "annual_value": annual,
+        "warnings": [],
+    }
+
+
+def _tiny_records() -> list[dict]:
+    return [
+        _record(
+            "r-col",
+            "survey",
+            "E09000001",
+            "City of London",
+            "Civica",
+            "Civica Pay",
+            "Income and Payments",
+            100_000,
+            30,
+            "survey.xlsx",
+        ),
+        _record(
+            "r-bd-survey",
+            "survey",
+            "E09000002",
+            "Barking and Dagenham",
+            "Northgate",
+            "Northgate Revenues",
+            "Revenues and Benefits",
+            250_000,
+            400,
+            "survey.xlsx",
+        ),
+        _record(
+            "r-bd-cf",
+            "contracts_finder",
+            "E09000002",
+            "London Borough of Barking and Dagenham",
+            "Northgate",
+            None,
+            "Revenues and Benefits",
+            None,
+            400,
+            "notices.csv",
+        ),
+        _record(
+            "r-barnet-1",
+            "contracts_finder",
+            "E09000003",
+            "Barnet Council",
+            "O'Brien & Sons Ltd",
+            None,
+            None,
+            None,
+            -100,
+            "notices.csv",
+        ),
+        _record(
+            "r-barnet-2",
+            "register",
+            "E09000003",
+            "Barnet Council",
+            "Capita",
+            "Capita One",
+            "Education and Schools",
+            50_000,
+            800,
+            "register.csv",
+        ),
+        _record(
+            "r-tfl",
+            "contracts_finder",
+            None,
+            "Transport for London",
+            "Civica",
+            None,
+            "Highways and Transport",
+            1_000_000,
+            60,
+            "notices.csv",
+        ),
+    ]
+
+
+def _contract(contract_id: str, records: list[dict]) -> dict:
+    """A merged contract: fields from the first record, ids and sources of all."""
+    return {
+        **{k: v for k, v in records[0].items() if k not in ("record_id", "source")},
+        "contract_id": contract_id,
+        "record_ids": [r["record_id"] for r in records],
+        "sources": sorted({r["source"] for r in records}),
+    }
+
+
+def build_tiny_db(path: Path, sample: bool) -> Path:
+    """Write the tiny database to ``path``; ``sample`` marks the survey file as sample input."""
+    records = _tiny_records()
+    by_id = {r["record_id"]: r for r in records}
+    groups = {
+        "c-col": ["r-col"],
+        "c-bd": ["r-bd-survey", "r-bd-cf"],
+        "c-barnet-1": ["r-barnet-1"],
+        "c-barnet-2": ["r-barnet-2"],
+        "c-tfl": ["r-tfl"],
+    }
+    contracts = [_contract(cid, [by_id[i] for i in ids]) for cid, ids in groups.items()]
+    files = [
+        {
+            "run_id": "tiny",
+            "file": "survey.xlsx",
+            "source": "survey",
+            "is_sample": sample,
+            "status": "loaded",
+            "records_read": 2,
+            "loaded": 2,
+            "rejected": 0,
+            "skipped": 0,
+        },
+        {
+            "run_id": "tiny",
+            "file": "notices.csv",
+            "source": "contracts_finder",
+            "is_sample": False,
+            "status": "loaded",
+            "records_read": 3,
+            "loaded": 3,
+            "rejected": 0,
+            "skipped": 0,
+        },
+        {
+            "run_id": "tiny",
+            "file": "register.csv",
+            "source": "register",
+            "is_sample": False,
+            "status": "loaded",
+            "records_read": 1,
+            "loaded": 1,
+            "rejected": 0,
+            "skipped": 0,
+        },
+    ]
+    run = {"run_id": "tiny", "status": "ok", "inputs": {}, "counts": {"records": len(records)}, "command": "pytest"}
+    meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
+    tables = {"contract_records": records, "contracts": contracts, "load_files": files}
+    return write_database(path, tables, run, meta)
+
+
+@pytest.fixture
+def tiny_db(tmp_path: Path) -> Path:
+    return build_tiny_db(tmp_path / "tiny.duckdb", sample=True)
+
+
+@pytest.fixture
+def tiny_db_not_sample(tmp_path: Path) -> Path:
+    return build_tiny_db(tmp_path / "tiny-real.duckdb", sample=False)
+
+
+@pytest.fixture
+def tiny_db_builder():
+    return build_tiny_db
+
+
+@pytest.fixture
+def render_page():
+    """Render a Dash page the way the browser does: through the pages router callback."""
+
+    def render(app, path: str = "/", search: str = "") -> list:
+        client = app.server.test_client()
+        deps = client.get("/_dash-dependencies").get_json()
+        router = next(d for d in deps if "_pages_content.children" in d["output"])
+        values = {"pathname": path, "search": search}
+        body = {
+            "output": router["output"],
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{**i, "value": values[i["property"]]} for i in router["inputs"]],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        }
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200, response.data[:2000]
+        return response.get_json()["response"]["_pages_content"]["children"]
+
+    return render

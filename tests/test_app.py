@@ -1,0 +1,139 @@
+"""The app through Flask's test client: the index page, the shell, and the overview page.
+
+Dash pages fill the page body through the pages router callback, not /_dash-layout (which
+holds only the shell), so the overview is rendered with ``render_page`` from conftest.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+
+import app as app_module
+from app import create_app
+from dashboard import db
+from dashboard.layout import NO_DATABASE, SAMPLE_NOTICE
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+def walk(node):
+    """Every component (as JSON dicts) in a layout tree."""
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def texts(tree) -> list[str]:
+    out = []
+    for node in walk(tree):
+        children = node["props"].get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str | int | float):
+                out.append(str(child))
+    return out
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def test_index_page_declares_its_language(tiny_db):
+    response = create_app(tiny_db).server.test_client().get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "<title>City Tools</title>" in html
+    assert "/assets/vendor/bootstrap.min.css" in html and "/assets/style.css" in html
+
+
+def test_assets_are_served_locally(tiny_db):
+    client = create_app(tiny_db).server.test_client()
+    assert client.get("/assets/vendor/bootstrap.min.css").status_code == 200
+    assert client.get("/assets/style.css").status_code == 200
+
+
+def test_layout_is_the_shell_with_navbar(tiny_db):
+    layout = create_app(tiny_db).server.test_client().get("/_dash-layout").get_json()
+    assert "City Tools" in texts(layout)
+    assert "Overview" in texts(layout)
+    assert any(n["props"].get("id") == "_pages_content" for n in walk(layout))
+
+
+def test_overview_shows_sample_notice_and_headline_numbers(tiny_db, render_page):
+    page = render_page(create_app(tiny_db), "/")
+    assert by_id(page, "sample-notice")["props"]["role"] == "status"
+    assert SAMPLE_NOTICE in texts(page)
+    assert "3 of 33" in texts(by_id(page, "stat-boroughs"))
+    assert "4" in texts(by_id(page, "stat-contracts"))
+    assert "3" in texts(by_id(page, "stat-systems"))
+    assert "4" in texts(by_id(page, "stat-suppliers"))
+    assert "£400k" in texts(by_id(page, "stat-annual-value"))
+    assert "1" in texts(by_id(page, "stat-ending-12m"))
+    assert "2" in texts(by_id(page, "stat-ending-24m"))
+    assert "Data as of 1 March 2026" in texts(by_id(page, "data-as-of"))
+
+
+def test_overview_charts_have_titles_and_table_alternatives(tiny_db, render_page):
+    page = render_page(create_app(tiny_db), "/")
+    graphs = [n for n in walk(page) if n["type"] == "Graph"]
+    titles = [g["props"]["figure"]["layout"]["title"]["text"] for g in graphs]
+    assert titles == ["Contracts by borough, by source of the record", "Contracts by service area"]
+    details = [n for n in walk(page) if n["type"] == "Details"]
+    assert len(details) == 2
+    borough_table = texts(details[0])
+    assert "Barking and Dagenham" in borough_table and "Westminster" in borough_table  # zero rows too
+    assert "O'Brien & Sons Ltd" not in borough_table
+
+
+def test_overview_renders_data_as_text_only(tiny_db, render_page):
+    page = render_page(create_app(tiny_db), "/")
+    assert not [n for n in walk(page) if n["type"] == "Markdown" or "dangerously_allow_html" in n["props"]]
+
+
+def test_no_sample_notice_for_real_data(tiny_db_not_sample, render_page):
+    page = render_page(create_app(tiny_db_not_sample), "/")
+    assert SAMPLE_NOTICE not in texts(page)
+    assert "4" in texts(by_id(page, "stat-contracts"))
+
+
+def test_missing_database_shows_how_to_build_it(tmp_path, render_page):
+    app = create_app(tmp_path / "missing.duckdb")
+    assert app.server.test_client().get("/").status_code == 200
+    page = render_page(app, "/")
+    assert NO_DATABASE in texts(page)
+    assert "make data" in NO_DATABASE
+    assert not [n for n in walk(page) if n["type"] == "Graph"]
+
+
+def test_unreadable_database_says_to_rebuild(tmp_path, render_page):
+    path = tmp_path / "broken.duckdb"
+    path.write_text("not a database")
+    page = render_page(create_app(path), "/")
+    assert any("could not be read" in t for t in texts(page))
+
+
+def test_default_database_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_DB", str(tmp_path / "from-env.duckdb"))
+    assert create_app().server.config[db.CONFIG_KEY] == str(tmp_path / "from-env.duckdb")
+
+
+def test_importing_app_without_a_database_works(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_DB", str(tmp_path / "absent.duckdb"))
+    module = importlib.reload(app_module)
+    assert module.server is module.app.server
+    assert module.server.test_client().get("/").status_code == 200
+
+
+def test_layout_json_is_plain_data(tiny_db, render_page):
+    """The page tree serialises (no figure objects, dates or numpy values leak into it)."""
+    json.dumps(render_page(create_app(tiny_db), "/"))
