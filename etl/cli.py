@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="write the survey workbook to send to boroughs")
     t.add_argument("out", type=Path, help="the .xlsx file to write")
+
+    from etl import fetch
+
+    f = sub.add_parser("fetch", help="download Contracts Finder / Find a Tender OCDS pages for a date range")
+    fetch.add_arguments(f)
     return p
 
 
@@ -64,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"wrote the survey template to {write_template(args.out)}")
         return 0
+    if args.command == "fetch":
+        from etl import fetch
+
+        return fetch.main(args)
     return 2
 
 
