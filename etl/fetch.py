@@ -337,7 +337,7 @@ def download(
 ) -> FetchResult:
     """Follow ``links.next`` from ``first_url``, saving each page, resuming a stopped run.
 
-    ``state.json`` is rewritten after every saved page, so a run that stops (error, Ctrl-C)
+    ``.state.json`` is rewritten after every saved page, so a run that stops (error, Ctrl-C)
     resumes at the first unsaved page, and a finished run is recognised and not repeated
     (``refresh`` starts over). ``progress=None`` shows the bar only on a terminal.
     """

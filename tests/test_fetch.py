@@ -206,7 +206,7 @@ def test_follows_cursors_through_429_500_and_truncated_bodies(server, policy, sl
         "complete": True,
         "updated": None,
     }
-    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+    assert not list(tmp_path.glob("*.tmp"))  # no temporary files left behind
     first_query = server.requests[0][1]
     assert first_query == {"publishedFrom": "2024-01-01T00:00:00", "publishedTo": "2024-01-31T23:59:59", "limit": "100"}
     assert server.requests[-1][1]["cursor"] == "MjAw"
