@@ -15,16 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl.link import build_contracts
 from etl.load import write_database
+from etl.readers import ReadResult, read_contract_file
 from etl.suppliers import apply_suppliers
 from etl.survey_reader import SurveyResult, read_survey
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
-CONTRACT_FIELDS = (
-    "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
-    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
-    "confidence", "satisfaction", "value_for_money", "is_it",
-)  # fmt: skip
 
 
 @dataclass
@@ -41,6 +38,7 @@ class FileReport:
     is_sample: bool = False
     records_read: int = 0
     loaded: int = 0
+    merged: int = 0  # the same notice already loaded from another file
     rejected: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
@@ -50,9 +48,11 @@ class FileReport:
     sha256: str | None = None
     size_bytes: int | None = None
 
+    out_of_scope: int = 0  # loaded, but the buyer is not a London borough council
+
     @property
     def balanced(self) -> bool:
-        return self.records_read == self.loaded + self.rejected + self.skipped
+        return self.records_read == self.loaded + self.merged + self.rejected + self.skipped
 
 
 @dataclass
@@ -77,6 +77,19 @@ class BuildResult:
 
 class BuildError(Exception):
     """The build cannot go on (e.g. an input path does not exist); the old database stays."""
+
+
+def input_files(path: Path) -> list[Path]:
+    """A file, or every file under a folder (recursively), skipping hidden and lock files."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise BuildError(f"contract input {path} does not exist")
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith((".", "~$")) for part in p.parts[len(path.parts) :])
+    )
 
 
 def survey_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -118,21 +131,52 @@ def _survey_report(result: SurveyResult) -> FileReport:
     )
 
 
-def contracts_from_records(records: list[dict]) -> list[dict]:
-    """One contract per record; linking a survey row to its open notice comes with the open data."""
-    contracts = []
-    for r in records:
-        row = {f: r.get(f) for f in CONTRACT_FIELDS}
-        row.update(
-            contract_id=f"c{r['record_id']}",
-            record_ids=[r["record_id"]],
-            sources=[r["source"]],
-            provenance={f: r["record_id"] for f in CONTRACT_FIELDS if r.get(f) is not None},
-            disagreements=None,
-            match_score=None,
-        )
-        contracts.append(row)
-    return contracts
+def _contract_report(result: ReadResult) -> FileReport:
+    return FileReport(
+        file=result.path.name,
+        path=str(result.path),
+        source=result.kind,
+        is_sample=any("citytools-sample" in (n or "") for n in result.notes),
+        records_read=result.records_read,
+        loaded=len(result.records),
+        rejected=len(result.rejects),
+        skipped=sum(result.skipped.values()),
+        skipped_reasons=dict(result.skipped),
+        warnings=sum(len(r["warnings"] or []) for r in result.records),
+        out_of_scope=sum(r["borough_code"] is None for r in result.records),
+        notes=result.notes,
+    )
+
+
+def read_contracts(paths: list[Path]) -> tuple[list[FileReport], list[dict], list[dict]]:
+    """Read every contract file; a notice seen in an earlier file is counted as merged there."""
+    reports, rejects = [], []
+    kept: dict[str, tuple[dict, FileReport]] = {}
+    for path in [p for given in paths for p in input_files(Path(given))]:
+        try:
+            result = read_contract_file(path)
+        except (ValueError, OSError) as exc:
+            reason = str(exc) if path.name in str(exc) else f"{path.name}: {exc}"
+            reports.append(FileReport(path.name, str(path), "contracts", "rejected", reason))
+            rejects.append({"source": "contracts", "file": path.name, "location": "(whole file)", "reason": reason})
+        else:
+            report = _contract_report(result)
+            reports.append(report)
+            rejects += result.rejects
+            for rec in result.records:
+                if rec["record_id"] not in kept:
+                    kept[rec["record_id"]] = (rec, report)
+                    continue
+                old, old_report = kept[rec["record_id"]]
+                newer = (rec.get("published_date") or dt.date.min) > (old.get("published_date") or dt.date.min)
+                loser = old_report if newer else report
+                loser.loaded -= 1
+                loser.merged += 1
+                loser.out_of_scope -= (old if newer else rec)["borough_code"] is None
+                if newer:
+                    kept[rec["record_id"]] = (rec, report)
+        reports[-1].sha256, reports[-1].size_bytes = _digest(path), path.stat().st_size
+    return reports, [rec for rec, _ in kept.values()], rejects
 
 
 def build(
@@ -173,21 +217,26 @@ def build(
             rejects.append(
                 {"source": "survey", "file": path.name, "location": "(whole file)", "reason": reason, "raw": None}
             )
-    if contracts:
-        raise BuildError("contract inputs (--contracts) are not supported yet")
+    contract_reports, notices, notice_rejects = read_contracts(contracts or [])
+    reports += contract_reports
+    records += notices
+    rejects += notice_rejects
 
     supplier_matches = apply_suppliers(records)
-    contract_rows = contracts_from_records(records)
+    contract_rows = build_contracts(records)
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     totals = {
         "files": len(reports),
         "files_rejected": sum(r.status == "rejected" for r in reports),
         "records_read": sum(r.records_read for r in reports),
         "loaded": len(records),
+        "merged": sum(r.merged for r in reports),
         "rejected": sum(r.rejected for r in reports),
+        "out_of_scope": sum(r.out_of_scope for r in reports),
         "skipped": sum(r.skipped for r in reports),
         "warnings": sum(r.warnings for r in reports),
         "contracts": len(contract_rows),
+        "linked_survey_to_notice": sum(1 for c in contract_rows if "survey" in c["sources"] and len(c["sources"]) > 1),
     }
     run = {
         "run_id": run_id,
@@ -217,12 +266,13 @@ def build(
 
 def format_report(result: BuildResult) -> str:
     """The per-file accounting as a plain text table for the terminal."""
-    header = ("file", "status", "borough", "read", "loaded", "rejected", "skipped", "warnings")
+    header = ("file", "source", "borough", "read", "loaded", "merged", "rejected", "skipped", "not borough", "warnings")
     rows = [
-        (f.file, f.status, f.borough_code or "-", f.records_read, f.loaded, f.rejected, f.skipped, f.warnings)
+        (f.file, f.source if f.status == "loaded" else "REJECTED", f.borough_code or "-", f.records_read, f.loaded,
+         f.merged, f.rejected, f.skipped, f.out_of_scope, f.warnings)
         for f in result.files
-    ]
-    total = ("TOTAL", "", "", *(sum(r[i] for r in rows) for i in range(3, 8)))
+    ]  # fmt: skip
+    total = ("TOTAL", "", "", *(sum(r[i] for r in rows) for i in range(3, len(header))))
     widths = [max(len(str(x[i])) for x in [header, *rows, total]) for i in range(len(header))]
 
     def line(cells) -> str:

@@ -1,0 +1,167 @@
+"""Merge records into contracts: one real-world contract, one row, with its provenance.
+
+Two kinds of merge happen here:
+
+- the same notice published in two formats (a Contracts Finder CSV row and its OCDS release)
+  shares buyer, title, dates and value: such records become one contract;
+- a survey row and the open notice for the same contract (same borough, same canonical
+  supplier, overlapping dates, similar title/system) become one contract with a match score.
+
+Where merged records disagree (say, on the end date) the contract keeps the preferred value,
+and ``disagreements`` lists every record's value, so the difference is shown, not resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from rapidfuzz import fuzz
+
+from etl.reference import norm_key
+
+# fields copied to the contract, in the order sources are preferred for each
+CONTRACT_FIELDS = (
+    "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
+    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
+    "confidence", "satisfaction", "value_for_money", "is_it",
+)  # fmt: skip
+# the borough knows what it runs and what it pays; the notice is the public record of the award
+SURVEY_FIRST = {"system_name", "manufacturer", "service_area", "hosting", "confidence", "satisfaction",
+                "value_for_money", "annual_value", "end_date", "max_end_date", "buyer_name"}  # fmt: skip
+COMPARED = ("start_date", "end_date", "total_value", "annual_value")
+MATCH_THRESHOLD = 0.70
+DATE_TOLERANCE_DAYS = 92  # end dates within a quarter count as the same contract term
+
+
+def _fingerprint(rec: dict) -> tuple | None:
+    """What identifies one notice across formats; None when too little is known to be sure."""
+    title = norm_key(rec.get("title"))
+    if not title or not rec.get("buyer_name") or not (rec.get("start_date") or rec.get("end_date")):
+        return None
+    dates = (rec.get("start_date"), rec.get("end_date"))
+    return (norm_key(rec["buyer_name"]), title, *dates, rec.get("supplier_key"), rec.get("total_value"))
+
+
+def _format(rec: dict) -> str:
+    """OCDS or tabular: only a notice in the other format can be the same notice re-published.
+
+    Two CSV rows with different notice ids and the same content are two notices (say, two
+    purchases of the same goods), not one.
+    """
+    return "ocds" if str(rec.get("source_ref") or "").startswith("ocds-") else "table"
+
+
+def _date_score(survey: dict, notice: dict) -> float:
+    """1 when the end dates agree within a quarter, less as they drift; 0 when terms do not overlap."""
+    s_start, s_end = survey.get("start_date"), survey.get("end_date")
+    n_start, n_end = notice.get("start_date"), notice.get("end_date")
+    if s_end and n_end:
+        gap = abs((s_end - n_end).days)
+        if gap <= DATE_TOLERANCE_DAYS:
+            return 1.0
+        if s_start and n_start and (s_start > n_end or n_start > s_end):
+            return 0.0
+        return max(0.0, 1 - gap / 730)
+    if s_start and n_start:
+        return 1.0 if abs((s_start - n_start).days) <= DATE_TOLERANCE_DAYS else 0.3
+    return 0.3  # nothing to compare: neither evidence for nor against
+
+
+def _text_score(survey: dict, notice: dict) -> float:
+    """How well the notice's words name the survey's system, maker or service (0-1)."""
+    notice_text = norm_key(f"{notice.get('title') or ''} {(notice.get('description') or '')[:300]}")
+    names = [survey.get(k) for k in ("system_name", "system_raw", "manufacturer")]
+    best = max((fuzz.partial_ratio(norm_key(n), notice_text) for n in names if n and len(norm_key(n)) >= 3), default=0)
+    same_area = bool(survey.get("service_area")) and survey.get("service_area") == notice.get("service_area")
+    return min(1.0, best / 100 + (0.2 if same_area else 0.0))
+
+
+def match_score(survey: dict, notice: dict) -> float:
+    """0-1 likelihood that a survey row and a notice are the same contract (supplier must agree)."""
+    if not survey.get("supplier_key") or survey.get("supplier_key") != notice.get("supplier_key"):
+        return 0.0
+    if survey.get("borough_code") != notice.get("borough_code"):
+        return 0.0
+    return round(0.4 + 0.3 * _date_score(survey, notice) + 0.3 * _text_score(survey, notice), 3)
+
+
+def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
+    """Group records into contracts: lists of (record, score of its link to the group, or None)."""
+    groups: list[list[tuple[dict, float | None]]] = []
+    by_print: dict[tuple, list] = {}
+    notices, surveys = [], []
+    for rec in records:
+        if rec["source"] == "survey":
+            surveys.append(rec)
+            continue
+        key = _fingerprint(rec)
+        if key and key in by_print and _format(rec) not in {_format(r) for r, _ in by_print[key]}:
+            by_print[key].append((rec, 1.0))
+            continue
+        group = [(rec, None)]
+        groups.append(group)
+        if key:
+            by_print[key] = group
+        notices.append(group)
+
+    # survey rows to notice groups: best pairs first, each side used once
+    candidates = defaultdict(list)
+    for group in notices:
+        lead = group[0][0]
+        if lead.get("borough_code") and lead.get("stage") == "contract":
+            candidates[(lead["borough_code"], lead.get("supplier_key"))].append(group)
+    pairs = []
+    for s in surveys:
+        for group in candidates.get((s["borough_code"], s.get("supplier_key")), []):
+            score = match_score(s, group[0][0])
+            if score >= MATCH_THRESHOLD:
+                pairs.append((score, s["record_id"], group[0][0]["record_id"], s, group))
+    linked_surveys, linked_groups = set(), set()
+    for score, s_id, g_id, s, group in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if s_id in linked_surveys or g_id in linked_groups:
+            continue
+        linked_surveys.add(s_id)
+        linked_groups.add(g_id)
+        group.insert(0, (s, score))
+    groups += [[(s, None)] for s in surveys if s["record_id"] not in linked_surveys]
+    return groups
+
+
+def _differs(field: str, a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) > 0.1 * max(abs(a), abs(b))  # values within 10% are the same figure
+    return a != b
+
+
+def contract_row(group: list[tuple[dict, float | None]]) -> dict:
+    """The contract for a group of records: preferred values, provenance and disagreements."""
+    recs = [r for r, _ in group]
+    surveys = [r for r in recs if r["source"] == "survey"]
+    notices = [r for r in recs if r["source"] != "survey"]
+    row, provenance, disagreements = {}, {}, {}
+    for field in CONTRACT_FIELDS:
+        order = (surveys + notices) if field in SURVEY_FIRST else (notices + surveys)
+        chosen = next((r for r in order if r.get(field) is not None), None)
+        row[field] = chosen.get(field) if chosen else None
+        if chosen:
+            provenance[field] = chosen["record_id"]
+        if field in COMPARED:
+            values = {r["record_id"]: r.get(field) for r in recs if r.get(field) is not None}
+            distinct = list(values.values())
+            if any(_differs(field, distinct[0], v) for v in distinct[1:]):
+                disagreements[field] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+    scores = [s for _, s in group if s is not None]
+    row.update(
+        contract_id=f"c{recs[0]['record_id']}",
+        record_ids=[r["record_id"] for r in recs],
+        sources=sorted({r["source"] for r in recs}),
+        provenance=provenance,
+        disagreements=disagreements or None,
+        match_score=max(scores) if scores else None,
+    )
+    return row
+
+
+def build_contracts(records: list[dict]) -> list[dict]:
+    return [contract_row(group) for group in link_records(records)]
