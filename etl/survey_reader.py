@@ -118,9 +118,14 @@ def open_workbook(path: Path) -> openpyxl.Workbook:
         raise RejectedFile(f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from exc
 
 
-def _grid(ws) -> list[list[object]]:
-    """Sheet values with merged ranges filled from their top-left cell (merged headers)."""
+def _grid(ws) -> tuple[list[list[object]], set[tuple[int, int]]]:
+    """Sheet values with merged ranges filled from their top-left cell (merged headers).
+
+    Also returns the 0-based (row, column) of every cell filled that way, so a header merged
+    across two columns is not reported as a second, unmapped column.
+    """
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    filled: set[tuple[int, int]] = set()
     for rng in ws.merged_cells.ranges:
         if rng.min_row > len(rows):
             continue
@@ -130,14 +135,16 @@ def _grid(ws) -> list[list[object]]:
                 while len(rows[r - 1]) < c:
                     rows[r - 1].append(None)
                 rows[r - 1][c - 1] = value
-    return rows
+                if (r, c) != (rng.min_row, rng.min_col):
+                    filled.add((r - 1, c - 1))
+    return rows, filled
 
 
 def _text(value: object) -> str:
     return clean_text(value) if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def find_table(sheet: str, rows: list[list[object]]) -> Table | None:
+def find_table(sheet: str, rows: list[list[object]], filled: frozenset | set = frozenset()) -> Table | None:
     """The header row: the first row naming the most distinct fields (at least three)."""
     best: Table | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -147,7 +154,7 @@ def find_table(sheet: str, rows: list[list[object]]) -> Table | None:
             name = _header_field(value, above[c] if c < len(above) else None)
             if name and name not in columns.values():
                 columns[c] = name
-            elif _text(value):
+            elif _text(value) and (i, c) not in filled:
                 unmapped[c] = _text(value)
         is_header = len(columns) >= MIN_HEADER_FIELDS and KEY_FIELDS & set(columns.values())
         if is_header and (best is None or len(columns) > len(best.columns)):
@@ -171,10 +178,11 @@ def _header_field(value: object, group: object) -> str | None:
 def _read_workbook(wb: openpyxl.Workbook, result: SurveyResult) -> None:
     name = result.path.name
     result.is_sample = "citytools-sample" in (wb.properties.keywords or "")
-    sheets = [(ws.title, _grid(ws)) for ws in wb.worksheets if ws.sheet_state == "visible"]
+    grids = [(ws.title, *_grid(ws)) for ws in wb.worksheets if ws.sheet_state == "visible"]
+    sheets = [(title, rows) for title, rows, _ in grids]
     tables = []
-    for title, rows in sheets:
-        table = find_table(title, rows)
+    for title, rows, filled in grids:
+        table = find_table(title, rows, filled)
         if table:
             tables.append((table, rows))
         elif norm_key(title) not in AUXILIARY_SHEETS and any(_text(v) for row in rows for v in row):
@@ -197,6 +205,9 @@ def _read_workbook(wb: openpyxl.Workbook, result: SurveyResult) -> None:
             f"{table.sheet}!{get_column_letter(c + 1)} {h!r}" for c, h in table.unmapped.items()
         ]
         _read_rows(table, rows, result, file_borough)
+    codes = {r["borough_code"] for r in result.records}
+    if not file_borough and len(codes) == 1:
+        result.borough_code, result.borough_from = codes.pop(), "Borough column"
 
 
 def _file_borough(path: Path, sheets, tables) -> tuple[str | None, str | None]:

@@ -237,3 +237,15 @@ def render_page():
         return response.get_json()["response"]["_pages_content"]["children"]
 
     return render
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """The embedded sample, written and built once per test session: (database, build result)."""
+    from etl.build import build
+    from etl.sample import write_sample
+
+    folder = tmp_path_factory.mktemp("sample")
+    write_sample(folder / "surveys")
+    result = build(folder / "sample.duckdb", surveys=[folder / "surveys"])
+    return folder / "sample.duckdb", result
