@@ -121,8 +121,8 @@ def open_workbook(path: Path) -> openpyxl.Workbook:
 def _grid(ws) -> tuple[list[list[object]], set[tuple[int, int]]]:
     """Sheet values with merged ranges filled from their top-left cell (merged headers).
 
-    Also returns the 0-based (row, column) of every cell filled that way, so a header merged
-    across two columns is not reported as a second, unmapped column.
+    Also returns the 0-based (row, column) of every cell filled from a column to its left, so
+    a header merged across two columns is not reported as a second, unmapped column.
     """
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     filled: set[tuple[int, int]] = set()
@@ -135,7 +135,7 @@ def _grid(ws) -> tuple[list[list[object]], set[tuple[int, int]]]:
                 while len(rows[r - 1]) < c:
                     rows[r - 1].append(None)
                 rows[r - 1][c - 1] = value
-                if (r, c) != (rng.min_row, rng.min_col):
+                if c != rng.min_col:  # the same column merged down is still its own column
                     filled.add((r - 1, c - 1))
     return rows, filled
 
