@@ -137,3 +137,12 @@ def test_importing_app_without_a_database_works(tmp_path, monkeypatch):
 def test_layout_json_is_plain_data(tiny_db, render_page):
     """The page tree serialises (no figure objects, dates or numpy values leak into it)."""
     json.dumps(render_page(create_app(tiny_db), "/"))
+
+
+def test_overview_on_the_built_sample(sample_build, render_page):
+    """The real ETL output, not a hand-made database: the notice shows and the counts agree."""
+    db, result = sample_build
+    page = render_page(create_app(db), "/")
+    assert SAMPLE_NOTICE in texts(page)
+    assert "22 of 33" in texts(by_id(page, "stat-boroughs"))
+    assert f"{result.contracts:,}" in texts(by_id(page, "stat-contracts"))
