@@ -8,7 +8,6 @@ never whole tables, so that pages stay fast on a million contracts.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -93,13 +92,6 @@ def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) 
     return (" AND ".join(conditions) or "TRUE"), params
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clipped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, today: date | None = None) -> dict:
     """The overview's headline numbers for the filtered contracts.
 
@@ -113,11 +105,11 @@ def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, tod
         f"""
         SELECT count(DISTINCT borough_code), count(*), count(DISTINCT system_name),
                count(DISTINCT supplier_name), sum(annual_value), count(annual_value),
-               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND ?),
-               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND ?)
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND CAST(CAST(? AS DATE) + INTERVAL 12 MONTH AS DATE)),
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND CAST(CAST(? AS DATE) + INTERVAL 24 MONTH AS DATE))
         FROM contracts WHERE {where}
         """,
-        [today, add_months(today, 12), today, add_months(today, 24), *params],
+        [today, today, today, today, *params],
     ).fetchone()
     keys = ("boroughs", "contracts", "systems", "suppliers", "annual_value", "valued", "ending_12m", "ending_24m")
     return dict(zip(keys, row, strict=True))

@@ -83,11 +83,6 @@ def test_where_clause_rejects_a_malformed_date():
         queries.where_clause({"end_from": "1 March"})
 
 
-def test_add_months_clips_to_month_end():
-    assert queries.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert queries.add_months(date(2026, 11, 15), 14) == date(2028, 1, 15)
-
-
 def test_counts_by_borough_lists_every_authority_split_by_source(cur):
     rows = queries.counts_by_borough(cur)
     assert [r["code"] for r in rows] == [b.code for b in reference.boroughs()]
