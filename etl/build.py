@@ -22,6 +22,7 @@ from etl.suppliers import apply_suppliers
 from etl.survey_reader import SurveyResult, read_survey
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
+SAMPLE_PREFIX = "citytools-sample"  # contract files written by `python -m etl sample`
 
 
 @dataclass
@@ -55,6 +56,9 @@ class FileReport:
         return self.records_read == self.loaded + self.merged + self.rejected + self.skipped
 
 
+SOURCE_COUNTS = ("files", "files_rejected", "records_read", "loaded", "merged", "rejected", "skipped", "out_of_scope")
+
+
 @dataclass
 class BuildResult:
     out: Path
@@ -64,6 +68,17 @@ class BuildResult:
     contracts: int
     rejects: int
 
+    def by_source(self) -> dict[str, dict[str, int]]:
+        """Totals per kind of input: files, read, loaded, merged, rejected, skipped, not a borough."""
+        out: dict[str, dict[str, int]] = {}
+        for f in self.files:
+            row = out.setdefault(f.source, dict.fromkeys(SOURCE_COUNTS, 0))
+            row["files"] += 1
+            row["files_rejected"] += f.status == "rejected"
+            for key in SOURCE_COUNTS[2:]:
+                row[key] += getattr(f, key)
+        return out
+
     def as_dict(self) -> dict:
         return {
             "out": str(self.out),
@@ -71,6 +86,7 @@ class BuildResult:
             "records": self.records,
             "contracts": self.contracts,
             "rejects": self.rejects,
+            "by_source": self.by_source(),
             "files": [{**vars(f), "balanced": f.balanced} for f in self.files],
         }
 
@@ -136,7 +152,7 @@ def _contract_report(result: ReadResult) -> FileReport:
         file=result.path.name,
         path=str(result.path),
         source=result.kind,
-        is_sample=any("citytools-sample" in (n or "") for n in result.notes),
+        is_sample=result.path.name.startswith(SAMPLE_PREFIX),
         records_read=result.records_read,
         loaded=len(result.records),
         rejected=len(result.rejects),
@@ -279,7 +295,14 @@ def format_report(result: BuildResult) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
         return "  ".join(str(c).ljust(w) if i < 3 else str(c).rjust(w) for i, (c, w) in pairs)
 
-    out = [line(header), line(["-" * w for w in widths]), *map(line, rows), line(total)]
+    out = [line(header), line(["-" * w for w in widths]), *map(line, rows), line(total), ""]
+    out.append("By source:")
+    for source, c in result.by_source().items():
+        out.append(
+            f"  {source}: {c['files']} files ({c['files_rejected']} rejected), {c['records_read']} read, "
+            f"{c['loaded']} loaded, {c['merged']} merged, {c['rejected']} rejected, {c['skipped']} skipped; "
+            f"{c['out_of_scope']} loaded but not from a London borough"
+        )
     problems = [f for f in result.files if f.reason or f.unmapped_columns or f.notes or not f.balanced]
     for f in problems:
         if f.reason:
