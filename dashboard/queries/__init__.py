@@ -1,4 +1,4 @@
-"""Every SQL statement the dashboard runs.
+"""Every SQL statement the dashboard runs: this package, one module per view, shared filters here.
 
 Rules, so that no filter value can change a query's meaning: values are only ever bound
 parameters (``?``); identifiers only ever come from the whitelists below, never from input.
