@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 import re
 
-from etl.reference import norm_key
+from etl.reference import add_months, month_end, norm_key  # noqa: F401 - add_months is re-exported
 
 Parsed = tuple[object, str | None]
 
@@ -50,20 +50,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar month arithmetic that keeps month ends at month ends (28 Feb + 12 = 28 Feb)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return dt.date(year, month, last)
-    return dt.date(year, month, min(day.day, last))
 
 
 def _year(text: str) -> int:

@@ -7,7 +7,9 @@ dependencies beyond the standard library and reads its tables from CSV files in
 
 from __future__ import annotations
 
+import calendar
 import csv
+import datetime as dt
 import html
 import re
 import unicodedata
@@ -38,6 +40,27 @@ def norm_key(text: object) -> str:
     s = s.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
     s = re.sub(r"[^0-9a-z]+", " ", s)
     return " ".join(s.split())
+
+
+# --------------------------------------------------------------------------- calendar rules
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later or earlier; a month end stays a month end (28 Feb + 12 = 29 Feb 2028).
+
+    Shared by the ETL (extension options -> latest end date) and the dashboard (windows, lead
+    times), so both count months the same way.
+    """
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return dt.date(year, month, last)
+    return dt.date(year, month, min(day.day, last))
 
 
 # --------------------------------------------------------------------------- boroughs
