@@ -3,8 +3,9 @@
 A window is a set of at least ``min_boroughs`` boroughs whose contracts in one group (a service
 area, system, supplier or manufacturer) end within ``window_months`` of each other. The search
 slides over the contracts sorted by end date; every qualifying stretch is a candidate, and
-candidates that overlap are merged into one window, so a run of contracts ending month after
-month is one opportunity, not many. A borough with two contracts in a window counts once.
+candidates that overlap are merged into one window (up to twice ``window_months`` long), so a
+run of contracts ending month after month is one opportunity, not many. A borough with two
+contracts in a window counts once.
 
 Contracts with no known end date cannot be placed; they are returned beside the windows of
 their group ("may also be in scope"), never dropped. With ``extensions="max"`` the latest
@@ -87,14 +88,27 @@ def candidate_spans(contracts: list[Contract], min_boroughs: int, window_months:
     return spans
 
 
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join spans that share a contract into one."""
+def merge_spans(
+    contracts: list[Contract], spans: list[tuple[int, int]], min_boroughs: int, window_months: int
+) -> list[tuple[int, int]]:
+    """Join overlapping spans into one window, as long as it lasts at most twice ``window_months``.
+
+    Without the cap, dense data (every borough has a contract in every service area) chains
+    windows into years-long runs that are no longer one procurement opportunity. A span that
+    would stretch a window past the cap starts a new window with the contracts not yet taken,
+    if they still hold enough boroughs; no contract is in two windows.
+    """
     merged: list[tuple[int, int]] = []
     for start, stop in sorted(spans):
         if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
-        else:
-            merged.append((start, stop))
+            first = merged[-1][0]
+            if contracts[stop].end <= add_months(contracts[first].end, 2 * window_months):
+                merged[-1] = (first, max(merged[-1][1], stop))
+                continue
+            start = merged[-1][1] + 1
+            if start > stop or len({c.borough_code for c in contracts[start : stop + 1]}) < min_boroughs:
+                continue
+        merged.append((start, stop))
     return merged
 
 
@@ -114,7 +128,8 @@ def find_windows(
     windows = []
     for group, items in sorted(by_group.items()):
         items.sort(key=lambda c: (c.end, c.borough_code, c.contract_id))
-        for first, last in merge_spans(candidate_spans(items, min_boroughs, window_months)):
+        spans = candidate_spans(items, min_boroughs, window_months)
+        for first, last in merge_spans(items, spans, min_boroughs, window_months):
             chosen = items[first : last + 1]
             windows.append(
                 Window(

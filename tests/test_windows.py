@@ -94,3 +94,13 @@ def test_extension_effect_names_only_the_contracts_extensions_add():
     base_windows, _ = find_windows(base)
     extended, _ = find_windows([Contract(x.contract_id, x.group, x.borough_code, x.max_end or x.end) for x in base])
     assert extension_effect(base_windows, extended) == {"Revenues and Benefits": {"ext"}}
+
+
+def test_a_long_chain_is_split_so_a_window_stays_one_opportunity():
+    ends = [D(2027, 1, 31), D(2027, 4, 30), D(2027, 7, 31), D(2027, 10, 31), D(2028, 1, 31), D(2028, 4, 30),
+            D(2028, 7, 31), D(2028, 10, 31)]  # fmt: skip
+    contracts = [c(f"k{i}", f"E{i}", end) for i, end in enumerate(ends)]
+    windows, _ = find_windows(contracts, min_boroughs=3, window_months=6)
+    assert [(w.start, w.end) for w in windows] == [(D(2027, 1, 31), D(2028, 1, 31)), (D(2028, 4, 30), D(2028, 10, 31))]
+    ids = [x.contract_id for w in windows for x in w.contracts]
+    assert len(ids) == len(set(ids)) == 8  # every contract in exactly one window
