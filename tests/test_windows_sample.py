@@ -1,0 +1,28 @@
+"""The window search over the built sample finds the clusters the sample was planted with."""
+
+import duckdb
+import pytest
+
+from dashboard.queries.windows import GROUP_COLUMNS, window_contracts
+from dashboard.windows import find_windows
+from etl.sample import SAMPLE_WINDOWS
+
+
+@pytest.mark.parametrize("planted", SAMPLE_WINDOWS, ids=lambda w: f"{w['group_by']}={w['value']}")
+def test_planted_windows_are_found(sample_build, planted):
+    db, _ = sample_build
+    with duckdb.connect(str(db), read_only=True) as con:
+        windows, _ = find_windows(window_contracts(con, planted["group_by"]))
+    found = [w for w in windows if w.group == planted["value"] and w.start <= planted["end_to"]]
+    match = [w for w in found if w.end >= planted["end_from"]]
+    assert len(match) == 1, [(w.start, w.end, w.boroughs) for w in found]
+    (window,) = match
+    assert window.boroughs == sorted(planted["boroughs"])
+    assert (window.start, window.end) == (planted["end_from"], planted["end_to"])
+
+
+def test_only_whitelisted_groupings(sample_build):
+    db, _ = sample_build
+    with duckdb.connect(str(db), read_only=True) as con, pytest.raises(KeyError):
+        window_contracts(con, "borough_code; DROP TABLE contracts")
+    assert set(GROUP_COLUMNS) == {"service_area", "system", "supplier", "manufacturer"}
