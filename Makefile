@@ -22,7 +22,7 @@ $(BIN)/.dev: requirements-dev.txt $(BIN)/.runtime
 # Sample inputs when there are none; a build when the database is missing or older than its
 # inputs (data files, the ETL code or its reference data).
 data: $(BIN)/.runtime
-	@test -d $(SURVEYS) || $(BIN)/python -m etl sample --out $(SURVEYS)
+	@test -d $(SURVEYS) || $(BIN)/python -m etl sample --out data/inputs
 	@if [ ! -f $(DB) ] || [ -n "$$(find data/inputs etl -type f -newer $(DB) | head -n 1)" ]; then \
 		$(BIN)/python -m etl build --surveys $(SURVEYS) \
 			$$(test -d $(CONTRACTS) && echo --contracts $(CONTRACTS)) \
@@ -30,7 +30,7 @@ data: $(BIN)/.runtime
 	else echo "$(DB) is up to date"; fi
 
 sample: $(BIN)/.runtime
-	$(BIN)/python -m etl sample --out $(SURVEYS)
+	$(BIN)/python -m etl sample --out data/inputs
 
 run: data
 	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) $(BIN)/python app.py

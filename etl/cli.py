@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 DEFAULT_DB = Path("data/citytools.duckdb")
-DEFAULT_SURVEYS = Path("data/inputs/surveys")
+DEFAULT_INPUTS = Path("data/inputs")
+DEFAULT_SURVEYS = DEFAULT_INPUTS / "surveys"
+DEFAULT_CONTRACTS = DEFAULT_INPUTS / "contracts"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -57,12 +59,16 @@ def main(argv: list[str] | None = None) -> int:
 
         if not args.surveys and not args.contracts:
             args.surveys = [DEFAULT_SURVEYS]
+            args.contracts = [DEFAULT_CONTRACTS] if DEFAULT_CONTRACTS.is_dir() else []
         return main_build(args)
     if args.command == "sample":
         from etl.sample import write_sample
+        from etl.sample_contracts import write_sample_contracts
 
-        paths = write_sample(args.out, seed=args.seed)
-        print(f"wrote {len(paths)} sample survey returns to {args.out}")
+        surveys = write_sample(args.out / "surveys", seed=args.seed)
+        contracts = write_sample_contracts(args.out / "contracts", seed=args.seed)
+        print(f"wrote {len(surveys)} sample survey returns to {args.out / 'surveys'}")
+        print(f"wrote {len(contracts)} sample contract data files to {args.out / 'contracts'}")
         return 0
     if args.command == "template":
         from etl.template import write_template

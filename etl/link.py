@@ -56,23 +56,29 @@ def _date_score(survey: dict, notice: dict) -> float:
     """1 when the end dates agree within a quarter, less as they drift; 0 when terms do not overlap."""
     s_start, s_end = survey.get("start_date"), survey.get("end_date")
     n_start, n_end = notice.get("start_date"), notice.get("end_date")
+    same_start = bool(s_start and n_start) and abs((s_start - n_start).days) <= DATE_TOLERANCE_DAYS
     if s_end and n_end:
         gap = abs((s_end - n_end).days)
         if gap <= DATE_TOLERANCE_DAYS:
             return 1.0
         if s_start and n_start and (s_start > n_end or n_start > s_end):
             return 0.0
-        return max(0.0, 1 - gap / 730)
+        # ends disagree (an extension taken, a typo): the same start still says "same contract"
+        return max(0.8 if same_start else 0.0, 1 - gap / 730)
     if s_start and n_start:
-        return 1.0 if abs((s_start - n_start).days) <= DATE_TOLERANCE_DAYS else 0.3
+        return 1.0 if same_start else 0.3
     return 0.3  # nothing to compare: neither evidence for nor against
 
 
 def _text_score(survey: dict, notice: dict) -> float:
     """How well the notice's words name the survey's system, maker or service (0-1)."""
     notice_text = norm_key(f"{notice.get('title') or ''} {(notice.get('description') or '')[:300]}")
-    names = [survey.get(k) for k in ("system_name", "system_raw", "manufacturer")]
-    best = max((fuzz.partial_ratio(norm_key(n), notice_text) for n in names if n and len(norm_key(n)) >= 3), default=0)
+    # the product's own name is strong evidence; its maker's name alone (Idox makes many) less so
+    weighted = [(survey.get("system_name"), 1.0), (survey.get("system_raw"), 1.0), (survey.get("manufacturer"), 0.7)]
+    best = max(
+        (w * fuzz.partial_ratio(norm_key(n), notice_text) for n, w in weighted if n and len(norm_key(n)) >= 3),
+        default=0,
+    )
     same_area = bool(survey.get("service_area")) and survey.get("service_area") == notice.get("service_area")
     return min(1.0, best / 100 + (0.2 if same_area else 0.0))
 
@@ -128,9 +134,14 @@ def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
     return groups
 
 
+DATE_SAME_DAYS = 31  # "31 March" and "1 April" are one end date written two ways, not a disagreement
+
+
 def _differs(field: str, a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) > 0.1 * max(abs(a), abs(b))  # values within 10% are the same figure
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        return abs((a - b).days) > DATE_SAME_DAYS
     return a != b
 
 

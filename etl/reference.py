@@ -97,8 +97,8 @@ def _borough_spellings(b: Borough) -> set[str]:
     forms = set(names)
     kind = "Royal Borough" if b.royal else "London Borough"
     for n in names:
-        if len(n) <= 5 or n.endswith("Council") or n.startswith(("City of", "Royal")):
-            continue  # abbreviations and already-full names do not take prefixes
+        if n.replace("&", "").isupper() or n.endswith("Council") or n.startswith(("City of", "Royal")):
+            continue  # abbreviations (RBKC, H&F) and already-full names do not take prefixes
         forms |= {
             f"{kind} of {n}",
             f"{kind} of {n} Council",
@@ -112,7 +112,12 @@ def _borough_spellings(b: Borough) -> set[str]:
             f"{kind} {n}",
         }
         if b.royal:
-            forms |= {f"London Borough of {n}", f"RB {n}", f"Royal Borough of {n} Council"}
+            forms |= {
+                f"London Borough of {n}",
+                f"London Borough of {n} Council",
+                f"RB {n}",
+                f"Royal Borough of {n} Council",
+            }
     return forms
 
 

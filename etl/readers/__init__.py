@@ -55,6 +55,7 @@ def read_contract_file(path: str | Path) -> ReadResult:
     from etl.readers.cf_csv import read_cf_csv
     from etl.readers.detect import detect_kind
     from etl.readers.ocds import read_ocds
+    from etl.readers.register import read_register
 
     path = Path(path)
     kind = detect_kind(path)
@@ -62,6 +63,8 @@ def read_contract_file(path: str | Path) -> ReadResult:
         return read_cf_csv(path)
     if kind and kind.startswith("ocds_"):
         return read_ocds(path, kind)
+    if kind == "register_csv":
+        return read_register(path)
     if kind is None:
         raise ValueError(f"{path.name}: not a Contracts Finder CSV export, OCDS package or contract register")
     raise ValueError(f"{path.name}: no reader in etl.readers for {kind}")
