@@ -38,9 +38,15 @@ run: data
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 
-test: $(BIN)/.dev
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browsers here) and
+# audit pages with axe-core from npm; both are installed when missing (CI runs as root).
+test: $(BIN)/.dev node_modules/axe-core/axe.min.js
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+node_modules/axe-core/axe.min.js:
+	npm install --no-save --no-audit --no-fund axe-core@4.14
 
 clean:
 	rm -rf $(VENV) $(DB) data/build-report.json .pytest_cache .ruff_cache

@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 
 import dash
+from dash import _callback
 
-from dashboard import db
-from dashboard.layout import PRODUCT, shell
+from dashboard import db, exports, filters, routes
+from dashboard.layout import PRODUCT, nav_pages, shell
 
 ROOT = Path(__file__).resolve().parent
 
@@ -43,6 +44,11 @@ INDEX_STRING = """<!DOCTYPE html>
 def create_app(db_path: str | Path | None = None) -> dash.Dash:
     """The Dash app reading ``db_path`` (default ``$CITYTOOLS_DB`` or ``data/citytools.duckdb``)."""
     path = Path(db_path) if db_path is not None else db.default_path()
+    # Pages register their callbacks with dash.callback when Dash (re)imports them for each new
+    # app; an earlier app that never served a request leaves its copies in Dash's global list,
+    # which the next app would take over as duplicates. Start each app from a clean list.
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -51,6 +57,10 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         assets_path_ignore=["vendor"],  # linked explicitly below, so that it comes first
         title=PRODUCT,
         update_title=None,
+        # Otherwise Dash calls every page's layout (every page's queries) on each worker's first
+        # request, to check callback ids: on a large database that first request takes as long
+        # as all pages together. The ids are checked by the tests instead.
+        suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     # Bootstrap is served from assets/vendor, not a CDN (works offline and on council networks),
@@ -59,6 +69,9 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     app.index_string = INDEX_STRING
     app.server.config[db.CONFIG_KEY] = str(path.resolve())
     app.layout = shell()
+    filters.register_callbacks(app, nav_pages())
+    exports.init_app(app.server)
+    routes.register_routes(app.server)
     return app
 
 

@@ -2,18 +2,42 @@
 
 Each view registers the function that produces its table (``@register_export("contracts")``);
 the same function feeds the on-screen table, so an export holds exactly the rows shown.
-A table function takes a cursor and the filter dict (the parsed query string) and returns
-``(column headings, rows)``.
+A table function takes a cursor and the state (the parsed query string, see
+``dashboard.state``) and returns ``(column headings, rows)``; rows may be an iterator, which is
+consumed while the cursor is open, so a large export streams instead of sitting in memory.
+
+Every file says what it is: the view, the filters in words, the data's as-of date, the Open
+Government Licence line when open data is included, and a warning when the data is the sample.
+Cells that a spreadsheet would run as a formula (text starting with = + - @, a tab or a
+carriage return) are prefixed with an apostrophe, and XLSX cells are written by type, never
+as formulas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
 
 import duckdb
+import flask
 
-TableFunction = Callable[[duckdb.DuckDBPyConnection, dict], tuple[list[str], list[list]]]
+from dashboard import db, queries, state
+
+TableFunction = Callable[[duckdb.DuckDBPyConnection, dict], tuple[list[str], Iterable[Sequence]]]
 EXPORTS: dict[str, TableFunction] = {}
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0"
+SAMPLE_WARNING = "Sample data: made-up figures from the sample inputs shipped with City Tools. Do not quote them."
+XLSX_MAX_ROWS = 1_048_576 - 1  # Excel's sheet limit, less the header row
+FORMATS = ("csv", "xlsx")
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+log = logging.getLogger(__name__)
 
 
 def register_export(view: str) -> Callable[[TableFunction], TableFunction]:
@@ -24,3 +48,189 @@ def register_export(view: str) -> Callable[[TableFunction], TableFunction]:
         return fn
 
     return decorate
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet would read as a formula, made inert with a leading apostrophe."""
+    return "'" + text if text.startswith(_TRIGGERS) else text
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV writer should get it: numbers as numbers, dates ISO, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 46500, not 46500.0
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def _neutralise_line(text: str) -> str:
+    """A '# ' notice line: a CSV reader splits it at commas, so no piece may start a formula either."""
+    return re.sub(r",(\s*)(?=[=+\-@\t\r])", r",\1'", text.replace("\r", " ").replace("\n", " "))
+
+
+# --------------------------------------------------------------------------- what the file says
+
+
+def notices(cur: duckdb.DuckDBPyConnection, view: str, st: dict, problems: list[str]) -> list[tuple[str, str]]:
+    """(label, text) pairs heading every export: view, filters, as-of date, licence, sample warning."""
+    status = queries.data_status(cur)
+    filters = state.describe(st)
+    out = [
+        ("View", view),
+        ("Filters", "; ".join(filters) if filters else "none (all contracts of London borough buyers)"),
+    ]
+    out += [("Sorted by", str(st["sort"]))] if st.get("sort") else []
+    out += [("Ignored", p) for p in problems]
+    out.append(("Data as of", str(status.get("data_as_of") or status.get("built_at") or "not recorded")))
+    if queries.has_open_data(cur, st):
+        out.append(("Licence", OGL))
+    if status.get("is_sample"):
+        out.append(("Warning", SAMPLE_WARNING))
+    out.append(("Exported", datetime.now().isoformat(timespec="seconds")))
+    return out
+
+
+def filename(view: str, fmt: str, day: date | None = None) -> str:
+    return f"citytools-{view}-{(day or date.today()).isoformat()}.{fmt}"
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _csv_line(values: Sequence[object]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(values)
+    return buf.getvalue()
+
+
+def csv_chunks(heading: list[tuple[str, str]], columns: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The CSV text: '# label: text' lines, then the header and the rows, in chunks for streaming."""
+    yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8 (pound signs, accents)
+    for label, text in heading:
+        yield _neutralise_line(f"# {label}: {text}") + "\r\n"
+    yield _csv_line([neutralise(c) for c in columns])
+    batch: list[str] = []
+    for row in rows:
+        batch.append(_csv_line([csv_cell(v) for v in row]))
+        if len(batch) >= 1000:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch)
+
+
+def write_xlsx(out, heading: list[tuple[str, str]], columns: list[str], rows: Iterable[Sequence], sheet: str) -> int:
+    """An XLSX workbook: the data sheet, then 'About' with the notices. Returns the rows written.
+
+    constant_memory streams rows to disk; every cell is written by its type and the options
+    forbid turning text into formulas, numbers or links.
+    """
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    data = book.add_worksheet(sheet[:31])
+    for j, column in enumerate(columns):
+        data.write_string(0, j, neutralise(column), bold)
+    n = 0
+    truncated = False
+    for i, row in enumerate(rows, start=1):
+        if i > XLSX_MAX_ROWS:
+            truncated = True
+            break
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                data.write_string(i, j, "yes" if value else "no")
+            elif isinstance(value, int | float):
+                data.write_number(i, j, value)
+            elif isinstance(value, datetime | date):
+                data.write_datetime(i, j, value, day)
+            else:
+                data.write_string(i, j, neutralise(str(value)))
+        n = i
+    data.freeze_panes(1, 0)
+    about = book.add_worksheet("About")
+    about.set_column(0, 0, 14)
+    about.set_column(1, 1, 100)
+    lines = list(heading)
+    if truncated:
+        lines.append(("Truncated", f"Excel holds {XLSX_MAX_ROWS:,} rows; the CSV export has them all."))
+    for i, (label, text) in enumerate(lines):
+        about.write_string(i, 0, label, bold)
+        about.write_string(i, 1, neutralise(text))
+    book.close()
+    return n
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _download(name: str, mimetype: str, body) -> flask.Response:
+    response = flask.Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def export(view: str, fmt: str) -> flask.Response:
+    """The Flask view behind ``/export/<view>.<csv|xlsx>``."""
+    table = EXPORTS.get(view)
+    if table is None or fmt not in FORMATS:
+        flask.abort(404)
+    st, problems = state.check_query(flask.request.query_string)
+    path = db.current_path()
+    if fmt == "xlsx":
+        try:
+            with db.cursor(path) as cur, tempfile.SpooledTemporaryFile(max_size=32 << 20) as tmp:
+                columns, rows = table(cur, st)
+                write_xlsx(tmp, notices(cur, view, st, problems), columns, rows, view.replace("_", " ").capitalize())
+                tmp.seek(0)
+                body = tmp.read()
+        except db.DatabaseMissing:
+            flask.abort(503, "No database yet: run `make data`.")
+        return _download(filename(view, fmt), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body)
+
+    def stream() -> Iterator[str]:
+        # the cursor is opened here, not in export(), so it stays open while the rows are sent
+        with db.cursor(path) as cur:
+            columns, rows = table(cur, st)
+            yield from csv_chunks(notices(cur, view, st, problems), columns, rows)
+
+    try:  # check for the database before answering 200: a streamed response cannot change its status
+        with db.cursor(path):
+            pass
+    except db.DatabaseMissing:
+        flask.abort(503, "No database yet: run `make data`.")
+    return _download(filename(view, fmt), "text/csv", flask.stream_with_context(stream()))
+
+
+def init_app(server: flask.Flask) -> None:
+    """Add the export routes to the Flask server of the Dash app."""
+    server.add_url_rule("/export/<view>.<any(csv, xlsx):fmt>", "export", export, methods=["GET"])
+    # anything else under /export/ is a missing file, not a page for Dash's catch-all to render
+    server.add_url_rule("/export/<path:rest>", "export_not_found", lambda rest: flask.abort(404))
+
+
+def export_href(view: str, fmt: str, st: dict) -> str:
+    """The link to a view's export with its state, for 'Download' links."""
+    return f"/export/{view}.{fmt}{state.to_search(st)}"

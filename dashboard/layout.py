@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
-from dashboard import db, queries
+from dashboard import db, exports, filters, queries
 from dashboard.figures import GRAPH_CONFIG
 
 PRODUCT = "City Tools"
@@ -61,12 +61,16 @@ def fmt_date(value: object) -> str:
 # --------------------------------------------------------------------------- shell
 
 
+def nav_pages() -> list[dict]:
+    """The pages that get a navbar link, in registry order."""
+    return [page for page in dash.page_registry.values() if page.get("nav", True)]
+
+
 def navbar() -> dbc.Navbar:
-    """Product name and one link per registered page, in registry order."""
+    """Product name and one link per registered page; links carry the current filters (see filters.nav_links)."""
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
-        if page.get("nav", True)
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=filters.nav_id(page)))
+        for page in nav_pages()
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -83,12 +87,17 @@ def navbar() -> dbc.Navbar:
 
 
 def shell() -> html.Div:
-    """Navbar, the current page, footer. Static: pages read the database, the shell does not."""
+    """Navbar, filter bar, the current page, footer.
+
+    Static: pages read the database, the shell does not (the filter bar's options arrive by
+    callback). The filter bar sits outside the page container, so a page re-rendering on a
+    filter change leaves it, and the keyboard focus in it, alone.
+    """
     return html.Div(
         [
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
             html.Header(navbar()),
-            html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
+            html.Main(dbc.Container([filters.filter_bar(), dash.page_container], fluid="lg"), id="main", tabIndex="-1"),
             html.Footer(
                 dbc.Container(
                     f"{PRODUCT}: contract data from borough surveys and public contract notices.",
@@ -108,9 +117,9 @@ def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: st
     """A page: heading, data notices, then ``body(cursor)``; or a clear message without data.
 
     Every page goes through here so that a missing or unreadable database, and sample data,
-    are reported the same way everywhere. A database error must not raise: Dash calls every
-    page's layout on a worker's first request (to validate callbacks), so one failing page
-    would turn every URL, even the index, into a 500.
+    are reported the same way everywhere. A database error must not raise: the page would be
+    a bare 500 (and if callback validation is ever switched back on, Dash calls every page's
+    layout on a worker's first request, so one failing page would break every URL).
     """
     header = [html.H1(title, className="h2 mb-1")]
     if lead:
@@ -202,6 +211,34 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption
         size="sm",
         striped=True,
         className="mb-0",
+    )
+
+
+def download_links(view: str, st: dict, what: str = "") -> html.Div:
+    """'Download CSV' / 'Download Excel' links to ``/export/<view>`` with the view's state.
+
+    Plain links (not client-side navigation), so the browser downloads the file; the query
+    string is the same as the page's, so the file holds the rows the page shows.
+    """
+    label = f" {what}" if what else ""
+    return html.Div(
+        [
+            html.A(
+                f"Download CSV{label}",
+                href=exports.export_href(view, "csv", st),
+                download="",
+                className="btn btn-outline-primary btn-sm me-2",
+                id=f"{view}-download-csv",
+            ),
+            html.A(
+                f"Download Excel{label}",
+                href=exports.export_href(view, "xlsx", st),
+                download="",
+                className="btn btn-outline-primary btn-sm",
+                id=f"{view}-download-xlsx",
+            ),
+        ],
+        className="download-links my-2",
     )
 
 

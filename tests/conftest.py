@@ -5,6 +5,7 @@ Dashboard fixtures (tests/test_app.py, tests/test_queries.py):
   tiny_db_not_sample  the same contracts, no sample input files
   tiny_db_builder     build_tiny_db(path, sample) itself, to (re)build one at a given path
   render_page         render_page(app, "/") -> the page's component tree, as the browser gets it
+  contracts_db_builder  build_contracts_db(path, [field overrides...]): one contract per dict (exports, contracts view)
 
 The tiny database (end dates relative to today, so the "ending within" counts hold on any day):
   c-col       E09000001 survey: Civica, Civica Pay, Income and Payments, £100,000 a year, ends in 30 days
@@ -249,3 +250,34 @@ def sample_build(tmp_path_factory):
     write_sample(folder / "surveys")
     result = build(folder / "sample.duckdb", surveys=[folder / "surveys"])
     return folder / "sample.duckdb", result
+
+
+def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = None) -> Path:
+    """A database of one single-record contract per dict: each dict overrides the fields of a
+    default survey record in Camden (E09000007), so a test states only what it is about.
+
+    Keys ``sources``, ``source_url``, ``disagreements`` and ``match_score`` go to the contract;
+    the rest to its record (and the contract). Used for exports (spreadsheet injection) and the
+    contracts view (provenance, disagreements).
+    """
+    records, rows = [], []
+    contract_keys = ("sources", "source_url", "disagreements", "match_score")
+    for i, spec in enumerate(contracts):
+        rec = _record(
+            f"x-{i}", "survey", "E09000007", "Camden Council", "Civica", None, None, 1000.0 + i, 100 + i, "x.xlsx"
+        )
+        rec.update({k: v for k, v in spec.items() if k not in contract_keys})
+        records.append(rec)
+        row = _contract(f"cx-{i}", [rec])
+        row.update({k: spec[k] for k in contract_keys if k in spec})
+        rows.append(row)
+    files = [{"run_id": "x", "file": "x.xlsx", "source": "survey", "is_sample": False, "status": "loaded"}]
+    run = {"run_id": "x", "status": "ok", "inputs": {}, "counts": {}, "command": "pytest"}
+    tables = {"contract_records": records, "contracts": rows, "load_files": files}
+    return write_database(path, tables, run, meta or {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"})
+
+
+@pytest.fixture
+def contracts_db_builder():
+    """``build_contracts_db(path, [overrides, ...])``: a database with exactly the contracts a test needs."""
+    return build_contracts_db

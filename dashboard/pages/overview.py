@@ -1,8 +1,8 @@
 """Overview: how much the database covers, where, and for which services.
 
-The layout is a function, called on every page load, so numbers are read fresh from the
-current build. Thin on purpose: numbers come from ``queries``, charts from ``figures``,
-markup from ``layout``.
+The layout is a function, called on every page load with the URL's query, so numbers are
+read fresh from the current build under the filters of the filter bar. Thin on purpose:
+numbers come from ``queries``, charts from ``figures``, markup from ``layout``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import html
 
-from dashboard import figures, queries
+from dashboard import figures, queries, state
 from dashboard import layout as ui
 from etl import reference
 
@@ -69,23 +69,31 @@ def service_area_chart(rows: list[dict]):
     return ui.chart(figures.service_area_bar(rows), table, "overview-service-area-chart")
 
 
-def content(cur: duckdb.DuckDBPyConnection, today: date | None = None) -> list:
-    """Everything below the page heading, for the default view (all borough contracts)."""
+def content(
+    cur: duckdb.DuckDBPyConnection, filters: dict | None = None, today: date | None = None, problems: list | None = None
+) -> list:
+    """Everything below the page heading for the filtered contracts (default: all borough contracts)."""
+    filters = filters or {}
+    described = state.describe(filters)
     return [
-        headline_cards(queries.headline(cur, today=today)),
+        *(ui.message(p, color="warning") for p in problems or []),
+        *([html.P("Filtered: " + "; ".join(described), className="mb-1", id="overview-filters")] if described else []),
+        ui.download_links("contracts", filters, "of these contracts"),
+        headline_cards(queries.headline(cur, filters, today=today)),
         dbc.Row(
             [
-                dbc.Col(borough_chart(queries.counts_by_borough(cur)), lg=7),
-                dbc.Col(service_area_chart(queries.counts_by_service_area(cur)), lg=5),
+                dbc.Col(borough_chart(queries.counts_by_borough(cur, filters)), lg=7),
+                dbc.Col(service_area_chart(queries.counts_by_service_area(cur, filters)), lg=5),
             ]
         ),
     ]
 
 
-def layout(**_query) -> list:
-    """Dash calls this on every visit; URL parameters arrive as keywords (unused so far)."""
+def layout(**query) -> list:
+    """Dash calls this on every visit with the URL's query (repeated keys as lists)."""
+    st, problems = state.check_params(query)
     return ui.page(
         "Overview",
-        content,
+        lambda cur: content(cur, state.filters_of(st), problems=problems),
         lead="Technology contracts of London's boroughs and the City, from surveys and public notices.",
     )

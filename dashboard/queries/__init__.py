@@ -34,6 +34,12 @@ SOURCE_GROUPS: dict[str, str] = {
     "open_data": "Open data only",
 }
 UNKNOWN_SERVICE_AREA = "Not known"
+# The ``source`` filter: which records a contract must have. Open data is any source that is not
+# the survey (Contracts Finder, contract registers...), so a merged contract matches both.
+SOURCE_CONDITIONS: dict[str, str] = {
+    "survey": "coalesce(list_contains(sources, 'survey'), false)",
+    "open_data": "coalesce(len(list_filter(sources, lambda s: s <> 'survey')) > 0, false)",
+}
 
 Filters = Mapping[str, object]
 
@@ -62,10 +68,11 @@ def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) 
 
     Keys: ``borough`` (ONS codes), ``service_area``, ``supplier``, ``system`` (each one value or a
     list: any of them matches), ``end_from``/``end_to`` (ISO dates, inclusive, on end_date) and
-    ``q`` (case-insensitive substring of title, buyer, supplier or system). Other keys are
+    ``q`` (case-insensitive substring of title, buyer, supplier or system) and ``source``
+    (``survey``: contracts with a survey record; ``open_data``: with any other record). Other keys are
     ignored, so a view can pass its whole URL state. ``boroughs_only`` keeps to records whose
     buyer is a London authority, which is what the app shows by default.
-    Returns ``("TRUE", [])`` when nothing filters. Raises ValueError on a malformed date.
+    Returns ``("TRUE", [])`` when nothing filters. Raises ValueError on a malformed date or source.
     """
     filters = filters or {}
     conditions: list[str] = []
@@ -89,6 +96,11 @@ def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) 
     if text:
         conditions.append("(" + " OR ".join(f"contains(lower({c}), ?)" for c in TEXT_COLUMNS) + ")")
         params.extend([text] * len(TEXT_COLUMNS))
+    sources = set(_values(filters.get("source")))
+    if sources - SOURCE_CONDITIONS.keys():
+        raise ValueError(f"source must be one of {', '.join(SOURCE_CONDITIONS)}, not {sorted(sources)!r}")
+    if len(sources) == 1:  # both named is the same as neither
+        conditions.append(SOURCE_CONDITIONS[sources.pop()])
     return (" AND ".join(conditions) or "TRUE"), params
 
 
@@ -162,6 +174,15 @@ def counts_by_service_area(cur: duckdb.DuckDBPyConnection, filters: Filters | No
         params,
     ).fetchall()
     return [{"service_area": area or UNKNOWN_SERVICE_AREA, "contracts": n} for area, n in rows]
+
+
+def has_open_data(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> bool:
+    """Whether any filtered contract has an open-data record: then its licence must be credited."""
+    where, params = where_clause(filters)
+    (found,) = cur.execute(
+        f"SELECT EXISTS (SELECT 1 FROM contracts WHERE {where} AND {SOURCE_CONDITIONS['open_data']})", params
+    ).fetchone()
+    return bool(found)
 
 
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:

@@ -1,0 +1,261 @@
+"""The filter bar: shared filters in the app shell, kept in step with the URL.
+
+The bar lives outside the page container, so it keeps focus and its open menus while a page
+re-renders. The URL is the source of truth: changing a filter writes the query string
+(``dcc.Location`` with ``refresh="callback-nav"``, so Dash pages re-render the page from it
+without a reload); opening a link or going back/forward sets the filters from the URL. One
+callback does both directions (Dash allows a circular dependency inside a single callback),
+and it also refreshes the option lists, which narrow under the other filters.
+
+The callbacks are thin: ``sync`` and ``nav_links`` are plain functions, tested directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dash
+import dash_bootstrap_components as dbc
+import duckdb
+from dash import Input, Output, dcc, html
+
+from dashboard import db, state
+from dashboard.queries import options as option_queries
+
+URL = "url"  # the dcc.Location of the shell that filters and views write to
+CLEAR = "filter-clear"
+SOURCE_ALL = "all"  # the radio value for 'both sources' (no filter)
+
+
+@dataclass(frozen=True)
+class Control:
+    key: str  # state key
+    id: str
+    prop: str  # the property that holds the value
+    empty: object  # the value meaning 'not filtered'
+
+
+LISTS: tuple[str, ...] = state.LIST_FILTERS
+CONTROLS: tuple[Control, ...] = (
+    *(Control(key, f"filter-{key}", "value", []) for key in LISTS),
+    Control("end_from", "filter-end_from", "value", ""),
+    Control("end_to", "filter-end_to", "value", ""),
+    Control("q", "filter-q", "value", ""),
+    Control("source", "filter-source", "value", SOURCE_ALL),
+)
+PLACEHOLDERS = {
+    "borough": "All boroughs",
+    "supplier": "All suppliers",
+    "system": "All systems",
+    "service_area": "All service areas",
+}
+TEXT_DEBOUNCE = 0.6  # seconds of no typing before the free text is applied
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _dropdown(key: str) -> dbc.Col:
+    control_id = f"filter-{key}"
+    return dbc.Col(
+        [
+            html.Label(
+                state.KEYS[key].label, htmlFor=control_id, className="form-label small mb-1", id=f"{control_id}-label"
+            ),
+            dcc.Dropdown(
+                id=control_id,
+                options=[],
+                value=[],
+                multi=True,
+                searchable=True,
+                placeholder=PLACEHOLDERS[key],
+                maxHeight=320,
+                className="filter-dropdown",
+            ),
+        ],
+        xs=12,
+        sm=6,
+        lg=3,
+    )
+
+
+def _date_input(key: str, label: str) -> list:
+    """A native date field: the browser's own picker is keyboard and screen-reader friendly."""
+    control_id = f"filter-{key}"
+    return [
+        html.Label(label, htmlFor=control_id, className="form-label small mb-1"),
+        dbc.Input(id=control_id, type="date", value="", size="sm", min="1990-01-01", max="2099-12-31"),
+    ]
+
+
+def filter_bar() -> html.Section:
+    """The bar of shared filters, empty: the sync callback fills values and options from the URL."""
+    return html.Section(
+        [
+            html.H2("Filters", className="visually-hidden"),
+            dcc.Location(id=URL, refresh="callback-nav"),
+            dbc.Row([_dropdown(key) for key in LISTS], className="g-2"),
+            dbc.Row(
+                [
+                    dbc.Col(_date_input("end_from", "Contract end from"), xs=6, md=3, lg=2),
+                    dbc.Col(_date_input("end_to", "Contract end to"), xs=6, md=3, lg=2),
+                    dbc.Col(
+                        html.Fieldset(
+                            [
+                                html.Legend("Source", className="form-label mb-1", style={"fontSize": "0.875rem"}),
+                                dbc.RadioItems(
+                                    id="filter-source",
+                                    options=source_options({}),
+                                    value=SOURCE_ALL,
+                                    inline=True,
+                                    label_class_name="small",
+                                ),
+                            ]
+                        ),
+                        xs=12,
+                        md=6,
+                        lg=3,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label("Text contains", htmlFor="filter-q", className="form-label small mb-1"),
+                            dcc.Input(
+                                id="filter-q",
+                                type="search",
+                                value="",
+                                debounce=TEXT_DEBOUNCE,
+                                placeholder="Title, buyer, supplier or system",
+                                className="form-control form-control-sm",
+                                maxLength=state.MAX_TEXT,
+                            ),
+                        ],
+                        xs=12,
+                        md=8,
+                        lg=3,
+                    ),
+                    dbc.Col(
+                        dbc.Button("Clear filters", id=CLEAR, color="dark", outline=True, size="sm"),
+                        xs=12,
+                        md=4,
+                        lg=2,
+                        className="d-flex align-items-end",
+                    ),
+                ],
+                className="g-2 mt-1",
+            ),
+        ],
+        className="filter-bar border rounded p-3 mb-3 bg-light",
+        id="filter-bar",
+        **{"aria-label": "Filters"},
+    )
+
+
+def source_options(counts: dict[str, int]) -> list[dict]:
+    """Radio options for the source filter, with counts once known."""
+
+    def label(text: str, key: str) -> str:
+        return f"{text} ({counts[key]:,})" if key in counts else text
+
+    return [
+        {"label": label("Both", "all"), "value": SOURCE_ALL},
+        *({"label": label(text, key), "value": key} for key, text in state.SOURCES.items()),
+    ]
+
+
+# --------------------------------------------------------------------------- logic
+
+
+def control_values(st: dict) -> list:
+    """The value of every control for a state, in CONTROLS order."""
+    return [st.get(c.key, c.empty) for c in CONTROLS]
+
+
+def state_of_controls(values: Sequence) -> dict:
+    """The filters the controls show (empty ones left out), as a state to validate."""
+    out = {}
+    for control, value in zip(CONTROLS, values, strict=True):
+        if value in (None, "", [], SOURCE_ALL):
+            continue
+        out[control.key] = value
+    return out
+
+
+def options_for(st: dict) -> tuple[dict[str, list[dict]], list[dict]]:
+    """Option lists for the dropdowns and the source radio under ``st``; empty without a database."""
+    try:
+        with db.cursor(db.current_path()) as cur:
+            lists = option_queries.filter_options(cur, st)
+            counts = option_queries.source_counts(cur, st)
+    except (db.DatabaseMissing, duckdb.Error):
+        return {key: [] for key in LISTS}, source_options({})
+    return lists, source_options(counts)
+
+
+def sync(trigger: object, search: str | None, values: Sequence, with_options: bool = True) -> list:
+    """One round of the filter bar, as ``[search, *control values, *option lists, source options]``.
+
+    ``trigger`` is the id of what changed: the URL (or nothing, on first load) sets the
+    controls from it; a control or the clear button writes a new URL. Only what changes is
+    returned; the rest is ``dash.no_update``, so a control being typed in is never overwritten.
+    """
+    no = dash.no_update
+    if trigger == CLEAR:
+        new_search = state.with_filters(search, {})
+        st = state.parse_query(new_search)
+        out_search = new_search if new_search != (search or "") else no
+        out_values = [c.empty for c in CONTROLS]
+    elif trigger in {c.id for c in CONTROLS}:
+        new_search = state.with_filters(search, state.from_params(state_of_controls(values)))
+        st = state.parse_query(new_search)
+        out_search = new_search if new_search != (search or "") else no
+        out_values = [no] * len(CONTROLS)
+    else:  # the URL changed (link, back/forward, a view's own control) or first load
+        st = state.parse_query(search)
+        out_search = no
+        wanted = control_values(st)
+        out_values = [w if w != v else no for w, v in zip(wanted, values, strict=True)]
+    if not with_options:
+        return [out_search, *out_values]
+    lists, sources = options_for(st)
+    return [out_search, *out_values, *(lists[key] for key in LISTS), sources]
+
+
+def nav_links(pathname: str | None, search: str | None, pages: Sequence[dict]) -> list:
+    """Each navbar link's href (its path with the current filters) and whether it is the current page."""
+    carried = state.to_search(state.filters_of(state.parse_query(search)))
+    hrefs = [page["relative_path"] + carried for page in pages]
+    active = [(pathname or "/") == page["relative_path"] for page in pages]
+    return [*hrefs, *active]
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def register_callbacks(app: dash.Dash, nav_pages: Sequence[dict]) -> None:
+    """Wire the bar to the URL. Called by create_app (this module is imported once, apps are many)."""
+    outputs = [Output(URL, "search")]
+    outputs += [Output(c.id, c.prop) for c in CONTROLS]
+    outputs += [Output(f"filter-{key}", "options") for key in LISTS]
+    outputs.append(Output("filter-source", "options"))
+    inputs = [Input(URL, "search"), *(Input(c.id, c.prop) for c in CONTROLS), Input(CLEAR, "n_clicks")]
+
+    @app.callback(*outputs, *inputs)
+    def filter_bar_sync(search, *values_and_clicks):
+        return sync(dash.ctx.triggered_id, search, values_and_clicks[:-1])
+
+    if not nav_pages:
+        return
+
+    @app.callback(
+        *(Output(nav_id(page), "href") for page in nav_pages),
+        *(Output(nav_id(page), "active") for page in nav_pages),
+        Input(URL, "pathname"),
+        Input(URL, "search"),
+    )
+    def navbar_links(pathname, search):
+        return nav_links(pathname, search, nav_pages)
+
+
+def nav_id(page: dict) -> str:
+    return f"nav-{page['module'].rsplit('.', 1)[-1]}"

@@ -1,0 +1,111 @@
+"""SQL of the page per borough (``/borough/<code>``).
+
+The contract queries take the view's filters with ``borough`` forced to the page's borough, so
+the page agrees with every other view under the same query string. Survey coverage is about
+the inputs, not the filtered contracts, so it takes the code alone. Lists are capped (``LIMIT``)
+because a borough can have thousands of open-data notices; callers show the total beside them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from dashboard.queries import END_COLUMN, Filters, where_clause
+from etl import reference
+
+ROW_LIMIT = 500
+
+SYSTEM_COLUMNS = (
+    "service_area", "system_name", "supplier_name", "end_date", "max_end_date", "annual_value", "confidence",
+    "satisfaction",
+)  # fmt: skip
+
+
+def for_borough(filters: Filters | None, code: str) -> dict:
+    """The view's filters restricted to one borough (the page's code wins over a ``borough`` key)."""
+    return {**(filters or {}), "borough": code}
+
+
+def _area_order() -> list[str]:
+    return [sa.name for sa in reference.service_areas()]
+
+
+def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> tuple[list[dict], int]:
+    """The borough's contracts by service area (taxonomy order), up to ROW_LIMIT, and how many there are."""
+    where, params = where_clause(for_borough(filters, code))
+    (total,) = cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()
+    rows = cur.execute(
+        f"""
+        SELECT {", ".join(SYSTEM_COLUMNS)} FROM contracts WHERE {where}
+        ORDER BY list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
+                 system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
+        LIMIT ?
+        """,
+        [*params, _area_order(), ROW_LIMIT],
+    ).fetchall()
+    return [dict(zip(SYSTEM_COLUMNS, r, strict=True)) for r in rows], total
+
+
+def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> list[dict]:
+    """The borough's suppliers: contracts, systems and known annual value; largest value first."""
+    where, params = where_clause(for_borough(filters, code))
+    rows = cur.execute(
+        f"""
+        SELECT supplier_name, count(*), count(DISTINCT system_name), sum(annual_value), count(annual_value)
+        FROM contracts WHERE {where}
+        GROUP BY supplier_name
+        ORDER BY sum(annual_value) DESC NULLS LAST, count(*) DESC, supplier_name NULLS LAST
+        LIMIT ?
+        """,
+        [*params, ROW_LIMIT],
+    ).fetchall()
+    keys = ("supplier_name", "contracts", "systems", "annual_value", "valued")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def ending(
+    cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None, today: date | None = None
+) -> list[dict]:
+    """Contracts ending from ``today`` up to 24 months on, soonest first, each marked if within 12."""
+    today = today or date.today()
+    where, params = where_clause(for_borough(filters, code))
+    rows = cur.execute(
+        f"""
+        SELECT {END_COLUMN}, {END_COLUMN} <= CAST(CAST(? AS DATE) + INTERVAL 12 MONTH AS DATE),
+               service_area, system_name, supplier_name, max_end_date, annual_value
+        FROM contracts
+        WHERE {where} AND {END_COLUMN} BETWEEN CAST(? AS DATE) AND CAST(CAST(? AS DATE) + INTERVAL 24 MONTH AS DATE)
+        ORDER BY {END_COLUMN}, service_area NULLS LAST, system_name NULLS LAST, contract_id
+        LIMIT ?
+        """,
+        [today, *params, today, today, ROW_LIMIT],
+    ).fetchall()
+    keys = ("end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
+    """What the inputs hold for the borough: its survey files, records per source, build time."""
+    files = cur.execute(
+        """
+        SELECT file, status, records_read, loaded, rejected, skipped FROM load_files
+        WHERE source = 'survey' AND borough_code = ? ORDER BY file
+        """,
+        [code],
+    ).fetchall()
+    by_source = dict(
+        cur.execute(
+            "SELECT source, count(*) FROM contract_records WHERE borough_code = ? GROUP BY source ORDER BY source",
+            [code],
+        ).fetchall()
+    )
+    (built_at,) = cur.execute("SELECT max(value) FROM meta WHERE key = 'built_at'").fetchone()
+    file_keys = ("file", "status", "records_read", "loaded", "rejected", "skipped")
+    return {
+        "survey_files": [dict(zip(file_keys, f, strict=True)) for f in files],
+        "survey_rows": by_source.get("survey", 0),
+        "open_data": {s: n for s, n in by_source.items() if s != "survey"},
+        "built_at": built_at,
+    }

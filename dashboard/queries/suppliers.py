@@ -1,0 +1,286 @@
+"""SQL of the suppliers view: market shares, concentration per service area, one supplier's profile.
+
+Shares, HHI and CR10 are computed in SQL, so that however many suppliers there are only a
+few dozen rows come back (they are tested on hand-made contracts in an in-memory database).
+Contracts without a supplier name cannot be attributed to anyone: they are left out of every
+share and counted separately, so the page can say how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from dashboard.queries import END_COLUMN, Filters, _values, where_clause
+
+# What the market table ranks by (URL key ``rank_by``) -> column of the per-supplier aggregate.
+RANK_BY: dict[str, str] = {"contracts": "contracts", "boroughs": "boroughs", "value": "annual_value"}
+RANK_LABELS: dict[str, str] = {"contracts": "contracts", "boroughs": "boroughs served", "value": "annual value"}
+DEFAULT_RANK = "contracts"
+TABLE_TOP = 50  # suppliers listed before the rest are summed as "All others"
+CHART_TOP = 15
+OTHERS = "All others"
+CR_SIZE = 10  # CR10: the share of the ten largest suppliers
+# A service area's HHI is measured on annual value only when at least this share of its
+# contracts has a value; otherwise on contract counts (partial values would skew the shares).
+VALUE_COVERAGE = 0.9
+# Reading of the HHI (0-10,000), the bands of the US merger guidelines (2010) that most
+# competition authorities quote: below 1,500 unconcentrated, 1,500-2,500 moderately, above 2,500
+# highly concentrated.
+HHI_MODERATE, HHI_HIGH = 1500, 2500
+PROFILE_CONTRACTS_LIMIT = 200
+
+
+def rank_key(filters: Filters | None) -> str:
+    """The ``rank_by`` of the URL if it is a known one, else the default."""
+    values = _values((filters or {}).get("rank_by"))
+    return values[0] if values and values[0] in RANK_BY else DEFAULT_RANK
+
+
+def chosen_suppliers(filters: Filters | None) -> list[str]:
+    return list(dict.fromkeys(_values((filters or {}).get("supplier"))))
+
+
+def without(filters: Filters | None, *keys: str) -> dict:
+    return {k: v for k, v in (filters or {}).items() if k not in keys}
+
+
+# --------------------------------------------------------------------------- concentration
+
+
+def hhi_reading(value: float | None, suppliers: int) -> str:
+    """The HHI in plain words, with its 'equivalent number of equal-sized suppliers' (10,000 / HHI)."""
+    if value is None:
+        return "No data"
+    if suppliers == 1:
+        return "One supplier holds the whole market"
+    if value > HHI_HIGH:
+        band = "Highly concentrated"
+    elif value >= HHI_MODERATE:
+        band = "Moderately concentrated"
+    else:
+        band = "Unconcentrated"
+    return f"{band}: like {10_000 / value:.1f} equal-sized suppliers"
+
+
+def concentration(
+    cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, coverage: float = VALUE_COVERAGE
+) -> list[dict]:
+    """Per service area: suppliers, basis, largest supplier and its share, CR10, HHI and its reading.
+
+    Shares are percentages of the area's annual value when at least ``coverage`` of its
+    contracts have a value (and the total is positive), else of its contract counts; ``basis``
+    says which. HHI = sum of squared shares (0-10,000), CR10 = the ten largest shares added.
+    All in SQL, so a market of thousands of suppliers returns one row per area. Contracts
+    without a supplier or a service area are left out. Areas come most contracts first.
+    """
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        WITH s AS (
+            SELECT service_area, supplier_name, count(*) AS n, count(annual_value) AS valued,
+                   coalesce(sum(annual_value), 0) AS val
+            FROM contracts WHERE {where} AND supplier_name IS NOT NULL AND service_area IS NOT NULL
+            GROUP BY service_area, supplier_name
+        ), a AS (
+            SELECT service_area, sum(n) AS n, sum(valued) AS valued, sum(val) AS val, count(*) AS suppliers,
+                   (sum(valued) >= ? * sum(n) AND sum(val) > 0) AS by_value
+            FROM s GROUP BY service_area
+        ), shares AS (
+            SELECT s.service_area, s.supplier_name,
+                   100.0 * CASE WHEN a.by_value THEN s.val / a.val ELSE s.n / a.n END AS share
+            FROM s JOIN a USING (service_area)
+        ), ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY service_area ORDER BY share DESC, supplier_name) AS rank
+            FROM shares
+        )
+        SELECT a.service_area, a.n, a.valued, a.val, a.suppliers, a.by_value,
+               arg_min(r.supplier_name, r.rank), max(r.share),
+               sum(r.share) FILTER (WHERE r.rank <= {CR_SIZE:d}), sum(r.share * r.share)
+        FROM ranked AS r JOIN a USING (service_area)
+        GROUP BY ALL
+        ORDER BY a.n DESC, a.service_area
+        """,
+        [*params, coverage],
+    ).fetchall()
+    out = []
+    for area, n, valued, value, suppliers, by_value, top, top_share, cr10, hhi in rows:
+        out.append(
+            {
+                "service_area": area,
+                "contracts": n,
+                "valued": valued,
+                "annual_value": value,
+                "suppliers": suppliers,
+                "basis": "value" if by_value else "contracts",
+                "top_supplier": top,
+                "top_share": top_share,
+                "cr10": cr10,
+                "hhi": hhi,
+                "reading": hhi_reading(hhi, suppliers),
+            }
+        )
+    return out
+
+
+def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts", "boroughs", "annual_value")) -> list:
+    """The first ``n`` rows, and the rest summed into one "All others" row (pure, for the chart)."""
+    head = [dict(r) for r in rows[:n]]
+    rest = rows[n:]
+    if rest:
+        others = {"supplier": OTHERS, "others": sum(r.get("others") or 1 for r in rest)}
+        for k in keys:
+            others[k] = sum(r[k] or 0 for r in rest)
+        for k in (f"{k}_share" for k in keys):
+            if all(k in r for r in rest):
+                others[k] = sum(r[k] for r in rest)
+        head.append(others)
+    return head
+
+
+# --------------------------------------------------------------------------- market
+
+
+def market_totals(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
+    """Totals the shares are taken of, and the contracts that no share can include."""
+    where, params = where_clause(filters)
+    row = cur.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE supplier_name IS NOT NULL),
+               count(*) FILTER (WHERE supplier_name IS NULL),
+               count(DISTINCT supplier_name),
+               coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL), 0),
+               count(annual_value) FILTER (WHERE supplier_name IS NOT NULL)
+        FROM contracts WHERE {where}
+        """,
+        params,
+    ).fetchone()
+    keys = ("contracts", "no_supplier", "suppliers", "annual_value", "valued")
+    return dict(zip(keys, row, strict=True))
+
+
+def market_shares(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, top: int = TABLE_TOP) -> dict:
+    """The ``top`` suppliers by ``rank_by`` and one "All others" row, each with its shares.
+
+    Shares are percentages of all attributed contracts, of all supplier-borough pairs (so the
+    borough shares also add up to 100%) and of the annual value known. The rest is summed in
+    SQL, so however many suppliers there are, at most ``top + 1`` rows come back.
+    """
+    rank = RANK_BY[rank_key(filters)]
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        WITH s AS (
+            SELECT supplier_name, count(*) AS contracts, count(DISTINCT borough_code) AS boroughs,
+                   sum(annual_value) AS annual_value, count(annual_value) AS valued
+            FROM contracts WHERE {where} AND supplier_name IS NOT NULL
+            GROUP BY supplier_name
+        ), r AS (
+            SELECT *, row_number() OVER (ORDER BY {rank} DESC NULLS LAST, contracts DESC, supplier_name) AS rank
+            FROM s
+        )
+        SELECT CASE WHEN rank <= ? THEN supplier_name END AS supplier, min(rank) AS rank, count(*),
+               sum(contracts), sum(boroughs), coalesce(sum(annual_value), 0), sum(valued)
+        FROM r GROUP BY 1 ORDER BY min(rank)
+        """,
+        [*params, top],
+    ).fetchall()
+    totals = {"contracts": 0, "boroughs": 0, "annual_value": 0.0}
+    out = []
+    for supplier, rank_no, n, contracts, boroughs, value, valued in rows:
+        row = {
+            "supplier": supplier if supplier is not None else OTHERS,
+            "rank": rank_no if supplier is not None else None,
+            "others": n if supplier is None else 0,
+            "contracts": contracts,
+            "boroughs": boroughs,
+            "annual_value": float(value),
+            "valued": valued,
+        }
+        for k in totals:
+            totals[k] += row[k]
+        out.append(row)
+    for row in out:
+        for k, total in totals.items():
+            row[f"{k}_share"] = 100 * row[k] / total if total else None
+    return {"rows": out, "totals": totals, "rank_by": rank_key(filters)}
+
+
+# --------------------------------------------------------------------------- one supplier
+
+
+def profile_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    """One row per chosen supplier that has contracts under the filters."""
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        SELECT supplier_name, count(*), count(DISTINCT borough_code), count(DISTINCT system_name),
+               count(DISTINCT service_area), sum(annual_value), count(annual_value),
+               min({END_COLUMN}), max({END_COLUMN})
+        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
+        GROUP BY supplier_name ORDER BY supplier_name
+        """,
+        params,
+    ).fetchall()
+    keys = ("supplier", "contracts", "boroughs", "systems", "service_areas", "annual_value", "valued",
+            "earliest_end", "latest_end")  # fmt: skip
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _breakdown(cur, filters: Filters, column: str, keys: tuple[str, ...]) -> list[dict]:
+    """Per (supplier, ``column``): contracts, boroughs, annual value, earliest and latest end.
+
+    ``column`` is one of the fixed names the callers pass, never input.
+    """
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        SELECT supplier_name, {column}, count(*), count(DISTINCT borough_code), sum(annual_value),
+               min({END_COLUMN}), max({END_COLUMN})
+        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
+        GROUP BY supplier_name, {column}
+        ORDER BY supplier_name, count(*) DESC, {column} NULLS LAST
+        """,
+        params,
+    ).fetchall()
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def profile_boroughs(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    return _breakdown(
+        cur, filters, "borough_code",
+        ("supplier", "borough_code", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
+    )  # fmt: skip
+
+
+def profile_systems(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    return _breakdown(
+        cur, filters, "system_name",
+        ("supplier", "system", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
+    )  # fmt: skip
+
+
+def profile_service_areas(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    return _breakdown(
+        cur, filters, "service_area",
+        ("supplier", "service_area", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
+    )  # fmt: skip
+
+
+def profile_contracts(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = PROFILE_CONTRACTS_LIMIT) -> dict:
+    """The chosen suppliers' contracts, soonest end first, capped; ``total`` before the cap."""
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        SELECT supplier_name, borough_code, system_name, service_area, title, start_date, {END_COLUMN},
+               max_end_date, annual_value, contract_id, count(*) OVER ()
+        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
+        ORDER BY {END_COLUMN} NULLS LAST, supplier_name, borough_code, contract_id
+        LIMIT ?
+        """,
+        [*params, limit],
+    ).fetchall()
+    keys = ("supplier", "borough_code", "system", "service_area", "title", "start_date", "end_date",
+            "max_end_date", "annual_value", "contract_id")  # fmt: skip
+    return {"rows": [dict(zip(keys, r[:-1], strict=True)) for r in rows], "total": rows[0][-1] if rows else 0}

@@ -1,0 +1,89 @@
+"""Real-browser fixtures: the app on the built sample, served on a free port, and Debian's Chromium.
+
+Playwright cannot download its own browsers here, so pytest-playwright's launch arguments are
+overridden to start /usr/bin/chromium (``make test`` installs it when missing). Without it the
+browser tests skip with the reason, rather than fail on a machine that cannot run them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from dashboard import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True, "args": LAUNCH_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def live_app(sample_build) -> Iterator[tuple[str, Path]]:
+    """(base URL, database) of the app serving the built sample, in a daemon thread."""
+    path, _ = sample_build
+    app = create_app(path)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="citytools-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", path
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        db.close_all()
+
+
+@pytest.fixture
+def page_errors(page) -> list[str]:
+    """JavaScript errors and console errors of the page; a test asserts the list is empty."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    return errors
+
+
+@pytest.fixture
+def screenshot(page):
+    """screenshot("contracts") saves docs/screenshots/contracts.png of the whole page."""
+
+    def take(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        out = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(out), full_page=True)
+        return out
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's script (``npm install axe-core@4.14``, done by ``make test``)."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is missing: run `npm install --no-save axe-core@4.14`")
+    return AXE

@@ -1,0 +1,261 @@
+"""The page per borough: its queries, its sections on the tiny database and the sample, not-found codes."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, timedelta
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from app import create_app
+from dashboard import db
+from dashboard.exports import EXPORTS
+from dashboard.queries import borough as bq
+from etl import reference
+
+CAMDEN = "E09000007"
+BARNET = "E09000003"
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+    elif hasattr(node, "to_plotly_json"):  # components from content() called directly
+        yield from walk(node.to_plotly_json())
+
+
+def texts(tree) -> list[str]:
+    out = []
+    for node in walk(tree):
+        children = node["props"].get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str | int | float):
+                out.append(str(child))
+    return out
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def body_rows(tree, table_id: str) -> list[list[str]]:
+    tbody = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
+    return [texts(tr) for tr in walk(tbody) if tr["type"] == "Tr"]
+
+
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
+@pytest.fixture
+def page(tiny_db):
+    create_app(tiny_db)
+    return importlib.import_module("dashboard.pages.borough")
+
+
+@pytest.fixture
+def cur(tiny_db):
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_cur(sample_build):
+    with db.cursor(sample_build[0]) as cursor:
+        yield cursor
+
+
+# --------------------------------------------------------------------------- codes
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        (CAMDEN, "Camden"),
+        ("e09000007", "Camden"),
+        ("camden", "Camden"),
+        ("tower-hamlets", "Tower Hamlets"),
+        ("Kensington%20and%20Chelsea", "Kensington and Chelsea"),
+        ("E09000099", None),
+        ("", None),
+        (None, None),
+        ("E09000007' OR '1'='1", None),
+    ],
+)
+def test_resolve(page, code, name):
+    found = page.resolve(code)
+    assert (found.name if found else None) == name
+
+
+def test_unknown_code_gets_a_not_found_message(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/borough/E09000099")
+    assert "Borough not found" in texts(tree)
+    message = texts(by_id(tree, "borough-not-found"))[0]
+    assert "E09000099" in message and "E09000033" in message
+    tree = render_page(create_app(tiny_db), "/borough/" + quote("<b>x</b>"))
+    assert "<b>x</b>" in texts(by_id(tree, "borough-not-found"))[0]  # echoed as text, never markup
+    assert not [n for n in walk(tree) if n["type"] == "Markdown" or "dangerously_allow_html" in n["props"]]
+
+
+def test_browser_title_names_the_borough(page):
+    assert page._title(CAMDEN) == "Camden · City Tools"
+    assert page._title("nope") == "Borough not found · City Tools"
+
+
+def test_borough_page_is_not_in_the_navbar(tiny_db):
+    import dash
+
+    create_app(tiny_db)
+    entry = next(p for p in dash.page_registry.values() if p["module"] == "dashboard.pages.borough")
+    assert entry["nav"] is False and entry["path_template"] == "/borough/<code>"
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def test_systems_in_taxonomy_order_with_unknown_area_last(cur):
+    rows, total = bq.systems(cur, BARNET)
+    assert total == 2
+    assert [(r["service_area"], r["system_name"], r["supplier_name"]) for r in rows] == [
+        ("Education and Schools", "Capita One", "Capita"),
+        (None, None, "O'Brien & Sons Ltd"),
+    ]
+
+
+def test_suppliers_largest_value_first(cur):
+    assert bq.suppliers(cur, BARNET) == [
+        {"supplier_name": "Capita", "contracts": 1, "systems": 1, "annual_value": 50_000, "valued": 1},
+        {"supplier_name": "O'Brien & Sons Ltd", "contracts": 1, "systems": 0, "annual_value": None, "valued": 0},
+    ]
+
+
+def test_ending_is_relative_to_an_injected_today(cur):
+    today = date.today()
+    assert bq.ending(cur, BARNET, today=today) == []  # one ended 100 days ago, one ends in 800
+    later = bq.ending(cur, BARNET, today=today + timedelta(days=500))
+    assert [(r["system_name"], r["within_12m"]) for r in later] == [("Capita One", True)]
+    city = bq.ending(cur, "E09000001", today=today)
+    assert [(r["end_date"], r["within_12m"]) for r in city] == [(today + timedelta(days=30), True)]
+    bd = bq.ending(cur, "E09000002", today=today)
+    assert [r["within_12m"] for r in bd] == [False]  # 400 days: in 12 to 24 months
+
+
+def test_filters_apply_and_the_page_code_wins(cur):
+    rows, total = bq.systems(cur, BARNET, {"borough": "E09000001", "supplier": "Capita"})
+    assert total == 1 and rows[0]["system_name"] == "Capita One"
+    assert bq.systems(cur, BARNET, {"q": "' OR 1=1 --"}) == ([], 0)
+
+
+def test_sample_systems_equal_the_records(sample_cur):
+    expected = sorted(
+        sample_cur.execute(
+            "SELECT service_area, system_name, supplier_name FROM contract_records WHERE borough_code = ?", [CAMDEN]
+        ).fetchall()
+    )
+    rows, total = bq.systems(sample_cur, CAMDEN)
+    assert total == len(expected)
+    assert sorted((r["service_area"], r["system_name"], r["supplier_name"]) for r in rows) == expected
+    order = [sa.name for sa in reference.service_areas()]
+    positions = [order.index(r["service_area"]) for r in rows]
+    assert positions == sorted(positions)
+    (value,) = sample_cur.execute(
+        "SELECT sum(annual_value) FROM contract_records WHERE borough_code = ?", [CAMDEN]
+    ).fetchone()
+    assert sum(s["annual_value"] or 0 for s in bq.suppliers(sample_cur, CAMDEN)) == pytest.approx(value)
+
+
+def test_sample_coverage(sample_cur):
+    cov = bq.coverage(sample_cur, CAMDEN)
+    assert [f["file"] for f in cov["survey_files"]] == ["camden_survey_return.xlsx"]
+    (rows,) = sample_cur.execute(
+        "SELECT count(*) FROM contract_records WHERE source = 'survey' AND borough_code = ?", [CAMDEN]
+    ).fetchone()
+    assert cov["survey_rows"] == rows == cov["survey_files"][0]["loaded"]
+    assert cov["open_data"] == {}
+    assert cov["built_at"]
+    none = bq.coverage(sample_cur, "E09000004")  # Bexley sent no return in the sample
+    assert none["survey_files"] == [] and none["survey_rows"] == 0
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_page_shows_the_borough(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), f"/borough/{BARNET}")
+    assert "Barnet" in texts(tree)
+    assert body_rows(tree, "borough-systems-table") == [
+        ["Education and Schools", "Capita One", "Capita", *body_rows(tree, "borough-systems-table")[0][3:]],
+        ["Not known", "not named", "O'Brien & Sons Ltd", *body_rows(tree, "borough-systems-table")[1][3:]],
+    ]
+    assert body_rows(tree, "borough-systems-table")[0][5:] == ["£50k", "–", "–"]
+    assert [r[0] for r in body_rows(tree, "borough-suppliers-table")] == ["Capita", "O'Brien & Sons Ltd"]
+    assert "2" in texts(by_id(tree, "borough-contracts"))
+    assert texts(by_id(tree, "coverage-survey")) == ["No: this build has no survey return from this borough."]
+    assert texts(by_id(tree, "coverage-open-data")) == ["1 from contracts finder, 1 from register"]
+    assert by_id(tree, "contracts-link")["props"]["href"] == f"/contracts?borough={BARNET}"
+    assert by_id(tree, "matrix-link")["props"]["href"] == "/matrix"
+
+
+def test_page_ending_soon_and_survey_rows(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/borough/E09000001")
+    assert body_rows(tree, "borough-ending-table")[0][1] == "Within 12 months"
+    assert texts(by_id(tree, "borough-ending-summary")) == [
+        "Ending within 12 months: 1; within 24 months (including those): 1."
+    ]
+    assert texts(by_id(tree, "coverage-survey")) == ["Yes: 1 row in the database."]
+
+
+def test_page_on_the_sample_lists_camden(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/borough/camden")
+    assert "Camden" in texts(tree)
+    assert len(body_rows(tree, "borough-systems-table")) == 27
+    assert "camden_survey_return.xlsx: 27 rows loaded of 27 read (0 rejected, 0 skipped)" in texts(
+        by_id(tree, "coverage-survey")
+    )
+
+
+def test_query_round_trip_and_filters(sample_build, render_page):
+    """The matrix's query comes in, applies its filters, and goes back out unchanged."""
+    search = f"?supplier=Civica+UK+Limited&measure=annual_value&borough={BARNET}"
+    tree = render_page(create_app(sample_build[0]), f"/borough/{CAMDEN}", search)
+    assert texts(by_id(tree, "filtered-notice"))  # says the list is filtered
+    rows = body_rows(tree, "borough-systems-table")
+    assert rows and {r[2] for r in rows} == {"Civica UK Limited"}
+    assert query_of(by_id(tree, "matrix-link")["props"]["href"]) == parse_qs(search[1:])
+    contracts = query_of(by_id(tree, "contracts-link")["props"]["href"])
+    assert contracts == {"supplier": ["Civica UK Limited"], "measure": ["annual_value"], "borough": [CAMDEN]}
+
+
+def test_injection_in_a_filter_is_a_literal_value(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), f"/borough/{BARNET}", "?q=" + quote("' OR 1=1 --"))
+    assert body_rows(tree, "borough-systems-table") == []
+    assert "0" in texts(by_id(tree, "borough-contracts"))
+
+
+def test_export_is_the_systems_table(page, tiny_db, render_page):
+    assert EXPORTS["borough"] is page.systems_table
+    with db.cursor(tiny_db) as cursor:
+        headings, rows = EXPORTS["borough"](cursor, {"borough": BARNET})
+        assert EXPORTS["borough"](cursor, {}) == (headings, [])  # no borough named: nothing
+    assert headings == page.SYSTEM_HEADINGS
+    shown = body_rows(render_page(create_app(tiny_db), f"/borough/{BARNET}"), "borough-systems-table")
+    assert len(rows) == len(shown)
+    assert [r[1] for r in rows] == ["Capita One", None]
+    assert rows[0][3] == date.today() + timedelta(days=800)  # raw values for spreadsheets
+
+
+def test_content_takes_an_injected_today(page, cur):
+    barnet = page.resolve(BARNET)
+    later = page.content(cur, barnet, {}, today=date.today() + timedelta(days=500))
+    assert "Ending within 12 months: 1; within 24 months (including those): 1." in texts(later)

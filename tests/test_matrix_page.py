@@ -1,0 +1,391 @@
+"""Boroughs x service areas: its queries, the London tile grid and figure, the page through the router.
+
+Expected values on the built sample come from DuckDB in the test with a different, simpler
+query on ``contract_records``, so a wrong join or grouping in the view cannot agree with itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app import create_app
+from dashboard import db, figures_matrix, tilemap
+from dashboard.exports import EXPORTS
+from dashboard.queries import matrix as mq
+from etl import reference
+
+CAMDEN = "E09000007"
+INJECTION = "x' OR '1'='1' --"
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def texts(tree) -> list[str]:
+    out = []
+    for node in walk(tree):
+        children = node["props"].get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str | int | float):
+                out.append(str(child))
+    return out
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def matrix_rows(tree) -> list[str]:
+    return [
+        n["props"]["id"].removeprefix("matrix-row-")
+        for n in walk(tree)
+        if str(n["props"].get("id")).startswith("matrix-row-")
+    ]
+
+
+def graph_title(tree) -> str:
+    graph = next(n for n in walk(tree) if n["type"] == "Graph")
+    return graph["props"]["figure"]["layout"]["title"]["text"]
+
+
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
+@pytest.fixture
+def cur(tiny_db):
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_cur(sample_build):
+    with db.cursor(sample_build[0]) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def page(tiny_db):
+    """The page module as the app loads it (Dash pages must be registered after the app exists)."""
+    create_app(tiny_db)
+    return importlib.import_module("dashboard.pages.matrix")
+
+
+# --------------------------------------------------------------------------- tile grid and figures
+
+
+def test_tile_grid_has_every_authority_once_each_in_its_own_place():
+    codes = [code for code, *_ in tilemap.GRID]
+    assert sorted(codes) == sorted(b.code for b in reference.boroughs())
+    assert len(set(codes)) == 33
+    assert len({(row, col) for *_, row, col in tilemap.GRID}) == 33
+    labels = [label for _, label, *_ in tilemap.GRID]
+    assert len(set(labels)) == 33 and all(len(label) == 3 and label.isupper() for label in labels)
+
+
+def test_tile_grid_is_roughly_geographic():
+    place = {code: (row, col) for code, _, row, col in tilemap.GRID}
+    names = {b.name: b.code for b in reference.boroughs()}
+    assert [c for c, (r, _) in place.items() if r == 0] == [names["Enfield"]]  # the north
+    assert place[names["Hillingdon"]][1] == 0 and place[names["Havering"]][1] == tilemap.COLUMNS - 1
+    bottom = {c for c, (r, _) in place.items() if r == tilemap.ROWS - 1}
+    assert bottom == {names["Croydon"], names["Sutton"]}
+    city_row, city_col = place["E09000001"]
+    assert city_row == tilemap.ROWS // 2 and abs(city_col - (tilemap.COLUMNS - 1) / 2) <= 0.5
+    assert place[names["Westminster"]] == (city_row, city_col - 1)  # the City's western neighbour
+
+
+@pytest.mark.parametrize("measure", list(mq.MEASURES))
+def test_tile_figure_names_its_measure_and_draws_one_tile_per_borough(measure):
+    figure = tilemap.tile_figure({CAMDEN: 3, "E09000001": 1}, measure)
+    assert figure["layout"]["title"]["text"] == mq.MEASURES[measure].title
+    assert len(figure["layout"]["shapes"]) == 33
+    tiles = figure["data"][0]
+    assert len(tiles["x"]) == len(tiles["hovertext"]) == 33
+    assert sum("Camden" in h for h in tiles["hovertext"]) == 1
+
+
+def test_tile_figure_greys_boroughs_without_data_and_scales_the_rest():
+    figure = tilemap.tile_figure({CAMDEN: 10, "E09000001": 0}, "contracts")
+    fills = {
+        code: shape["fillcolor"] for (code, *_), shape in zip(tilemap.GRID, figure["layout"]["shapes"], strict=True)
+    }
+    assert fills[CAMDEN] == figures_matrix.SEQUENTIAL[-1]
+    assert fills["E09000001"] == figures_matrix.SEQUENTIAL[0]  # zero is a value, not "no data"
+    assert fills["E09000003"] == figures_matrix.NO_DATA
+    hover = dict(zip((code for code, *_ in tilemap.GRID), figure["data"][0]["hovertext"], strict=True))
+    assert hover["E09000003"] == "Barnet<br>Contracts: no data"
+    assert hover[CAMDEN] == "Camden<br>Contracts: 10"
+    assert figure["data"][1]["marker"]["showscale"] is True
+
+
+def test_tile_figure_without_data_says_so():
+    figure = tilemap.tile_figure({}, "annual_value")
+    assert {s["fillcolor"] for s in figure["layout"]["shapes"]} == {figures_matrix.NO_DATA}
+    assert any(a["text"] == "No contracts match" for a in figure["layout"]["annotations"])
+    assert len(figure["data"]) == 1  # no colour bar for an empty scale
+
+
+def test_colours_are_on_the_sequential_scale_with_readable_text():
+    assert figures_matrix.colour(None, 0, 1) == figures_matrix.NO_DATA
+    assert figures_matrix.colour(-5, 0, 10) == figures_matrix.SEQUENTIAL[0]
+    assert figures_matrix.colour(50, 0, 10) == figures_matrix.SEQUENTIAL[-1]
+    assert figures_matrix.text_colour(figures_matrix.SEQUENTIAL[0]) == figures_matrix.DARK_TEXT
+    assert figures_matrix.text_colour(figures_matrix.SEQUENTIAL[-1]) == figures_matrix.LIGHT_TEXT
+    assert figures_matrix.domain([2.5, 4.0], "avg_satisfaction") == (1.0, 5.0)
+    assert figures_matrix.domain([3, None, 7], "contracts") == (0.0, 7.0)
+    assert figures_matrix.fmt_value(1_250_000, "annual_value") == "£1.2m"
+    assert figures_matrix.fmt_value(3.25, "avg_confidence") == "3.2"
+    assert figures_matrix.fmt_value(None, "contracts") == "–"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, "contracts"),
+        ("suppliers", "suppliers"),
+        (["nonsense", "annual_value", "systems"], "annual_value"),
+        ("count(*); DROP TABLE contracts", "contracts"),
+    ],
+)
+def test_measure_comes_from_the_whitelist(raw, expected):
+    assert mq.measure_key(raw) == expected
+
+
+def test_link_to_changes_one_key_and_keeps_the_rest():
+    query = {"borough": ["E09000001", "E09000003"], "q": "pay & go", "measure": "systems", "end_to": ""}
+    href = tilemap.link_to("/matrix", query, measure="annual_value")
+    assert query_of(href) == {"borough": ["E09000001", "E09000003"], "q": ["pay & go"], "measure": ["annual_value"]}
+    assert tilemap.link_to("/matrix", {}) == "/matrix"
+
+
+# --------------------------------------------------------------------------- queries on the tiny database
+
+
+def test_borough_values_per_measure(cur):
+    today = date.today()
+    assert mq.borough_values(cur, {}, "contracts") == {"E09000001": 1, "E09000002": 1, "E09000003": 2}
+    assert mq.borough_values(cur, {}, "systems") == {"E09000001": 1, "E09000002": 1, "E09000003": 1}
+    assert mq.borough_values(cur, {}, "annual_value") == {
+        "E09000001": 100_000,
+        "E09000002": 250_000,
+        "E09000003": 50_000,
+    }
+    assert mq.borough_values(cur, {}, "ending_24m", today) == {"E09000001": 1, "E09000002": 1, "E09000003": 0}
+    # from 500 days on, Barnet's 800-day contract is within 24 months and the others have ended
+    later = today + timedelta(days=500)
+    assert mq.borough_values(cur, {}, "ending_24m", later) == {"E09000001": 0, "E09000002": 0, "E09000003": 1}
+    assert mq.borough_values(cur, {}, "avg_satisfaction") == {"E09000001": None, "E09000002": None, "E09000003": None}
+
+
+def test_borough_values_respect_filters(cur):
+    assert mq.borough_values(cur, {"supplier": "Civica"}, "contracts") == {"E09000001": 1}  # TfL's is not a borough's
+    assert mq.borough_values(cur, {"q": "o'brien"}, "contracts") == {"E09000003": 1}
+    assert mq.borough_values(cur, {"supplier": INJECTION}, "contracts") == {}
+
+
+def test_matrix_cells_list_systems_with_suppliers(cur):
+    cells = mq.matrix(cur, {}, "annual_value")
+    assert cells[("E09000003", "Education and Schools")] == {
+        "contracts": 1,
+        "value": 50_000,
+        "systems": [{"system": "Capita One", "contracts": 1, "suppliers": ["Capita"]}],
+    }
+    # a contract without service area or system is kept, in its own column, as a count
+    assert cells[("E09000003", None)]["systems"] == [
+        {"system": None, "contracts": 1, "suppliers": ["O'Brien & Sons Ltd"]}
+    ]
+    assert ("E09000004", "Education and Schools") not in cells
+
+
+# --------------------------------------------------------------------------- queries on the built sample
+
+
+def test_sample_matrix_cells_equal_the_records(sample_cur):
+    """Every cell's systems and suppliers are exactly the sample records' for that borough and area."""
+    expected: dict[tuple, tuple[set, set]] = {}
+    for code, area, system, supplier in sample_cur.execute(
+        "SELECT borough_code, service_area, system_name, supplier_name FROM contract_records "
+        "WHERE borough_code IS NOT NULL"
+    ).fetchall():
+        systems, suppliers = expected.setdefault((code, area), (set(), set()))
+        systems.add(system)
+        if supplier:
+            suppliers.add(supplier)
+    cells = mq.matrix(sample_cur, {}, "contracts")
+    assert cells.keys() == expected.keys()
+    for key, cell in cells.items():
+        assert {s["system"] for s in cell["systems"]} == expected[key][0], key
+        assert {x for s in cell["systems"] for x in s["suppliers"]} == expected[key][1], key
+    (records,) = sample_cur.execute("SELECT count(*) FROM contract_records WHERE borough_code IS NOT NULL").fetchone()
+    assert sum(c["contracts"] for c in cells.values()) == records
+
+
+def test_sample_mosaic_boroughs_show_mosaic_in_social_care(sample_cur):
+    from etl.sample import SAMPLE_SYSTEM_BOROUGHS
+
+    mosaic = SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
+    assert mosaic
+    cells = mq.matrix(sample_cur, {}, "contracts")
+    for code in mosaic:
+        names = {
+            s["system"]
+            for area in ("Adult Social Care", "Children's Social Care")
+            for s in cells.get((code, area), {"systems": []})["systems"]
+        }
+        assert "Mosaic" in names, code
+    shown = {code for (code, _), cell in cells.items() if any(s["system"] == "Mosaic" for s in cell["systems"])}
+    assert shown == set(mosaic)
+
+
+def test_sample_tile_values_equal_a_simple_count(sample_cur):
+    expected = dict(
+        sample_cur.execute(
+            "SELECT borough_code, sum(annual_value) FROM contract_records WHERE borough_code IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+    assert mq.borough_values(sample_cur, {}, "annual_value") == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_page_shows_all_boroughs_with_accessible_headers(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/matrix")
+    assert len(matrix_rows(tree)) == 33  # boroughs without contracts are empty rows
+    assert matrix_rows(tree)[0] == "E09000002"  # by name: Barking and Dagenham first
+    table = by_id(tree, "matrix-table")
+    ths = [n for n in walk(table) if n["type"] == "Th"]
+    assert {n["props"]["scope"] for n in ths} == {"col", "colgroup", "row"}
+    assert [texts(n)[0] for n in ths if n["props"]["scope"] == "colgroup"] == ["Frontline", "Corporate", "Other"]
+    assert "Capita One" in texts(by_id(tree, "matrix-row-E09000003"))
+    assert texts(by_id(tree, "matrix-row-E09000004")) == ["Bexley"]  # empty row
+    assert graph_title(tree) == "Contracts by borough"
+    region = by_id(tree, "matrix-caption")
+    assert region["type"] == "Caption"
+    assert not [n for n in walk(tree) if n["type"] == "Markdown" or "dangerously_allow_html" in n["props"]]
+
+
+def test_page_borough_filter_shows_only_that_row(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/matrix", f"?borough={CAMDEN}")
+    assert matrix_rows(tree) == [CAMDEN]
+    assert "LiquidLogic LAS" in texts(by_id(tree, f"matrix-row-{CAMDEN}"))
+
+
+def test_page_service_area_filter_limits_columns(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/matrix", "?service_area=Adult+Social+Care")
+    cols = [texts(n)[0] for n in walk(by_id(tree, "matrix-table")) if n["props"].get("scope") == "col"]
+    assert cols == ["Borough", "Adult Social Care"]
+
+
+def test_measure_in_the_url_changes_title_and_selector(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/matrix", "?measure=annual_value")
+    assert graph_title(tree) == mq.MEASURES["annual_value"].title
+    selector = by_id(tree, "measure-selector")
+    current = [n for n in walk(selector) if n["props"].get("aria-current")]
+    assert [texts(n) for n in current] == [["Annual value"]]
+    assert "£250k" in texts(by_id(tree, "matrix-row-E09000002"))
+    tree = render_page(create_app(tiny_db), "/matrix", "?measure=bogus")
+    assert graph_title(tree) == "Contracts by borough"
+
+
+def test_links_carry_the_same_query(tiny_db, render_page):
+    """URL round trip: every link keeps the filters; the selector changes only ``measure``."""
+    search = "?borough=E09000001&borough=E09000003&supplier=Capita&q=one&measure=systems"
+    sent = parse_qs(search[1:])
+    tree = render_page(create_app(tiny_db), "/matrix", search)
+    selector_links = [n["props"]["href"] for n in walk(by_id(tree, "measure-selector")) if n["type"] == "Link"]
+    assert len(selector_links) == len(mq.MEASURES) - 1
+    for href in selector_links:
+        got = query_of(href)
+        assert urlsplit(href).path == "/matrix"
+        assert got["measure"][0] in mq.MEASURES and got["measure"] != ["systems"]
+        assert {k: v for k, v in got.items() if k != "measure"} == {k: v for k, v in sent.items() if k != "measure"}
+    borough_links = [
+        n["props"]["href"] for n in walk(tree) if n["type"] == "Link" and "/borough/" in n["props"]["href"]
+    ]
+    assert borough_links  # from the matrix and the tile map's table
+    assert all(query_of(h) == sent for h in borough_links)
+    matrix_links = [n["props"]["href"] for n in walk(by_id(tree, "matrix-table")) if n["type"] == "Link"]
+    assert [urlsplit(h).path for h in matrix_links] == ["/borough/E09000003", "/borough/E09000001"]  # by name
+    assert len(borough_links) == 2 + 33  # the tile map's table lists every tile, as the map shows them
+
+
+def test_injection_in_a_filter_is_a_literal_value(tiny_db, render_page):
+    from urllib.parse import quote
+
+    tree = render_page(
+        create_app(tiny_db), "/matrix", f"?supplier={quote(INJECTION)}&measure={quote('x; DROP TABLE contracts')}"
+    )
+    assert "No contracts match these filters." in texts(tree)
+    assert all(texts(by_id(tree, f"matrix-row-{b.code}")) == [b.name] for b in reference.boroughs())
+    assert graph_title(tree) == "Contracts by borough"
+    with db.cursor(tiny_db) as cursor:
+        assert cursor.execute("SELECT count(*) FROM contracts").fetchone() == (5,)
+
+
+def test_malformed_values_are_reported_and_ignored(tiny_db, render_page, page, cur):
+    tree = render_page(create_app(tiny_db), "/matrix", "?end_from=yesterday&borough=E09000099&measure=bogus")
+    warnings = [t for t in texts(tree) if "ignored" in t]
+    assert len(warnings) == 3 and any("yesterday" in w for w in warnings)
+    assert len(matrix_rows(tree)) == 33  # the bad borough code is dropped, as the export drops it
+    # called directly (not through ``state``), a bad date is a message, not an exception
+    assert page.content(cur, {"end_from": "yesterday"})[0].id == "filter-error"
+
+
+def test_export_rows_are_the_rows_on_screen(page, tiny_db, render_page):
+    assert EXPORTS["matrix"] is page.matrix_table
+    with db.cursor(tiny_db) as cursor:
+        headings, rows = EXPORTS["matrix"](cursor, {"borough": ["E09000003", "E09000001"]})
+    assert headings[:2] == ["Borough", "ONS code"] and headings[2] == "Adult Social Care"
+    assert headings[-1] == "Not known"
+    tree = render_page(create_app(tiny_db), "/matrix", "?borough=E09000003&borough=E09000001")
+    assert [r[1] for r in rows] == matrix_rows(tree) == ["E09000003", "E09000001"]  # Barnet, City of London
+    barnet = dict(zip(headings, rows[0], strict=True))
+    assert barnet["Education and Schools"] == "Capita One (Capita)"
+    assert barnet["Not known"] == "1 contract without a system name (O'Brien & Sons Ltd)"
+    assert barnet["Adult Social Care"] == ""
+
+
+def test_content_is_a_plain_function(page, cur):
+    """Testable without the router: the same content the page shows, for a given day."""
+    out = page.content(cur, {"measure": "ending_24m"}, today=date.today())
+    assert out[0].id == "measure-selector"
+
+
+def test_filter_bar_keeps_the_measure(page):
+    """The shared URL state knows ``measure``, so changing a filter does not reset the colouring."""
+    from dashboard import state
+
+    assert "measure=systems" in state.with_filters("?measure=systems", {"source": "survey"})
+    assert "measure" not in state.parse_query("?measure=bogus")
+
+
+def test_export_route_gives_the_rows_on_screen(tiny_db, render_page):
+    """Through /export/matrix.csv with the page's query string: the same boroughs, in the same order."""
+    import csv
+    import io
+
+    app = create_app(tiny_db)
+    search = "?borough=E09000003&borough=E09000001&measure=annual_value"
+    response = app.server.test_client().get(f"/export/matrix.csv{search}")
+    assert response.status_code == 200
+    lines = [line for line in response.get_data(as_text=True).lstrip("\ufeff").splitlines() if not line.startswith("#")]
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    assert [r[1] for r in rows[1:]] == matrix_rows(render_page(app, "/matrix", search))

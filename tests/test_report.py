@@ -1,0 +1,470 @@
+"""Market engagement report: its numbers against independent SQL on the full sample, the same numbers
+read back from the workbook (openpyxl) and the HTML (data attributes), spreadsheet injection, the
+routes, the /reports page and the command line."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date
+from html.parser import HTMLParser
+from io import BytesIO
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from app import create_app
+from dashboard import db, state
+from dashboard.report import HEADLINES, SAMPLE_WARNING, build_report
+from dashboard.report_html import render_html
+from dashboard.report_xlsx import SHEETS, write_xlsx
+from dashboard.reports import main
+from dashboard.routes import register_routes
+from etl.link import build_contracts
+from etl.load import write_database
+from etl.records import blank_record
+
+TODAY = date(2026, 4, 1)
+RB = "Revenues and Benefits"
+SCOPE = "service_area = ? AND borough_code IS NOT NULL AND stage = 'contract'"
+PERIOD = "end_date BETWEEN DATE '2026-04-01' AND DATE '2028-04-01'"  # TODAY to 24 months on
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+@pytest.fixture(scope="session")
+def full_sample(tmp_path_factory):
+    """The sample surveys and open contract data, built like `python -m etl build` does."""
+    from etl.build import build
+    from etl.sample import write_sample
+    from etl.sample_contracts import write_sample_contracts
+
+    folder = tmp_path_factory.mktemp("report-sample")
+    write_sample(folder / "surveys")
+    write_sample_contracts(folder / "contracts")
+    build(folder / "sample.duckdb", surveys=[folder / "surveys"], contracts=[folder / "contracts"])
+    return folder / "sample.duckdb"
+
+
+@pytest.fixture
+def con(full_sample):
+    with duckdb.connect(str(full_sample), read_only=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def rb_report(full_sample):
+    with db.cursor(full_sample) as cur:
+        report = build_report(cur, {"service_area": [RB]}, TODAY)
+    db.close_all()
+    return report
+
+
+def one(con, sql: str, params=()) -> object:
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+@pytest.fixture
+def expected(con) -> dict:
+    """The headline numbers, by plain SQL written for this test."""
+    p = [RB]
+    return {
+        "contracts": one(con, f"SELECT count(*) FROM contracts WHERE {SCOPE}", p),
+        "boroughs": one(con, f"SELECT count(DISTINCT borough_code) FROM contracts WHERE {SCOPE}", p),
+        "suppliers": one(con, f"SELECT count(DISTINCT supplier_name) FROM contracts WHERE {SCOPE}", p),
+        "systems": one(con, f"SELECT count(DISTINCT system_name) FROM contracts WHERE {SCOPE}", p),
+        "annual_value": one(con, f"SELECT sum(annual_value) FROM contracts WHERE {SCOPE}", p),
+        "ending": one(con, f"SELECT count(*) FROM contracts WHERE {SCOPE} AND {PERIOD}", p),
+        "ending_boroughs": one(
+            con, f"SELECT count(DISTINCT borough_code) FROM contracts WHERE {SCOPE} AND {PERIOD}", p
+        ),
+        "ending_value": one(con, f"SELECT sum(annual_value) FROM contracts WHERE {SCOPE} AND {PERIOD}", p),
+        "avg_satisfaction": round(one(con, f"SELECT avg(satisfaction) FROM contracts WHERE {SCOPE}", p), 2),
+    }
+
+
+def suppliers_expected(con) -> dict[str, tuple[int, int]]:
+    rows = con.execute(
+        f"SELECT supplier_name, count(*), count(*) FILTER (WHERE {PERIOD}) FROM contracts WHERE {SCOPE} GROUP BY 1",
+        [RB],
+    ).fetchall()
+    return {s: (n, e) for s, n, e in rows}
+
+
+def boroughs_expected(con) -> dict[str, tuple[int, int]]:
+    rows = con.execute(
+        f"SELECT borough_code, count(*), count(*) FILTER (WHERE {PERIOD}) FROM contracts WHERE {SCOPE} GROUP BY 1",
+        [RB],
+    ).fetchall()
+    return {b: (n, e) for b, n, e in rows}
+
+
+# --------------------------------------------------------------------------- the numbers
+
+
+def test_numbers_equal_the_database(rb_report, expected, con):
+    assert rb_report.numbers["ending"] > 0 and rb_report.numbers["contracts"] > rb_report.numbers["ending"]
+    for key, value in expected.items():
+        assert rb_report.numbers[key] == pytest.approx(value), key
+    assert {s["supplier"]: (s["contracts"], s["ending"]) for s in rb_report.suppliers} == suppliers_expected(con)
+    assert {b["borough_code"]: (b["contracts"], b["ending"]) for b in rb_report.boroughs} == boroughs_expected(con)
+    assert sum(s["share"] for s in rb_report.suppliers if s["supplier"]) == pytest.approx(100)
+    assert sum(q["contracts"] for q in rb_report.quarters) == expected["ending"]
+    assert [q["label"] for q in rb_report.quarters][:2] == ["Q2 2026", "Q3 2026"]
+    assert len(rb_report.contracts) == expected["contracts"]
+    assert len(rb_report.ending) == expected["ending"]
+
+
+def test_concentration_sentence(rb_report):
+    n = rb_report.numbers
+    ranked = sorted((s["ending"] for s in rb_report.suppliers if s["supplier"]), reverse=True)
+    assert sum(ranked[: n["top_suppliers"]]) * 100 >= 80 * n["ending"]
+    assert sum(ranked[: n["top_suppliers"] - 1]) * 100 < 80 * n["ending"]  # the fewest that do
+    sentence = rb_report.summary[1]
+    assert sentence.startswith(f"{n['ending_boroughs']} boroughs' {RB} contracts end between April 2026")
+    assert f"{n['top_suppliers']} suppliers hold {n['top_share']:.0f}% of them" in sentence
+
+
+def test_gaps_are_the_expiring_query_flags(rb_report, con):
+    """Within 18 months, no tender or planning notice for the borough and service area."""
+    expected = one(
+        con,
+        f"""SELECT count(*) FROM contracts c WHERE {SCOPE}
+            AND end_date BETWEEN DATE '2026-04-01' AND DATE '2027-10-01'
+            AND NOT EXISTS (SELECT 1 FROM contract_records r WHERE r.stage IN ('tender', 'planning')
+                            AND r.borough_code = c.borough_code AND r.service_area = c.service_area)""",
+        [RB],
+    )
+    assert rb_report.numbers["gaps"] == expected
+    assert sum(1 for c in rb_report.contracts if c["gap"]) == expected
+
+
+def test_windows_and_a_window_as_the_subject(full_sample, rb_report, con):
+    assert rb_report.windows, "the sample plants a Revenues and Benefits window"
+    window = rb_report.windows[0]
+    with db.cursor(full_sample) as cur:
+        report = build_report(cur, {"window": window["key"]}, TODAY)
+    assert report.subject_kind == "window"
+    assert (report.start, report.end) == (window["start"], window["end"])
+    assert report.numbers["ending_boroughs"] == window["boroughs"]
+    assert report.numbers["ending"] == one(
+        con,
+        f"SELECT count(*) FROM contracts WHERE {SCOPE} AND end_date BETWEEN ? AND ?",
+        [window["group"], window["start"], window["end"]],
+    )
+    with db.cursor(full_sample) as cur, pytest.raises(ValueError, match="No joint procurement window"):
+        build_report(cur, {"window": f"{RB}|1999-01-01"}, TODAY)
+
+
+def test_survey_and_sources(rb_report, con):
+    counts = con.execute(f"SELECT satisfaction, count(*) FROM contracts WHERE {SCOPE} GROUP BY 1", [RB]).fetchall()
+    by_score = dict(counts)
+    assert rb_report.survey_totals["satisfaction"]["counts"] == [by_score.get(k, 0) for k in range(1, 6)]
+    assert rb_report.status["is_sample"] is True
+    assert any("Open Government Licence v3.0" in line for line in rb_report.licences)
+    assert any("supplied by London boroughs" in line for line in rb_report.licences)
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+def workbook(report):
+    buf = BytesIO()
+    write_xlsx(report, buf)
+    buf.seek(0)
+    return load_workbook(buf)
+
+
+def sheet_dicts(ws) -> list[dict]:
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
+
+
+def test_workbook_numbers_equal_the_database(rb_report, expected, con):
+    book = workbook(rb_report)
+    assert book.sheetnames == list(SHEETS)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
+    for key, value in expected.items():
+        assert summary[HEADLINES[key]] == pytest.approx(value), key
+    assert summary["Warning"] == SAMPLE_WARNING
+    assert summary["Filters"] == f"Service area: {RB}"
+    assert summary["Data as of"] == rb_report.status["data_as_of"]
+    suppliers = {
+        r["Supplier"]: (r["Contracts"], r["Ending in the period"])
+        for r in sheet_dicts(book["Suppliers and market share"])
+    }
+    assert suppliers == suppliers_expected(con)
+    boroughs = {r["Borough code"]: (r["Contracts"], r["Ending in the period"]) for r in sheet_dicts(book["Boroughs"])}
+    assert boroughs == boroughs_expected(con)
+    contracts = sheet_dicts(book["Contracts"])
+    assert len(contracts) == expected["contracts"]
+    assert sum(r["Annual value (GBP)"] or 0 for r in contracts) == pytest.approx(expected["annual_value"])
+    assert sum(1 for r in contracts if r["Ends in the period"] == "yes") == expected["ending"]
+    quarters = sheet_dicts(book["End dates by quarter"])
+    assert sum(r["Contracts ending"] for r in quarters) == expected["ending"]
+    sources = [c for row in book["Data sources and licence"].iter_rows(values_only=True) for c in row if c]
+    assert any("Open Government Licence v3.0" in str(c) for c in sources)
+    assert SAMPLE_WARNING in sources
+
+
+def hostile_db(path):
+    """One contract whose every text field is a spreadsheet formula or markup."""
+    r = blank_record()
+    r.update(
+        record_id="x",
+        source="survey",
+        source_ref="x",
+        stage="contract",
+        borough_code="E09000007",
+        service_area=RB,
+        supplier_name='=HYPERLINK("http://evil.example","click")',
+        system_name="@SUM(1+1)",
+        title="+cmd|' /C calc'!A0",
+        buyer_name="-2+3",
+        end_date=date(2026, 9, 30),
+        annual_value=-5.0,
+        satisfaction=2,
+        warnings=[],
+    )
+    other = {
+        **r,
+        "record_id": "t",
+        "borough_code": "E09000012",
+        "supplier_name": "<script>alert(1)</script>",
+        "title": "\tx",
+        "system_name": None,
+    }
+    meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
+    write_database(
+        path,
+        {"contract_records": [r, other], "contracts": build_contracts([r, other])},
+        {"run_id": "r", "inputs": [], "counts": {}},
+        meta,
+    )
+    return path
+
+
+def test_injection_is_neutralised_in_the_workbook(tmp_path):
+    path = hostile_db(tmp_path / "hostile.duckdb")
+    with db.cursor(path) as cur:
+        report = build_report(cur, {}, TODAY)
+    book = workbook(report)
+    seen = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(("=", "+", "-", "@", "\t")), (ws.title, c.coordinate, c.value)
+                    seen.append(c.value)
+    assert '\'=HYPERLINK("http://evil.example","click")' in seen
+    assert "'@SUM(1+1)" in seen and "'+cmd|' /C calc'!A0" in seen and "'-2+3" in seen
+    assert -5 in [c.value for row in book["Contracts"].iter_rows() for c in row]  # numbers stay numbers
+    text = render_html(report)
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+# --------------------------------------------------------------------------- the HTML
+
+
+class Figures(HTMLParser):
+    """Collects data-figure/data-value pairs, table rows' data attributes, and anything fetched from elsewhere."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures: dict[str, str] = {}
+        self.rows: dict[str, list[dict]] = {}
+        self.table: str | None = None
+        self.external: list[str] = []
+        self.current: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "link", "img", "iframe", "object") or "src" in a:
+            self.external.append(tag)
+        if "data-figure" in a:
+            self.figures[a["data-figure"]] = a.get("data-value")
+        if tag == "table":
+            self.table = a.get("id")
+            self.rows[self.table] = []
+        if tag == "tr" and self.table and any(k.startswith("data-") for k in a):
+            self.current = {**a}
+            self.rows[self.table].append(self.current)
+        if tag == "td" and self.current is not None and "data-key" in a:
+            self.current[a["data-key"]] = a.get("data-value")
+
+
+def parse(text: str) -> Figures:
+    p = Figures()
+    p.feed(text)
+    return p
+
+
+def test_html_figures_equal_the_database(rb_report, expected, con):
+    text = render_html(rb_report)
+    found = parse(text)
+    assert found.external == [], "the report must not fetch anything"
+    for key, value in expected.items():
+        assert float(found.figures[key]) == pytest.approx(value), key
+    suppliers = {r["data-supplier"]: (int(r["contracts"]), int(r["ending"])) for r in found.rows["table-suppliers"]}
+    assert suppliers == suppliers_expected(con)
+    boroughs = {r["data-borough"]: (int(r["contracts"]), int(r["ending"])) for r in found.rows["table-boroughs"]}
+    assert boroughs == boroughs_expected(con)
+    assert len(found.rows["table-ending"]) == expected["ending"]
+    bars = dict(
+        re.findall(
+            r'<rect x="[^"]+" y="[^"]+" width="[^"]+" height="[^"]+" fill="[^"]+" '
+            r'data-quarter="([^"]+)" data-value="(\d+)"',
+            text,
+        )
+    )
+    assert sum(map(int, bars.values())) == expected["ending"]
+    assert text.count("<svg") == 3 and 'role="img"' in text
+    assert SAMPLE_WARNING in text and "Open Government Licence v3.0" in text
+    assert rb_report.summary[0] in text.replace("&#x27;", "'")
+
+
+def test_html_without_sample_data_has_no_warning(tiny_db_not_sample):
+    with db.cursor(tiny_db_not_sample) as cur:
+        report = build_report(cur, {}, date.today())
+    assert SAMPLE_WARNING not in render_html(report)
+    assert report.numbers["contracts"] == 4  # conftest: four borough contracts
+
+
+# --------------------------------------------------------------------------- routes and the page
+
+
+def client_for(path):
+    app = create_app(path)
+    register_routes(app.server)
+    return app.server.test_client()
+
+
+def test_report_routes(full_sample):
+    client = client_for(full_sample)
+    xlsx = client.get("/report/xlsx?service_area=Revenues+and+Benefits")
+    assert xlsx.status_code == 200
+    assert xlsx.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx.headers["Content-Disposition"].startswith('attachment; filename="citytools-report-revenues-and-')
+    assert load_workbook(BytesIO(xlsx.data)).sheetnames == list(SHEETS)
+    page = client.get("/report/html?service_area=Revenues+and+Benefits&months=12")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Market engagement report: Revenues and Benefits" in page.get_data(as_text=True)
+    assert client.get("/report/pdf").status_code == 404
+    bad = client.get("/report/html?end_from=tomorrow")
+    assert bad.status_code == 400 and "Contract end from" in bad.get_data(as_text=True)
+    gone = client.get("/report/xlsx?window=Housing%7C1999-01-01")
+    assert gone.status_code == 400 and "No joint procurement window" in gone.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def reports_page():
+    create_app(db.DEFAULT_PATH)
+    return sys.modules["dashboard.pages.reports"]
+
+
+def _walk(node):
+    if isinstance(node, list | tuple):
+        for child in node:
+            yield from _walk(child)
+    elif hasattr(node, "to_plotly_json"):
+        yield node
+        yield from _walk(getattr(node, "children", None))
+
+
+def test_reports_page_links_the_downloads_with_its_query(full_sample, reports_page):
+    st = {"service_area": [RB], "borough": ["E09000012", "E09000003"], "months": 12}
+    with db.cursor(full_sample) as cur:
+        tree = reports_page.content(cur, st, today=TODAY)
+    by_id = {getattr(n, "id", None): n for n in _walk(tree)}
+    query = state.to_search(st)
+    assert by_id["report-download-xlsx"].href == f"/report/xlsx{query}"
+    assert by_id["report-download-html"].href == f"/report/html{query}"
+    assert by_id["report-subject"].value == RB
+    assert "(chosen)" in str(by_id["report-on"].to_plotly_json())
+    assert RB in [o["value"] for o in by_id["report-subject"].options]
+
+
+def test_reports_form_writes_the_url(reports_page):
+    choose = reports_page.search_for_choice
+    rb = "service_area=Revenues%20and%20Benefits"
+    assert choose("?borough=E09000007", RB) == f"?borough=E09000007&{rb}"
+    assert choose("?report_on=window", "Housing|2027-03-31") == "?window=Housing%7C2027-03-31"
+    assert choose("?report_on=system", "iTrent") == "?system=iTrent"
+    assert choose("?service_area=Housing", None) == ""
+    assert choose("?report_on=system", None) is None
+    # a dropdown reporting the value it was drawn with changes nothing
+    assert choose(f"?{rb}", RB) is None
+    assert choose("?service_area=A&service_area=B", None) is None
+    # the report_on links keep the rest of the state
+    assert reports_page.on_href({"service_area": [RB]}, "window") == f"/reports?{rb}&report_on=window"
+    assert reports_page.on_href({"service_area": [RB], "report_on": "window"}, "service_area") == f"/reports?{rb}"
+
+
+def test_window_options_list_current_windows(full_sample, reports_page):
+    with db.cursor(full_sample) as cur:
+        options = reports_page.window_options(cur, {}, TODAY)
+    assert options and all("|" in o["value"] for o in options)
+    assert any(o["value"].startswith(f"{RB}|") for o in options)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_writes_both_files(full_sample, tmp_path, capsys):
+    xlsx, html_out = tmp_path / "out" / "report.xlsx", tmp_path / "out" / "report.html"
+    code = main(
+        [
+            "--db",
+            str(full_sample),
+            "--service-area",
+            RB,
+            "--today",
+            TODAY.isoformat(),
+            "--out",
+            str(xlsx),
+            "--out",
+            str(html_out),
+        ]
+    )
+    assert code == 0
+    assert load_workbook(xlsx).sheetnames == list(SHEETS)
+    assert "Market engagement report: Revenues and Benefits" in html_out.read_text(encoding="utf-8")
+    assert "wrote" in capsys.readouterr().out
+    assert not list(tmp_path.glob("out/*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--out", "r.pdf"], 2, ".xlsx or .html"),
+        (["--months", "7", "--out", "r.html"], 2, "Ending within"),
+        (["--window", "Housing|1999-01-01", "--out", "r.html"], 2, "No joint procurement window"),
+    ],
+)
+def test_cli_errors(full_sample, tmp_path, capsys, args, code, says):
+    assert main(["--db", str(full_sample), *args]) == code
+    assert says in capsys.readouterr().err
+
+
+def test_cli_without_a_database(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r.html")]) == 1
+    assert "no database" in capsys.readouterr().err
+
+
+def test_cli_as_a_module(full_sample, tmp_path):
+    out = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.reports", "--db", str(full_sample), "--system", "iTrent", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Market engagement report: iTrent" in out.read_text(encoding="utf-8")

@@ -1,0 +1,442 @@
+"""Suppliers page: HHI and CR10 on hand-made numbers, market shares and concentration against
+direct DuckDB counts, a supplier's profile, filters, the export and the rendered page."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import plotly
+import plotly.graph_objects as go
+import pytest
+
+from app import create_app
+from dashboard import db
+from dashboard.exports import EXPORTS
+from dashboard.figures_market import hhi_bar, share_bar
+from dashboard.queries import suppliers as q
+from etl.load import CONTRACT_COLUMNS
+
+CAMDEN = "E09000007"
+CIVICA = "Civica UK Limited"
+INJECTIONS = ["x' OR '1'='1", "Civica UK Limited'; DROP TABLE contracts; --", '" OR 1=1 --']
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+@pytest.fixture
+def cur(tiny_db):
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_db(sample_build):
+    return sample_build[0]
+
+
+@pytest.fixture
+def sample_cur(sample_db):
+    with db.cursor(sample_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture(scope="module")
+def page():
+    """The page module as Dash loads it (page modules can only be imported by a Dash app)."""
+    create_app(db.DEFAULT_PATH)
+    return sys.modules["dashboard.pages.suppliers"]
+
+
+def as_json(tree) -> object:
+    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def text(node) -> str:
+    if isinstance(node, list):
+        return "".join(text(c) for c in node)
+    if isinstance(node, dict) and "props" in node:
+        return text(node["props"].get("children"))
+    return "" if node is None else str(node)
+
+
+def table_rows(tree, table_id: str) -> list[list[str]]:
+    body = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
+    return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
+
+
+def table_headings(tree, table_id: str) -> list[str]:
+    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
+
+
+def links(tree) -> list[str]:
+    return [n["props"]["href"] for n in walk(tree) if n["type"] == "Link"]
+
+
+# --------------------------------------------------------------------------- HHI and CR10 by hand
+
+
+def hand_made(contracts: list[tuple[str, str, float | None]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory database whose ``contracts`` are (service area, supplier, annual value) rows."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE contracts ({', '.join(f'{c} {t}' for c, t in CONTRACT_COLUMNS.items())})")
+    con.executemany(
+        "INSERT INTO contracts (contract_id, borough_code, service_area, supplier_name, annual_value) "
+        "VALUES (?, 'E09000001', ?, ?, ?)",
+        [(f"c{i}", area, supplier, value) for i, (area, supplier, value) in enumerate(contracts)],
+    )
+    return con
+
+
+def market(area: str, sizes: dict[str, int], value: float | None = 100.0) -> list[tuple]:
+    """``sizes[supplier]`` contracts each, all worth ``value`` a year."""
+    return [(area, supplier, value) for supplier, n in sizes.items() for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hhi", "cr10", "top_share"),
+    [
+        ({"A": 3}, 10_000, 100, 100),  # one supplier
+        ({"A": 1, "B": 1, "C": 1, "D": 1}, 2_500, 100, 25),  # four equal
+        ({"A": 250, "B": 250, "C": 250, "D": 250}, 2_500, 100, 25),  # the scale does not matter
+        ({"A": 5, "B": 3, "C": 2}, 50**2 + 30**2 + 20**2, 100, 50),
+        ({f"S{i:02}": 1 for i in range(12)}, 10_000 / 12, 1000 / 12, 100 / 12),  # CR10 leaves two out
+    ],
+)
+def test_hhi_and_cr10_on_hand_made_markets(sizes, hhi, cr10, top_share):
+    (area,) = q.concentration(hand_made(market("Housing", sizes)))
+    assert area["hhi"] == pytest.approx(hhi)
+    assert area["cr10"] == pytest.approx(cr10)
+    assert area["top_share"] == pytest.approx(top_share)
+    assert (area["suppliers"], area["contracts"], area["basis"]) == (len(sizes), sum(sizes.values()), "value")
+    assert area["top_supplier"] == min(sizes, key=lambda s: (-sizes[s], s))
+
+
+def test_concentration_chooses_value_or_counts_and_says_which():
+    contracts = [
+        # every contract valued: shares of value, 75/25, although B has more contracts
+        ("Housing", "A", 300.0),
+        *market("Housing", {"B": 3}, 100 / 3),
+        # values mostly missing: shares of contracts, 4 equal suppliers
+        *market("Parking", {"C": 2, "E": 2, "F": 2}, None),
+        ("Parking", "D", 10.0),
+        ("Parking", "D", None),
+    ]
+    con = hand_made(contracts)
+    parking, housing = q.concentration(con)  # most contracts first
+    assert housing["basis"] == "value"
+    assert housing["hhi"] == pytest.approx(75**2 + 25**2)
+    assert (housing["top_supplier"], housing["top_share"]) == ("A", pytest.approx(75))
+    assert parking["basis"] == "contracts"
+    assert parking["hhi"] == pytest.approx(2_500) and parking["top_share"] == pytest.approx(25)
+    assert parking["reading"].startswith("Moderately concentrated")
+    assert (parking["contracts"], parking["suppliers"], parking["valued"]) == (8, 4, 1)
+    # when the coverage asked for is out of reach, Housing is measured on counts: B has 3 of 4
+    housing_counts = next(a for a in q.concentration(con, coverage=1.01) if a["service_area"] == "Housing")
+    assert housing_counts["basis"] == "contracts" and housing_counts["hhi"] == pytest.approx(25**2 + 75**2)
+    assert housing_counts["top_supplier"] == "B"
+
+
+def test_concentration_leaves_out_unknown_suppliers_and_areas():
+    con = hand_made([("Housing", "A", 1.0), ("Housing", None, 1.0), (None, "B", 1.0)])
+    (area,) = q.concentration(con)
+    assert (area["service_area"], area["contracts"], area["hhi"]) == ("Housing", 1, 10_000)
+    assert q.concentration(con, {"supplier": "nobody"}) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "suppliers", "starts"),
+    [
+        (10_000, 1, "One supplier"),
+        (10_000, 2, "Highly concentrated"),
+        (2_501, 3, "Highly concentrated"),
+        (2_500, 4, "Moderately concentrated"),
+        (1_500, 7, "Moderately concentrated"),
+        (1_499.9, 9, "Unconcentrated"),
+        (None, 0, "No data"),
+    ],
+)
+def test_hhi_reading(value, suppliers, starts):
+    assert q.hhi_reading(value, suppliers).startswith(starts)
+    if value == 2_500:
+        assert q.hhi_reading(value, suppliers).endswith("like 4.0 equal-sized suppliers")
+
+
+def test_fold_others_sums_the_rest():
+    rows = [
+        {"supplier": s, "contracts": n, "boroughs": 1, "annual_value": None}
+        for s, n in zip("abcde", [5, 4, 3, 2, 1], strict=True)
+    ]
+    folded = q.fold_others(rows, 2)
+    assert [r["supplier"] for r in folded] == ["a", "b", q.OTHERS]
+    assert (folded[-1]["contracts"], folded[-1]["others"], folded[-1]["annual_value"]) == (6, 3, 0)
+    assert q.fold_others(rows, 5) == rows
+
+
+# --------------------------------------------------------------------------- market shares
+
+
+@pytest.mark.parametrize("rank_by", ["contracts", "boroughs", "value", "nonsense"])
+@pytest.mark.parametrize("top", [3, 15, 1000])
+def test_market_shares_sum_to_100(sample_cur, rank_by, top):
+    result = q.market_shares(sample_cur, {"rank_by": rank_by}, top=top)
+    rows = result["rows"]
+    for key in ("contracts_share", "boroughs_share", "annual_value_share"):
+        assert sum(r[key] for r in rows) == pytest.approx(100)
+        assert sum(r[key] for r in q.fold_others(rows, 2)) == pytest.approx(100)
+    assert result["rank_by"] == (rank_by if rank_by in q.RANK_BY else "contracts")
+    measure = q.RANK_BY[result["rank_by"]]
+    named = [r for r in rows if r["rank"]]
+    assert [r[measure] for r in named] == sorted((r[measure] for r in named), reverse=True)
+    suppliers = q.market_totals(sample_cur)["suppliers"]
+    assert len(named) == min(top, suppliers)
+    if top < suppliers:
+        assert rows[-1]["supplier"] == q.OTHERS and rows[-1]["others"] == suppliers - top
+
+
+def test_market_shares_match_a_direct_count(sample_cur):
+    result = q.market_shares(sample_cur, {})
+    direct = dict(
+        sample_cur.execute(
+            "SELECT supplier_name, count(*) FROM contracts "
+            "WHERE borough_code IS NOT NULL AND supplier_name IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+    assert {r["supplier"]: r["contracts"] for r in result["rows"]} == direct
+    totals = q.market_totals(sample_cur)
+    (all_contracts, no_supplier) = sample_cur.execute(
+        "SELECT count(*), count(*) - count(supplier_name) FROM contracts WHERE borough_code IS NOT NULL"
+    ).fetchone()
+    assert totals["contracts"] == result["totals"]["contracts"] == all_contracts - no_supplier
+    assert totals["no_supplier"] == no_supplier
+    (pairs,) = sample_cur.execute(
+        "SELECT count(DISTINCT (supplier_name, borough_code)) FROM contracts "
+        "WHERE borough_code IS NOT NULL AND supplier_name IS NOT NULL"
+    ).fetchone()
+    assert result["totals"]["boroughs"] == pairs
+
+
+def test_market_shares_tiny(cur):
+    result = q.market_shares(cur, {})
+    assert [r["supplier"] for r in result["rows"]] == ["Capita", "Civica", "Northgate", "O'Brien & Sons Ltd"]
+    assert {r["contracts_share"] for r in result["rows"]} == {25}
+    civica = result["rows"][1]
+    assert civica["annual_value_share"] == pytest.approx(100 * 100_000 / 400_000)  # TfL's £1m is not a borough's
+
+
+# --------------------------------------------------------------------------- concentration
+
+
+DIRECT_HHI = """
+WITH s AS (
+    SELECT service_area, supplier_name, count(*) AS n, count(annual_value) AS v, sum(annual_value) AS val
+    FROM contracts
+    WHERE borough_code IS NOT NULL AND supplier_name IS NOT NULL AND service_area IS NOT NULL {extra}
+    GROUP BY ALL
+), t AS (SELECT service_area, sum(n) AS n, sum(v) AS v, sum(val) AS val FROM s GROUP BY ALL)
+SELECT service_area, t.n, t.v, count(*),
+       sum((100.0 * s.n / t.n) ^ 2), sum((100.0 * coalesce(s.val, 0) / t.val) ^ 2), max(100.0 * s.n / t.n)
+FROM s JOIN t USING (service_area) GROUP BY service_area, t.n, t.v
+"""
+
+
+@pytest.mark.parametrize(
+    ("filters", "extra", "params"), [({}, "", []), ({"borough": CAMDEN}, "AND borough_code = ?", [CAMDEN])]
+)
+def test_concentration_matches_direct_duckdb(sample_cur, filters, extra, params):
+    areas = {a["service_area"]: a for a in q.concentration(sample_cur, filters)}
+    direct = sample_cur.execute(DIRECT_HHI.format(extra=extra), params).fetchall()
+    assert set(areas) == {r[0] for r in direct}
+    for area, n, valued, suppliers, hhi_counts, hhi_value, _top in direct:
+        got = areas[area]
+        assert (got["contracts"], got["valued"], got["suppliers"]) == (n, valued, suppliers)
+        if valued / n >= q.VALUE_COVERAGE:
+            assert got["basis"] == "value" and got["hhi"] == pytest.approx(hhi_value)
+        else:
+            assert got["basis"] == "contracts" and got["hhi"] == pytest.approx(hhi_counts)
+    # measured on counts, the same areas agree with the count-based HHI and top share
+    counted = {a["service_area"]: a for a in q.concentration(sample_cur, filters, coverage=2)}
+    for area, _n, _v, _s, hhi_counts, _hv, top_count_share in direct:
+        assert counted[area]["hhi"] == pytest.approx(hhi_counts)
+        assert counted[area]["top_share"] == pytest.approx(top_count_share)
+
+
+def test_concentration_on_tiny_leaves_out_unknown_areas(cur):
+    areas = q.concentration(cur)
+    # O'Brien's contract has no service area; TfL's has no borough
+    assert {a["service_area"] for a in areas} == {
+        "Income and Payments",
+        "Revenues and Benefits",
+        "Education and Schools",
+    }
+    assert {a["hhi"] for a in areas} == {10_000}
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def test_profile_counts_equal_direct_queries(sample_cur):
+    filters = {"supplier": CIVICA}
+    (summary,) = q.profile_summary(sample_cur, filters)
+    direct = sample_cur.execute(
+        """
+        SELECT count(*), count(DISTINCT borough_code), count(DISTINCT system_name), count(DISTINCT service_area),
+               sum(annual_value), count(annual_value), min(end_date), max(end_date)
+        FROM contracts WHERE supplier_name = ? AND borough_code IS NOT NULL
+        """,
+        [CIVICA],
+    ).fetchone()
+    keys = ("contracts", "boroughs", "systems", "service_areas", "annual_value", "valued", "earliest_end", "latest_end")
+    assert tuple(summary[k] for k in keys) == direct
+    boroughs = q.profile_boroughs(sample_cur, filters)
+    assert len(boroughs) == summary["boroughs"]
+    assert sum(r["contracts"] for r in boroughs) == summary["contracts"]
+    assert sum(r["annual_value"] for r in boroughs) == pytest.approx(summary["annual_value"])
+    systems = q.profile_systems(sample_cur, filters)
+    assert len([r for r in systems if r["system"]]) == summary["systems"]
+    assert sum(r["contracts"] for r in systems) == summary["contracts"]
+    areas = q.profile_service_areas(sample_cur, filters)
+    assert len(areas) == summary["service_areas"] and sum(r["contracts"] for r in areas) == summary["contracts"]
+    contracts = q.profile_contracts(sample_cur, filters)
+    assert contracts["total"] == len(contracts["rows"]) == summary["contracts"]
+    assert {r["supplier"] for r in contracts["rows"]} == {CIVICA}
+
+
+def test_profile_respects_filters(sample_cur):
+    filters = {"supplier": CIVICA, "borough": CAMDEN}
+    (summary,) = q.profile_summary(sample_cur, filters)
+    (direct,) = sample_cur.execute(
+        "SELECT count(*) FROM contracts WHERE supplier_name = ? AND borough_code = ?", [CIVICA, CAMDEN]
+    ).fetchone()
+    assert summary["contracts"] == direct and summary["boroughs"] == 1
+    assert {r["borough_code"] for r in q.profile_contracts(sample_cur, filters)["rows"]} == {CAMDEN}
+
+
+def test_camden_filter_restricts_the_market(sample_cur):
+    result = q.market_shares(sample_cur, {"borough": CAMDEN})
+    (direct,) = sample_cur.execute(
+        "SELECT count(*) FROM contracts WHERE borough_code = ? AND supplier_name IS NOT NULL", [CAMDEN]
+    ).fetchone()
+    assert result["totals"]["contracts"] == direct
+    assert {r["boroughs"] for r in result["rows"]} == {1}
+    assert sum(r["contracts_share"] for r in result["rows"]) == pytest.approx(100)
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_attempts_are_literal_values(cur, value):
+    assert q.profile_summary(cur, {"supplier": value}) == []
+    assert q.market_shares(cur, {"service_area": value})["rows"] == []
+    assert q.market_totals(cur)["contracts"] == 4  # nothing dropped
+
+
+def test_a_quote_in_a_real_name_finds_the_supplier(cur):
+    (summary,) = q.profile_summary(cur, {"supplier": "O'Brien & Sons Ltd"})
+    assert (summary["contracts"], summary["boroughs"], summary["systems"]) == (1, 1, 0)
+
+
+# --------------------------------------------------------------------------- figures, content, export, page
+
+
+def test_figures_are_valid_plotly(sample_cur):
+    folded = q.fold_others(q.market_shares(sample_cur, {})["rows"], q.CHART_TOP)
+    shares = share_bar(folded, "contracts", "contracts")
+    go.Figure(shares)
+    assert shares["layout"]["title"]["text"] == "Share of contracts: the 15 largest suppliers and all others"
+    assert shares["data"][0]["y"][-1] == q.OTHERS and len(shares["data"][0]["y"]) == 16
+    areas = q.concentration(sample_cur)
+    bars = hhi_bar(areas)
+    go.Figure(bars)
+    assert bars["data"][0]["x"] == sorted(bars["data"][0]["x"], reverse=True)
+    go.Figure(share_bar([], "contracts", "contracts"))
+    go.Figure(hhi_bar([]))
+
+
+@pytest.mark.parametrize(
+    ("filters", "table_id"),
+    [
+        ({}, "suppliers-table"),
+        ({"rank_by": "value", "borough": CAMDEN}, "suppliers-table"),
+        ({"supplier": CIVICA}, "suppliers-contracts-table"),
+        ({"supplier": [CIVICA, "Esri UK Limited"]}, "suppliers-contracts-table"),
+    ],
+)
+def test_export_returns_the_rows_shown(sample_cur, page, filters, table_id):
+    tree = as_json(page.content(sample_cur, filters))
+    headings, rows = EXPORTS["suppliers"](sample_cur, filters)
+    shown = table_rows(tree, table_id)
+    assert table_headings(tree, table_id) == headings
+    assert len(shown) == len(rows) > 0
+    assert [r[0] for r in shown] == [str(r[0]) for r in rows]
+    if "supplier" not in filters:
+        assert sum(r[1] for r in rows) == q.market_totals(sample_cur, filters)["contracts"]
+
+
+def test_content_reports_a_bad_date_instead_of_failing(cur, page):
+    tree = as_json(page.content(cur, {"end_to": "31/12/2027"}))
+    assert "end_to" in text(by_id(tree, "suppliers-bad-filter"))
+
+
+def test_rendered_market_page(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/suppliers", "?rank_by=boroughs")
+    titles = [n["props"]["figure"]["layout"]["title"]["text"] for n in walk(tree) if n["type"] == "Graph"]
+    assert "Share of boroughs served: the 15 largest suppliers and all others" in titles
+    rows = table_rows(tree, "suppliers-hhi-table")
+    assert len(rows) == 30 and all(r[-1] for r in rows)
+    supplier_links = [h for h in links(by_id(tree, "suppliers-table")) if h.startswith("/suppliers?")]
+    assert parse_qs(urlsplit(supplier_links[0]).query) == {"rank_by": ["boroughs"], "supplier": [CIVICA]}
+    rank_links = links(by_id(tree, "suppliers-rank-by"))
+    assert [parse_qs(urlsplit(h).query)["rank_by"] for h in rank_links] == [["contracts"], ["boroughs"], ["value"]]
+
+
+@pytest.mark.parametrize(
+    ("search", "table_id"),
+    [("?rank_by=value&borough=E09000007", "suppliers-table"), (f"?supplier={CIVICA}", "suppliers-contracts-table")],
+)
+def test_export_route_returns_the_rows_on_screen(sample_db, render_page, search, table_id):
+    app = create_app(sample_db)
+    tree = render_page(app, "/suppliers", search)
+    export_link = by_id(tree, "suppliers-download-csv")["props"]["href"]
+    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
+    lines = list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
+    assert lines[0] == table_headings(tree, table_id)
+    assert [line[0] for line in lines[1:]] == [r[0] for r in table_rows(tree, table_id)]
+
+
+def test_rendered_profile_links_to_the_contracts_list(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/suppliers", f"?supplier={CIVICA.replace(' ', '+')}&borough={CAMDEN}")
+    contracts_links = [h for h in links(tree) if h.startswith("/contracts?")]
+    assert contracts_links and all(
+        parse_qs(urlsplit(h).query) == {"supplier": [CIVICA], "borough": [CAMDEN]} for h in contracts_links
+    )
+    assert {h for h in links(tree) if h.startswith("/borough/")} == {f"/borough/{CAMDEN}"}
+    assert text(by_id(tree, "supplier-0")) == CIVICA
+
+
+def test_rendered_profile_of_a_quoted_name_and_an_injection(tiny_db, render_page):
+    app = create_app(tiny_db)
+    tree = render_page(app, "/suppliers", "?supplier=O%27Brien+%26+Sons+Ltd")
+    (link,) = [h for h in links(tree) if h.startswith("/contracts?")]
+    assert parse_qs(urlsplit(link).query) == {"supplier": ["O'Brien & Sons Ltd"]}
+    assert table_rows(tree, "suppliers-contracts-table")[0][0] == "Barnet"
+    tree = render_page(app, "/suppliers", "?supplier=x%27+OR+%271%27%3D%271")
+    assert "x' OR '1'='1" in text(by_id(tree, "suppliers-not-found"))

@@ -1,0 +1,373 @@
+"""Systems page: its queries, figures, rendered page and export, on the tiny and the sample databases.
+
+The acceptance criterion of the issue: choosing the system "Mosaic" lists exactly the sample
+boroughs that run it (``SAMPLE_SYSTEM_BOROUGHS`` of etl.sample), both from the query function
+and on the page as the browser gets it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import plotly
+import plotly.graph_objects as go
+import pytest
+
+from app import create_app
+from dashboard import db
+from dashboard.exports import EXPORTS
+from dashboard.figures_market import end_timeline, href, score_bars, short_date, system_usage_bar
+from dashboard.queries import systems as q
+from etl import reference
+from etl.sample import SAMPLE_SYSTEM_BOROUGHS
+
+CAMDEN = "E09000007"
+INJECTIONS = ["Mosaic' OR '1'='1", "x'); DROP TABLE contracts; --", 'Mosaic" OR 1=1 --']
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+@pytest.fixture
+def cur(tiny_db):
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_db(sample_build):
+    return sample_build[0]
+
+
+@pytest.fixture
+def sample_cur(sample_db):
+    with db.cursor(sample_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture(scope="module")
+def page():
+    """The page module as Dash loads it (page modules can only be imported by a Dash app)."""
+    create_app(db.DEFAULT_PATH)
+    return sys.modules["dashboard.pages.systems"]
+
+
+def as_json(tree) -> object:
+    """A component tree as the browser gets it: plain dicts."""
+    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def has_id(tree, component_id: str) -> bool:
+    return any(n["props"].get("id") == component_id for n in walk(tree))
+
+
+def text(node) -> str:
+    if isinstance(node, list):
+        return "".join(text(c) for c in node)
+    if isinstance(node, dict) and "props" in node:
+        return text(node["props"].get("children"))
+    return "" if node is None else str(node)
+
+
+def table_rows(tree, table_id: str) -> list[list[str]]:
+    """The body cells of a table as text."""
+    table = by_id(tree, table_id)
+    body = next(n for n in walk(table) if n["type"] == "Tbody")
+    return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
+
+
+def table_headings(tree, table_id: str) -> list[str]:
+    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
+
+
+def links(tree, table_id: str | None = None) -> list[str]:
+    root = by_id(tree, table_id) if table_id else tree
+    return [n["props"]["href"] for n in walk(root) if n["type"] == "Link"]
+
+
+def figures(tree) -> list[dict]:
+    return [n["props"]["figure"] for n in walk(tree) if n["type"] == "Graph"]
+
+
+# --------------------------------------------------------------------------- queries, tiny database
+
+
+def test_ranking_lists_borough_systems_only(cur):
+    result = q.ranking(cur)
+    assert result["total"] == 3  # the TfL contract has no borough and no system
+    assert [r["system"] for r in result["rows"]] == ["Capita One", "Civica Pay", "Northgate Revenues"]
+    civica = result["rows"][1]
+    assert civica["boroughs"] == civica["contracts"] == civica["suppliers"] == 1
+    assert civica["earliest_end"] == civica["latest_end"] == date.today() + timedelta(days=30)
+    assert civica["confidence"] is None and civica["confidence_n"] == 0
+
+
+def test_system_contracts_tiny(cur):
+    result = q.system_contracts(cur, {"system": "Northgate Revenues"})
+    assert result["total"] == 1
+    (row,) = result["rows"]
+    assert (row["borough_code"], row["supplier"], row["annual_value"]) == ("E09000002", "Northgate", 250_000)
+    assert q.system_contracts(cur, {}) == {"rows": [], "total": 0}
+
+
+def test_ranking_respects_other_filters(cur):
+    assert [r["system"] for r in q.ranking(cur, {"borough": "E09000003"})["rows"]] == ["Capita One"]
+    assert q.ranking(cur, {"supplier": "O'Brien & Sons Ltd"})["rows"] == []  # a quote is data; no system
+    assert [r["system"] for r in q.ranking(cur, {"q": "civica"})["rows"]] == ["Civica Pay"]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_attempts_are_literal_values(cur, value):
+    assert q.system_contracts(cur, {"system": value})["rows"] == []
+    assert q.ranking(cur, {"supplier": value})["rows"] == []
+    assert q.ranking(cur)["total"] == 3  # nothing was dropped or changed
+
+
+# --------------------------------------------------------------------------- queries, sample database
+
+
+def test_mosaic_lists_exactly_the_sample_boroughs_that_run_it(sample_cur):
+    rows = q.system_contracts(sample_cur, {"system": "Mosaic"})["rows"]
+    assert sorted({r["borough_code"] for r in rows}) == SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
+    assert {r["system"] for r in rows} == {"Mosaic"}
+
+
+def test_every_sample_system_lists_its_boroughs(sample_cur):
+    for system, boroughs in SAMPLE_SYSTEM_BOROUGHS.items():
+        rows = q.system_contracts(sample_cur, {"system": system})["rows"]
+        assert sorted({r["borough_code"] for r in rows}) == boroughs, system
+
+
+def test_ranking_matches_a_direct_count(sample_cur):
+    result = q.ranking(sample_cur)
+    direct = sample_cur.execute(
+        """
+        SELECT system_name, count(DISTINCT borough_code), count(*), count(DISTINCT supplier_name),
+               min(end_date), max(end_date), avg(confidence), count(confidence)
+        FROM contracts WHERE borough_code IS NOT NULL AND system_name IS NOT NULL GROUP BY system_name
+        """
+    ).fetchall()
+    assert result["total"] == len(direct) == len(SAMPLE_SYSTEM_BOROUGHS)
+    expected = {r[0]: r[1:] for r in direct}
+    for row in result["rows"]:
+        got = (row["boroughs"], row["contracts"], row["suppliers"], row["earliest_end"], row["latest_end"])
+        assert got == expected[row["system"]][:5]
+        assert row["confidence"] == pytest.approx(expected[row["system"]][5])
+        assert row["confidence_n"] == expected[row["system"]][6]
+    order = [(-r["boroughs"], -r["contracts"], r["system"]) for r in result["rows"]]
+    assert order == sorted(order)
+    assert next(r for r in result["rows"] if r["system"] == "Mosaic")["boroughs"] == len(
+        SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
+    )
+
+
+def test_mosaic_contract_fields_match_the_table(sample_cur):
+    rows = q.system_contracts(sample_cur, {"system": "Mosaic"})["rows"]
+    direct = sample_cur.execute(
+        """
+        SELECT borough_code, supplier_name, end_date, max_end_date, annual_value, confidence, satisfaction
+        FROM contracts WHERE system_name = 'Mosaic' AND borough_code IS NOT NULL ORDER BY borough_code
+        """
+    ).fetchall()
+    got = sorted(
+        (r["borough_code"], r["supplier"], r["end_date"], r["max_end_date"], r["annual_value"], r["confidence"],
+         r["satisfaction"])
+        for r in rows
+    )  # fmt: skip
+    assert got == direct
+    ends = [r["end_date"] for r in rows]
+    assert ends == sorted(ends)  # soonest end first
+
+
+def test_mosaic_scores_match_a_direct_average(sample_cur):
+    summary = q.summarise_scores(q.score_counts(sample_cur, {"system": "Mosaic"}), ["Mosaic"])
+    assert [s["measure"] for s in summary] == ["confidence", "satisfaction"]
+    for s in summary:
+        column = q.SCORES[s["measure"]][0]
+        mean, n, missing = sample_cur.execute(
+            f"SELECT avg({column}), count({column}), count(*) - count({column}) FROM contracts "
+            "WHERE system_name = 'Mosaic' AND borough_code IS NOT NULL"
+        ).fetchone()
+        assert (s["n"], s["missing"]) == (n, missing)
+        assert s["mean"] == pytest.approx(mean)
+        assert sum(s["distribution"].values()) == n
+
+
+def test_summarise_scores_on_hand_made_counts():
+    counts = [
+        {"system": "B", "measure": "satisfaction", "score": 5, "n": 1},
+        {"system": "A", "measure": "confidence", "score": 1, "n": 2},
+        {"system": "A", "measure": "confidence", "score": 4, "n": 2},
+        {"system": "A", "measure": "confidence", "score": None, "n": 3},
+    ]
+    a, b = q.summarise_scores(counts, ["A", "B"])
+    assert (a["system"], a["n"], a["missing"], a["mean"]) == ("A", 4, 3, 2.5)
+    assert a["distribution"] == {1: 2, 2: 0, 3: 0, 4: 2, 5: 0}
+    assert (b["system"], b["measure"], b["mean"]) == ("B", "satisfaction", 5)
+
+
+def test_camden_filter_restricts_everything(sample_cur):
+    camden = {"borough": CAMDEN}
+    ranking = q.ranking(sample_cur, camden)["rows"]
+    (direct,) = sample_cur.execute(
+        "SELECT count(*) FROM contracts WHERE borough_code = ? AND system_name IS NOT NULL", [CAMDEN]
+    ).fetchone()
+    assert sum(r["contracts"] for r in ranking) == direct
+    assert {r["boroughs"] for r in ranking} == {1}
+    system = next(s for s, boroughs in SAMPLE_SYSTEM_BOROUGHS.items() if CAMDEN in boroughs and len(boroughs) > 1)
+    rows = q.system_contracts(sample_cur, {**camden, "system": system})["rows"]
+    assert {r["borough_code"] for r in rows} == {CAMDEN}
+    assert CAMDEN not in SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
+    assert q.system_contracts(sample_cur, {**camden, "system": "Mosaic"})["rows"] == []
+    assert q.boroughs_in_data(sample_cur, {**camden, "system": "Mosaic"}) == 1
+
+
+# --------------------------------------------------------------------------- links and figures
+
+
+def test_href_keeps_other_keys_and_encodes_any_name():
+    name = "A&B 'x' <y>?=#"
+    link = href("/systems", {"borough": ["E09000001", "E09000002"], "system": "Old", "q": "pay"}, system=name)
+    parts = urlsplit(link)
+    assert parts.path == "/systems"
+    assert parse_qs(parts.query) == {"borough": ["E09000001", "E09000002"], "system": [name], "q": ["pay"]}
+    assert href("/systems", {"system": "Old", "borough": ""}, system=None) == "/systems"
+    assert href("/contracts", {"rank_by": "value", "borough": "E09000001"}, filters_only=True, supplier="X") == (
+        "/contracts?borough=E09000001&supplier=X"
+    )
+
+
+def test_figures_are_valid_plotly_and_count_right():
+    today = date(2026, 3, 5)
+    items = [
+        {"label": "Camden", "group": "Mosaic", "end": date(2027, 3, 31), "max_end": date(2029, 3, 31), "detail": "x"},
+        {"label": "Brent", "group": "Mosaic", "end": date(2026, 6, 30), "max_end": None, "detail": "<b>y</b>"},
+        {"label": "Ealing", "group": "Mosaic", "end": None, "max_end": None, "detail": "z"},
+    ]
+    timeline = end_timeline(items, "When each borough's Mosaic contract ends", today)
+    go.Figure(timeline)
+    dots = next(t for t in timeline["data"] if t["mode"] == "markers")
+    assert dots["x"] == ["2027-03-31", "2026-06-30"] and dots["y"] == ["Camden", "Brent"]
+    assert dots["hovertext"][1] == "&lt;b&gt;y&lt;/b&gt;"  # names are shown, never applied as markup
+    extension = next(t for t in timeline["data"] if t["mode"] == "lines+markers")
+    assert extension["x"] == ["2027-03-31", "2029-03-31", None]
+    assert "1 contract without an end date not shown" in [a["text"] for a in timeline["layout"]["annotations"]]
+    assert timeline["layout"]["title"]["text"] == "When each borough's Mosaic contract ends"
+
+    usage = system_usage_bar([{"system": f"S{i}", "boroughs": 20 - i, "contracts": 20 - i} for i in range(20)], 15)
+    go.Figure(usage)
+    assert len(usage["data"][0]["y"]) == 15
+    assert usage["layout"]["title"]["text"] == "The 15 systems used by the most boroughs"
+
+    summary = q.summarise_scores([{"system": "A", "measure": "confidence", "score": 3, "n": 2}], ["A"])
+    scores = score_bars(summary)
+    go.Figure(scores)
+    assert [t["x"] for t in scores["data"]] == [[0], [0], [2], [0], [0]]
+    go.Figure(end_timeline([], "Nothing", today))
+    go.Figure(system_usage_bar([]))
+    assert short_date(date(2027, 3, 31)) == "31 Mar 2027"
+
+
+# --------------------------------------------------------------------------- content, export, rendered page
+
+
+def test_content_and_export_show_the_same_rows(sample_cur, page):
+    for filters in ({}, {"system": "Mosaic"}, {"system": ["Mosaic", "ArcGIS"], "borough": ["E09000005", CAMDEN]}):
+        tree = as_json(page.content(sample_cur, filters))
+        table_id = "systems-boroughs-table" if filters else "systems-table"
+        headings, rows = EXPORTS["systems"](sample_cur, filters)
+        shown = table_rows(tree, table_id)
+        assert table_headings(tree, table_id) == headings
+        assert len(shown) == len(rows) > 0
+        assert [r[0] for r in shown] == [str(r[0]) for r in rows]
+        for fig in figures(tree):
+            go.Figure(fig)
+
+
+def test_export_of_several_systems_names_the_system(sample_cur, page):
+    headings, rows = EXPORTS["systems"](sample_cur, {"system": ["Mosaic", "ArcGIS"]})
+    assert headings[:2] == ["Borough", "System"]
+    assert {r[1] for r in rows} == {"Mosaic", "ArcGIS"}
+    assert len(rows) == len(SAMPLE_SYSTEM_BOROUGHS["Mosaic"]) + len(SAMPLE_SYSTEM_BOROUGHS["ArcGIS"])
+
+
+def test_content_reports_a_bad_date_instead_of_failing(cur, page):
+    tree = as_json(page.content(cur, {"end_from": "not-a-date"}))
+    assert "end_from" in text(by_id(tree, "systems-bad-filter"))
+
+
+def test_rendered_page_for_mosaic_lists_its_boroughs(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic")
+    expected = SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
+    hrefs = links(tree, "systems-boroughs-table")
+    assert sorted(hrefs) == [f"/borough/{code}" for code in expected]
+    names = reference.borough_names()
+    assert sorted(r[0] for r in table_rows(tree, "systems-boroughs-table")) == sorted(names[c] for c in expected)
+    assert text(by_id(tree, "systems-question")) == "Which boroughs use Mosaic"
+    titles = [f["layout"]["title"]["text"] for f in figures(tree)]
+    assert "When each borough's Mosaic contract ends" in titles
+    timeline = figures(tree)[titles.index("When each borough's Mosaic contract ends")]
+    dots = next(t for t in timeline["data"] if t["mode"] == "markers")
+    assert sorted(dots["y"]) == sorted(names[c] for c in expected)
+    assert by_id(tree, "systems-back")["props"]["href"] == "/systems"
+
+
+def test_rendered_ranking_links_each_system_keeping_the_filters(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/systems", f"?borough={CAMDEN}&q=a")
+    rows = table_rows(tree, "systems-table")
+    hrefs = links(tree, "systems-table")
+    assert len(hrefs) == len(rows) > 0
+    for row, link in zip(rows, hrefs, strict=True):
+        parts = urlsplit(link)
+        assert parts.path == "/systems"
+        assert parse_qs(parts.query) == {"borough": [CAMDEN], "q": ["a"], "system": [row[0]]}
+    assert {r[1] for r in rows} == {"1"}  # one borough: Camden
+
+
+def test_rendered_page_reports_ignored_url_parts(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic&borough=E09000099")
+    warnings = [text(n) for n in walk(tree) if "alert-warning" in (n["props"].get("className") or "")]
+    assert any("E09000099" in w for w in warnings)
+    assert sorted(links(tree, "systems-boroughs-table")) == [f"/borough/{c}" for c in SAMPLE_SYSTEM_BOROUGHS["Mosaic"]]
+
+
+def test_export_route_returns_the_rows_on_screen(sample_db, render_page):
+    app = create_app(sample_db)
+    search = f"?system=Mosaic&system=ArcGIS&borough=E09000005&borough={CAMDEN}&borough=E09000009"
+    tree = render_page(app, "/systems", search)
+    export_link = by_id(tree, "systems-download-csv")["props"]["href"]
+    assert export_link.startswith("/export/systems.csv?")
+    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
+    lines = list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
+    rows = table_rows(tree, "systems-boroughs-table")
+    assert lines[0] == table_headings(tree, "systems-boroughs-table")
+    assert [line[0] for line in lines[1:]] == [r[0] for r in rows]
+    assert {line[1] for line in lines[1:]} == {"Mosaic", "ArcGIS"}
+
+
+def test_rendered_page_treats_an_injection_attempt_as_a_name(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/systems", "?system=Civica+Pay%27+OR+%271%27%3D%271")
+    assert "Civica Pay' OR '1'='1" in text(by_id(tree, "systems-not-found"))
+    assert not has_id(tree, "systems-boroughs-table")
+    tree = render_page(create_app(tiny_db), "/systems", "?system=Civica+Pay")
+    assert [r[0] for r in table_rows(tree, "systems-boroughs-table")] == ["City of London"]
