@@ -1,0 +1,134 @@
+"""The timeline in headless Chromium: the planted window is shaded, and clicking it opens its contracts."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard import db
+from dashboard.figures_timeline import TRACE_WINDOWS
+from etl.sample import SAMPLE_WINDOWS
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 15_000  # ms: generous for a 2-core CI machine
+REVS = next(w for w in SAMPLE_WINDOWS if w["value"] == "Revenues and Benefits")
+
+# Where the planted window's handle is drawn, in viewport pixels, from plotly's own axes.
+HANDLE_POSITION = """
+([name, boroughs]) => {
+    const gd = document.querySelector('#timeline-graph .js-plotly-plot');
+    const trace = gd.data.find(t => t.name === name);
+    const i = trace.customdata.findIndex(c => JSON.parse(c).borough.join(',') === boroughs);
+    if (i < 0) return null;
+    const layout = gd._fullLayout, xa = layout.xaxis, ya = layout.yaxis;
+    const box = gd.querySelector('.main-svg').getBoundingClientRect();
+    return {
+        x: box.left + layout._size.l + xa.l2p(xa.d2l(trace.x[i])),
+        y: box.top + layout._size.t + ya.l2p(ya.d2l(trace.y[i])),
+    };
+}
+"""
+
+
+def window_contracts(path) -> int:
+    """Contracts of the planted window's boroughs, service and dates: what Contracts should list."""
+    marks = ", ".join("?" for _ in REVS["boroughs"])
+    with db.cursor(path) as cur:
+        (n,) = cur.execute(
+            f"""SELECT count(*) FROM contracts WHERE borough_code IN ({marks}) AND service_area = ?
+                AND end_date BETWEEN ? AND ?""",
+            [*REVS["boroughs"], REVS["value"], REVS["end_from"], REVS["end_to"]],
+        ).fetchone()
+    return n
+
+
+def test_timeline_window_is_shaded_and_a_click_filters_contracts(page, live_app, page_errors, screenshot):
+    base, path = live_app
+    page.goto(base + "/timeline?group_by=service_area&service_area=Revenues%20and%20Benefits")
+    graph = page.locator("#timeline-graph")
+    expect(graph.locator(".main-svg").first).to_be_visible(timeout=TIMEOUT)
+    # the window's shading (a shape) and its label (the handle's text) are drawn
+    expect(graph.locator(".shapelayer path").first).to_be_attached(timeout=TIMEOUT)
+    label = f"{len(REVS['boroughs'])} boroughs"
+    expect(graph.locator(".textpoint", has_text=label).first).to_be_visible(timeout=TIMEOUT)
+    screenshot("timeline")
+
+    graph.scroll_into_view_if_needed()
+    point = page.evaluate(HANDLE_POSITION, [TRACE_WINDOWS, ",".join(sorted(REVS["boroughs"]))])
+    assert point is not None, "the planted window has no handle on the chart"
+    page.mouse.move(point["x"], point["y"])
+    expect(page.locator(".hoverlayer .hovertext").first).to_contain_text("Window", timeout=TIMEOUT)
+    page.mouse.click(point["x"], point["y"])
+
+    page.wait_for_url(re.compile(r"/contracts\?"), timeout=TIMEOUT)
+    query = parse_qs(urlsplit(page.url).query)
+    assert sorted(query["borough"]) == sorted(REVS["boroughs"])
+    assert query["service_area"] == [REVS["value"]]
+    assert (query["end_from"], query["end_to"]) == ([REVS["end_from"].isoformat()], [REVS["end_to"].isoformat()])
+    n = window_contracts(path)
+    expect(page.locator("#contracts-count")).to_have_text(
+        f"{n:,} contract{'' if n == 1 else 's'} match{'es' if n == 1 else ''}", timeout=TIMEOUT
+    )
+    assert page_errors == []
+
+
+KNOWN = {("aria-hidden-focus", "dash-dropdown-focus-target")}  # inside dcc.Dropdown (Dash 4.4), as elsewhere
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/timeline?group_by=service_area&service_area=Revenues%20and%20Benefits",
+        "/windows?group_by=system&system=Mosaic",
+        f"/my-borough?borough={REVS['boroughs'][0]}",
+    ],
+)
+def test_no_serious_accessibility_violations(page, live_app, axe_script, page_errors, path):
+    base, _ = live_app
+    page.goto(base + path)
+    expect(page.locator("#data-as-of")).to_be_visible(timeout=TIMEOUT)
+    if path.startswith("/timeline"):
+        expect(page.locator("#timeline-graph .main-svg").first).to_be_visible(timeout=TIMEOUT)
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        {"id": v["id"], "help": v["help"], "nodes": nodes[:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+        and (
+            nodes := [
+                n["target"] for n in v["nodes"] if not any(v["id"] == r and p in str(n["target"]) for r, p in KNOWN)
+            ]
+        )
+    ]
+    assert serious == [], serious
+    assert page_errors == []
+
+
+def test_window_controls_and_borough_picker_write_the_url(page, live_app, page_errors):
+    base, _ = live_app
+    page.goto(base + "/windows?group_by=system")
+    count = page.locator("#windows-count")
+    expect(count).to_be_visible(timeout=TIMEOUT)
+    before = count.inner_text()
+    page.locator("#windows-min_boroughs").fill("4")
+    page.locator("#windows-min_boroughs").press("Enter")
+    page.wait_for_function("window.location.search.includes('min_boroughs=4')", timeout=TIMEOUT)
+    expect(page.locator("#windows-min_boroughs")).to_have_value("4", timeout=TIMEOUT)
+    expect(count).not_to_have_text(before, timeout=TIMEOUT)
+    assert "group_by=system" in page.evaluate("window.location.search")
+    page.go_back()
+    page.wait_for_function("!window.location.search.includes('min_boroughs')", timeout=TIMEOUT)
+    expect(count).to_have_text(before, timeout=TIMEOUT)
+
+    page.goto(base + "/my-borough")
+    expect(page.locator("#my-borough-prompt")).to_be_visible(timeout=TIMEOUT)
+    page.locator("#my-borough-picker").click()
+    page.locator(".dash-dropdown-option", has_text="Barnet").first.click()
+    page.wait_for_function("window.location.search.includes('borough=E09000003')", timeout=TIMEOUT)
+    expect(page.locator("#my-borough-summary")).to_contain_text("Barnet", timeout=TIMEOUT)
+    assert page_errors == []

@@ -1,0 +1,318 @@
+"""Timeline: the figure builder on hand-made rows, the click -> URL function, the page on the sample."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app import create_app
+from dashboard import db, state
+from dashboard import figures_timeline as ft
+from dashboard.exports import EXPORTS
+from dashboard.windows import Contract, find_windows
+from etl.sample import SAMPLE_WINDOWS
+
+D = date
+TODAY = D(2026, 11, 23)
+START = D(2022, 4, 1)
+REVS = next(w for w in SAMPLE_WINDOWS if w["value"] == "Revenues and Benefits")
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def texts(tree) -> list[str]:
+    out = []
+    for node in walk(tree):
+        children = node["props"].get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str | int | float):
+                out.append(str(child))
+    return out
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def graph(tree) -> dict:
+    return next(n for n in walk(tree) if n["type"] == "Graph")["props"]["figure"]
+
+
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
+def row(cid, code, end, start=START, max_end=None, group="Revenues and Benefits", **kw):
+    return {
+        "contract_id": cid,
+        "borough_code": code,
+        "group": group,
+        "supplier": kw.get("supplier", "Northgate"),
+        "system": kw.get("system", "Northgate iWorld"),
+        "start": start,
+        "end": end,
+        "max_end": max_end or end,
+        "annual_value": kw.get("value", 100_000.0),
+    }
+
+
+def trace(figure: dict, name: str) -> dict:
+    return next(t for t in figure["data"] if t["name"] == name)
+
+
+def window_of(rows: list[dict]):
+    contracts = [
+        Contract(
+            r["contract_id"],
+            r["group"],
+            r["borough_code"],
+            r["end"],
+            r["end"],
+            r["max_end"],
+            r["supplier"],
+            r["system"],
+        )
+        for r in rows
+    ]
+    return find_windows(contracts)[0]
+
+
+HAND = [
+    row("a", "E09000007", D(2027, 3, 31), max_end=D(2028, 3, 31)),
+    row("b", "E09000003", D(2027, 6, 30)),
+    row("c", "E09000012", D(2027, 9, 30), start=None),
+    row("d", "E09000003", D(2029, 1, 31), group="Parking", system="Taranto"),
+]
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def test_bars_start_at_the_start_and_last_until_the_end():
+    figure = ft.timeline_figure(HAND, today=TODAY)
+    base = trace(figure, ft.TRACE_BASE)
+    assert base["type"] == "bar" and base["orientation"] == "h"
+    assert base["base"] == ["2022-04-01", "2022-04-01", "2022-04-01"]  # a, b, d: c has no start
+    assert base["x"][0] == (D(2027, 3, 31) - D(2022, 4, 1)).days * ft.DAY_MS
+    assert figure["layout"]["xaxis"]["type"] == "date"
+    # rows: Parking heading, Barnet; Revenues heading, Barnet, Camden, Hackney (by name within a group)
+    ticks = figure["layout"]["yaxis"]["ticktext"]
+    assert ticks == ["<b>Parking</b>", "Barnet", "<b>Revenues and Benefits</b>", "Barnet", "Camden", "Hackney"]
+    assert base["y"] == [4, 3, 1]
+
+
+def test_extension_periods_are_a_lighter_trace_from_end_to_latest_end():
+    figure = ft.timeline_figure(HAND, today=TODAY)
+    ext = trace(figure, ft.TRACE_EXTENSION)
+    assert ext["base"] == ["2027-03-31"] and ext["x"] == [366 * ft.DAY_MS]
+    assert ext["marker"]["color"] != trace(figure, ft.TRACE_BASE)["marker"]["color"]
+    assert ext["marker"]["opacity"] < 1
+
+
+def test_contract_without_start_is_a_marker_at_its_end():
+    no_start = trace(ft.timeline_figure(HAND, today=TODAY), ft.TRACE_NO_START)
+    assert no_start["type"] == "scatter" and no_start["x"] == ["2027-09-30"]
+
+
+def test_today_is_a_vertical_line():
+    figure = ft.timeline_figure(HAND, today=TODAY)
+    (line,) = [s for s in figure["layout"]["shapes"] if s.get("name") == "today"]
+    assert line["x0"] == line["x1"] == "2026-11-23" and line["yref"] == "paper"
+    assert any(a["text"] == "Today" for a in figure["layout"]["annotations"])
+
+
+def test_windows_are_shaded_over_their_group_and_clickable():
+    windows = window_of(HAND)
+    assert len(windows) == 1
+    figure = ft.timeline_figure(HAND, windows, today=TODAY)
+    (rect,) = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
+    assert (rect["x0"], rect["x1"]) == ("2027-03-31", "2027-09-30")
+    assert (rect["y0"], rect["y1"]) == (1.5, 5.5)  # the Revenues and Benefits heading to its last row
+    assert rect["layer"] == "below" and rect["opacity"] < 0.5
+    handles = trace(figure, ft.TRACE_WINDOWS)
+    assert handles["text"] == ["3 boroughs"] and handles["y"] == [2]
+    click = json.loads(handles["customdata"][0])
+    assert click == {
+        "kind": "window",
+        "borough": ["E09000003", "E09000007", "E09000012"],
+        "group": "Revenues and Benefits",
+        "system": ["Northgate iWorld"],
+        "end_from": "2027-03-31",
+        "end_to": "2027-09-30",
+    }
+
+
+def test_a_window_of_one_day_is_still_visible():
+    rows = [row(f"k{i}", code, D(2027, 3, 31)) for i, code in enumerate(("E09000001", "E09000002", "E09000003"))]
+    figure = ft.timeline_figure(rows, window_of(rows), today=TODAY)
+    (rect,) = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
+    assert date.fromisoformat(rect["x1"]) - date.fromisoformat(rect["x0"]) == timedelta(days=2 * ft.MIN_WINDOW_DAYS)
+
+
+def test_few_traces_and_a_visible_note_when_over_the_cap():
+    many = [row(f"c{i}", f"E09{i % 33 + 1:06d}", D(2027, 1, 1) + timedelta(days=i)) for i in range(350)]
+    figure = ft.timeline_figure(many, today=TODAY)
+    assert len(figure["data"]) <= 4
+    drawn = len(trace(figure, ft.TRACE_BASE)["x"])
+    assert drawn == ft.MAX_DRAWN
+    notes = [a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "cap-note"]
+    assert notes == [
+        "Showing 300 of 350 contracts (those ending soonest from today); narrow the filters to see the rest."
+    ]
+    assert ft.cap_note(300, 4210, 2).startswith("Showing 300 of 4,210 contracts")
+    assert ft.cap_note(10, 10) is None
+    assert ft.cap_note(10, 10, 1) == "1 contract has no end date and cannot be drawn."
+
+
+def test_rows_per_contract_and_unknown_group_last():
+    rows = [*HAND, row("e", "E09000001", D(2028, 1, 31), group=None)]
+    figure = ft.timeline_figure(rows, mode="contract", today=TODAY)
+    ticks = figure["layout"]["yaxis"]["ticktext"]
+    assert ticks[-2:] == ["<b>Not known</b>", "City of London · Northgate iWorld"]
+    assert ticks.count("Barnet · Northgate iWorld") == 1 and len(ticks) == 1 + 1 + 1 + 3 + 1 + 1
+    assert "by contract, grouped by service area" in figure["layout"]["title"]["text"]
+
+
+def test_names_are_text_in_the_figure():
+    rows = [row("x", "E09000001", D(2027, 3, 31), supplier="<img src=x onerror=alert(1)>", group="<b>A</b>")]
+    figure = ft.timeline_figure(rows, today=TODAY)
+    hover = trace(figure, ft.TRACE_BASE)["hovertext"][0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hover and "<img" not in hover
+    assert figure["layout"]["yaxis"]["ticktext"][0] == "<b>&lt;b&gt;A&lt;/b&gt;</b>"
+
+
+def test_no_rows_says_so():
+    figure = ft.timeline_figure([], today=TODAY)
+    assert any("No dated contracts" in a["text"] for a in figure["layout"]["annotations"])
+
+
+# --------------------------------------------------------------------------- click -> URL
+
+
+@pytest.fixture
+def page(tiny_db):
+    create_app(tiny_db)
+    return importlib.import_module("dashboard.pages.timeline")
+
+
+def click(customdata: str) -> dict:
+    return {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": customdata}]}
+
+
+def test_click_on_a_bar_opens_its_contracts(page):
+    st = {"borough": ["E09000001"], "supplier": ["Northgate"], "q": "revenues", "group_by": "service_area"}
+    href = page.click_href(click(ft.contract_click(HAND[1])), st)
+    assert href.startswith("/contracts?")
+    assert query_of(href) == {
+        "borough": ["E09000003"],
+        "supplier": ["Northgate"],
+        "service_area": ["Revenues and Benefits"],
+        "end_from": ["2027-06-30"],
+        "end_to": ["2027-06-30"],
+        "q": ["revenues"],
+    }
+
+
+def test_click_on_a_window_opens_all_its_contracts(page):
+    (window,) = window_of(HAND)
+    st = {"group_by": "service_area", "min_boroughs": 3, "source": "survey", "end_from": "2020-01-01"}
+    href = page.click_href(click(ft.window_click(window)), st)
+    assert query_of(href) == {
+        "borough": ["E09000003", "E09000007", "E09000012"],
+        "service_area": ["Revenues and Benefits"],
+        "end_from": ["2027-03-31"],
+        "end_to": ["2027-09-30"],
+        "source": ["survey"],
+    }
+    assert "min_boroughs" not in href  # the contracts view has no window parameters
+
+
+def test_click_grouped_by_system_and_manufacturer(page):
+    (window,) = window_of(HAND)
+    by_system = query_of(page.click_href(click(ft.window_click(window)), {"group_by": "system"}))
+    assert by_system["system"] == ["Revenues and Benefits"]  # the group is the system when grouped by system
+    by_maker = query_of(page.click_href(click(ft.window_click(window)), {"group_by": "manufacturer"}))
+    assert by_maker["system"] == ["Northgate iWorld"] and "manufacturer" not in by_maker
+
+
+def test_click_on_nothing_or_crafted_data_goes_nowhere_bad(page):
+    assert page.click_href(None, {}) is None
+    assert page.click_href({"points": []}, {}) is None
+    assert page.click_href(click("not json"), {}) is None
+    assert page.click_href(click(json.dumps({"kind": "other"})), {}) is None
+    crafted = json.dumps({"kind": "contract", "borough": ["E09000003", "'; DROP"], "end_from": "tomorrow"})
+    assert query_of(page.click_href(click(crafted), {})) == {"borough": ["E09000003"]}
+
+
+# --------------------------------------------------------------------------- page on the sample
+
+
+def test_revenues_and_benefits_window_is_shaded(sample_build, render_page):
+    search = "?group_by=service_area&service_area=Revenues%20and%20Benefits"
+    figure = graph(render_page(create_app(sample_build[0]), "/timeline", search))
+    rects = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
+    assert f"window Revenues and Benefits|{REVS['end_from'].isoformat()}" in [s["name"] for s in rects]
+    handles = trace(figure, ft.TRACE_WINDOWS)
+    clicks = [json.loads(c) for c in handles["customdata"]]
+    assert sorted(REVS["boroughs"]) in [c["borough"] for c in clicks]
+    assert "Contract terms by borough, grouped by service area" in figure["layout"]["title"]["text"]
+
+
+def test_cap_note_and_table_on_the_whole_sample(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/timeline", "")
+    with db.cursor(sample_build[0]) as cur:
+        (dated,) = cur.execute(
+            "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND end_date IS NOT NULL"
+        ).fetchone()
+    assert dated > ft.MAX_DRAWN
+    note = texts(by_id(tree, "timeline-note"))
+    assert any(f"Showing 300 of {dated:,} contracts" in t for t in note)
+    table = next(n for n in walk(tree) if n["type"] == "Tbody")
+    assert len(table["props"]["children"]) == ft.MAX_DRAWN
+
+
+def test_controls_links_keep_the_view(sample_build, render_page):
+    search = "?service_area=Housing&group_by=system&window_months=9"
+    tree = render_page(create_app(sample_build[0]), "/timeline", search)
+    links = {
+        n["props"]["children"]: n["props"]["href"]
+        for n in walk(by_id(tree, "timeline-controls"))
+        if n["type"] == "Link"
+    }
+    assert query_of(links["One row per contract"]) == {**query_of(search), "rows": ["contract"]}
+    assert query_of(links["Service area"]) == {"service_area": ["Housing"], "window_months": ["9"]}
+    assert query_of(links["Change them on the Windows page"]) == query_of(search)
+
+
+def test_bad_rows_value_falls_back(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/timeline", "?rows=sideways&service_area=Housing")
+    assert any("Timeline rows" in t and "ignored" in t for t in texts(tree))
+    assert "by borough" in graph(tree)["layout"]["title"]["text"]
+
+
+def test_export_is_the_drawn_contracts(sample_build, page, render_page):
+    assert EXPORTS["timeline"] is page.timeline_table
+    st = state.parse_query("?service_area=Revenues%20and%20Benefits")
+    with db.cursor(sample_build[0]) as cur:
+        headings, rows = EXPORTS["timeline"](cur, st)
+    tree = render_page(create_app(sample_build[0]), "/timeline", "?service_area=Revenues%20and%20Benefits")
+    assert headings == page.TABLE_HEADINGS
+    assert len(rows) == len(next(n for n in walk(tree) if n["type"] == "Tbody")["props"]["children"])
+    assert {r[0] for r in rows} == {"Revenues and Benefits"}

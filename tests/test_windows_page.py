@@ -1,0 +1,309 @@
+"""Windows page: the planted windows on the sample, parameter validation, URL round trip, exports.
+
+The planted windows come from ``etl.sample.SAMPLE_WINDOWS`` (what the sample generator put in),
+so the page is checked against the plan, not against itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import plotly
+import pytest
+
+from app import create_app
+from dashboard import db, state
+from dashboard import windows as wa
+from dashboard.exports import EXPORTS
+from etl import reference
+from etl.sample import SAMPLE_WINDOWS
+
+NAMES = reference.borough_names()
+MOSAIC = next(w for w in SAMPLE_WINDOWS if w["value"] == "Mosaic")
+REVS = next(w for w in SAMPLE_WINDOWS if w["value"] == "Revenues and Benefits")
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    db.close_all()
+
+
+def plain(tree):
+    """Components from content() called directly, as the JSON the browser gets."""
+    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def walk(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from walk(node["props"].get("children"))
+
+
+def texts(tree) -> list[str]:
+    out = []
+    for node in walk(tree):
+        children = node["props"].get("children")
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str | int | float):
+                out.append(str(child))
+    return out
+
+
+def by_id(tree, component_id: str) -> dict:
+    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def has_class(node: dict, name: str) -> bool:
+    return name in str(node["props"].get("className", "")).split()
+
+
+def cards(tree) -> list[dict]:
+    return [n for n in walk(tree) if n["type"] == "Article" and has_class(n, "window-card")]
+
+
+def card_group(card: dict) -> str:
+    heading = next(n for n in walk(card) if n["type"] == "H3")
+    return heading["props"]["children"][1]
+
+
+def card_boroughs(card: dict) -> list[str]:
+    """The borough codes a card links to, from its boroughs line."""
+    line = next(n for n in walk(card) if has_class(n, "window-boroughs"))
+    return [n["props"]["href"].split("?")[0].removeprefix("/borough/") for n in walk(line) if n["type"] == "Link"]
+
+
+def card_link(card: dict, class_name: str) -> str:
+    return next(n for n in walk(card) if has_class(n, class_name))["props"]["href"]
+
+
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
+def planted_card(tree, planted: dict) -> dict:
+    start, end = planted["end_from"], planted["end_to"]
+    span = f"Contracts end {start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
+    found = [c for c in cards(tree) if card_group(c) == planted["value"] and span in texts(c)]
+    assert len(found) == 1, [card_group(c) for c in cards(tree)]
+    return found[0]
+
+
+@pytest.fixture
+def page(sample_build):
+    create_app(sample_build[0])
+    return importlib.import_module("dashboard.pages.windows")
+
+
+@pytest.fixture
+def sample_cur(sample_build):
+    with db.cursor(sample_build[0]) as cursor:
+        yield cursor
+
+
+# --------------------------------------------------------------------------- the planted windows
+
+
+def test_mosaic_window_lists_exactly_its_boroughs(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=system")
+    card = planted_card(tree, MOSAIC)
+    assert card_boroughs(card) == sorted(MOSAIC["boroughs"])
+    assert f"{len(MOSAIC['boroughs'])} boroughs: " in texts(card)
+
+
+def test_revenues_and_benefits_window_by_service_area(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=service_area")
+    card = planted_card(tree, REVS)
+    assert card_boroughs(card) == sorted(REVS["boroughs"])
+    names = [NAMES[code] for code in REVS["boroughs"]]
+    shown = texts(card)
+    assert all(name in shown for name in names)  # names also in the contracts table, as text
+
+
+@pytest.mark.parametrize("planted", SAMPLE_WINDOWS, ids=lambda w: f"{w['group_by']}={w['value']}")
+def test_every_planted_window_under_its_own_filter(sample_build, render_page, planted):
+    search = state.to_search({"group_by": planted["group_by"], planted["group_by"]: [planted["value"]]})
+    tree = render_page(create_app(sample_build[0]), "/windows", search)
+    assert card_boroughs(planted_card(tree, planted)) == sorted(planted["boroughs"])
+
+
+def test_window_card_says_when_to_start_and_what_is_there(page, sample_cur):
+    tree = plain(page.content(sample_cur, {"group_by": "system", "system": ["Mosaic"]}, today=date(2026, 1, 1)))
+    rendered = texts(tree)
+    assert any("start procurement by 30 June 2026" in t for t in rendered)  # 31 Dec 2027 less 18 months
+    assert "Incumbent suppliers: " in rendered and "Systems: " in rendered
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_window_params_fall_back_to_defaults():
+    p = wa.window_params({"group_by": "evil", "min_boroughs": "abc", "window_months": "0", "lead_months": "99"})
+    assert p == wa.PARAM_DEFAULTS
+    p = wa.window_params(
+        {"group_by": ["system", "supplier"], "min_boroughs": 4, "extensions": "max", "rank": "soonest"}
+    )
+    assert p["group_by"] == "supplier" and p["min_boroughs"] == 4 and p["extensions"] == "max"
+    assert p["rank"] == "soonest"
+    assert wa.window_params({"min_boroughs": True})["min_boroughs"] == 3  # a boolean is not a number
+    assert wa.window_params(None) == wa.PARAM_DEFAULTS
+
+
+def test_bad_min_boroughs_falls_back_and_says_so(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/windows", "?min_boroughs=abc&group_by=system")
+    rendered = texts(tree)
+    assert any("Minimum boroughs" in t and "ignored" in t for t in rendered)
+    assert by_id(tree, "windows-min_boroughs")["props"]["value"] == 3
+    assert by_id(tree, "windows-group_by")["props"]["value"] == "system"
+    assert card_boroughs(planted_card(tree, MOSAIC)) == sorted(MOSAIC["boroughs"])
+
+
+def test_unknown_grouping_is_refused(sample_build, render_page, page, sample_cur):
+    tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=evil")
+    assert any("Group windows by" in t and "ignored" in t for t in texts(tree))
+    assert by_id(tree, "windows-group_by")["props"]["value"] == "service_area"
+    # a hand-made state bypassing the URL check is still never used as an identifier
+    tree = plain(page.content(sample_cur, {"group_by": "borough_code; DROP TABLE contracts"}))
+    assert by_id(tree, "windows-group_by")["props"]["value"] == "service_area"
+    assert card_boroughs(planted_card(tree, REVS)) == sorted(REVS["boroughs"])
+
+
+# --------------------------------------------------------------------------- URL round trip
+
+
+FULL = "?group_by=system&min_boroughs=4&window_months=9&lead_months=12&extensions=max&rank=value"
+
+
+def test_controls_show_the_url_and_write_it_back(sample_build, render_page, page):
+    tree = render_page(create_app(sample_build[0]), "/windows", FULL)
+    values = [by_id(tree, page.CONTROL_IDS[name])["props"]["value"] for name in page.PARAM_NAMES]
+    assert dict(zip(page.PARAM_NAMES, values, strict=True)) == wa.window_params(state.parse_query(FULL))
+    assert page.search_for_controls(FULL, values) is None  # nothing changed: no navigation
+    changed = [5 if name == "min_boroughs" else v for name, v in zip(page.PARAM_NAMES, values, strict=True)]
+    new = page.search_for_controls(FULL + "&borough=E09000007", changed)
+    assert wa.window_params(state.parse_query(new)) == {**wa.window_params(state.parse_query(FULL)), "min_boroughs": 5}
+    assert state.parse_query(new)["borough"] == ["E09000007"]  # filters stay
+    defaults = [wa.PARAM_DEFAULTS[name] for name in page.PARAM_NAMES]
+    assert page.search_for_controls(FULL, defaults) == ""  # defaults leave the URL empty
+    assert page.search_for_controls("", [None, None, "x", 7, None, None]) == "?lead_months=7"
+
+
+def test_window_links_carry_filters_and_parameters(sample_build, render_page):
+    search = "?group_by=system&min_boroughs=4&window_months=9&source=survey"
+    tree = render_page(create_app(sample_build[0]), "/windows", search)
+    card = planted_card(tree, MOSAIC)
+    timeline = card_link(card, "window-timeline")
+    assert timeline.startswith("/timeline?")
+    q = query_of(timeline)
+    assert q["group_by"] == ["system"] and q["system"] == ["Mosaic"] and q["source"] == ["survey"]
+    assert q["min_boroughs"] == ["4"] and q["window_months"] == ["9"]
+    assert (q["end_from"], q["end_to"]) == ([MOSAIC["end_from"].isoformat()], [MOSAIC["end_to"].isoformat()])
+    export = card_link(card, "window-export")
+    assert export.startswith("/export/window_contracts.csv?") and query_of(export) == q
+    page_link = by_id(tree, "windows-timeline-link")["props"]["href"]
+    assert query_of(page_link) == query_of("/timeline" + search)
+    boroughs = [n["props"]["href"] for n in walk(card) if n["type"] == "Link" and "/borough/" in n["props"]["href"]]
+    assert all(query_of(href) == {"source": ["survey"]} for href in boroughs)
+
+
+def test_the_timeline_of_a_window_shows_that_window(sample_build, render_page):
+    app = create_app(sample_build[0])
+    card = planted_card(render_page(app, "/windows", "?group_by=system"), MOSAIC)
+    href = card_link(card, "window-timeline")
+    tree = render_page(app, "/timeline", "?" + urlsplit(href).query)
+    graph = next(n for n in walk(tree) if n["type"] == "Graph")
+    rects = [s for s in graph["props"]["figure"]["layout"]["shapes"] if s["type"] == "rect"]
+    assert [s["name"] for s in rects] == [f"window Mosaic|{MOSAIC['end_from'].isoformat()}"]
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_exports_hold_the_windows_shown(sample_build, render_page, page, sample_cur):
+    st = {"group_by": "system"}
+    assert EXPORTS["windows"] is page.windows_table
+    assert EXPORTS["window_contracts"] is page.window_contracts_table
+    tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=system")
+    shown = cards(tree)
+    headings, rows = EXPORTS["windows"](sample_cur, st)
+    assert headings == page.WINDOW_HEADINGS
+    assert [r[2] for r in rows] == [card_group(c) for c in shown]
+    assert [r[7] for r in rows] == ["; ".join(NAMES[code] for code in card_boroughs(c)) for c in shown]
+    mosaic = next(r for r in rows if r[2] == "Mosaic" and r[3] == MOSAIC["end_from"])
+    assert (mosaic[4], mosaic[6]) == (MOSAIC["end_to"], len(MOSAIC["boroughs"]))
+    _, contract_rows = EXPORTS["window_contracts"](sample_cur, st)
+    assert len(contract_rows) == sum(r[8] for r in rows)
+    assert {r[5] for r in contract_rows if r[0] == rows.index(mosaic) + 1} == set(MOSAIC["boroughs"])
+
+
+def test_export_of_one_window_is_that_window(sample_build, render_page, sample_cur):
+    card = planted_card(render_page(create_app(sample_build[0]), "/windows", "?group_by=system"), MOSAIC)
+    st = state.parse_query("?" + urlsplit(card_link(card, "window-export")).query)
+    _, rows = EXPORTS["window_contracts"](sample_cur, st)
+    assert sorted({r[5] for r in rows}) == sorted(MOSAIC["boroughs"])
+    assert {r[1] for r in rows} == {"Mosaic"}
+
+
+def test_export_route_returns_the_windows(sample_build):
+    app = create_app(sample_build[0])
+    response = app.server.test_client().get("/export/windows.csv?group_by=system&system=Mosaic")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Mosaic" in body and NAMES[MOSAIC["boroughs"][0]] in body
+
+
+# --------------------------------------------------------------------------- extensions, unknown ends, past
+
+
+@pytest.fixture
+def hand_db(tmp_path, contracts_db_builder):
+    """Three boroughs' Revenues and Benefits contracts line up only if Hackney's extension is taken;
+    Islington's end date is unknown; three Parking contracts ended together in 2020."""
+
+    def contract(code, end, max_end=None, area="Revenues and Benefits", system="Northgate iWorld"):
+        return {
+            "borough_code": code,
+            "service_area": area,
+            "system_name": system,
+            "supplier_name": "Northgate",
+            "end_date": end,
+            "max_end_date": max_end or end,
+            "annual_value": 100_000.0,
+        }
+
+    d = date
+    return contracts_db_builder(
+        tmp_path / "hand.duckdb",
+        [
+            contract("E09000007", d(2030, 3, 31)),
+            contract("E09000003", d(2030, 6, 30)),
+            contract("E09000012", d(2029, 3, 31), max_end=d(2030, 3, 31)),
+            {**contract("E09000019", None), "max_end_date": None},
+            *(
+                contract(code, d(2020, 3, 31), area="Parking", system="Taranto")
+                for code in ("E09000001", "E09000002", "E09000005")
+            ),
+        ],
+    )
+
+
+def test_extensions_show_which_contracts_only_line_up_with_them(hand_db, render_page):
+    app = create_app(hand_db)
+    base = render_page(app, "/windows", "")
+    assert cards(base) == []
+    assert any("ended before today" in t for t in texts(base))
+    tree = render_page(app, "/windows", "?extensions=max")
+    (card,) = cards(tree)
+    assert card_boroughs(card) == ["E09000003", "E09000007", "E09000012"]
+    note = next(n for n in walk(card) if has_class(n, "window-extensions"))
+    assert "Hackney" in note["props"]["children"] and "1 of these contracts" in note["props"]["children"]
+    unknown = next(n for n in walk(card) if has_class(n, "window-unknown"))
+    assert any("Islington (Northgate iWorld)" in t for t in texts(unknown))
+    link = query_of(card_link(card, "window-timeline"))
+    assert link["extensions"] == ["max"] and link["end_from"] == ["2029-03-31"] and link["end_to"] == ["2030-06-30"]
