@@ -48,5 +48,9 @@ test: $(BIN)/.dev node_modules/axe-core/axe.min.js
 node_modules/axe-core/axe.min.js:
 	npm install --no-save --no-audit --no-fund axe-core@4.14
 
+# Timings belong here, not in tests: ETL, queries and pages on the sample and at 1M contracts.
+bench: $(BIN)/.runtime
+	$(BIN)/python tests/bench.py
+
 clean:
 	rm -rf $(VENV) $(DB) data/build-report.json .pytest_cache .ruff_cache

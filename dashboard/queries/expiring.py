@@ -52,7 +52,8 @@ def expiring(
                    list_distinct(flatten(list([substr(x, 1, 2) FOR x IN coalesce(cr.cpv_codes, [])]))) AS divisions,
                    first(substr(cr.cpv_codes[1], 1, 2) ORDER BY cr.record_id)
                        FILTER (WHERE len(cr.cpv_codes) > 0) AS main_division
-            FROM c JOIN contract_records cr ON list_contains(c.record_ids, cr.record_id)
+            FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM c) AS c
+            JOIN contract_records cr USING (record_id)  -- an equi-join: list_contains here is a nested loop
             GROUP BY c.contract_id
         ),
         market AS (
