@@ -252,6 +252,20 @@ def sample_build(tmp_path_factory):
     return folder / "sample.duckdb", result
 
 
+@pytest.fixture(scope="session")
+def full_sample_build(tmp_path_factory):
+    """What `make run` serves: the sample surveys and the sample open data, built once per session."""
+    from etl.build import build
+    from etl.sample import write_sample
+    from etl.sample_contracts import write_sample_contracts
+
+    folder = tmp_path_factory.mktemp("full_sample")
+    write_sample(folder / "surveys")
+    write_sample_contracts(folder / "contracts")
+    result = build(folder / "sample.duckdb", surveys=[folder / "surveys"], contracts=[folder / "contracts"])
+    return folder / "sample.duckdb", result
+
+
 def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = None) -> Path:
     """A database of one single-record contract per dict: each dict overrides the fields of a
     default survey record in Camden (E09000007), so a test states only what it is about.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 
+import duckdb
 import pytest
 
 import app as app_module
@@ -146,3 +147,20 @@ def test_overview_on_the_built_sample(sample_build, render_page):
     assert SAMPLE_NOTICE in texts(page)
     assert "22 of 33" in texts(by_id(page, "stat-boroughs"))
     assert f"{result.contracts:,}" in texts(by_id(page, "stat-contracts"))
+
+
+def test_merged_survey_and_open_data_show_in_the_overview(full_sample_build, render_page):
+    """The sample's notices that are the same contracts as survey rows appear as one contract each."""
+    db, _ = full_sample_build
+    page = render_page(create_app(db), "/")
+    table = texts(next(n for n in walk(page) if n["type"] == "Details"))
+    assert "Survey and open data" in table
+    with duckdb.connect(str(db), read_only=True) as con:
+        (both,) = con.execute(
+            "SELECT count(*) FROM contracts WHERE list_contains(sources, 'survey') AND len(sources) > 1"
+            " AND borough_code IS NOT NULL"
+        ).fetchone()
+    assert both >= 17
+    figure = next(n for n in walk(page) if n["type"] == "Graph")["props"]["figure"]
+    both_trace = next(t for t in figure["data"] if t["name"] == "Survey and open data")
+    assert sum(both_trace["x"]) == both

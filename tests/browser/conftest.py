@@ -44,9 +44,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(sample_build) -> Iterator[tuple[str, Path]]:
+def live_app(full_sample_build) -> Iterator[tuple[str, Path]]:
     """(base URL, database) of the app serving the built sample, in a daemon thread."""
-    path, _ = sample_build
+    path, _ = full_sample_build
     app = create_app(path)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="citytools-test-server", daemon=True)
