@@ -97,7 +97,25 @@ def shell() -> html.Div:
         [
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
             html.Header(navbar()),
-            html.Main(dbc.Container([filters.filter_bar(), dash.page_container], fluid="lg"), id="main", tabIndex="-1"),
+            html.Main(
+                dbc.Container(
+                    [
+                        filters.filter_bar(),
+                        # a spinner only when a page takes a while (quick renders do not flicker); the old
+                        # page stays visible, dimmed, underneath
+                        dcc.Loading(
+                            dash.page_container,
+                            delay_show=400,
+                            type="circle",
+                            overlay_style={"visibility": "visible", "opacity": 0.5},
+                            id="page-loading",
+                        ),
+                    ],
+                    fluid="lg",
+                ),
+                id="main",
+                tabIndex="-1",
+            ),
             html.Footer(
                 dbc.Container(
                     f"{PRODUCT}: contract data from borough surveys and public contract notices.",

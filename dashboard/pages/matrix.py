@@ -233,19 +233,6 @@ def matrix_table_component(m: dict, query: dict) -> html.Div:
     )
 
 
-def downloads(view: str, query: dict) -> html.P:
-    """Links to the export of what the view shows (same query string)."""
-    return html.P(
-        [
-            "Download this table: ",
-            html.A("CSV", href=link_to(f"/export/{view}.csv", query)),
-            " · ",
-            html.A("Excel", href=link_to(f"/export/{view}.xlsx", query)),
-        ],
-        className="small mt-2",
-    )
-
-
 def content(
     cur: duckdb.DuckDBPyConnection, filters: dict, today: date | None = None, problems: list[str] | None = None
 ) -> list:
@@ -296,7 +283,7 @@ def content(
                 html.H2("Systems by borough and service area", className="h4"),
                 legend(*m["domain"], measure),
                 matrix_table_component(m, filters),
-                downloads("matrix", filters),
+                ui.download_links("matrix", filters, "of the matrix"),
             ],
             className="mb-4",
         ),
