@@ -11,6 +11,7 @@ import json
 
 import duckdb
 import pytest
+from pagetree import by_id, texts, walk
 
 import app as app_module
 from app import create_app
@@ -22,30 +23,6 @@ from dashboard.layout import NO_DATABASE, SAMPLE_NOTICE
 def _close_connections():
     yield
     db.close_all()
-
-
-def walk(node):
-    """Every component (as JSON dicts) in a layout tree."""
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
-
-
-def texts(tree) -> list[str]:
-    out = []
-    for node in walk(tree):
-        children = node["props"].get("children")
-        for child in children if isinstance(children, list) else [children]:
-            if isinstance(child, str | int | float):
-                out.append(str(child))
-    return out
-
-
-def by_id(tree, component_id: str) -> dict:
-    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
 
 
 def test_index_page_declares_its_language(tiny_db):

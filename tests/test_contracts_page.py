@@ -6,6 +6,7 @@ import json
 import sys
 
 import pytest
+from pagetree import walk
 
 from app import create_app
 from dashboard import db, state
@@ -25,15 +26,6 @@ def _close_connections():
 def cur(tiny_db):
     with db.cursor(tiny_db) as cursor:
         yield cursor
-
-
-def walk(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
 
 
 def ids(rows) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash
 import pytest
+from pagetree import walk
 
 from app import create_app
 from dashboard import db, filters, queries, state
@@ -22,15 +23,6 @@ def _close_connections():
 def cur(tiny_db):
     with db.cursor(tiny_db) as cursor:
         yield cursor
-
-
-def walk(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
 
 
 # --------------------------------------------------------------------------- source filter

@@ -6,6 +6,7 @@ import importlib
 from datetime import date
 
 import pytest
+from pagetree import by_id, texts, walk
 
 from app import create_app
 from dashboard import db, state
@@ -24,29 +25,6 @@ AREA = "Revenues and Benefits"
 def _close_connections():
     yield
     db.close_all()
-
-
-def walk(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
-
-
-def texts(tree) -> list[str]:
-    out = []
-    for node in walk(tree):
-        children = node["props"].get("children")
-        for child in children if isinstance(children, list) else [children]:
-            if isinstance(child, str | int | float):
-                out.append(str(child))
-    return out
-
-
-def by_id(tree, component_id: str) -> dict:
-    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
 
 
 def c(cid, code, end, area=AREA, system="Northgate iWorld", **kw):

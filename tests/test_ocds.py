@@ -102,16 +102,30 @@ def test_json_lines_with_a_broken_line():
 
 
 def test_compile_orders_by_date_and_merges_items_by_id():
-    later = {"ocid": "o", "id": "2", "date": "2021-02-01T00:00:00Z", "tag": ["tenderUpdate"],
-             "tender": {"title": "New", "items": [{"id": "1", "quantity": 5}]}}
-    earlier = {"ocid": "o", "id": "1", "date": "2021-01-01T00:00:00Z", "tag": ["tender"],
-               "tender": {"title": "Old", "status": "active",
-                          "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "72000000"}}]}}
+    later = {
+        "ocid": "o",
+        "id": "2",
+        "date": "2021-02-01T00:00:00Z",
+        "tag": ["tenderUpdate"],
+        "tender": {"title": "New", "items": [{"id": "1", "quantity": 5}]},
+    }
+    earlier = {
+        "ocid": "o",
+        "id": "1",
+        "date": "2021-01-01T00:00:00Z",
+        "tag": ["tender"],
+        "tender": {
+            "title": "Old",
+            "status": "active",
+            "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "72000000"}}],
+        },
+    }
     compiled, notes = compile_releases([later, earlier])
     assert notes == []
     assert compiled["tender"]["title"] == "New" and compiled["tender"]["status"] == "active"
-    assert compiled["tender"]["items"] == [{"id": "1", "classification": {"scheme": "CPV", "id": "72000000"},
-                                           "quantity": 5}]
+    assert compiled["tender"]["items"] == [
+        {"id": "1", "classification": {"scheme": "CPV", "id": "72000000"}, "quantity": 5}
+    ]
 
 
 def test_broken_package_raises_naming_the_file():

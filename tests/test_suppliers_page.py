@@ -12,6 +12,7 @@ import duckdb
 import plotly
 import plotly.graph_objects as go
 import pytest
+from pagetree import by_id, walk
 
 from app import create_app
 from dashboard import db
@@ -57,19 +58,6 @@ def page():
 
 def as_json(tree) -> object:
     return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
-
-
-def walk(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
-
-
-def by_id(tree, component_id: str) -> dict:
-    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
 
 
 def text(node) -> str:
