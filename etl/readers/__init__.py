@@ -70,6 +70,25 @@ def read_contract_file(path: str | Path) -> ReadResult:
     raise ValueError(f"{path.name}: no reader in etl.readers for {kind}")
 
 
+def decode_csv(path: Path, result: ReadResult, kind: str) -> str:
+    """A CSV file's text: UTF-8 (Excel's "CSV UTF-8" adds a BOM), else Windows-1252 (plain "CSV").
+
+    A Windows-1252 read is noted on the result; a binary file or an unreadable one is refused
+    with a message naming the file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    if b"\x00" in data[:4096]:
+        raise ValueError(f"{path.name}: binary file, not a {kind}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.notes.append("file is not UTF-8; read as Windows-1252")
+        return data.decode("cp1252", errors="replace")
+
+
 # --------------------------------------------------------------------------- shared value helpers
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from etl.cpv import cpv_service_area, is_it_cpv, normalise_cpv
 from etl.parsing import parse_date, parse_money
-from etl.readers import ReadResult, annual_value, clean, company_number, iso_date
+from etl.readers import ReadResult, annual_value, clean, company_number, decode_csv, iso_date
 from etl.records import blank_record, stable_id
 from etl.reference import borough_code, norm_key
 
@@ -75,7 +75,7 @@ def read_cf_csv(path: str | Path) -> ReadResult:
     """Read one CF export; rows are counted as read, loaded, rejected or skipped."""
     path = Path(path)
     result = ReadResult(path, KIND)
-    reader = csv.reader(io.StringIO(_decode(path, result), newline=""))
+    reader = csv.reader(io.StringIO(decode_csv(path, result, "CSV export"), newline=""))
     names, header = _header(path, reader)
     seen: set[str] = set()
     while True:
@@ -101,21 +101,6 @@ def _raw_row(names: list[str], row: list[str]) -> dict:
     if len(row) > len(names):
         raw["(extra fields)"] = row[len(names):]
     return raw
-
-
-def _decode(path: Path, result: ReadResult) -> str:
-    """The file's text: UTF-8 (with or without BOM), else Windows-1252 with a note."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    if b"\x00" in data[:4096]:
-        raise ValueError(f"{path.name}: binary file, not a CSV export")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.notes.append("file is not UTF-8; read as Windows-1252")
-        return data.decode("cp1252", errors="replace")
 
 
 def _header(path: Path, reader) -> tuple[list[str], dict[str, int]]:

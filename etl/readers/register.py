@@ -21,7 +21,7 @@ from pathlib import Path
 
 from etl.cpv import cpv_service_area, is_it_cpv, normalise_cpv
 from etl.parsing import add_months, parse_date, parse_extension, parse_money
-from etl.readers import ReadResult, annual_value, clean, company_number
+from etl.readers import ReadResult, annual_value, clean, company_number, decode_csv
 from etl.records import blank_record, stable_id
 from etl.reference import borough_code, borough_names, find_borough_in_text, norm_key, read_table, service_area
 
@@ -56,7 +56,7 @@ def read_register(path: str | Path) -> ReadResult:
     """Read one register; every row after the header is loaded, rejected or skipped."""
     path = Path(path)
     result = ReadResult(path, KIND)
-    reader = csv.reader(io.StringIO(_decode(path, result), newline=""))
+    reader = csv.reader(io.StringIO(decode_csv(path, result, "CSV register"), newline=""))
     names, columns = _header(path, reader, result)
     file_borough = _file_borough(path, columns, result)
     seen: dict[str, int] = {}
@@ -73,21 +73,6 @@ def read_register(path: str | Path) -> ReadResult:
         result.records_read += 1
         _read_row(row, names, columns, line, file_borough, seen, result)
     return result
-
-
-def _decode(path: Path, result: ReadResult) -> str:
-    """UTF-8 (Excel's "CSV UTF-8" adds a BOM), else Windows-1252 (Excel's plain "CSV")."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    if b"\x00" in data[:4096]:
-        raise ValueError(f"{path.name}: binary file, not a CSV register")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.notes.append("file is not UTF-8; read as Windows-1252")
-        return data.decode("cp1252", errors="replace")
 
 
 def _header(path: Path, reader, result: ReadResult) -> tuple[list[str], dict[str, int]]:
