@@ -12,6 +12,7 @@ A file that cannot be read at all raises ``ValueError`` naming the file and the 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from collections import Counter
@@ -87,6 +88,21 @@ def decode_csv(path: Path, result: ReadResult, kind: str) -> str:
     except UnicodeDecodeError:
         result.notes.append("file is not UTF-8; read as Windows-1252")
         return data.decode("cp1252", errors="replace")
+
+
+def csv_rows(reader, path: Path):
+    """(first line number, cells) of each non-empty row; a row the csv module cannot parse
+    stops the file with a message naming the file and the line."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ValueError(f"{path.name}: CSV cannot be parsed at line {line} ({exc})") from exc
+        if row:  # an empty physical line is not a row
+            yield line, row
 
 
 # --------------------------------------------------------------------------- shared value helpers

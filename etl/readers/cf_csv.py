@@ -21,7 +21,7 @@ from pathlib import Path
 
 from etl.cpv import cpv_service_area, is_it_cpv, normalise_cpv
 from etl.parsing import parse_date, parse_money
-from etl.readers import ReadResult, annual_value, clean, company_number, decode_csv, iso_date
+from etl.readers import ReadResult, annual_value, clean, company_number, csv_rows, decode_csv, iso_date
 from etl.records import blank_record, stable_id
 from etl.reference import borough_code, norm_key
 
@@ -55,8 +55,14 @@ REQUIRED = ("notice_id", "buyer", "status", "title")
 # what makes a CSV a CF export, for etl.readers.detect
 SIGNATURE = {COLUMNS[f] for f in ("notice_id", "notice_type", "buyer", "cpv", "suppliers")}
 
-PLANNING_TYPES = {"pipeline", "early engagement", "earlyengagement", "future opportunity", "preprocurement",
-                  "pre procurement"}
+PLANNING_TYPES = {
+    "pipeline",
+    "early engagement",
+    "earlyengagement",
+    "future opportunity",
+    "preprocurement",
+    "pre procurement",
+}
 STATUS_STAGE = {"awarded": "contract", "open": "tender", "closed": "tender"}
 SKIP_STATUS = {"withdrawn": "withdrawn notice", "cancelled": "cancelled notice"}
 
@@ -78,16 +84,7 @@ def read_cf_csv(path: str | Path) -> ReadResult:
     reader = csv.reader(io.StringIO(decode_csv(path, result, "CSV export"), newline=""))
     names, header = _header(path, reader)
     seen: set[str] = set()
-    while True:
-        first_line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ValueError(f"{path.name}: CSV cannot be parsed at line {first_line} ({exc})") from exc
-        if not row:
-            continue  # an empty physical line is not a row
+    for first_line, row in csv_rows(reader, path):
         result.records_read += 1
         raw = _raw_row(names, row)
         cells = {field: (row[i] if i < len(row) else "") for field, i in header.items()}
@@ -99,7 +96,7 @@ def _raw_row(names: list[str], row: list[str]) -> dict:
     """The row keyed by header, as kept in the rejects table."""
     raw: dict = dict(zip(names, row, strict=False))
     if len(row) > len(names):
-        raw["(extra fields)"] = row[len(names):]
+        raw["(extra fields)"] = row[len(names) :]
     return raw
 
 
@@ -239,8 +236,10 @@ def _cpv(rec: dict, text: str, warnings: list[str]) -> None:
 
 def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     """Contract start/end when given, else the notice's own (estimated) start/end."""
-    for field_name, primary, fallback, end in (("start_date", "contract_start", "start", False),
-                                               ("end_date", "contract_end", "end", True)):
+    for field_name, primary, fallback, end in (
+        ("start_date", "contract_start", "start", False),
+        ("end_date", "contract_end", "end", True),
+    ):
         text, used_fallback = cells.get(primary, "").strip(), False
         if not text and cells.get(fallback, "").strip():
             text, used_fallback = cells[fallback].strip(), True

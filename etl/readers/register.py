@@ -21,7 +21,7 @@ from pathlib import Path
 
 from etl.cpv import cpv_service_area, is_it_cpv, normalise_cpv
 from etl.parsing import add_months, parse_date, parse_extension, parse_money
-from etl.readers import ReadResult, annual_value, clean, company_number, decode_csv
+from etl.readers import ReadResult, annual_value, clean, company_number, csv_rows, decode_csv
 from etl.records import blank_record, stable_id
 from etl.reference import borough_code, borough_names, find_borough_in_text, norm_key, read_table, service_area
 
@@ -60,16 +60,7 @@ def read_register(path: str | Path) -> ReadResult:
     names, columns = _header(path, reader, result)
     file_borough = _file_borough(path, columns, result)
     seen: dict[str, int] = {}
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ValueError(f"{path.name}: CSV cannot be parsed at line {line} ({exc})") from exc
-        if not row:
-            continue  # an empty physical line is not a row
+    for line, row in csv_rows(reader, path):
         result.records_read += 1
         _read_row(row, names, columns, line, file_borough, seen, result)
     return result
