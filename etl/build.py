@@ -95,27 +95,31 @@ class BuildError(Exception):
     """The build cannot go on (e.g. an input path does not exist); the old database stays."""
 
 
+def _walk(folder: Path) -> list[Path]:
+    """Every file under a folder, sorted, skipping hidden files and folders and Office lock files."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith((".", "~$")) for part in p.parts[len(folder.parts) :])
+    )
+
+
 def input_files(path: Path) -> list[Path]:
-    """A file, or every file under a folder (recursively), skipping hidden and lock files."""
+    """A contract input: a file, or every file under a folder (recursively)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise BuildError(f"contract input {path} does not exist")
-    return sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file() and not any(part.startswith((".", "~$")) for part in p.parts[len(path.parts) :])
-    )
+    return _walk(path)
 
 
 def survey_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """(workbooks to read, other files to report) in a survey folder, sorted for stable output."""
     if not folder.is_dir():
         raise BuildError(f"survey folder {folder} does not exist")
-    paths = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
-    return [p for p in paths if p.suffix.lower() in SURVEY_SUFFIXES], [
-        p for p in paths if p.suffix.lower() not in SURVEY_SUFFIXES
-    ]
+    paths = _walk(folder)
+    workbooks = [p for p in paths if p.suffix.lower() in SURVEY_SUFFIXES]
+    return workbooks, [p for p in paths if p not in workbooks]
 
 
 def _digest(path: Path) -> str:
