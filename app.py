@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import dash
-from dash import _callback
 
-from dashboard import db, exports, filters, routes
-from dashboard.layout import PRODUCT, nav_pages, shell
+from dashboard import db, exports, filters, pages
+from dashboard.layout import nav_pages, shell
+from dashboard.texts import PRODUCT
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,15 +44,10 @@ INDEX_STRING = """<!DOCTYPE html>
 def create_app(db_path: str | Path | None = None) -> dash.Dash:
     """The Dash app reading ``db_path`` (default ``$CITYTOOLS_DB`` or ``data/citytools.duckdb``)."""
     path = Path(db_path) if db_path is not None else db.default_path()
-    # Pages register their callbacks with dash.callback when Dash (re)imports them for each new
-    # app; an earlier app that never served a request leaves its copies in Dash's global list,
-    # which the next app would take over as duplicates. Start each app from a clean list.
-    _callback.GLOBAL_CALLBACK_LIST.clear()
-    _callback.GLOBAL_CALLBACK_MAP.clear()
     app = dash.Dash(
         __name__,
         use_pages=True,
-        pages_folder=str(ROOT / "dashboard" / "pages"),
+        pages_folder="",  # pages are registered below, explicitly, not found by importing a folder
         assets_folder=str(ROOT / "assets"),
         assets_path_ignore=["vendor"],  # linked explicitly below, so that it comes first
         title=PRODUCT,
@@ -68,10 +63,14 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     app.config.external_stylesheets = [app.get_asset_url("vendor/bootstrap.min.css")]
     app.index_string = INDEX_STRING
     app.server.config[db.CONFIG_KEY] = str(path.resolve())
+    for page in pages.PAGES:
+        # Dash's page registry is global: registering the same module again (a second app in one
+        # process, as the tests make) replaces its entry rather than adding one.
+        dash.register_page(page.__name__, layout=page.layout, **page.PAGE)
+        page.register(app)
     app.layout = shell()
     filters.register_callbacks(app, nav_pages())
     exports.init_app(app.server)
-    routes.register_routes(app.server)
     return app
 
 

@@ -1,6 +1,6 @@
 """Exports of what a view shows: ``/export/<view>.csv`` and ``.xlsx`` with the view's query string.
 
-Each view registers the function that produces its table (``@register_export("contracts")``);
+Each view lists the functions that produce its tables in its ``View`` (``dashboard.views``);
 the same function feeds the on-screen table, so an export holds exactly the rows shown.
 A table function takes a cursor and the state (the parsed query string, see
 ``dashboard.state``) and returns ``(column headings, rows)``; rows may be an iterator, which is
@@ -20,42 +20,24 @@ import io
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 import duckdb
 import flask
 
-from dashboard import db, queries, state
+from dashboard import db, queries, state, views, xlsx
+from dashboard.texts import OGL
+from dashboard.xlsx import neutralise
 
-TableFunction = Callable[[duckdb.DuckDBPyConnection, dict], tuple[list[str], Iterable[Sequence]]]
-EXPORTS: dict[str, TableFunction] = {}
-
-OGL = "Contains public sector information licensed under the Open Government Licence v3.0"
 SAMPLE_WARNING = "Sample data: made-up figures from the sample inputs shipped with City Tools. Do not quote them."
-XLSX_MAX_ROWS = 1_048_576 - 1  # Excel's sheet limit, less the header row
+XLSX_MAX_ROWS = xlsx.MAX_ROWS - 1  # Excel's sheet limit, less the header row
 FORMATS = ("csv", "xlsx")
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 log = logging.getLogger(__name__)
 
 
-def register_export(view: str) -> Callable[[TableFunction], TableFunction]:
-    """Make ``view`` exportable through its table function."""
-
-    def decorate(fn: TableFunction) -> TableFunction:
-        EXPORTS[view] = fn
-        return fn
-
-    return decorate
-
-
 # --------------------------------------------------------------------------- cells
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would read as a formula, made inert with a leading apostrophe."""
-    return "'" + text if text.startswith(_TRIGGERS) else text
 
 
 def csv_cell(value: object) -> object:
@@ -129,60 +111,39 @@ def csv_chunks(heading: list[tuple[str, str]], columns: list[str], rows: Iterabl
 
 
 def write_xlsx(out, heading: list[tuple[str, str]], columns: list[str], rows: Iterable[Sequence], sheet: str) -> int:
-    """An XLSX workbook: the data sheet, then 'About' with the notices. Returns the rows written.
-
-    constant_memory streams rows to disk; every cell is written by its type and the options
-    forbid turning text into formulas, numbers or links.
-    """
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    bold = book.add_format({"bold": True})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-    data = book.add_worksheet(sheet[:31])
-    for j, column in enumerate(columns):
-        data.write_string(0, j, neutralise(column), bold)
+    """An XLSX workbook: the data sheet, then 'About' with the notices. Returns the rows written."""
+    book = xlsx.Book(out)
+    data = book.sheet(sheet)
+    data.write(columns, style="bold")
     n = 0
     truncated = False
     for i, row in enumerate(rows, start=1):
         if i > XLSX_MAX_ROWS:
             truncated = True
             break
-        for j, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                data.write_string(i, j, "yes" if value else "no")
-            elif isinstance(value, int | float):
-                data.write_number(i, j, value)
-            elif isinstance(value, datetime | date):
-                data.write_datetime(i, j, value, day)
-            else:
-                data.write_string(i, j, neutralise(str(value)))
+        data.write(row)
         n = i
-    data.freeze_panes(1, 0)
-    about = book.add_worksheet("About")
-    about.set_column(0, 0, 14)
-    about.set_column(1, 1, 100)
+    data.ws.freeze_panes(1, 0)
+    about = book.sheet("About", widths=(14, 100))
     lines = list(heading)
     if truncated:
         lines.append(("Truncated", f"Excel holds {XLSX_MAX_ROWS:,} rows; the CSV export has them all."))
-    for i, (label, text) in enumerate(lines):
-        about.write_string(i, 0, label, bold)
-        about.write_string(i, 1, neutralise(text))
+    for label, text in lines:
+        about.write([label, text], style=("bold", None))
     book.close()
     return n
 
 
 # --------------------------------------------------------------------------- routes
+
+
+def bad_request(problems: list[str]) -> flask.Response:
+    """A 400 that says why: a calendar or report for other contracts than asked must not be served."""
+    return flask.Response("Bad request: " + " ".join(problems) + "\n", status=400, mimetype="text/plain")
+
+
+def no_database() -> flask.Response:
+    return flask.Response("No database yet: run `make data`.\n", status=503, mimetype="text/plain")
 
 
 def _download(name: str, mimetype: str, body) -> flask.Response:
@@ -194,10 +155,10 @@ def _download(name: str, mimetype: str, body) -> flask.Response:
 
 def export(view: str, fmt: str) -> flask.Response:
     """The Flask view behind ``/export/<view>.<csv|xlsx>``."""
-    table = EXPORTS.get(view)
+    table = views.EXPORTS.get(view)
     if table is None or fmt not in FORMATS:
         flask.abort(404)
-    st, problems = state.check_query(flask.request.query_string)
+    st, problems = views.EXPORT_VIEWS[view].check_query(flask.request.query_string)
     path = db.current_path()
     if fmt == "xlsx":
         try:
@@ -229,8 +190,3 @@ def init_app(server: flask.Flask) -> None:
     server.add_url_rule("/export/<view>.<any(csv, xlsx):fmt>", "export", export, methods=["GET"])
     # anything else under /export/ is a missing file, not a page for Dash's catch-all to render
     server.add_url_rule("/export/<path:rest>", "export_not_found", lambda rest: flask.abort(404))
-
-
-def export_href(view: str, fmt: str, st: dict) -> str:
-    """The link to a view's export with its state, for 'Download' links."""
-    return f"/export/{view}.{fmt}{state.to_search(st)}"

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import dash
 import dash_bootstrap_components as dbc
 import duckdb
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
-from dashboard import db, state
+from dashboard import db, state, views
 from dashboard.queries import options as option_queries
 
 URL = "url"  # the dcc.Location of the shell that filters and views write to
@@ -61,7 +61,10 @@ def _dropdown(key: str) -> dbc.Col:
     return dbc.Col(
         [
             html.Label(
-                state.KEYS[key].label, htmlFor=control_id, className="form-label small mb-1", id=f"{control_id}-label"
+                state.FILTERS[key].label,
+                htmlFor=control_id,
+                className="form-label small mb-1",
+                id=f"{control_id}-label",
             ),
             dcc.Dropdown(
                 id=control_id,
@@ -192,7 +195,9 @@ def options_for(st: dict) -> tuple[dict[str, list[dict]], list[dict]]:
     return lists, source_options(counts)
 
 
-def sync(trigger: object, search: str | None, values: Sequence, with_options: bool = True) -> list:
+def sync(
+    trigger: object, search: str | None, values: Sequence, with_options: bool = True, pathname: str | None = None
+) -> list:
     """One round of the filter bar, as ``[search, *control values, *option lists, source options]``.
 
     ``trigger`` is the id of what changed: the URL (or nothing, on first load) sets the
@@ -200,13 +205,14 @@ def sync(trigger: object, search: str | None, values: Sequence, with_options: bo
     returned; the rest is ``dash.no_update``, so a control being typed in is never overwritten.
     """
     no = dash.no_update
+    keys = _keys_at(pathname)
     if trigger == CLEAR:
-        new_search = state.with_filters(search, {})
+        new_search = state.with_filters(search, {}, keys)
         st = state.parse_query(new_search)
         out_search = new_search if new_search != (search or "") else no
         out_values = [c.empty for c in CONTROLS]
     elif trigger in {c.id for c in CONTROLS}:
-        new_search = state.with_filters(search, state.from_params(state_of_controls(values)))
+        new_search = state.with_filters(search, state.from_params(state_of_controls(values)), keys)
         st = state.parse_query(new_search)
         out_search = new_search if new_search != (search or "") else no
         out_values = [no] * len(CONTROLS)
@@ -219,6 +225,12 @@ def sync(trigger: object, search: str | None, values: Sequence, with_options: bo
         return [out_search, *out_values]
     lists, sources = options_for(st)
     return [out_search, *out_values, *(lists[key] for key in LISTS), sources]
+
+
+def _keys_at(pathname: str | None) -> state.KeySet:
+    """The URL keys of the view at ``pathname``: a filter change keeps that view's own keys."""
+    view = views.at(pathname) if pathname is not None else None
+    return view.key_set if view else state.FILTERS
 
 
 def nav_links(pathname: str | None, search: str | None, pages: Sequence[dict]) -> list:
@@ -240,9 +252,10 @@ def register_callbacks(app: dash.Dash, nav_pages: Sequence[dict]) -> None:
     outputs.append(Output("filter-source", "options"))
     inputs = [Input(URL, "search"), *(Input(c.id, c.prop) for c in CONTROLS), Input(CLEAR, "n_clicks")]
 
-    @app.callback(*outputs, *inputs)
-    def filter_bar_sync(search, *values_and_clicks):
-        return sync(dash.ctx.triggered_id, search, values_and_clicks[:-1])
+    @app.callback(*outputs, *inputs, State(URL, "pathname"))
+    def filter_bar_sync(search, *values_clicks_path):
+        *values, _clicks, pathname = values_clicks_path
+        return sync(dash.ctx.triggered_id, search, values, pathname=pathname)
 
     if not nav_pages:
         return

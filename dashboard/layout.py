@@ -17,12 +17,10 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
-from dashboard import db, exports, filters, queries
+from dashboard import db, filters, queries
+from dashboard import links as links_
 from dashboard.figures import GRAPH_CONFIG
-
-PRODUCT = "City Tools"
-TAGLINE = "London borough technology contracts"
-NO_DATABASE = "No database yet: run `make data` to build it, then reload this page."
+from dashboard.texts import NO_DATABASE, PRODUCT, SAMPLE_NOTICE, TAGLINE
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +170,6 @@ def message(text: str, color: str = "info", message_id: str | None = None) -> ht
     )
 
 
-SAMPLE_NOTICE = (
-    "Sample data: these figures come from the made-up sample inputs shipped with City Tools, "
-    "not from real borough returns. Do not quote them."
-)
 
 
 def data_notices(status: dict) -> list:
@@ -239,25 +233,17 @@ def download_links(view: str, st: dict, what: str = "") -> html.Div:
     string is the same as the page's, so the file holds the rows the page shows.
     """
     label = f" {what}" if what else ""
-    return html.Div(
-        [
-            html.A(
-                f"Download CSV{label}",
-                href=exports.export_href(view, "csv", st),
-                download="",
-                className="btn btn-outline-primary btn-sm me-2",
-                id=f"{view}-download-csv",
-            ),
-            html.A(
-                f"Download Excel{label}",
-                href=exports.export_href(view, "xlsx", st),
-                download="",
-                className="btn btn-outline-primary btn-sm",
-                id=f"{view}-download-xlsx",
-            ),
-        ],
-        className="download-links my-2",
-    )
+    links = [
+        html.A(
+            f"Download {name}{label}",
+            href=links_.export_href(view, fmt, st),
+            download="",
+            className="btn btn-outline-primary btn-sm me-2",
+            id=f"{view}-download-{fmt}",
+        )
+        for fmt, name in (("csv", "CSV"), ("xlsx", "Excel"))
+    ]
+    return html.Div(links, className="download-links my-2")
 
 
 def chart(figure: dict, table: dbc.Table, graph_id: str) -> dbc.Card:

@@ -3,8 +3,8 @@
     python -m dashboard.reports --db data/citytools.duckdb --service-area "Revenues and Benefits" \\
         --out report.xlsx --out report.html
 
-The options are the URL's keys (the same validation, so a bad value is an error here too);
-each ``--out`` is written in the format its extension names. The database is only read.
+The options are the report view's URL keys (the same validation, so a bad value is an error
+here too); each ``--out`` is written in the format its extension names. The database is only read.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard import db, state
-from dashboard.report import build_report
-from dashboard.report_html import render_html
-from dashboard.report_xlsx import write_xlsx
+from dashboard.logic.report import VIEW, build_report, render_html, write_xlsx
 
 FORMATS = (".xlsx", ".html")
 LIST_OPTIONS = {"borough": "ONS code (E09...)", "service_area": "", "system": "", "supplier": ""}
@@ -48,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --out must end in .xlsx or .html: {', '.join(bad)}", file=sys.stderr)
         return 2
     params = {k: v for k, v in vars(args).items() if k not in ("db", "out", "today") and v is not None}
-    st, problems = state.check_params(params)
+    st, problems = VIEW.check(params)
     if problems:
         print("error: " + " ".join(problems), file=sys.stderr)
         return 2

@@ -7,24 +7,28 @@ text trimmed, empty values absent; ``to_query`` writes keys in a fixed order. So
 ``parse_query(to_query(state)) == state`` and two URLs that mean the same view are equal
 strings (the contracts grid uses that string as its identity).
 
-Keys: the filters of the URL contract (``FILTER_KEYS``), then keys that views declare with
-``declare`` (``sort`` is declared here, since more than one view sorts). Unknown keys are
-dropped; malformed values are dropped and reported by ``check_params``/``check_query`` so a
-page can say what it ignored.
+Which keys a URL may carry is explicit: the shared filters of the URL contract (``FILTERS``),
+plus the keys a view declares beside its logic (a ``View`` in ``dashboard/logic/<view>.py``).
+Every function here takes the key set it works with (``FILTERS`` unless told); a view's
+methods bind its own. Unknown keys are dropped; malformed values are dropped and reported by
+``check_params``/``check_query`` so a page can say what it ignored.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cached_property
 from urllib.parse import parse_qsl, quote, urlencode
 
 from etl import reference
 
 State = dict[str, object]
+KeySet = Mapping[str, "Key"]
+# A view's export: (cursor, state) -> (column headings, rows); see dashboard.exports.
+TableFunction = Callable[..., tuple[list[str], Iterable[Sequence]]]
 
 LIST_FILTERS: tuple[str, ...] = ("borough", "supplier", "system", "service_area")
 FILTER_KEYS: tuple[str, ...] = (*LIST_FILTERS, "end_from", "end_to", "q", "source")
@@ -39,11 +43,12 @@ class Invalid(ValueError):
 # --------------------------------------------------------------------------- value parsers
 
 
-def _text(value: str) -> str:
-    text = " ".join(value.split())
-    if not text:
+def text(value: str) -> str:
+    """Free text: white space folded, at most ``MAX_TEXT`` characters."""
+    out = " ".join(value.split())
+    if not out:
         raise Invalid("is empty")
-    return text[:MAX_TEXT]
+    return out[:MAX_TEXT]
 
 
 def _borough(value: str) -> str:
@@ -78,7 +83,6 @@ def sort_spec(value: str) -> str:
     return ",".join(dict.fromkeys(items[:5]))
 
 
-@cache  # the same arguments give the same parser, so two views can declare one key alike
 def integer(low: int, high: int) -> Callable[[str], int]:
     """A parser for whole numbers from ``low`` to ``high``, for views' keys such as ``page``."""
 
@@ -94,7 +98,6 @@ def integer(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-@cache
 def choice(*allowed: str) -> Callable[[str], str]:
     """A parser for one of a few fixed words."""
 
@@ -118,63 +121,35 @@ class Key:
     keep_on_filter: bool = True  # False: dropped when a filter changes (e.g. a page number)
     label: str = ""
 
-
-KEYS: dict[str, Key] = {}
-
-
-def _same_parser(a: Callable, b: Callable) -> bool:
-    """Whether two parsers mean the same: one function, or the same code with the same bound values.
-
-    Dash re-imports page modules for every app it creates, so a page declaring its keys at
-    import declares them again with fresh function objects of the same code.
-    """
-    if a is b:
-        return True
-    names = ("__module__", "__qualname__")
-    if any(getattr(a, n, None) != getattr(b, n, None) for n in names):
-        return False
-    cells = [[c.cell_contents for c in (getattr(f, "__closure__", None) or ())] for f in (a, b)]
-    return cells[0] == cells[1]
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
 
-def declare(
-    name: str,
-    parse: Callable[[str], object],
-    *,
-    multiple: bool = False,
-    keep_on_filter: bool = True,
-    label: str = "",
-) -> Key:
-    """Whitelist a view-specific URL key. Call at import of the page module.
-
-    Declaring the same key twice is fine when it means the same (same parser and flags):
-    two views may share ``sort`` or ``page``, and Dash re-imports pages for each app. A
-    different meaning under one name raises, and so does a view redefining a shared filter.
-    """
-    key = Key(name, parse, multiple=multiple, keep_on_filter=keep_on_filter, label=label or name)
-    old = KEYS.get(name)
-    if old is not None and (
-        old.filter
-        or not _same_parser(old.parse, parse)
-        or (old.multiple, old.keep_on_filter) != (multiple, keep_on_filter)
-    ):
-        raise ValueError(f"URL key {name!r} is already declared with another meaning")
-    KEYS[name] = key
-    return key
+FILTERS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("borough", _borough, multiple=True, filter=True, label="Borough"),
+        Key("supplier", text, multiple=True, filter=True, label="Supplier"),
+        Key("system", text, multiple=True, filter=True, label="System"),
+        Key("service_area", text, multiple=True, filter=True, label="Service area"),
+        Key("end_from", _iso_date, filter=True, label="Contract end from"),
+        Key("end_to", _iso_date, filter=True, label="Contract end to"),
+        Key("q", text, filter=True, label="Text contains"),
+        Key("source", _source, filter=True, label="Source"),
+    )
+}
+SORT = Key("sort", sort_spec, label="Sort")  # more than one view sorts; each whitelists its columns
 
 
-for _name, _parse, _label in (
-    ("borough", _borough, "Borough"),
-    ("supplier", _text, "Supplier"),
-    ("system", _text, "System"),
-    ("service_area", _text, "Service area"),
-):
-    KEYS[_name] = Key(_name, _parse, multiple=True, filter=True, label=_label)
-KEYS["end_from"] = Key("end_from", _iso_date, filter=True, label="Contract end from")
-KEYS["end_to"] = Key("end_to", _iso_date, filter=True, label="Contract end to")
-KEYS["q"] = Key("q", _text, filter=True, label="Text contains")
-KEYS["source"] = Key("source", _source, filter=True, label="Source")
-declare("sort", sort_spec, label="Sort")
+def keyset(own: Iterable[Key] = ()) -> dict[str, Key]:
+    """The shared filters then a view's own keys, in URL order; a view may not redefine a filter."""
+    out = dict(FILTERS)
+    for key in own:
+        if key.name in out:
+            raise ValueError(f"URL key {key.name!r} is declared twice")
+        out[key.name] = key
+    return out
 
 
 # --------------------------------------------------------------------------- parse and write
@@ -190,16 +165,16 @@ def _as_list(raw: object) -> list[str]:
     return [str(raw)]
 
 
-def check_params(params: Mapping[str, object]) -> tuple[State, list[str]]:
+def check_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> tuple[State, list[str]]:
     """Validate a mapping of query parameters (values a string or a list of strings).
 
-    Returns the canonical state and a list of problems, one sentence each. Unknown keys are
-    dropped silently (other tools add their own, e.g. ``utm_source``); for a single-valued
-    key given several times the last valid value wins.
+    Returns the canonical state and a list of problems, one sentence each. Keys outside
+    ``keys`` are dropped silently (other tools add their own, e.g. ``utm_source``); for a
+    single-valued key given several times the last valid value wins.
     """
-    state: State = {}
+    st: State = {}
     problems: list[str] = []
-    for name, key in KEYS.items():
+    for name, key in keys.items():
         values = [v for v in _as_list(params.get(name)) if v.strip()]
         parsed = []
         for value in values:
@@ -209,15 +184,15 @@ def check_params(params: Mapping[str, object]) -> tuple[State, list[str]]:
                 problems.append(f"{key.label}: {e}; ignored.")
         if not parsed:
             continue
-        state[name] = sorted(set(parsed)) if key.multiple else parsed[-1]
-    if "end_from" in state and "end_to" in state and state["end_from"] > state["end_to"]:
+        st[name] = sorted(set(parsed)) if key.multiple else parsed[-1]
+    if "end_from" in st and "end_to" in st and st["end_from"] > st["end_to"]:
         problems.append("Contract end from is after contract end to, so no contract can match.")
-    return state, problems
+    return st, problems
 
 
-def from_params(params: Mapping[str, object]) -> State:
+def from_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> State:
     """The state of the keyword arguments Dash pages pass to ``layout(**query)``."""
-    return check_params(params)[0]
+    return check_params(params, keys)[0]
 
 
 def _pairs(search: str) -> dict[str, list[str]]:
@@ -227,27 +202,27 @@ def _pairs(search: str) -> dict[str, list[str]]:
     return out
 
 
-def check_query(search: str | bytes | None) -> tuple[State, list[str]]:
+def check_query(search: str | bytes | None, keys: KeySet = FILTERS) -> tuple[State, list[str]]:
     """``check_params`` of a query string (with or without its leading ``?``)."""
     if isinstance(search, bytes):
         search = search.decode("utf-8", errors="replace")
-    return check_params(_pairs(search or ""))
+    return check_params(_pairs(search or ""), keys)
 
 
-def parse_query(search: str | bytes | None) -> State:
+def parse_query(search: str | bytes | None, keys: KeySet = FILTERS) -> State:
     """The canonical state of a query string; invalid and unknown parts dropped."""
-    return check_query(search)[0]
+    return check_query(search, keys)[0]
 
 
-def to_query(state: Mapping[str, object]) -> str:
+def to_query(st: Mapping[str, object], keys: KeySet = FILTERS) -> str:
     """The canonical query string of a state, without ``?``: keys in declared order, lists sorted.
 
     Values are validated on the way out too, so a state built by hand cannot write a URL
     that would not parse back to itself.
     """
-    canonical = from_params(state)
+    canonical = from_params(st, keys)
     pairs: list[tuple[str, str]] = []
-    for name in KEYS:
+    for name in keys:
         if name not in canonical:
             continue
         value = canonical[name]
@@ -255,58 +230,105 @@ def to_query(state: Mapping[str, object]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-def to_search(state: Mapping[str, object]) -> str:
+def to_search(st: Mapping[str, object], keys: KeySet = FILTERS) -> str:
     """``?`` + ``to_query``, or ``""`` when nothing is set (the form ``dcc.Location.search`` takes)."""
-    query = to_query(state)
+    query = to_query(st, keys)
     return f"?{query}" if query else ""
 
 
-def filters_of(state: Mapping[str, object]) -> State:
+def filters_of(st: Mapping[str, object]) -> State:
     """Only the shared filter keys: what carries over when moving to another view."""
-    return {k: v for k, v in state.items() if k in KEYS and KEYS[k].filter}
+    return {k: v for k, v in st.items() if k in FILTERS}
 
 
-def with_filters(search: str | None, filters: Mapping[str, object]) -> str:
+def with_filters(search: str | None, filters: Mapping[str, object], keys: KeySet = FILTERS) -> str:
     """A new search string: ``filters`` replace the filter keys of ``search``; view keys stay.
 
     View keys declared ``keep_on_filter=False`` (a page number) are dropped, since the old
     value means nothing under new filters.
     """
-    current = parse_query(search)
-    kept = {k: v for k, v in current.items() if not KEYS[k].filter and KEYS[k].keep_on_filter}
-    return to_search({**kept, **filters_of(filters)})
+    current = parse_query(search, keys)
+    kept = {k: v for k, v in current.items() if not keys[k].filter and keys[k].keep_on_filter}
+    return to_search({**kept, **filters_of(filters)}, keys)
 
 
-def updated(search: str | None, **values: object) -> str:
+def updated(search: str | None, keys: KeySet = FILTERS, **values: object) -> str:
     """``search`` with some keys set (``None`` removes a key): for a view's own controls."""
-    state = parse_query(search)
+    st = parse_query(search, keys)
     for name, value in values.items():
         if value is None or value == [] or value == "":
-            state.pop(name, None)
+            st.pop(name, None)
         else:
-            state[name] = value
-    return to_search(state)
+            st[name] = value
+    return to_search(st, keys)
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class View:
+    """A view's URL: its feature name (the stem of its modules), path, own keys and exports.
+
+    Declared once, beside the view's logic, and listed in ``dashboard.views``; the page, its
+    exports and every link to it parse and write its state through these methods, so a page
+    accepts its own keys and the shared filters and nothing else.
+    """
+
+    stem: str
+    path: str
+    keys: tuple[Key, ...] = ()
+    exports: Mapping[str, TableFunction] = field(default_factory=dict)
+
+    @cached_property
+    def key_set(self) -> dict[str, Key]:
+        return keyset(self.keys)
+
+    def check(self, params: Mapping[str, object]) -> tuple[State, list[str]]:
+        return check_params(params, self.key_set)
+
+    def check_query(self, search: str | bytes | None) -> tuple[State, list[str]]:
+        return check_query(search, self.key_set)
+
+    def parse(self, search: str | bytes | None) -> State:
+        return parse_query(search, self.key_set)
+
+    def query(self, st: Mapping[str, object]) -> str:
+        return to_query(st, self.key_set)
+
+    def search(self, st: Mapping[str, object]) -> str:
+        return to_search(st, self.key_set)
+
+    def updated(self, search: str | None, **values: object) -> str:
+        return updated(search, self.key_set, **values)
+
+    def with_filters(self, search: str | None, filters: Mapping[str, object]) -> str:
+        return with_filters(search, filters, self.key_set)
+
+    def href(self, st: Mapping[str, object] | None = None, path: str | None = None) -> str:
+        """A link to this view (or ``path``, for a view with a path template) with a state."""
+        return (path or self.path) + self.search(st or {})
 
 
 # --------------------------------------------------------------------------- for people
 
 
-def describe(state: Mapping[str, object]) -> list[str]:
+def describe(st: Mapping[str, object]) -> list[str]:
     """The filters of a state as short sentences ('Borough: Brent, Camden'), for exports and notices."""
     names = reference.borough_names()
     out = []
     for name in FILTER_KEYS:
-        value = state.get(name)
+        value = st.get(name)
         if not value:
             continue
-        key = KEYS[name]
+        key = FILTERS[name]
         if name == "borough":
-            text = ", ".join(names.get(code, code) for code in value)
+            words = ", ".join(names.get(code, code) for code in value)
         elif name == "source":
-            text = f"{SOURCES[value].lower()} records"
+            words = f"{SOURCES[value].lower()} records"
         elif isinstance(value, list):
-            text = ", ".join(value)
+            words = ", ".join(value)
         else:
-            text = str(value)
-        out.append(f"{key.label}: {text}")
+            words = str(value)
+        out.append(f"{key.label}: {words}")
     return out

@@ -1,4 +1,4 @@
-"""``python -m etl fetch``: download OCDS release packages page by page, resumably.
+"""Download OCDS release packages page by page, resumably (``python -m etl fetch``, in ``etl.commands.fetch``).
 
 Contracts Finder (and Find a Tender) cannot filter by buyer, so a date range is fetched whole and
 every page is kept raw under ``<root>/<source>/<from>_<to>/page-00001.json``; deciding which
@@ -18,7 +18,6 @@ Only the standard library does HTTP here (no new dependency); tqdm draws the pro
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import email.utils
 import http.client
@@ -38,7 +37,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from etl.names import clean_text
+from etl.normalise.names import clean_text
 from etl.reference import borough_code
 
 log = logging.getLogger(__name__)
@@ -343,15 +342,7 @@ def download(
     """
     policy = policy or RetryPolicy()
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = load_state(folder)
-    if state is not None and state["first_url"] != first_url and not refresh:
-        raise FetchError(
-            f"{folder} holds a download of another query ({state['first_url']}); "
-            "use --refresh to replace it or --out for another folder"
-        )
-    if state is None or refresh:
-        state = _start_afresh(folder, first_url)
+    state = _resume(folder, first_url, refresh)
     result = FetchResult(folder, state["pages"], state["release_count"], complete=state["complete"])
     if state["complete"]:
         result.already_complete = True
@@ -369,25 +360,46 @@ def download(
                 policy.sleep(policy.pause)
             package, data, requests = fetch_page(url, policy, get, warn=warn)
             result.requests += requests
-            number = state["pages"] + 1
-            write_atomic(page_path(folder, number), data)
-            releases = len(package["releases"])
-            nxt = next_link(package, url)
-            if nxt == url:
-                raise FetchError(f"{url} names itself as the next page; stopping to avoid a loop")
-            if nxt and not releases:  # an endless cursor would otherwise never stop
-                result.warnings.append(f"{url} has no releases but a next link; treated as the last page")
-                nxt = None
-            state.update(
-                pages=number, release_count=state["release_count"] + releases, next_url=nxt, complete=nxt is None
-            )
-            save_state(folder, state)
-            result.pages, result.releases, result.complete = number, state["release_count"], state["complete"]
-            result.pages_this_run += 1
+            url = _save_page(folder, state, url, package, data, result)
             bar.update(1)
             bar.set_postfix(releases=state["release_count"])
-            url = nxt
     return result
+
+
+def _resume(folder: Path, first_url: str, refresh: bool) -> dict:
+    """The saved progress of this query in ``folder``, or a fresh start; never another query's pages."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = load_state(folder)
+    if state is not None and state["first_url"] != first_url and not refresh:
+        raise FetchError(
+            f"{folder} holds a download of another query ({state['first_url']}); "
+            "use --refresh to replace it or --out for another folder"
+        )
+    if state is None or refresh:
+        state = _start_afresh(folder, first_url)
+    return state
+
+
+def _save_page(folder: Path, state: dict, url: str, package: dict, data: bytes, result: FetchResult) -> str | None:
+    """Save one page and the progress after it, so a stopped run resumes after it; the next URL.
+
+    A page naming itself as next, or an empty page with a next link, would loop for ever: the
+    first is an error, the second is taken as the last page.
+    """
+    number = state["pages"] + 1
+    write_atomic(page_path(folder, number), data)
+    releases = len(package["releases"])
+    nxt = next_link(package, url)
+    if nxt == url:
+        raise FetchError(f"{url} names itself as the next page; stopping to avoid a loop")
+    if nxt and not releases:
+        result.warnings.append(f"{url} has no releases but a next link; treated as the last page")
+        nxt = None
+    state.update(pages=number, release_count=state["release_count"] + releases, next_url=nxt, complete=nxt is None)
+    save_state(folder, state)
+    result.pages, result.releases, result.complete = number, state["release_count"], state["complete"]
+    result.pages_this_run += 1
+    return nxt
 
 
 # --------------------------------------------------------------------------- London buyers
@@ -424,80 +436,3 @@ def count_releases(folder: Path) -> tuple[int, int, set[str]]:
                 london += 1
                 codes.add(code)
     return total, london, codes
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``python -m etl fetch`` (the CLI adds the subparser and calls ``main``)."""
-    parser.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE", help="first day")
-    parser.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="last day (default: yesterday)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_ROOT,
-        metavar="DIR",
-        help=f"root for raw pages, saved in DIR/<source>/<from>_<to>/ (default {DEFAULT_ROOT})",
-    )
-    parser.add_argument("--source", choices=sorted(SOURCES), default="contracts_finder")
-    parser.add_argument(
-        "--base-url",
-        help="API origin, e.g. http://127.0.0.1:8000 (default: $CITYTOOLS_CF_BASE_URL or $CITYTOOLS_FTS_BASE_URL, "
-        "else the live service)",
-    )
-    parser.add_argument(
-        "--stages", default="", help="comma-separated: planning,tender,award,implementation (default all)"
-    )
-    parser.add_argument("--limit", type=int, default=100, help="releases per page, 1-100 (default 100)")
-    parser.add_argument("--max-attempts", type=int, default=RetryPolicy.max_attempts, help="tries per page")
-    parser.add_argument("--timeout", type=float, default=RetryPolicy.timeout, help="seconds per request")
-    parser.add_argument("--backoff", type=float, default=RetryPolicy.base_delay, help="first retry delay, seconds")
-    parser.add_argument("--pause", type=float, default=1.0, help="seconds between pages (default 1)")
-    parser.add_argument("--refresh", action="store_true", help="discard pages saved for this range and start over")
-
-
-def main(args: argparse.Namespace) -> int:
-    """Download the range, then say how many releases came and how many have a borough buyer."""
-    source = SOURCES[args.source]
-    today = dt.date.today()
-    end = args.date_to or today - dt.timedelta(days=1)
-    if args.date_from > end:
-        print(f"--from {args.date_from} is after --to {end}", file=sys.stderr)
-        return 2
-    if not 1 <= args.limit <= 100:
-        print("--limit must be between 1 and 100", file=sys.stderr)
-        return 2
-    base_url = args.base_url or os.environ.get(source.env) or source.base_url
-    first_url = search_url(source, args.date_from, end, base_url=base_url, stages=args.stages, limit=args.limit)
-    folder = range_folder(args.out, source, args.date_from, end)
-    policy = RetryPolicy(
-        max_attempts=max(1, args.max_attempts), timeout=args.timeout, base_delay=args.backoff, pause=args.pause
-    )
-    try:
-        result = download(first_url, folder, policy=policy, refresh=args.refresh)
-    except (FetchError, KeyboardInterrupt) as exc:
-        state = load_state(folder) or {}
-        print(f"fetch stopped: {str(exc) or 'interrupted'}", file=sys.stderr)
-        if state.get("first_url") == first_url:
-            saved = f"{state['pages']} pages are saved in {folder}"
-            print(f"{saved}; run the same command again to resume", file=sys.stderr)
-        return 130 if isinstance(exc, KeyboardInterrupt) else 1
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    releases, london, codes = count_releases(folder)
-    if result.already_complete:
-        print(f"{folder} is already complete ({result.pages} pages); use --refresh to download it again")
-    else:
-        print(f"fetched {result.pages_this_run} pages in {result.requests} requests; {result.pages} pages in {folder}")
-    print(f"{releases} releases; {london} have a London borough buyer ({len(codes)} boroughs)")
-    if end >= today:
-        print("the range ends today or later: run again with --refresh later to pick up newer notices")
-    return 0

@@ -19,13 +19,8 @@ from collections import defaultdict
 from rapidfuzz import fuzz
 
 from etl.reference import norm_key
+from etl.schema import CONTRACT_FIELDS  # the fields a contract takes from its records
 
-# fields copied to the contract, in the order sources are preferred for each
-CONTRACT_FIELDS = (
-    "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
-    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
-    "confidence", "satisfaction", "value_for_money", "is_it",
-)  # fmt: skip
 # the borough knows what it runs and what it pays; the notice is the public record of the award
 SURVEY_FIRST = {"system_name", "manufacturer", "service_area", "hosting", "confidence", "satisfaction",
                 "value_for_money", "annual_value", "end_date", "max_end_date", "buyer_name"}  # fmt: skip

@@ -1,8 +1,8 @@
-"""Write a build's records into a new DuckDB file, atomically.
+"""Write a build's rows into a new DuckDB file, atomically.
 
 The database is written to a temporary file beside the target and renamed over it only when
-complete, so a failed build leaves the previous database untouched. Table shapes are the data
-contract of DESIGN.md; readers produce ``contract_records`` rows (see ``etl.records``).
+complete, so a failed build leaves the previous database untouched. The tables and their
+columns are ``etl.schema``; every row is checked against it before anything is written.
 """
 
 from __future__ import annotations
@@ -14,95 +14,30 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.records import RECORD_COLUMNS
-
-CONTRACT_COLUMNS: dict[str, str] = {
-    "contract_id": "VARCHAR",
-    "record_ids": "VARCHAR[]",
-    "sources": "VARCHAR[]",
-    "source_url": "VARCHAR",
-    "borough_code": "VARCHAR",
-    "buyer_name": "VARCHAR",
-    "supplier_name": "VARCHAR",
-    "system_name": "VARCHAR",
-    "manufacturer": "VARCHAR",
-    "service_area": "VARCHAR",
-    "stage": "VARCHAR",
-    "title": "VARCHAR",
-    "start_date": "DATE",
-    "end_date": "DATE",
-    "max_end_date": "DATE",
-    "annual_value": "DOUBLE",
-    "total_value": "DOUBLE",
-    "hosting": "VARCHAR",
-    "confidence": "TINYINT",
-    "satisfaction": "TINYINT",
-    "value_for_money": "TINYINT",
-    "is_it": "BOOLEAN",
-    "match_score": "DOUBLE",  # NULL when the contract has one record
-    "provenance": "JSON",  # field -> record_id it was taken from
-    "disagreements": "JSON",  # field -> {record_id: value} where the records differ
-}
-
-DDL = f"""
-CREATE TABLE contract_records ({", ".join(f"{c} {t}" for c, t in RECORD_COLUMNS.items())}, PRIMARY KEY (record_id));
-CREATE TABLE contracts ({", ".join(f"{c} {t}" for c, t in CONTRACT_COLUMNS.items())}, PRIMARY KEY (contract_id));
-CREATE TABLE rejects (
-    source VARCHAR, file VARCHAR, location VARCHAR, reason VARCHAR, raw JSON
-);
-CREATE TABLE load_files (
-    run_id VARCHAR, file VARCHAR, path VARCHAR, source VARCHAR, sha256 VARCHAR, size_bytes BIGINT,
-    is_sample BOOLEAN, status VARCHAR, reason VARCHAR, borough_code VARCHAR,
-    records_read INTEGER, loaded INTEGER, rejected INTEGER, skipped INTEGER,
-    skipped_reasons JSON, warnings INTEGER, unmapped_columns VARCHAR[], notes VARCHAR[]
-);
-CREATE TABLE load_runs (
-    run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR,
-    inputs JSON, counts JSON, command VARCHAR
-);
-CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE supplier_matches (raw VARCHAR, canonical VARCHAR, method VARCHAR, score DOUBLE);
-CREATE VIEW record_warnings AS
-    SELECT record_id, source, source_ref, unnest(warnings) AS warning FROM contract_records;
-"""
-
-
-def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    """Rows as a frame with the table's columns; JSON columns serialised here, once."""
-    json_columns = {c for c, t in columns.items() if t == "JSON"}
-
-    def cell(row: dict, c: str):
-        value = row.get(c)
-        if c in json_columns and value is not None and not isinstance(value, str):
-            return json.dumps(value, default=str, ensure_ascii=False)
-        return value
-
-    return pd.DataFrame([{c: cell(r, c) for c in columns} for r in rows], columns=list(columns))
+from etl import schema
+from etl.schema import CONTRACT_COLUMNS  # noqa: F401 - the contracts layout, for hand-made test databases
 
 
 def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, meta: dict[str, str]) -> Path:
     """Create the database at ``out`` from scratch; replace the old file only on success.
 
-    ``tables`` maps table names of the DDL to their rows (dicts; missing keys are NULL).
-    Earlier rows of ``load_runs`` are carried over from the previous database, so the table
-    keeps the history of builds.
+    ``tables`` maps tables of ``etl.schema`` to their rows; a row must have exactly its
+    table's columns (``schema.row`` makes one), else SchemaError names the table, row and key.
+    ``run`` holds this build's ``load_runs`` values (columns it leaves out are NULL: a hand-made
+    database names only its run). Earlier rows of ``load_runs`` are carried over from the
+    previous database, so the table keeps the history of builds.
     """
+    if {"load_runs", "meta"} & set(tables):
+        raise schema.SchemaError("load_runs and meta are written from `run` and `meta`, not from `tables`")
+    frames = {table: _frame(table, rows) for table, rows in tables.items()}
+    frames["load_runs"] = _frame("load_runs", [schema.row("load_runs", **run)])
+    frames["meta"] = _frame("meta", [{"key": k, "value": v} for k, v in sorted(meta.items())])
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute(DDL)
-            for table, rows in tables.items():
-                _insert(con, table, _frame(rows, _columns(con, table)))
-            _copy_previous_runs(con, out)
-            _insert(con, "load_runs", _frame([run], _columns(con, "load_runs")))
-            _insert(con, "meta", pd.DataFrame(sorted(meta.items()), columns=["key", "value"]))
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        _write(tmp, frames, previous=out)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -111,9 +46,41 @@ def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, me
     return out
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    sql = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index"
-    return dict(con.execute(sql, [table]).fetchall())
+def _write(path: Path, frames: dict[str, pd.DataFrame], previous: Path) -> None:
+    """The whole database at ``path``: schema, rows, and the earlier builds' runs before this one."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(schema.ddl())
+        for table, frame in frames.items():
+            if table == "load_runs":
+                _copy_previous_runs(con, previous)
+            _insert(con, table, frame)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _cell(value: object, column_type: str) -> object:
+    """JSON columns are serialised here, once, strings included, so every value is valid JSON."""
+    if column_type == "JSON" and value is not None:
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return value
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows as a frame with the table's columns, each row checked to have exactly those."""
+    columns = schema.columns(table)
+    for i, values in enumerate(rows, 1):
+        if values.keys() != columns.keys():
+            schema.check_row(table, values, _row_name(values, i))
+    data = [{c: _cell(r[c], t) for c, t in columns.items()} for r in rows]
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _row_name(values: dict, number: int) -> str:
+    """'row 3 (file='x.csv')': the row's number and whichever identifying value it has."""
+    key = next((k for k in ("record_id", "contract_id", "file", "key", "run_id", "raw") if values.get(k)), None)
+    return f"row {number} ({key}={values[key]!r})" if key else f"row {number}"
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

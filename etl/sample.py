@@ -22,12 +22,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import ARC_CORE
 from openpyxl.xml.functions import tostring
 
-from etl.parsing import add_months, parse_extension, parse_money
-from etl.reference import known_system, service_areas, service_group
-from etl.survey_fields import FIELDS
+from etl.extract.result import SAMPLE_KEYWORD
+from etl.extract.survey_fields import FIELDS
+from etl.normalise.values import parse_extension, parse_money
+from etl.reference import add_months, known_system, service_areas, service_group
 from etl.template import BOROUGH_CELL, INSTRUCTIONS_SHEET, SYSTEMS_SHEET, build_template
 
-SAMPLE_KEYWORD = "citytools-sample"
 DEFAULT_SEED = 2019
 FIXED_TIME = dt.datetime(2019, 6, 28, 9, 0, 0)  # workbook and zip timestamps, so files are byte-stable
 D = dt.date
@@ -627,7 +627,11 @@ def _layout(seed: int, ret: Return, lines: list[Line]) -> Book:
     return book
 
 
-def _build(seed: int) -> tuple[dict[str, list[Line]], list[Book]]:
+def plan_returns(seed: int = DEFAULT_SEED) -> tuple[dict[str, list[Line]], list[Book]]:
+    """The plan (each borough's lines) and every return's layout for a seed, before any file is written.
+
+    ``etl.sample_contracts`` reads it to know the sheet and row each planted survey row lands on.
+    """
     plan = sample_plan(seed)
     return plan, [_layout(seed, r, plan[r.code]) for r in RETURNS]
 
@@ -687,7 +691,7 @@ def _is_sample_file(path: Path) -> bool:
 
 def write_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the 22 sample returns into ``out_dir``; earlier sample files there are replaced, others kept."""
-    books = _build(seed)[1]  # before touching the folder: a failure leaves it as it was
+    books = plan_returns(seed)[1]  # before touching the folder: a failure leaves it as it was
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in sorted(out_dir.glob("*.xlsx")):
@@ -728,7 +732,7 @@ def _system_boroughs(plan: dict[str, list[Line]]) -> dict[str, list[str]]:
     return {system: sorted(found[system]) for system in sorted(found)}
 
 
-_PLAN, _BOOKS = _build(DEFAULT_SEED)
+_PLAN, _BOOKS = plan_returns(DEFAULT_SEED)
 SAMPLE_WINDOWS: list[dict] = [
     {"group_by": WINDOW_GROUPS[key][0], "value": WINDOW_GROUPS[key][1],
      "boroughs": sorted(p.code for p in PLANTS if p.window == key), "end_from": lo, "end_to": hi}

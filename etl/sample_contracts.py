@@ -31,9 +31,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from etl import sample
-from etl.cpv import code_service_area
-from etl.parsing import add_months, parse_extension
-from etl.reference import borough_code, borough_names, boroughs, norm_key, read_table
+from etl.normalise.cpv import code_service_area
+from etl.normalise.values import parse_extension
+from etl.reference import add_months, borough_code, borough_names, boroughs, norm_key, read_table
 
 PREFIX = f"{sample.SAMPLE_KEYWORD}-"
 CF_FILE = f"{PREFIX}contracts-finder.csv"
@@ -421,7 +421,7 @@ def _ids(rng: random.Random, notice: Notice) -> None:
 
 def _survey_rows(seed: int) -> dict[tuple[str, str], tuple[str, sample.Line]]:
     """(borough, system) of every planted survey row -> (its survey source_ref, its clean values)."""
-    plan, books = sample._build(seed)
+    plan, books = sample.plan_returns(seed)
     rows = {}
     for book in books:
         for plant, (sheet, row) in book.planted.items():

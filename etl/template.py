@@ -13,10 +13,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
-from etl.parsing import HOSTING
+from etl.extract.survey_fields import FIELDS
+from etl.normalise.values import HOSTING
 from etl.reference import boroughs, service_areas
-from etl.survey_fields import FIELDS
 
 SYSTEMS_SHEET = "Systems"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -34,9 +35,19 @@ INSTRUCTIONS = [
 
 
 def build_template() -> Workbook:
-    """The blank survey workbook, ready to save."""
+    """The blank survey workbook, ready to save: Instructions, Systems, then Lists."""
     wb = Workbook()
-    intro = wb.active
+    intro = _instructions(wb.active)
+    ranges = _lists(wb.create_sheet(LISTS_SHEET))
+    sheet = _systems(wb.create_sheet(SYSTEMS_SHEET, 1))
+    _validate(intro, ranges["Borough"], intro[BOROUGH_CELL], "your borough")
+    _column_rules(sheet, ranges)
+    wb.active = 1
+    return wb
+
+
+def _instructions(intro: Worksheet) -> Worksheet:
+    """The cover sheet: what to do, and the Borough cell (B4) the reader looks for."""
     intro.title = INSTRUCTIONS_SHEET
     intro["A1"] = "London borough technology and contracts survey"
     intro["A1"].font = Font(bold=True, size=14)
@@ -48,8 +59,11 @@ def build_template() -> Workbook:
         intro.cell(row=i, column=1, value=line)
     intro.column_dimensions["A"].width = 14
     intro.column_dimensions["B"].width = 40
+    return intro
 
-    lists = wb.create_sheet(LISTS_SHEET)
+
+def _lists(lists: Worksheet) -> dict[str, str]:
+    """The dropdown values, one column per list; title -> the range a validation refers to."""
     columns = {
         "Borough": [b.name for b in boroughs()],
         "Service area": [sa.name for sa in service_areas()],
@@ -64,8 +78,11 @@ def build_template() -> Workbook:
             lists.cell(row=row, column=col, value=value)
         ranges[title] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}"
         lists.column_dimensions[letter].width = 30
+    return ranges
 
-    sheet = wb.create_sheet(SYSTEMS_SHEET, 1)
+
+def _systems(sheet: Worksheet) -> Worksheet:
+    """The table: one header cell per field, header row frozen."""
     for col, field in enumerate(FIELDS, start=1):
         cell = sheet.cell(row=1, column=col, value=field.label)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -73,32 +90,30 @@ def build_template() -> Workbook:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(col)].width = field.width
     sheet.freeze_panes = "A2"
+    return sheet
 
-    def validate(formula: str, target, prompt: str, ws=sheet) -> None:
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
-        dv.error = f"Please choose {prompt} from the list."
-        dv.prompt = prompt
-        ws.add_data_validation(dv)
-        dv.add(target)
 
-    validate(ranges["Borough"], intro[BOROUGH_CELL], "your borough", ws=intro)
+def _validate(ws: Worksheet, formula: str, target, prompt: str) -> None:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
+    dv.error = f"Please choose {prompt} from the list."
+    dv.prompt = prompt
+    ws.add_data_validation(dv)
+    dv.add(target)
+
+
+def _column_rules(sheet: Worksheet, ranges: dict[str, str]) -> None:
+    """Dropdowns for listed fields and number formats for dates and money, so returns load cleanly."""
+    lists = {"service_area": ("Service area", "a service area"), "hosting": ("Hosting", "a hosting model"),
+             "scale": ("Score", "a score from 1 to 5")}  # fmt: skip
+    formats = {"date": "DD/MM/YYYY", "money": "£#,##0"}
     for col, field in enumerate(FIELDS, start=1):
         letter = get_column_letter(col)
-        target = f"{letter}2:{letter}{DATA_ROWS + 1}"
-        if field.kind == "service_area":
-            validate(ranges["Service area"], target, "a service area")
-        elif field.kind == "hosting":
-            validate(ranges["Hosting"], target, "a hosting model")
-        elif field.kind == "scale":
-            validate(ranges["Score"], target, "a score from 1 to 5")
-        elif field.kind == "date":
+        if field.kind in lists:
+            title, prompt = lists[field.kind]
+            _validate(sheet, ranges[title], f"{letter}2:{letter}{DATA_ROWS + 1}", prompt)
+        elif field.kind in formats:
             for row in sheet.iter_rows(min_row=2, max_row=DATA_ROWS + 1, min_col=col, max_col=col):
-                row[0].number_format = "DD/MM/YYYY"
-        elif field.kind == "money":
-            for row in sheet.iter_rows(min_row=2, max_row=DATA_ROWS + 1, min_col=col, max_col=col):
-                row[0].number_format = "£#,##0"
-    wb.active = 1
-    return wb
+                row[0].number_format = formats[field.kind]
 
 
 def write_template(path: str | Path) -> Path:

@@ -86,11 +86,11 @@ def scale_up(sample: Path, out: Path) -> dict:
 
 def query_figures(db: Path) -> dict:
     from dashboard import queries
+    from dashboard.logic.windows import find_windows
     from dashboard.queries import contracts as contracts_q
     from dashboard.queries import options
     from dashboard.queries.expiring import expiring
     from dashboard.queries.windows import window_contracts
-    from dashboard.windows import find_windows
 
     today = date(2026, 11, 23)
     con = duckdb.connect(str(db), read_only=True)

@@ -16,15 +16,24 @@ The tiny database (end dates relative to today, so the "ending within" counts ho
   c-tfl       no borough (Transport for London) contracts_finder: Civica, Highways and Transport, £1m, 60 days
 The survey file is the sample one in tiny_db. Default view (borough buyers only): 3 boroughs, 4 contracts,
 3 systems, 4 suppliers, £400k a year over 3 valued contracts, 1 ending within 12 months, 2 within 24.
+
+Rows are made with ``etl.schema.row`` (the given values, NULL for the rest), because the writer refuses a
+row that lacks a column or has one the table does not.
+
+The sample, written once per session (``sample_inputs``) and built from it:
+  full_sample_build   surveys and open data, what `make run` serves: (database, build result)
+  sample_build        the surveys alone, for tests that count survey-only figures: (database, build result)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from etl import schema
 from etl.load import write_database
 
 
@@ -41,25 +50,26 @@ def _record(
     file: str,
 ) -> dict:
     today = date.today()
-    return {
-        "record_id": record_id,
-        "source": source,
-        "source_ref": f"{file}#{record_id}",
-        "source_file": file,
-        "borough_code": borough,
-        "buyer_name": buyer,
-        "supplier_name": supplier,
-        "supplier_raw": supplier,
-        "system_name": system,
-        "service_area": area,
-        "stage": "contract",
-        "title": f"{system or supplier} contract",
-        "start_date": today - timedelta(days=1000),
-        "end_date": today + timedelta(days=ends_in_days),
-        "max_end_date": today + timedelta(days=ends_in_days),
-        "annual_value": annual,
-        "warnings": [],
-    }
+    return schema.row(
+        "contract_records",
+        record_id=record_id,
+        source=source,
+        source_ref=f"{file}#{record_id}",
+        source_file=file,
+        borough_code=borough,
+        buyer_name=buyer,
+        supplier_name=supplier,
+        supplier_raw=supplier,
+        system_name=system,
+        service_area=area,
+        stage="contract",
+        title=f"{system or supplier} contract",
+        start_date=today - timedelta(days=1000),
+        end_date=today + timedelta(days=ends_in_days),
+        max_end_date=today + timedelta(days=ends_in_days),
+        annual_value=annual,
+        warnings=[],
+    )
 
 
 def _tiny_records() -> list[dict]:
@@ -141,12 +151,20 @@ def _tiny_records() -> list[dict]:
 
 def _contract(contract_id: str, records: list[dict]) -> dict:
     """A merged contract: fields from the first record, ids and sources of all."""
-    return {
-        **{k: v for k, v in records[0].items() if k not in ("record_id", "source")},
-        "contract_id": contract_id,
-        "record_ids": [r["record_id"] for r in records],
-        "sources": sorted({r["source"] for r in records}),
-    }
+    return schema.row(
+        "contracts",
+        **{k: records[0][k] for k in schema.CONTRACT_FIELDS},
+        contract_id=contract_id,
+        record_ids=[r["record_id"] for r in records],
+        sources=sorted({r["source"] for r in records}),
+    )
+
+
+def _load_file(run_id: str, file: str, source: str, is_sample: bool, read: int | None = None) -> dict:
+    """A load_files row of a loaded file whose every record was loaded (no counts: read is None)."""
+    counts = {} if read is None else {"records_read": read, "loaded": read, "merged": 0, "rejected": 0, "skipped": 0}
+    return schema.row("load_files", run_id=run_id, file=file, source=source, is_sample=is_sample, status="loaded",
+                      **counts)  # fmt: skip
 
 
 def build_tiny_db(path: Path, sample: bool) -> Path:
@@ -162,39 +180,9 @@ def build_tiny_db(path: Path, sample: bool) -> Path:
     }
     contracts = [_contract(cid, [by_id[i] for i in ids]) for cid, ids in groups.items()]
     files = [
-        {
-            "run_id": "tiny",
-            "file": "survey.xlsx",
-            "source": "survey",
-            "is_sample": sample,
-            "status": "loaded",
-            "records_read": 2,
-            "loaded": 2,
-            "rejected": 0,
-            "skipped": 0,
-        },
-        {
-            "run_id": "tiny",
-            "file": "notices.csv",
-            "source": "contracts_finder",
-            "is_sample": False,
-            "status": "loaded",
-            "records_read": 3,
-            "loaded": 3,
-            "rejected": 0,
-            "skipped": 0,
-        },
-        {
-            "run_id": "tiny",
-            "file": "register.csv",
-            "source": "register",
-            "is_sample": False,
-            "status": "loaded",
-            "records_read": 1,
-            "loaded": 1,
-            "rejected": 0,
-            "skipped": 0,
-        },
+        _load_file("tiny", "survey.xlsx", "survey", sample, read=2),
+        _load_file("tiny", "notices.csv", "contracts_finder", False, read=3),
+        _load_file("tiny", "register.csv", "register", False, read=1),
     ]
     run = {"run_id": "tiny", "status": "ok", "inputs": {}, "counts": {"records": len(records)}, "command": "pytest"}
     meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
@@ -240,30 +228,42 @@ def render_page():
     return render
 
 
-@pytest.fixture(scope="session")
-def sample_build(tmp_path_factory):
-    """The embedded sample, written and built once per test session: (database, build result)."""
-    from etl.build import build
-    from etl.sample import write_sample
-
-    folder = tmp_path_factory.mktemp("sample")
-    write_sample(folder / "surveys")
-    result = build(folder / "sample.duckdb", surveys=[folder / "surveys"])
-    return folder / "sample.duckdb", result
+@dataclass(frozen=True)
+class SampleInputs:
+    surveys: Path
+    contracts: Path
+    survey_files: list[Path]
+    contract_files: list[Path]  # in the order write_sample_contracts returns them
 
 
 @pytest.fixture(scope="session")
-def full_sample_build(tmp_path_factory):
-    """What `make run` serves: the sample surveys and the sample open data, built once per session."""
-    from etl.build import build
+def sample_inputs(tmp_path_factory) -> SampleInputs:
+    """The embedded sample's input files (`python -m etl sample`), written once per session; read only."""
     from etl.sample import write_sample
     from etl.sample_contracts import write_sample_contracts
 
-    folder = tmp_path_factory.mktemp("full_sample")
-    write_sample(folder / "surveys")
-    write_sample_contracts(folder / "contracts")
-    result = build(folder / "sample.duckdb", surveys=[folder / "surveys"], contracts=[folder / "contracts"])
-    return folder / "sample.duckdb", result
+    folder = tmp_path_factory.mktemp("sample_inputs")
+    surveys = write_sample(folder / "surveys")
+    contracts = write_sample_contracts(folder / "contracts")
+    return SampleInputs(folder / "surveys", folder / "contracts", surveys, contracts)
+
+
+@pytest.fixture(scope="session")
+def full_sample_build(tmp_path_factory, sample_inputs):
+    """What `make run` serves: the sample surveys and the sample open data, built once per session."""
+    from etl.build import build
+
+    db = tmp_path_factory.mktemp("full_sample") / "sample.duckdb"
+    return db, build(db, surveys=[sample_inputs.surveys], contracts=[sample_inputs.contracts])
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory, sample_inputs):
+    """The sample surveys alone, built once per session: page tests count survey-only figures on it."""
+    from etl.build import build
+
+    db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    return db, build(db, surveys=[sample_inputs.surveys])
 
 
 def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = None) -> Path:
@@ -280,12 +280,12 @@ def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = No
         rec = _record(
             f"x-{i}", "survey", "E09000007", "Camden Council", "Civica", None, None, 1000.0 + i, 100 + i, "x.xlsx"
         )
-        rec.update({k: v for k, v in spec.items() if k not in contract_keys})
+        rec = schema.row("contract_records", **{**rec, **{k: v for k, v in spec.items() if k not in contract_keys}})
         records.append(rec)
         row = _contract(f"cx-{i}", [rec])
         row.update({k: spec[k] for k in contract_keys if k in spec})
         rows.append(row)
-    files = [{"run_id": "x", "file": "x.xlsx", "source": "survey", "is_sample": False, "status": "loaded"}]
+    files = [_load_file("x", "x.xlsx", "survey", False)]
     run = {"run_id": "x", "status": "ok", "inputs": {}, "counts": {}, "command": "pytest"}
     tables = {"contract_records": records, "contracts": rows, "load_files": files}
     return write_database(path, tables, run, meta or {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"})

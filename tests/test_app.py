@@ -7,16 +7,20 @@ holds only the shell), so the overview is rendered with ``render_page`` from con
 from __future__ import annotations
 
 import importlib
-import json
+import math
+from datetime import date
 
 import duckdb
 import pytest
+from dash import html
+from dash.development.base_component import Component
 from pagetree import by_id, texts, walk
 
 import app as app_module
 from app import create_app
 from dashboard import db
-from dashboard.layout import NO_DATABASE, SAMPLE_NOTICE
+from dashboard.pages import borough, contracts, expiring, overview
+from dashboard.texts import NO_DATABASE, SAMPLE_NOTICE
 
 
 @pytest.fixture(autouse=True)
@@ -112,9 +116,58 @@ def test_importing_app_without_a_database_works(tmp_path, monkeypatch):
     assert module.server.test_client().get("/").status_code == 200
 
 
-def test_layout_json_is_plain_data(tiny_db, render_page):
-    """The page tree serialises (no figure objects, dates or numpy values leak into it)."""
-    json.dumps(render_page(create_app(tiny_db), "/"))
+def not_plain(node, where: str = "") -> list[str]:
+    """Where a layout tree holds something other than components and plain JSON values.
+
+    Plain means what the standard library's ``json.dumps(allow_nan=False)`` accepts. Dash's own
+    encoder turns a date, a numpy number or a plotly Figure into JSON without complaint, so the
+    rendered response cannot show them; the tree the page function returns can.
+    """
+    if isinstance(node, Component):
+        return not_plain(node.to_plotly_json()["props"], f"{where}/{type(node).__name__}")
+    if isinstance(node, dict):
+        return [bad for key, value in node.items() for bad in not_plain(value, f"{where}.{key}")]
+    if isinstance(node, list | tuple):
+        return [bad for i, value in enumerate(node) for bad in not_plain(value, f"{where}[{i}]")]
+    if isinstance(node, float) and not math.isfinite(node):
+        return [f"{where}: {node!r}"]
+    if node is None or isinstance(node, str | int | float):  # bool is an int
+        return []
+    return [f"{where}: {type(node).__name__}"]
+
+
+def test_the_plain_data_check_finds_what_it_looks_for():
+    assert not_plain([html.P("5 March 2026", title="x"), {"y": [1, 2.5, None, True]}]) == []
+    assert not_plain([html.P(date(2026, 3, 5))]) == ["[0]/P.children: date"]
+    assert not_plain({"figure": {"data": [{"x": {1, 2}}]}, "v": float("nan")}) == [
+        ".figure.data[0].x: set",
+        ".v: nan",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page", "path", "kwargs"),
+    [(overview, "/", {}), (contracts, "/contracts", {}), (expiring, "/expiring", {}),
+     (borough, "/borough/E09000003", {"code": "E09000003"})],
+    ids=["overview", "contracts", "expiring", "borough"],
+)  # fmt: skip
+def test_layout_is_plain_data(tiny_db, page, path, kwargs):
+    """The page tree is components and plain JSON values: no figure objects, dates, numpy values or NaN."""
+    app = create_app(tiny_db)
+    with app.server.test_request_context(path):
+        tree = page.layout(**kwargs)
+    assert any(isinstance(n, Component) and getattr(n, "id", None) == "data-as-of" for n in _components(tree))
+    assert not_plain(tree) == []
+
+
+def _components(node):
+    """Every component of a tree of Dash components (not yet turned into JSON)."""
+    if isinstance(node, list | tuple):
+        for child in node:
+            yield from _components(child)
+    elif isinstance(node, Component):
+        yield node
+        yield from _components(getattr(node, "children", None))
 
 
 def test_overview_on_the_built_sample(sample_build, render_page):

@@ -18,14 +18,11 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory):
-    from etl.sample import write_sample
-
+def real_build(tmp_path_factory, sample_inputs):
     folder = tmp_path_factory.mktemp("real")
-    write_sample(folder / "surveys")
     db, report = folder / "real.duckdb", folder / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "etl", "build", "--surveys", str(folder / "surveys"), "--contracts", str(CSV_DIR),
+        [sys.executable, "-m", "etl", "build", "--surveys", str(sample_inputs.surveys), "--contracts", str(CSV_DIR),
          "--contracts", str(OCDS_DIR), "--out", str(db), "--report", str(report)],
         cwd=ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -91,3 +88,12 @@ def test_real_suppliers_are_canonical(real_build):
         "SELECT count(*) FROM contract_records"
         " WHERE source <> 'survey' AND supplier_raw IS NOT NULL AND supplier_name IS NULL",
     ) == [(0,)]
+
+
+def test_load_files_hold_the_merges_and_balance(real_build):
+    """The database, not only the report, says the second export's notices were merged."""
+    db, _, _ = real_build
+    rows = query(db, "SELECT file, records_read, loaded, merged, rejected, skipped FROM load_files")
+    assert all(read == loaded + merged + rejected + skipped for _, read, loaded, merged, rejected, skipped in rows)
+    by_name = {name: figures for name, *figures in rows}
+    assert by_name["search-export-2020-b.csv"] == [380, 1, 379, 0, 0]

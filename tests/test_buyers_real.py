@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.readers import read_contract_file
+from etl.extract import read_contract_file
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 CSV_DIR = REALDATA / "contracts-finder-csv"

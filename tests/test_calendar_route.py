@@ -13,9 +13,8 @@ import pytest
 from icalendar import Calendar
 
 from app import create_app
-from dashboard import db, state
-from dashboard import expiring as view
-from dashboard.routes import register_routes
+from dashboard import db
+from dashboard.logic import expiring as view
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +24,8 @@ def _close_connections():
 
 
 def client_for(path):
-    app = create_app(path)
-    register_routes(app.server)  # idempotent: app.py may already have done it
-    return app.server.test_client()
+    """The app's test client: ``create_app`` registers ``/calendar.ics`` (pages/expiring.register)."""
+    return create_app(path).server.test_client()
 
 
 def events(response) -> list:
@@ -40,7 +38,7 @@ def test_one_event_per_row_with_the_end_dates(tiny_db):
     found = events(client_for(tiny_db).get("/calendar.ics?months=24"))
     today = date.today()
     with db.cursor(tiny_db) as cur:
-        rows, _ = view.view_rows(cur, state.parse_query("months=24"), today)
+        rows, _ = view.view_rows(cur, view.VIEW.parse("months=24"), today)
     assert len(found) == len(rows) == 2
     by_uid = {str(e["UID"]): e for e in found}
     assert set(by_uid) == {"c-col-end@citytools", "c-bd-end@citytools"}

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from etl.cpv import code_service_area, cpv_service_area, is_it_cpv, normalise_cpv
-from etl.readers import annual_value, company_number, read_contract_file
-from etl.readers.cf_csv import parse_suppliers, read_cf_csv
-from etl.readers.detect import detect_kind
-from etl.records import RECORD_COLUMNS, stable_id
+from etl.extract import read_contract_file
+from etl.extract.cf_csv import parse_suppliers, read_cf_csv
+from etl.extract.detect import detect_kind
+from etl.normalise.cpv import code_service_area, cpv_service_area, is_it_cpv, normalise_cpv
+from etl.normalise.names import company_number
+from etl.normalise.values import annual_value
+from etl.records import stable_id
 from etl.reference import service_areas
+from etl.schema import RECORD_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "contracts"
 
@@ -165,7 +168,7 @@ def test_cpv_longest_prefix_wins():
 
 
 def test_cpv_areas_are_taxonomy_names():
-    from etl.cpv import _rules
+    from etl.normalise.cpv import _rules
 
     names = {sa.name for sa in service_areas()}
     assert {a for a in _rules().values() if a} <= names

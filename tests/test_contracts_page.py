@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from pagetree import walk
 
 from app import create_app
-from dashboard import db, state
+from dashboard import db
+from dashboard.logic import contracts as logic
+from dashboard.pages import contracts as page
 from dashboard.queries import contracts as q
 
 BARNET = "E09000003"
@@ -30,13 +31,6 @@ def cur(tiny_db):
 
 def ids(rows) -> list[str]:
     return [r["contract_id"] for r in rows]
-
-
-def contracts_module():
-    """The page module as Dash imported it for the last app created (Dash re-imports pages per app)."""
-    if "dashboard.pages.contracts" not in sys.modules:
-        create_app("never-opened.duckdb")  # creating an app imports the pages; it opens no database
-    return sys.modules["dashboard.pages.contracts"]
 
 
 # --------------------------------------------------------------------------- queries
@@ -140,7 +134,6 @@ def test_all_rows_stream_in_the_same_order_as_the_pages(sample_build):
 def test_grid_callback_returns_the_rows_of_a_request(sample_build):
     path, _ = sample_build
     app = create_app(path)
-    page = contracts_module()
     request = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "annual_value", "sort": "desc"}]}
     with app.server.app_context():
         response = page.rows_response(f"borough={BRENT}", request)
@@ -158,11 +151,8 @@ def test_grid_callback_returns_the_rows_of_a_request(sample_build):
     json.dumps(response)  # plain JSON for the browser
 
 
-def test_grid_request_with_an_unknown_sort_column_gets_the_default_order(tiny_db):
-    app = create_app(tiny_db)
-    page = contracts_module()
-    with app.server.app_context():
-        response = page.rows_response("", {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "record_ids"}]})
+def test_grid_request_with_an_unknown_sort_column_gets_the_default_order(cur):
+    response = logic.rows_block(cur, "", {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "record_ids"}]})
     assert [r["contract_id"] for r in response["rowData"]] == ["c-barnet-1", "c-col", "c-bd", "c-barnet-2"]
     assert response["rowCount"] == 4
 
@@ -195,14 +185,13 @@ def test_grid_callback_through_dash(tiny_db):
 
 
 def test_a_sort_in_the_grid_is_written_to_the_url():
-    page = contracts_module()
     desc = {"sortModel": [{"colId": "annual_value", "sort": "desc"}]}
-    assert page.search_for_sort("?borough=E09000001", desc) == "?borough=E09000001&sort=-annual_value"
-    assert page.search_for_sort("?borough=E09000001&sort=-annual_value", desc) is None
+    assert logic.search_for_sort("?borough=E09000001", desc) == "?borough=E09000001&sort=-annual_value"
+    assert logic.search_for_sort("?borough=E09000001&sort=-annual_value", desc) is None
     default = {"sortModel": [{"colId": "end_date", "sort": "asc"}]}
-    assert page.search_for_sort("?sort=-annual_value", default) == ""
-    assert page.search_for_sort("?sort=bogus", default) is None  # already the default order
-    assert page.search_for_sort("", None) is None
+    assert logic.search_for_sort("?sort=-annual_value", default) == ""
+    assert logic.search_for_sort("?sort=bogus", default) is None  # already the default order
+    assert logic.search_for_sort("", None) is None
 
 
 # --------------------------------------------------------------------------- the page
@@ -265,4 +254,4 @@ def test_grid_id_changes_with_the_filters_so_the_grid_refetches(tiny_db, render_
     a = next(n for n in walk(render_page(app, "/contracts", "")) if n["type"] == "AgGrid")
     b = next(n for n in walk(render_page(app, "/contracts", f"?borough={BARNET}")) if n["type"] == "AgGrid")
     assert a["props"]["id"] != b["props"]["id"]
-    assert state.parse_query(b["props"]["id"]["query"]) == {"borough": [BARNET]}
+    assert logic.VIEW.parse(b["props"]["id"]["query"]) == {"borough": [BARNET]}

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from icalendar import Calendar
 
-from dashboard.calendar_feed import contract_calendar
+from dashboard.logic.expiring import contract_calendar
 from dashboard.queries.expiring import expiring
 from etl.link import build_contracts
 from etl.load import write_database

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from datetime import date, timedelta
 
 import duckdb
 import pytest
 
 from app import create_app
-from dashboard import db, state
-from dashboard import expiring as view
+from dashboard import db
+from dashboard.logic import expiring as view
+from dashboard.pages import expiring as expiring_page
 from etl.link import build_contracts
 from etl.load import write_database
 from etl.records import blank_record
@@ -31,30 +31,10 @@ def _close_connections():
     db.close_all()
 
 
-@pytest.fixture(scope="module")
-def expiring_page():
-    """The page module as Dash loads it (page modules can only be imported by a Dash app)."""
-    create_app(db.DEFAULT_PATH)
-    return sys.modules["dashboard.pages.expiring"]
-
-
-@pytest.fixture(scope="session")
-def full_sample(tmp_path_factory):
-    """The sample surveys and open contract data, built like `python -m etl build` does."""
-    from etl.build import build
-    from etl.sample import write_sample
-    from etl.sample_contracts import write_sample_contracts
-
-    folder = tmp_path_factory.mktemp("full-sample")
-    write_sample(folder / "surveys")
-    write_sample_contracts(folder / "contracts")
-    build(folder / "sample.duckdb", surveys=[folder / "surveys"], contracts=[folder / "contracts"])
-    return folder / "sample.duckdb"
-
-
 @pytest.fixture
-def sample_cur(full_sample):
-    with db.cursor(full_sample) as cur:
+def sample_cur(full_sample_build):
+    """The sample surveys and open contract data (conftest's session build)."""
+    with db.cursor(full_sample_build[0]) as cur:
         yield cur
 
 
@@ -208,10 +188,10 @@ def test_cpv_division_keeps_notices_under_it(sample_cur):
 
 
 def test_url_keys_are_validated():
-    st, problems = state.check_params({"months": ["7"], "cpv": "4x", "kind": "weekly"})
+    st, problems = view.VIEW.check({"months": ["7"], "cpv": "4x", "kind": "weekly"})
     assert st == {}
     assert len(problems) == 3 and "Ending within" in problems[0]
-    assert state.check_params({"months": "18", "cpv": "72", "kind": "both"})[0] == {
+    assert view.VIEW.check({"months": "18", "cpv": "72", "kind": "both"})[0] == {
         "months": 18,
         "cpv": "72",
         "kind": "both",
@@ -221,7 +201,7 @@ def test_url_keys_are_validated():
 # --------------------------------------------------------------------------- page content
 
 
-def test_page_lists_the_rows_with_gap_badges_contacts_and_safe_links(hand_db, expiring_page):
+def test_page_lists_the_rows_with_gap_badges_contacts_and_safe_links(hand_db):
     with db.cursor(hand_db) as cur:
         tree = expiring_page.content(cur, {"months": 24}, today=TODAY, host="citytools.example")
     rows = table_rows(tree)
@@ -244,18 +224,18 @@ def test_page_lists_the_rows_with_gap_badges_contacts_and_safe_links(hand_db, ex
     assert summary.startswith("3 contracts in 3 boroughs end between 1 April 2026 and 1 April 2028; 1 flagged")
 
 
-def test_page_state_links_keep_the_query(hand_db, expiring_page):
+def test_page_state_links_keep_the_query(hand_db):
     st = {"months": 6, "borough": ["E09000007"], "kind": "both"}
     with db.cursor(hand_db) as cur:
         tree = expiring_page.content(cur, st, today=TODAY, host="citytools.example")
-    query = state.to_search(st)
+    query = view.VIEW.search(st)
     assert props(by_id(tree, "expiring-calendar"))["href"] == f"/calendar.ics{query}"
     assert texts(by_id(tree, "expiring-webcal")) == f"webcal://citytools.example/calendar.ics{query}"
     assert props(by_id(tree, "expiring-download-csv"))["href"] == f"/export/expiring.csv{query}"
     assert props(by_id(tree, "expiring-download-xlsx"))["href"] == f"/export/expiring.xlsx{query}"
     hrefs = {props(n).get("href") for n in walk(tree)}
-    assert "/expiring" + state.to_search({**st, "months": 12}) in hrefs
-    assert "/expiring" + state.to_search({**st, "kind": "end"}) in hrefs
+    assert "/expiring" + view.VIEW.search({**st, "months": 12}) in hrefs
+    assert "/expiring" + view.VIEW.search({**st, "kind": "end"}) in hrefs
     (camden,) = (
         duckdb.connect(str(hand_db), read_only=True)
         .execute("SELECT contract_id FROM contracts WHERE list_contains(record_ids, 'camden')")
@@ -264,13 +244,13 @@ def test_page_state_links_keep_the_query(hand_db, expiring_page):
     assert [props(r)["data-contract"] for r in table_rows(tree)] == [camden]  # the one ending within 6 months
 
 
-def test_empty_period_says_so(hand_db, expiring_page):
+def test_empty_period_says_so(hand_db):
     with db.cursor(hand_db) as cur:
         tree = expiring_page.content(cur, {"months": 3, "borough": ["E09000019"]}, today=TODAY)
     assert "No contracts end in this period" in texts(by_id(tree, "expiring-empty"))
 
 
-def test_chart_is_titled_with_a_table(hand_db, expiring_page):
+def test_chart_is_titled_with_a_table(hand_db):
     with db.cursor(hand_db) as cur:
         tree = expiring_page.content(cur, {"months": 24}, today=TODAY)
     graph = next(n for n in walk(tree) if type(n).__name__ == "Graph")

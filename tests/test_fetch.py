@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from etl import fetch
+from etl.commands import fetch as fetch_command
 from etl.fetch import SOURCES, FetchError, Response, RetryPolicy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fetch"
@@ -213,7 +214,7 @@ def test_follows_cursors_through_429_500_and_truncated_bodies(server, policy, sl
 
 
 def test_the_build_reads_saved_pages_and_not_the_state_file(server, policy, tmp_path):
-    detect = pytest.importorskip("etl.readers.detect")
+    detect = pytest.importorskip("etl.extract.detect")
     fetch.download(cf_url(server), tmp_path, policy=policy)
     assert detect.detect_kind(tmp_path / "page-00001.json") == "ocds_release_package"
     assert detect.detect_kind(tmp_path / fetch.STATE_NAME) is None
@@ -302,8 +303,8 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(server, policy, tmp_path,
 
 def run_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    fetch.add_arguments(parser)
-    return fetch.main(parser.parse_args(argv))
+    fetch_command.add_arguments(parser)
+    return fetch_command.run(parser.parse_args(argv))
 
 
 def test_main_fetches_and_counts_london_buyers(server, tmp_path, capsys, monkeypatch):

@@ -6,27 +6,26 @@ query on ``contract_records``, so a wrong join or grouping in the view cannot ag
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import market_helpers
 import pytest
 from pagetree import by_id, texts, walk
 
 from app import create_app
-from dashboard import db, figures_matrix, tilemap
-from dashboard.exports import EXPORTS
+from dashboard import db, links, views
+from dashboard.figures import matrix as fm
+from dashboard.logic import matrix as lm
+from dashboard.pages import matrix as page
 from dashboard.queries import matrix as mq
+from dashboard.views import EXPORTS
 from etl import reference
+
+close_connections, cur, _sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
 
 CAMDEN = "E09000007"
 INJECTION = "x' OR '1'='1' --"
-
-
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
 
 
 def matrix_rows(tree) -> list[str]:
@@ -46,52 +45,35 @@ def query_of(href: str) -> dict:
     return parse_qs(urlsplit(href).query)
 
 
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def sample_cur(sample_build):
-    with db.cursor(sample_build[0]) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def page(tiny_db):
-    """The page module as the app loads it (Dash pages must be registered after the app exists)."""
-    create_app(tiny_db)
-    return importlib.import_module("dashboard.pages.matrix")
-
-
 # --------------------------------------------------------------------------- tile grid and figures
 
 
 def test_tile_grid_has_every_authority_once_each_in_its_own_place():
-    codes = [code for code, *_ in tilemap.GRID]
+    codes = [code for code, *_ in fm.GRID]
     assert sorted(codes) == sorted(b.code for b in reference.boroughs())
     assert len(set(codes)) == 33
-    assert len({(row, col) for *_, row, col in tilemap.GRID}) == 33
-    labels = [label for _, label, *_ in tilemap.GRID]
+    assert len({(row, col) for *_, row, col in fm.GRID}) == 33
+    labels = [label for _, label, *_ in fm.GRID]
     assert len(set(labels)) == 33 and all(len(label) == 3 and label.isupper() for label in labels)
+    names = reference.borough_names()
+    assert all(names[code][0] == label[0] for code, label, *_ in fm.GRID)  # CMD is Camden, not Croydon's code
 
 
 def test_tile_grid_is_roughly_geographic():
-    place = {code: (row, col) for code, _, row, col in tilemap.GRID}
+    place = {code: (row, col) for code, _, row, col in fm.GRID}
     names = {b.name: b.code for b in reference.boroughs()}
     assert [c for c, (r, _) in place.items() if r == 0] == [names["Enfield"]]  # the north
-    assert place[names["Hillingdon"]][1] == 0 and place[names["Havering"]][1] == tilemap.COLUMNS - 1
-    bottom = {c for c, (r, _) in place.items() if r == tilemap.ROWS - 1}
+    assert place[names["Hillingdon"]][1] == 0 and place[names["Havering"]][1] == fm.COLUMNS - 1
+    bottom = {c for c, (r, _) in place.items() if r == fm.ROWS - 1}
     assert bottom == {names["Croydon"], names["Sutton"]}
     city_row, city_col = place["E09000001"]
-    assert city_row == tilemap.ROWS // 2 and abs(city_col - (tilemap.COLUMNS - 1) / 2) <= 0.5
+    assert city_row == fm.ROWS // 2 and abs(city_col - (fm.COLUMNS - 1) / 2) <= 0.5
     assert place[names["Westminster"]] == (city_row, city_col - 1)  # the City's western neighbour
 
 
 @pytest.mark.parametrize("measure", list(mq.MEASURES))
 def test_tile_figure_names_its_measure_and_draws_one_tile_per_borough(measure):
-    figure = tilemap.tile_figure({CAMDEN: 3, "E09000001": 1}, measure)
+    figure = fm.tile_figure({CAMDEN: 3, "E09000001": 1}, mq.MEASURES[measure])
     assert figure["layout"]["title"]["text"] == mq.MEASURES[measure].title
     assert len(figure["layout"]["shapes"]) == 33
     tiles = figure["data"][0]
@@ -100,37 +82,37 @@ def test_tile_figure_names_its_measure_and_draws_one_tile_per_borough(measure):
 
 
 def test_tile_figure_greys_boroughs_without_data_and_scales_the_rest():
-    figure = tilemap.tile_figure({CAMDEN: 10, "E09000001": 0}, "contracts")
-    fills = {
-        code: shape["fillcolor"] for (code, *_), shape in zip(tilemap.GRID, figure["layout"]["shapes"], strict=True)
-    }
-    assert fills[CAMDEN] == figures_matrix.SEQUENTIAL[-1]
-    assert fills["E09000001"] == figures_matrix.SEQUENTIAL[0]  # zero is a value, not "no data"
-    assert fills["E09000003"] == figures_matrix.NO_DATA
-    hover = dict(zip((code for code, *_ in tilemap.GRID), figure["data"][0]["hovertext"], strict=True))
+    figure = fm.tile_figure({CAMDEN: 10, "E09000001": 0}, mq.MEASURES["contracts"])
+    fills = {code: shape["fillcolor"] for (code, *_), shape in zip(fm.GRID, figure["layout"]["shapes"], strict=True)}
+    assert fills[CAMDEN] == fm.SEQUENTIAL[-1]
+    assert fills["E09000001"] == fm.SEQUENTIAL[0]  # zero is a value, not "no data"
+    assert fills["E09000003"] == fm.NO_DATA
+    hover = dict(zip((code for code, *_ in fm.GRID), figure["data"][0]["hovertext"], strict=True))
     assert hover["E09000003"] == "Barnet<br>Contracts: no data"
     assert hover[CAMDEN] == "Camden<br>Contracts: 10"
     assert figure["data"][1]["marker"]["showscale"] is True
 
 
 def test_tile_figure_without_data_says_so():
-    figure = tilemap.tile_figure({}, "annual_value")
-    assert {s["fillcolor"] for s in figure["layout"]["shapes"]} == {figures_matrix.NO_DATA}
+    figure = fm.tile_figure({}, mq.MEASURES["annual_value"])
+    assert {s["fillcolor"] for s in figure["layout"]["shapes"]} == {fm.NO_DATA}
     assert any(a["text"] == "No contracts match" for a in figure["layout"]["annotations"])
     assert len(figure["data"]) == 1  # no colour bar for an empty scale
 
 
 def test_colours_are_on_the_sequential_scale_with_readable_text():
-    assert figures_matrix.colour(None, 0, 1) == figures_matrix.NO_DATA
-    assert figures_matrix.colour(-5, 0, 10) == figures_matrix.SEQUENTIAL[0]
-    assert figures_matrix.colour(50, 0, 10) == figures_matrix.SEQUENTIAL[-1]
-    assert figures_matrix.text_colour(figures_matrix.SEQUENTIAL[0]) == figures_matrix.DARK_TEXT
-    assert figures_matrix.text_colour(figures_matrix.SEQUENTIAL[-1]) == figures_matrix.LIGHT_TEXT
-    assert figures_matrix.domain([2.5, 4.0], "avg_satisfaction") == (1.0, 5.0)
-    assert figures_matrix.domain([3, None, 7], "contracts") == (0.0, 7.0)
-    assert figures_matrix.fmt_value(1_250_000, "annual_value") == "£1.2m"
-    assert figures_matrix.fmt_value(3.25, "avg_confidence") == "3.2"
-    assert figures_matrix.fmt_value(None, "contracts") == "–"
+    assert fm.colour(None, 0, 1) == fm.NO_DATA
+    assert fm.colour(-5, 0, 10) == fm.SEQUENTIAL[0]
+    assert fm.colour(50, 0, 10) == fm.SEQUENTIAL[-1]
+    assert fm.text_colour(fm.SEQUENTIAL[0]) == fm.DARK_TEXT
+    assert fm.text_colour(fm.SEQUENTIAL[-1]) == fm.LIGHT_TEXT
+    m = mq.MEASURES
+    assert fm.domain([2.5, 4.0], m["avg_satisfaction"]) == (1.0, 5.0)
+    assert fm.domain([3, None, 7], m["contracts"]) == (0.0, 7.0)
+    assert fm.fmt_value(1_250_000, m["annual_value"]) == "£1.2m"
+    assert fm.fmt_value(3.25, m["avg_confidence"]) == "3.2"
+    assert fm.fmt_value(None, m["contracts"]) == "–"
+    assert fm.fmt_value(None, m["avg_confidence"]) == fm.fmt_value(None, m["annual_value"]) == "–"
 
 
 @pytest.mark.parametrize(
@@ -148,9 +130,9 @@ def test_measure_comes_from_the_whitelist(raw, expected):
 
 def test_link_to_changes_one_key_and_keeps_the_rest():
     query = {"borough": ["E09000001", "E09000003"], "q": "pay & go", "measure": "systems", "end_to": ""}
-    href = tilemap.link_to("/matrix", query, measure="annual_value")
+    href = links.href("matrix", query, measure="annual_value")
     assert query_of(href) == {"borough": ["E09000001", "E09000003"], "q": ["pay & go"], "measure": ["annual_value"]}
-    assert tilemap.link_to("/matrix", {}) == "/matrix"
+    assert links.href("matrix", {}) == "/matrix"
 
 
 # --------------------------------------------------------------------------- queries on the tiny database
@@ -299,7 +281,10 @@ def test_links_carry_the_same_query(tiny_db, render_page):
         n["props"]["href"] for n in walk(tree) if n["type"] == "Link" and "/borough/" in n["props"]["href"]
     ]
     assert borough_links  # from the matrix and the tile map's table
-    assert all(query_of(h) == sent for h in borough_links)
+    # everything but the borough filter, which the borough page replaces by its own borough
+    carried = {k: v for k, v in sent.items() if k != "borough"}
+    assert carried == {"supplier": ["Capita"], "q": ["one"], "measure": ["systems"]}
+    assert all(query_of(h) == carried for h in borough_links)
     matrix_links = [n["props"]["href"] for n in walk(by_id(tree, "matrix-table")) if n["type"] == "Link"]
     assert [urlsplit(h).path for h in matrix_links] == ["/borough/E09000003", "/borough/E09000001"]  # by name
     assert len(borough_links) == 2 + 33  # the tile map's table lists every tile, as the map shows them
@@ -318,7 +303,7 @@ def test_injection_in_a_filter_is_a_literal_value(tiny_db, render_page):
         assert cursor.execute("SELECT count(*) FROM contracts").fetchone() == (5,)
 
 
-def test_malformed_values_are_reported_and_ignored(tiny_db, render_page, page, cur):
+def test_malformed_values_are_reported_and_ignored(tiny_db, render_page, cur):
     tree = render_page(create_app(tiny_db), "/matrix", "?end_from=yesterday&borough=E09000099&measure=bogus")
     warnings = [t for t in texts(tree) if "ignored" in t]
     assert len(warnings) == 3 and any("yesterday" in w for w in warnings)
@@ -327,8 +312,8 @@ def test_malformed_values_are_reported_and_ignored(tiny_db, render_page, page, c
     assert page.content(cur, {"end_from": "yesterday"})[0].id == "filter-error"
 
 
-def test_export_rows_are_the_rows_on_screen(page, tiny_db, render_page):
-    assert EXPORTS["matrix"] is page.matrix_table
+def test_export_rows_are_the_rows_on_screen(tiny_db, render_page):
+    assert EXPORTS["matrix"] is lm.matrix_table
     with db.cursor(tiny_db) as cursor:
         headings, rows = EXPORTS["matrix"](cursor, {"borough": ["E09000003", "E09000001"]})
     assert headings[:2] == ["Borough", "ONS code"] and headings[2] == "Adult Social Care"
@@ -341,18 +326,18 @@ def test_export_rows_are_the_rows_on_screen(page, tiny_db, render_page):
     assert barnet["Adult Social Care"] == ""
 
 
-def test_content_is_a_plain_function(page, cur):
+def test_content_is_a_plain_function(cur):
     """Testable without the router: the same content the page shows, for a given day."""
     out = page.content(cur, {"measure": "ending_24m"}, today=date.today())
     assert out[0].id == "measure-selector"
 
 
-def test_filter_bar_keeps_the_measure(page):
-    """The shared URL state knows ``measure``, so changing a filter does not reset the colouring."""
-    from dashboard import state
-
-    assert "measure=systems" in state.with_filters("?measure=systems", {"source": "survey"})
-    assert "measure" not in state.parse_query("?measure=bogus")
+def test_filter_bar_keeps_the_measure():
+    """The matrix's URL keys include ``measure``, so changing a filter does not reset the colouring."""
+    view = views.at("/matrix")  # the keys the filter bar keeps on this path
+    assert view is lm.VIEW
+    assert "measure=systems" in view.with_filters("?measure=systems", {"source": "survey"})
+    assert "measure" not in view.parse("?measure=bogus")
 
 
 def test_export_route_gives_the_rows_on_screen(tiny_db, render_page):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
 import pytest
 from pagetree import by_id, texts, walk
 
 from app import create_app
-from dashboard import db, state
-from dashboard.exports import EXPORTS
-from dashboard.windows import neighbours
+from dashboard import db
+from dashboard.logic import my_borough as mb
+from dashboard.logic.my_borough import neighbours
+from dashboard.views import EXPORTS
 from etl import reference
 from etl.sample import SAMPLE_WINDOWS
 
@@ -32,6 +32,21 @@ def c(cid, code, end, area=AREA, system="Northgate iWorld", **kw):
 
 
 MINE = c("mine", "E09000007", D(2027, 3, 31))
+
+
+def neighbour_rows(section: dict) -> list[tuple[str, list[str]]]:
+    """(the system of the borough's contract, the texts of one neighbour's row) for each row of a section."""
+    out = []
+    for block in walk(section):
+        if "my-borough-contract" not in str(block["props"].get("className", "")):
+            continue
+        system = next(n for n in walk(block) if n["type"] == "Strong")["props"]["children"]
+        out += [
+            (system, texts(tr))
+            for tr in walk(block)
+            if tr["type"] == "Tr" and not any(n["type"] == "Th" for n in walk(tr))
+        ]
+    return out
 
 
 # --------------------------------------------------------------------------- the rule
@@ -95,20 +110,14 @@ def test_extra_fields_pass_through():
 
 
 @pytest.fixture
-def page(sample_build):
-    create_app(sample_build[0])
-    return importlib.import_module("dashboard.pages.my_borough")
-
-
-@pytest.fixture
 def sample_cur(sample_build):
     with db.cursor(sample_build[0]) as cursor:
         yield cursor
 
 
 @pytest.mark.parametrize("code", REVS["boroughs"])
-def test_planted_window_boroughs_are_each_others_nearest(page, sample_cur, code):
-    m = page.model(sample_cur, {"borough": [code]})
+def test_planted_window_boroughs_are_each_others_nearest(sample_cur, code):
+    m = mb.model(sample_cur, {"borough": [code]})
     (items,) = [items for area, items in m["sections"] if area == AREA]
     (mine, near) = next((mine, near) for mine, near in items if REVS["end_from"] <= mine["end"] <= REVS["end_to"])
     others = sorted(set(REVS["boroughs"]) - {code})
@@ -130,7 +139,14 @@ def test_page_lists_service_by_service_with_links(sample_build, render_page):
     assert set(REVS["boroughs"]) - {code} <= linked
     assert all(href.endswith("?source=survey") for href in links)  # filters go along, not the borough
     shown = texts(revs)
-    assert "service area and system" in shown or "service area" in shown
+    # in a service area's section every neighbour shares the service area, and the system too
+    # exactly when it runs the same system as the contract it is listed under
+    shares = [
+        (row[5], "service area and system" if row[1] == system else "service area")
+        for system, row in neighbour_rows(revs)
+    ]
+    assert [said for said, _ in shares] == [meant for _, meant in shares]
+    assert {said for said, _ in shares} == {"service area and system", "service area"}  # the sample has both
     assert any(t.endswith(" of 5") for t in shown)  # confidence and satisfaction from the survey
     assert by_id(tree, "my-borough-picker")["props"]["value"] == code
 
@@ -153,19 +169,19 @@ def test_bad_months_fall_back(sample_build, render_page):
     assert by_id(tree, "my-borough-months")["props"]["value"] == 6
 
 
-def test_controls_write_the_url(page):
-    assert page.search_for_controls("", "E09000003", 6) == "?borough=E09000003"
-    assert page.search_for_controls("?borough=E09000003", "E09000003", 6) is None
-    new = page.search_for_controls("?borough=E09000003&supplier=Civica", "E09000009", 12)
-    assert state.parse_query(new) == {"borough": ["E09000009"], "supplier": ["Civica"], "window_months": 12}
-    assert page.search_for_controls("?borough=E09000003", "evil", None) == ""
+def test_controls_write_the_url():
+    assert mb.search_for_controls("", "E09000003", 6) == "?borough=E09000003"
+    assert mb.search_for_controls("?borough=E09000003", "E09000003", 6) is None
+    new = mb.search_for_controls("?borough=E09000003&supplier=Civica", "E09000009", 12)
+    assert mb.VIEW.parse(new) == {"borough": ["E09000009"], "supplier": ["Civica"], "window_months": 12}
+    assert mb.search_for_controls("?borough=E09000003", "evil", None) == ""
 
 
-def test_export_is_the_pairs_shown(page, sample_cur, sample_build, render_page):
-    assert EXPORTS["my_borough"] is page.my_borough_table
+def test_export_is_the_pairs_shown(sample_cur, sample_build, render_page):
+    assert EXPORTS["my_borough"] is mb.my_borough_table
     code = REVS["boroughs"][0]
     headings, rows = EXPORTS["my_borough"](sample_cur, {"borough": [code]})
-    assert headings == page.EXPORT_HEADINGS
+    assert headings == mb.EXPORT_HEADINGS
     tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}")
     shown = [
         n

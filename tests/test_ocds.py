@@ -6,12 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from etl.readers import read_contract_file
-from etl.readers.detect import detect_kind
-from etl.readers.ocds import compile_releases, read_ocds
-from etl.records import RECORD_COLUMNS, stable_id
+from etl.extract import read_contract_file
+from etl.extract.detect import detect_kind
+from etl.extract.ocds import compile_releases, read_ocds
+from etl.records import stable_id
+from etl.schema import RECORD_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "contracts"
 CF_OCID = "ocds-b5fd17-11111111-2222-3333-4444-555555555555"
@@ -150,3 +152,76 @@ def test_detects_json_kinds_by_content(tmp_path):
     empty.write_text("")
     assert detect_kind(empty) is None
     assert read_contract_file(minified).records_read == 5
+
+
+# --------------------------------------------------------------------------- bad lines and items in a build
+
+
+def _release(n: int) -> dict:
+    return {
+        "ocid": f"ocds-b5fd17-cccccccc-0000-0000-0000-00000000000{n}",
+        "id": f"r{n}",
+        "date": "2021-01-01T00:00:00Z",
+        "tag": ["tender"],
+        "buyer": {"name": "London Borough of Camden"},
+        "tender": {"title": f"Tender {n}", "status": "active"},
+    }
+
+
+def _built_rejects(tmp_path, path: Path) -> tuple[list[tuple], list[tuple]]:
+    """Build from one file (the build must succeed); (its records' refs, its rejects with raw decoded)."""
+    from etl.build import build
+
+    db = tmp_path / "bad.duckdb"
+    (report,) = build(db, contracts=[path]).files
+    assert report.balanced and report.status == "loaded"
+    with duckdb.connect(str(db), read_only=True) as con:
+        refs = con.execute("SELECT source_ref FROM contract_records ORDER BY 1").fetchall()
+        rejects = con.execute("SELECT file, location, reason, raw FROM rejects").fetchall()
+    return [r for (r,) in refs], [(f, loc, reason, json.loads(raw)) for f, loc, reason, raw in rejects]
+
+
+def test_a_malformed_line_in_the_middle_is_a_reject_with_its_line(tmp_path):
+    path = tmp_path / "middle.jsonl"
+    bad = '{"ocid": "ocds-b5fd17-broken", "tender": {"title": "cut'
+    path.write_text("\n".join([json.dumps(_release(1)), bad, json.dumps(_release(2))]) + "\n")
+    refs, rejects = _built_rejects(tmp_path, path)
+    assert refs == [_release(1)["ocid"], _release(2)["ocid"]]
+    [(file, location, reason, raw)] = rejects
+    assert (file, location) == ("middle.jsonl", "line 2") and reason.startswith("not valid JSON")
+    assert raw == bad  # the line itself, stored as a JSON string
+
+
+def test_a_cut_off_last_line_is_a_reject_with_its_line(tmp_path):
+    path = tmp_path / "cut.jsonl"
+    cut = json.dumps(_release(3))[:40]
+    path.write_text("\n".join([json.dumps(_release(1)), json.dumps(_release(2)), cut]))  # no final newline
+    refs, rejects = _built_rejects(tmp_path, path)
+    assert refs == [_release(1)["ocid"], _release(2)["ocid"]]
+    [(file, location, reason, raw)] = rejects
+    assert (file, location, raw) == ("cut.jsonl", "line 3", cut) and reason.startswith("not valid JSON")
+
+
+def test_a_line_that_is_not_utf8_is_a_reject_with_its_line(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    lines = [json.dumps(_release(1)).encode(), b'{"ocid": "caf\xe9"}', json.dumps(_release(2)).encode()]
+    path.write_bytes(b"\n".join(lines))
+    refs, rejects = _built_rejects(tmp_path, path)
+    assert len(refs) == 2
+    [(_, location, reason, raw)] = rejects
+    assert location == "line 2" and reason.startswith("not UTF-8 text") and raw.startswith('{"ocid": "caf')
+
+
+@pytest.mark.parametrize("layout", ["package", "jsonl"])
+def test_a_release_that_is_not_an_object_is_a_reject(tmp_path, layout):
+    package = {"uri": "https://example.org/p.json", "releases": ["x", _release(1)]}
+    path = tmp_path / f"odd.{'json' if layout == 'package' else 'jsonl'}"
+    if layout == "package":
+        path.write_text(json.dumps(package, indent=2))
+    else:
+        path.write_text(f"{json.dumps(package)}\n{json.dumps(_release(2))}\n")
+    refs, rejects = _built_rejects(tmp_path, path)
+    assert _release(1)["ocid"] in refs
+    [(_, location, reason, raw)] = rejects
+    assert location == ("release 1" if layout == "package" else "line 1 release 1")
+    assert (reason, raw) == ("release is not a JSON object", "x")

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from etl.parsing import add_months, parse_date, parse_extension, parse_hosting, parse_money, parse_scale
+from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
+from etl.reference import add_months
 
 D = dt.date
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from dashboard import db, figures, queries
+from dashboard import db, queries
+from dashboard.figures import overview as figures
 from etl import reference
 
 
@@ -148,7 +149,7 @@ def test_missing_database_raises_database_missing(tmp_path):
 
 def test_borough_bar(cur):
     rows = queries.counts_by_borough(cur)
-    fig = figures.borough_bar(rows)
+    fig = figures.borough_bar(rows, queries.SOURCE_GROUPS)
     assert fig["layout"]["title"]["text"] == "Contracts by borough, by source of the record"
     assert fig["layout"]["barmode"] == "stack"
     assert [t["name"] for t in fig["data"]] == list(queries.SOURCE_GROUPS.values())
@@ -171,4 +172,4 @@ def test_service_area_bar(cur):
 def test_figures_say_when_nothing_matches():
     assert figures.service_area_bar([])["layout"]["annotations"][0]["text"] == "No contracts match"
     empty = [{"code": "E09000001", "name": "City of London", "survey": 0, "both": 0, "open_data": 0, "total": 0}]
-    assert "annotations" in figures.borough_bar(empty)["layout"]
+    assert "annotations" in figures.borough_bar(empty, queries.SOURCE_GROUPS)["layout"]

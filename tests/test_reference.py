@@ -2,7 +2,7 @@
 
 import pytest
 
-from etl.names import canonical_system, known_supplier, supplier_key
+from etl.normalise.names import canonical_system, known_supplier, supplier_key
 from etl.reference import (
     borough_code,
     borough_names,

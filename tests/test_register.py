@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from etl.readers import read_contract_file
-from etl.readers.detect import detect_kind
-from etl.readers.register import read_register, register_field
-from etl.records import RECORD_COLUMNS, stable_id
+from etl.extract import read_contract_file
+from etl.extract.detect import detect_kind
+from etl.extract.register import read_register, register_field
+from etl.records import stable_id
+from etl.schema import RECORD_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registers"
 D = dt.date

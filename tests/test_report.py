@@ -1,27 +1,30 @@
 """Market engagement report: its numbers against independent SQL on the full sample, the same numbers
-read back from the workbook (openpyxl) and the HTML (data attributes), spreadsheet injection, the
-routes, the /reports page and the command line."""
+read back from the workbook (openpyxl) and the HTML (data attributes), spreadsheet injection and
+escaping, the charts, the routes, the /reports page and its form's URLs, and the command line."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
 import subprocess
 import sys
 from datetime import date
 from html.parser import HTMLParser
 from io import BytesIO
+from urllib.parse import quote
 
 import duckdb
 import pytest
 from openpyxl import load_workbook
+from pagetree import by_id, texts
 
 from app import create_app
-from dashboard import db, state
-from dashboard.report import HEADLINES, SAMPLE_WARNING, build_report
-from dashboard.report_html import render_html
-from dashboard.report_xlsx import SHEETS, write_xlsx
+from dashboard import db
+from dashboard.figures import report as charts
+from dashboard.logic import report as rep
+from dashboard.logic.report import HEADLINES, SAMPLE_WARNING, SHEETS, build_report, render_html, write_xlsx
 from dashboard.reports import main
-from dashboard.routes import register_routes
 from etl.link import build_contracts
 from etl.load import write_database
 from etl.records import blank_record
@@ -39,17 +42,9 @@ def _close_connections():
 
 
 @pytest.fixture(scope="session")
-def full_sample(tmp_path_factory):
-    """The sample surveys and open contract data, built like `python -m etl build` does."""
-    from etl.build import build
-    from etl.sample import write_sample
-    from etl.sample_contracts import write_sample_contracts
-
-    folder = tmp_path_factory.mktemp("report-sample")
-    write_sample(folder / "surveys")
-    write_sample_contracts(folder / "contracts")
-    build(folder / "sample.duckdb", surveys=[folder / "surveys"], contracts=[folder / "contracts"])
-    return folder / "sample.duckdb"
+def full_sample(full_sample_build):
+    """The sample surveys and open contract data, built once per session (tests/conftest.py)."""
+    return full_sample_build[0]
 
 
 @pytest.fixture
@@ -327,7 +322,39 @@ def test_html_figures_equal_the_database(rb_report, expected, con):
     assert sum(map(int, bars.values())) == expected["ending"]
     assert text.count("<svg") == 3 and 'role="img"' in text
     assert SAMPLE_WARNING in text and "Open Government Licence v3.0" in text
-    assert rb_report.summary[0] in text.replace("&#x27;", "'")
+    assert rb_report.summary[0] in html.unescape(text) and rb_report.summary[1] in html.unescape(text)
+
+
+def test_html_links_only_http_notices(rb_report):
+    """A notice link from the data is a link only when it is plain http(s) (links.safe_url)."""
+    urls = ["javascript:alert(1)", "https://www.contractsfinder.service.gov.uk/Notice/1", "data:text/html,x", None]
+    notices = [{"borough": "Camden", "stage": "tender", "title": f"n{i}", "end_date": date(2027, 1, 1),
+                "source_url": url}
+               for i, url in enumerate(urls)]  # fmt: skip
+    text = render_html(dataclasses.replace(rb_report, notices=notices))
+    table = text[text.index('<table id="table-notices">') :]
+    table = table[: table.index("</table>")]
+    assert re.findall(r'href="([^"]*)"', table) == ["https://www.contractsfinder.service.gov.uk/Notice/1"]
+    assert table.count("<td>–</td>") == 3 and "javascript:" not in table and "data:text" not in table
+
+
+def test_charts_carry_the_report_numbers(rb_report):
+    """The charts are data (dashboard.figures.report): every bar and dot is a row of the report."""
+    quarters = charts.quarter_chart(rb_report.quarters)
+    bars = [e["attrs"] for e in quarters["elements"] if e["tag"] == "rect"]
+    assert [(b["data-quarter"], b["data-value"]) for b in bars] == [
+        (q["quarter"].isoformat(), q["contracts"]) for q in rb_report.quarters
+    ]
+    named = [s for s in rb_report.suppliers if s["supplier"]]
+    shares = [e["attrs"] for e in charts.share_chart(rb_report.suppliers)["elements"] if e["tag"] == "rect"]
+    assert len(shares) == min(len(named), charts.SHARE_BARS) + (len(named) > charts.SHARE_BARS)
+    assert sum(b["data-value"] for b in shares) == pytest.approx(100, abs=0.01)
+    assert sum(b["data-contracts"] for b in shares) == sum(s["contracts"] for s in named)
+    timeline = charts.timeline_chart(rb_report.ending, rb_report.start, rb_report.end)
+    dots = [e["attrs"] for e in timeline["elements"] if e["tag"] == "circle"]
+    assert sorted(d["data-contract"] for d in dots) == sorted(c["contract_id"] for c in rb_report.ending)
+    gaps = {c["contract_id"] for c in rb_report.ending if c["gap"]}
+    assert {d["data-contract"] for d in dots if d["fill"] == charts.VERMILLION} == gaps
 
 
 def test_html_without_sample_data_has_no_warning(tiny_db_not_sample):
@@ -341,9 +368,7 @@ def test_html_without_sample_data_has_no_warning(tiny_db_not_sample):
 
 
 def client_for(path):
-    app = create_app(path)
-    register_routes(app.server)
-    return app.server.test_client()
+    return create_app(path).server.test_client()
 
 
 def test_report_routes(full_sample):
@@ -363,36 +388,33 @@ def test_report_routes(full_sample):
     assert gone.status_code == 400 and "No joint procurement window" in gone.get_data(as_text=True)
 
 
-@pytest.fixture(scope="module")
-def reports_page():
-    create_app(db.DEFAULT_PATH)
-    return sys.modules["dashboard.pages.reports"]
+def test_report_route_reads_the_view_keys(full_sample):
+    """months and window are the report's own keys: the route reads them (and rejects bad ones)."""
+    client = client_for(full_sample)
+    bad = client.get("/report/html?service_area=Revenues+and+Benefits&months=7")
+    assert bad.status_code == 400 and "Ending within" in bad.get_data(as_text=True)
+    page = client.get("/report/html?service_area=Revenues+and+Benefits&months=12").get_data(as_text=True)
+    assert "/reports?service_area=Revenues%20and%20Benefits&amp;months=12" in page
 
 
-def _walk(node):
-    if isinstance(node, list | tuple):
-        for child in node:
-            yield from _walk(child)
-    elif hasattr(node, "to_plotly_json"):
-        yield node
-        yield from _walk(getattr(node, "children", None))
-
-
-def test_reports_page_links_the_downloads_with_its_query(full_sample, reports_page):
+def test_reports_page_links_the_downloads_with_its_query(full_sample, render_page):
     st = {"service_area": [RB], "borough": ["E09000012", "E09000003"], "months": 12}
-    with db.cursor(full_sample) as cur:
-        tree = reports_page.content(cur, st, today=TODAY)
-    by_id = {getattr(n, "id", None): n for n in _walk(tree)}
-    query = state.to_search(st)
-    assert by_id["report-download-xlsx"].href == f"/report/xlsx{query}"
-    assert by_id["report-download-html"].href == f"/report/html{query}"
-    assert by_id["report-subject"].value == RB
-    assert "(chosen)" in str(by_id["report-on"].to_plotly_json())
-    assert RB in [o["value"] for o in by_id["report-subject"].options]
+    query = rep.VIEW.search(st)
+    tree = render_page(create_app(full_sample), "/reports", query)
+    assert query == f"?borough=E09000003&borough=E09000012&service_area={quote(RB)}&months=12"
+    assert by_id(tree, "report-download-xlsx")["props"]["href"] == f"/report/xlsx{query}"
+    assert by_id(tree, "report-download-html")["props"]["href"] == f"/report/html{query}"
+    subject = by_id(tree, "report-subject")["props"]
+    assert subject["value"] == RB
+    assert RB in [o["value"] for o in subject["options"]]
+    assert texts(by_id(tree, "report-on")).count(" (chosen)") == 1
+    assert texts(by_id(tree, "report-on"))[1:3] == ["Service area", " (chosen)"]
+    assert texts(by_id(tree, "report-preview"))[0] == f"Market engagement report: {RB}"
+    assert "Period: the next 12 months" in " ".join(texts(by_id(tree, "report-filters")))
 
 
-def test_reports_form_writes_the_url(reports_page):
-    choose = reports_page.search_for_choice
+def test_reports_form_writes_the_url():
+    choose = rep.search_for_choice
     rb = "service_area=Revenues%20and%20Benefits"
     assert choose("?borough=E09000007", RB) == f"?borough=E09000007&{rb}"
     assert choose("?report_on=window", "Housing|2027-03-31") == "?window=Housing%7C2027-03-31"
@@ -403,13 +425,13 @@ def test_reports_form_writes_the_url(reports_page):
     assert choose(f"?{rb}", RB) is None
     assert choose("?service_area=A&service_area=B", None) is None
     # the report_on links keep the rest of the state
-    assert reports_page.on_href({"service_area": [RB]}, "window") == f"/reports?{rb}&report_on=window"
-    assert reports_page.on_href({"service_area": [RB], "report_on": "window"}, "service_area") == f"/reports?{rb}"
+    assert rep.on_href({"service_area": [RB]}, "window") == f"/reports?{rb}&report_on=window"
+    assert rep.on_href({"service_area": [RB], "report_on": "window"}, "service_area") == f"/reports?{rb}"
 
 
-def test_window_options_list_current_windows(full_sample, reports_page):
+def test_window_options_list_current_windows(full_sample):
     with db.cursor(full_sample) as cur:
-        options = reports_page.window_options(cur, {}, TODAY)
+        options = rep.window_options(cur, {}, TODAY)
     assert options and all("|" in o["value"] for o in options)
     assert any(o["value"].startswith(f"{RB}|") for o in options)
 

@@ -7,16 +7,15 @@ import datetime as dt
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from etl.readers.detect import detect_kind
+from etl.accounting import write_report
+from etl.extract.detect import detect_kind
 from etl.reference import borough_code
-from etl.sample import SAMPLE_BOROUGHS, write_sample
+from etl.sample import SAMPLE_BOROUGHS
 from etl.sample_contracts import (
     CF_COLUMNS,
     CF_FILE,
@@ -35,17 +34,12 @@ OCID = re.compile(r"ocds-b5fd17-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Survey sample and contract sample written and built once, through the command line."""
-    folder = tmp_path_factory.mktemp("sample-contracts")
-    write_sample(folder / "surveys")
-    paths = write_sample_contracts(folder / "contracts")
-    db, report = folder / "x.duckdb", folder / "report.json"
-    command = [sys.executable, "-m", "etl", "build", "--surveys", str(folder / "surveys"),
-               "--contracts", str(folder / "contracts"), "--out", str(db), "--report", str(report)]  # fmt: skip
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return {"paths": paths, "db": db, "report": json.loads(report.read_text())}
+def built(full_sample_build, sample_inputs, tmp_path_factory):
+    """The session's build of the survey and contract samples, with the JSON report `--report` writes."""
+    db, result = full_sample_build
+    report = tmp_path_factory.mktemp("sample-contracts") / "report.json"
+    write_report(result, report)
+    return {"paths": sample_inputs.contract_files, "db": db, "report": json.loads(report.read_text())}
 
 
 def query(db: Path, sql: str, params=()):

@@ -8,10 +8,18 @@ import openpyxl
 import pytest
 
 from etl import sample
-from etl.names import known_supplier
-from etl.parsing import add_months, parse_date, parse_extension, parse_hosting, parse_money, parse_scale
-from etl.reference import borough_code, boroughs, find_borough_in_text, known_system, service_area, service_areas
-from etl.survey_fields import field_for_header
+from etl.extract.survey_fields import field_for_header
+from etl.normalise.names import known_supplier
+from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
+from etl.reference import (
+    add_months,
+    borough_code,
+    boroughs,
+    find_borough_in_text,
+    known_system,
+    service_area,
+    service_areas,
+)
 from etl.template import build_template
 
 

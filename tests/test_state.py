@@ -19,29 +19,26 @@ FULL = {
 }
 
 
-@pytest.fixture
-def keys(monkeypatch):
-    """A private copy of the key registry, so declaring keys in a test leaves others alone."""
-    monkeypatch.setattr(state, "KEYS", dict(state.KEYS))
-    return state.KEYS
+# The shared filters and ``sort``: the keys of a view that sorts (as the contracts view does).
+KEYS = state.keyset((state.SORT,))
 
 
 def test_every_key_round_trips():
-    query = state.to_query(FULL)
-    assert state.parse_query(query) == FULL
-    assert state.parse_query("?" + query) == FULL
-    assert state.to_query(state.parse_query(query)) == query
+    query = state.to_query(FULL, KEYS)
+    assert state.parse_query(query, KEYS) == FULL
+    assert state.parse_query("?" + query, KEYS) == FULL
+    assert state.to_query(state.parse_query(query, KEYS), KEYS) == query
 
 
 @pytest.mark.parametrize("key", list(FULL))
 def test_each_key_alone_round_trips(key):
     st = {key: FULL[key]}
-    assert state.parse_query(state.to_query(st)) == st
+    assert state.parse_query(state.to_query(st, KEYS), KEYS) == st
 
 
 def test_query_is_canonical_keys_in_fixed_order_lists_sorted_and_unique():
-    a = state.to_query({"q": "x", "borough": ["E09000005", "E09000001", "E09000005"], "sort": "title"})
-    b = state.to_query(state.parse_query("sort=title&borough=E09000001&q=%20x%20&borough=E09000005"))
+    a = state.to_query({"q": "x", "borough": ["E09000005", "E09000001", "E09000005"], "sort": "title"}, KEYS)
+    b = state.to_query(state.parse_query("sort=title&borough=E09000001&q=%20x%20&borough=E09000005", KEYS), KEYS)
     assert a == b == "borough=E09000001&borough=E09000005&q=x&sort=title"
 
 
@@ -80,7 +77,7 @@ def test_unknown_keys_are_dropped_silently():
     ],
 )
 def test_bad_values_are_dropped_and_reported(query, kept, problem):
-    st, problems = state.check_query(query)
+    st, problems = state.check_query(query, KEYS)
     assert st == kept
     assert len(problems) == 1 and problem in problems[0]
 
@@ -121,48 +118,41 @@ def test_to_query_validates_a_hand_made_state():
 
 def test_with_filters_replaces_filters_and_keeps_view_keys():
     search = "?borough=E09000001&sort=-title&q=old"
-    assert state.with_filters(search, {"supplier": ["Civica"]}) == "?supplier=Civica&sort=-title"
-    assert state.with_filters(search, {}) == "?sort=-title"
+    assert state.with_filters(search, {"supplier": ["Civica"]}, KEYS) == "?supplier=Civica&sort=-title"
+    assert state.with_filters(search, {}, KEYS) == "?sort=-title"
     assert state.with_filters("", {}) == ""
 
 
-def test_with_filters_drops_view_keys_that_do_not_survive_a_filter_change(keys):
-    state.declare("page", state.integer(1, 10_000), keep_on_filter=False)
-    assert state.with_filters("?page=3&sort=title", {"borough": "E09000001"}) == "?borough=E09000001&sort=title"
+def test_with_filters_drops_view_keys_that_do_not_survive_a_filter_change():
+    keys = state.keyset((state.SORT, state.Key("page", state.integer(1, 10_000), keep_on_filter=False)))
+    assert state.with_filters("?page=3&sort=title", {"borough": "E09000001"}, keys) == "?borough=E09000001&sort=title"
 
 
 def test_updated_sets_and_removes_view_keys():
-    assert state.updated("?borough=E09000001", sort="-end_date") == "?borough=E09000001&sort=-end_date"
-    assert state.updated("?borough=E09000001&sort=title", sort=None) == "?borough=E09000001"
+    assert state.updated("?borough=E09000001", KEYS, sort="-end_date") == "?borough=E09000001&sort=-end_date"
+    assert state.updated("?borough=E09000001&sort=title", KEYS, sort=None) == "?borough=E09000001"
 
 
-def test_views_declare_their_own_keys(keys):
-    state.declare("test_months", state.integer(1, 120))
-    state.declare("test_months", state.integer(1, 120))  # a second view using the same key alike is fine
-    st, problems = state.check_query("test_months=18&test_unknown=2")
-    assert st == {"test_months": 18}
-    assert state.to_query({"test_months": 6, "borough": "E09000001"}) == "borough=E09000001&test_months=6"
-    assert state.check_query("test_months=999")[1]
-    with pytest.raises(ValueError, match="another meaning"):
-        state.declare("test_months", state.choice("a", "b"))
-    with pytest.raises(ValueError, match="another meaning"):
-        state.declare("test_months", state.integer(1, 12))
-    with pytest.raises(ValueError, match="another meaning"):
-        state.declare("borough", state.choice("a"))  # the shared filters are not a view's to redefine
+def test_a_view_accepts_its_own_keys_and_the_filters_only():
+    view = state.View("test", "/test", (state.Key("test_months", state.integer(1, 120)),))
+    st, problems = view.check_query("test_months=18&test_unknown=2&sort=title&borough=E09000001")
+    assert st == {"test_months": 18, "borough": ["E09000001"]}
+    assert problems == []
+    assert view.query({"test_months": 6, "borough": "E09000001"}) == "borough=E09000001&test_months=6"
+    assert view.check_query("test_months=999")[1] == ["test_months: 999 is not between 1 and 120; ignored."]
+    assert view.href({"test_months": 6}) == "/test?test_months=6"
+    assert view.updated("?test_months=6", test_months=None) == ""
 
 
-def test_a_reimported_page_may_declare_its_key_again(keys):
-    """Dash re-executes page modules per app: the same code declares the same key with a new function."""
+def test_without_a_view_only_the_filters_are_kept():
+    assert state.parse_query("borough=E09000001&sort=title&months=6") == {"borough": ["E09000001"]}
 
-    def make():
-        def parse_level(value: str) -> str:
-            return value
 
-        return parse_level
-
-    state.declare("test_level", make())
-    state.declare("test_level", make())
-    assert state.parse_query("test_level=x") == {"test_level": "x"}
+def test_a_view_may_not_redefine_a_shared_filter_or_declare_a_key_twice():
+    with pytest.raises(ValueError, match="declared twice"):
+        state.keyset((state.Key("borough", state.choice("a")),))
+    with pytest.raises(ValueError, match="declared twice"):
+        state.keyset((state.SORT, state.SORT))
 
 
 def test_filters_of_keeps_only_shared_filters():

@@ -3,82 +3,28 @@ direct DuckDB counts, a supplier's profile, filters, the export and the rendered
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
-import plotly
+import market_helpers
 import plotly.graph_objects as go
 import pytest
+from market_helpers import as_json, assert_export_is_the_table, csv_lines, links, table_headings, table_rows, text
 from pagetree import by_id, walk
 
 from app import create_app
-from dashboard import db
-from dashboard.exports import EXPORTS
-from dashboard.figures_market import hhi_bar, share_bar
+from dashboard.figures.suppliers import hhi_bar, share_bar
+from dashboard.logic import suppliers as logic
+from dashboard.pages import suppliers as page
 from dashboard.queries import suppliers as q
+from dashboard.views import EXPORTS
 from etl.load import CONTRACT_COLUMNS
+
+close_connections, cur, sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
 
 CAMDEN = "E09000007"
 CIVICA = "Civica UK Limited"
 INJECTIONS = ["x' OR '1'='1", "Civica UK Limited'; DROP TABLE contracts; --", '" OR 1=1 --']
-
-
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def sample_db(sample_build):
-    return sample_build[0]
-
-
-@pytest.fixture
-def sample_cur(sample_db):
-    with db.cursor(sample_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture(scope="module")
-def page():
-    """The page module as Dash loads it (page modules can only be imported by a Dash app)."""
-    create_app(db.DEFAULT_PATH)
-    return sys.modules["dashboard.pages.suppliers"]
-
-
-def as_json(tree) -> object:
-    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
-
-
-def text(node) -> str:
-    if isinstance(node, list):
-        return "".join(text(c) for c in node)
-    if isinstance(node, dict) and "props" in node:
-        return text(node["props"].get("children"))
-    return "" if node is None else str(node)
-
-
-def table_rows(tree, table_id: str) -> list[list[str]]:
-    body = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
-    return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
-
-
-def table_headings(tree, table_id: str) -> list[str]:
-    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
-
-
-def links(tree) -> list[str]:
-    return [n["props"]["href"] for n in walk(tree) if n["type"] == "Link"]
 
 
 # --------------------------------------------------------------------------- HHI and CR10 by hand
@@ -168,6 +114,16 @@ def test_hhi_reading(value, suppliers, starts):
     assert q.hhi_reading(value, suppliers).startswith(starts)
     if value == 2_500:
         assert q.hhi_reading(value, suppliers).endswith("like 4.0 equal-sized suppliers")
+
+
+@pytest.mark.parametrize(
+    ("value", "band"), [(None, "low"), (1_499.9, "low"), (1_500, "moderate"), (2_500, "moderate"), (2_501, "high")]
+)
+def test_hhi_band_is_the_band_of_the_reading(value, band):
+    """The chart's colour and the reading's words come from the same thresholds."""
+    assert q.hhi_band(value) == band
+    if value is not None:
+        assert q.hhi_reading(value, 2).startswith(q.HHI_BANDS[band])
 
 
 def test_fold_others_sums_the_rest():
@@ -347,16 +303,16 @@ def test_a_quote_in_a_real_name_finds_the_supplier(cur):
 
 def test_figures_are_valid_plotly(sample_cur):
     folded = q.fold_others(q.market_shares(sample_cur, {})["rows"], q.CHART_TOP)
-    shares = share_bar(folded, "contracts", "contracts")
+    shares = share_bar(folded, "contracts", "contracts", others=q.OTHERS)
     go.Figure(shares)
     assert shares["layout"]["title"]["text"] == "Share of contracts: the 15 largest suppliers and all others"
     assert shares["data"][0]["y"][-1] == q.OTHERS and len(shares["data"][0]["y"]) == 16
     areas = q.concentration(sample_cur)
-    bars = hhi_bar(areas)
+    bars = hhi_bar(areas, logic.HHI_THRESHOLDS)
     go.Figure(bars)
     assert bars["data"][0]["x"] == sorted(bars["data"][0]["x"], reverse=True)
-    go.Figure(share_bar([], "contracts", "contracts"))
-    go.Figure(hhi_bar([]))
+    go.Figure(share_bar([], "contracts", "contracts", others=q.OTHERS))
+    go.Figure(hhi_bar([], logic.HHI_THRESHOLDS))
 
 
 @pytest.mark.parametrize(
@@ -368,18 +324,16 @@ def test_figures_are_valid_plotly(sample_cur):
         ({"supplier": [CIVICA, "Esri UK Limited"]}, "suppliers-contracts-table"),
     ],
 )
-def test_export_returns_the_rows_shown(sample_cur, page, filters, table_id):
+def test_export_returns_the_rows_shown(sample_cur, filters, table_id):
+    assert EXPORTS["suppliers"] is logic.export_table
     tree = as_json(page.content(sample_cur, filters))
     headings, rows = EXPORTS["suppliers"](sample_cur, filters)
-    shown = table_rows(tree, table_id)
-    assert table_headings(tree, table_id) == headings
-    assert len(shown) == len(rows) > 0
-    assert [r[0] for r in shown] == [str(r[0]) for r in rows]
+    assert_export_is_the_table(tree, table_id, headings, rows)
     if "supplier" not in filters:
         assert sum(r[1] for r in rows) == q.market_totals(sample_cur, filters)["contracts"]
 
 
-def test_content_reports_a_bad_date_instead_of_failing(cur, page):
+def test_content_reports_a_bad_date_instead_of_failing(cur):
     tree = as_json(page.content(cur, {"end_to": "31/12/2027"}))
     assert "end_to" in text(by_id(tree, "suppliers-bad-filter"))
 
@@ -404,8 +358,7 @@ def test_export_route_returns_the_rows_on_screen(sample_db, render_page, search,
     app = create_app(sample_db)
     tree = render_page(app, "/suppliers", search)
     export_link = by_id(tree, "suppliers-download-csv")["props"]["href"]
-    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
-    lines = list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
+    lines = csv_lines(app, export_link)
     assert lines[0] == table_headings(tree, table_id)
     assert [line[0] for line in lines[1:]] == [r[0] for r in table_rows(tree, table_id)]
 

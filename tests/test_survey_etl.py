@@ -14,8 +14,8 @@ import pytest
 
 import etl.load
 from etl.build import build
-from etl.survey_fields import FIELDS
-from etl.survey_reader import read_survey
+from etl.extract.survey import read_survey
+from etl.extract.survey_fields import FIELDS
 from etl.template import BOROUGH_CELL, build_template
 
 ROOT = Path(__file__).resolve().parents[1]

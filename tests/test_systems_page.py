@@ -7,94 +7,43 @@ and on the page as the browser gets it.
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import plotly
+import market_helpers
 import plotly.graph_objects as go
 import pytest
+from market_helpers import (
+    as_json,
+    assert_export_is_the_table,
+    csv_lines,
+    figures,
+    links,
+    table_headings,
+    table_rows,
+    text,
+)
 from pagetree import by_id, walk
 
 from app import create_app
-from dashboard import db
-from dashboard.exports import EXPORTS
-from dashboard.figures_market import end_timeline, href, score_bars, short_date, system_usage_bar
+from dashboard import format
+from dashboard import links as app_links
+from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
+from dashboard.logic import systems as logic
+from dashboard.pages import systems as page
 from dashboard.queries import systems as q
+from dashboard.views import EXPORTS
 from etl import reference
 from etl.sample import SAMPLE_SYSTEM_BOROUGHS
+
+close_connections, cur, sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
 
 CAMDEN = "E09000007"
 INJECTIONS = ["Mosaic' OR '1'='1", "x'); DROP TABLE contracts; --", 'Mosaic" OR 1=1 --']
 
 
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def sample_db(sample_build):
-    return sample_build[0]
-
-
-@pytest.fixture
-def sample_cur(sample_db):
-    with db.cursor(sample_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture(scope="module")
-def page():
-    """The page module as Dash loads it (page modules can only be imported by a Dash app)."""
-    create_app(db.DEFAULT_PATH)
-    return sys.modules["dashboard.pages.systems"]
-
-
-def as_json(tree) -> object:
-    """A component tree as the browser gets it: plain dicts."""
-    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
-
-
 def has_id(tree, component_id: str) -> bool:
     return any(n["props"].get("id") == component_id for n in walk(tree))
-
-
-def text(node) -> str:
-    if isinstance(node, list):
-        return "".join(text(c) for c in node)
-    if isinstance(node, dict) and "props" in node:
-        return text(node["props"].get("children"))
-    return "" if node is None else str(node)
-
-
-def table_rows(tree, table_id: str) -> list[list[str]]:
-    """The body cells of a table as text."""
-    table = by_id(tree, table_id)
-    body = next(n for n in walk(table) if n["type"] == "Tbody")
-    return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
-
-
-def table_headings(tree, table_id: str) -> list[str]:
-    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
-
-
-def links(tree, table_id: str | None = None) -> list[str]:
-    root = by_id(tree, table_id) if table_id else tree
-    return [n["props"]["href"] for n in walk(root) if n["type"] == "Link"]
-
-
-def figures(tree) -> list[dict]:
-    return [n["props"]["figure"] for n in walk(tree) if n["type"] == "Graph"]
 
 
 # --------------------------------------------------------------------------- queries, tiny database
@@ -235,14 +184,17 @@ def test_camden_filter_restricts_everything(sample_cur):
 
 def test_href_keeps_other_keys_and_encodes_any_name():
     name = "A&B 'x' <y>?=#"
-    link = href("/systems", {"borough": ["E09000001", "E09000002"], "system": "Old", "q": "pay"}, system=name)
+    st = {"borough": ["E09000001", "E09000002"], "system": "Old", "q": "pay"}
+    link = page.cell_href(logic.Link("systems", {"system": name}), st)
     parts = urlsplit(link)
     assert parts.path == "/systems"
     assert parse_qs(parts.query) == {"borough": ["E09000001", "E09000002"], "system": [name], "q": ["pay"]}
-    assert href("/systems", {"system": "Old", "borough": ""}, system=None) == "/systems"
-    assert href("/contracts", {"rank_by": "value", "borough": "E09000001"}, filters_only=True, supplier="X") == (
+    assert app_links.href("systems", {"system": "Old", "borough": ""}, system=None) == "/systems"
+    # a link to another view carries only that view's keys (``rank_by`` is the suppliers view's)
+    assert app_links.href("contracts", {"rank_by": "value", "borough": "E09000001"}, supplier="X") == (
         "/contracts?borough=E09000001&supplier=X"
     )
+    assert page.cell_href(logic.Link("borough", {"code": CAMDEN}), st) == f"/borough/{CAMDEN}"
 
 
 def test_figures_are_valid_plotly_and_count_right():
@@ -273,33 +225,30 @@ def test_figures_are_valid_plotly_and_count_right():
     assert [t["x"] for t in scores["data"]] == [[0], [0], [2], [0], [0]]
     go.Figure(end_timeline([], "Nothing", today))
     go.Figure(system_usage_bar([]))
-    assert short_date(date(2027, 3, 31)) == "31 Mar 2027"
+    assert logic.show(date(2027, 3, 31), "date") == format.short_date(date(2027, 3, 31)) == "31 Mar 2027"
 
 
 # --------------------------------------------------------------------------- content, export, rendered page
 
 
-def test_content_and_export_show_the_same_rows(sample_cur, page):
+def test_content_and_export_show_the_same_rows(sample_cur):
+    assert EXPORTS["systems"] is logic.export_table
     for filters in ({}, {"system": "Mosaic"}, {"system": ["Mosaic", "ArcGIS"], "borough": ["E09000005", CAMDEN]}):
         tree = as_json(page.content(sample_cur, filters))
         table_id = "systems-boroughs-table" if filters else "systems-table"
-        headings, rows = EXPORTS["systems"](sample_cur, filters)
-        shown = table_rows(tree, table_id)
-        assert table_headings(tree, table_id) == headings
-        assert len(shown) == len(rows) > 0
-        assert [r[0] for r in shown] == [str(r[0]) for r in rows]
+        assert_export_is_the_table(tree, table_id, *EXPORTS["systems"](sample_cur, filters))
         for fig in figures(tree):
             go.Figure(fig)
 
 
-def test_export_of_several_systems_names_the_system(sample_cur, page):
+def test_export_of_several_systems_names_the_system(sample_cur):
     headings, rows = EXPORTS["systems"](sample_cur, {"system": ["Mosaic", "ArcGIS"]})
     assert headings[:2] == ["Borough", "System"]
     assert {r[1] for r in rows} == {"Mosaic", "ArcGIS"}
     assert len(rows) == len(SAMPLE_SYSTEM_BOROUGHS["Mosaic"]) + len(SAMPLE_SYSTEM_BOROUGHS["ArcGIS"])
 
 
-def test_content_reports_a_bad_date_instead_of_failing(cur, page):
+def test_content_reports_a_bad_date_instead_of_failing(cur):
     tree = as_json(page.content(cur, {"end_from": "not-a-date"}))
     assert "end_from" in text(by_id(tree, "systems-bad-filter"))
 
@@ -345,8 +294,7 @@ def test_export_route_returns_the_rows_on_screen(sample_db, render_page):
     tree = render_page(app, "/systems", search)
     export_link = by_id(tree, "systems-download-csv")["props"]["href"]
     assert export_link.startswith("/export/systems.csv?")
-    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
-    lines = list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
+    lines = csv_lines(app, export_link)
     rows = table_rows(tree, "systems-boroughs-table")
     assert lines[0] == table_headings(tree, "systems-boroughs-table")
     assert [line[0] for line in lines[1:]] == [r[0] for r in rows]

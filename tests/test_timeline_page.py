@@ -1,8 +1,7 @@
-"""Timeline: the figure builder on hand-made rows, the click -> URL function, the page on the sample."""
+"""Timeline: the chart and its figure on hand-made rows, the click -> URL function, the page on the sample."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -12,9 +11,11 @@ from pagetree import by_id, texts, walk
 
 from app import create_app
 from dashboard import db, state
-from dashboard import figures_timeline as ft
-from dashboard.exports import EXPORTS
-from dashboard.windows import Contract, find_windows
+from dashboard.figures import timeline as ft
+from dashboard.logic import timeline as tl
+from dashboard.logic.windows import Contract, find_windows
+from dashboard.pages import timeline as page
+from dashboard.views import EXPORTS
 from etl.sample import SAMPLE_WINDOWS
 
 D = date
@@ -51,6 +52,11 @@ def row(cid, code, end, start=START, max_end=None, group="Revenues and Benefits"
     }
 
 
+def figure_of(rows: list[dict], windows=(), **kw) -> dict:
+    """The figure of hand-made rows, as the page draws it: the chart's logic, then the figure."""
+    return ft.timeline_figure(tl.chart(rows, windows, **kw), today=TODAY)
+
+
 def trace(figure: dict, name: str) -> dict:
     return next(t for t in figure["data"] if t["name"] == name)
 
@@ -84,7 +90,7 @@ HAND = [
 
 
 def test_bars_start_at_the_start_and_last_until_the_end():
-    figure = ft.timeline_figure(HAND, today=TODAY)
+    figure = figure_of(HAND)
     base = trace(figure, ft.TRACE_BASE)
     assert base["type"] == "bar" and base["orientation"] == "h"
     assert base["base"] == ["2022-04-01", "2022-04-01", "2022-04-01"]  # a, b, d: c has no start
@@ -97,7 +103,7 @@ def test_bars_start_at_the_start_and_last_until_the_end():
 
 
 def test_extension_periods_are_a_lighter_trace_from_end_to_latest_end():
-    figure = ft.timeline_figure(HAND, today=TODAY)
+    figure = figure_of(HAND)
     ext = trace(figure, ft.TRACE_EXTENSION)
     assert ext["base"] == ["2027-03-31"] and ext["x"] == [366 * ft.DAY_MS]
     assert ext["marker"]["color"] != trace(figure, ft.TRACE_BASE)["marker"]["color"]
@@ -105,12 +111,12 @@ def test_extension_periods_are_a_lighter_trace_from_end_to_latest_end():
 
 
 def test_contract_without_start_is_a_marker_at_its_end():
-    no_start = trace(ft.timeline_figure(HAND, today=TODAY), ft.TRACE_NO_START)
+    no_start = trace(figure_of(HAND), ft.TRACE_NO_START)
     assert no_start["type"] == "scatter" and no_start["x"] == ["2027-09-30"]
 
 
 def test_today_is_a_vertical_line():
-    figure = ft.timeline_figure(HAND, today=TODAY)
+    figure = figure_of(HAND)
     (line,) = [s for s in figure["layout"]["shapes"] if s.get("name") == "today"]
     assert line["x0"] == line["x1"] == "2026-11-23" and line["yref"] == "paper"
     assert any(a["text"] == "Today" for a in figure["layout"]["annotations"])
@@ -119,7 +125,7 @@ def test_today_is_a_vertical_line():
 def test_windows_are_shaded_over_their_group_and_clickable():
     windows = window_of(HAND)
     assert len(windows) == 1
-    figure = ft.timeline_figure(HAND, windows, today=TODAY)
+    figure = figure_of(HAND, windows)
     (rect,) = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert (rect["x0"], rect["x1"]) == ("2027-03-31", "2027-09-30")
     assert (rect["y0"], rect["y1"]) == (1.5, 5.5)  # the Revenues and Benefits heading to its last row
@@ -139,29 +145,29 @@ def test_windows_are_shaded_over_their_group_and_clickable():
 
 def test_a_window_of_one_day_is_still_visible():
     rows = [row(f"k{i}", code, D(2027, 3, 31)) for i, code in enumerate(("E09000001", "E09000002", "E09000003"))]
-    figure = ft.timeline_figure(rows, window_of(rows), today=TODAY)
+    figure = figure_of(rows, window_of(rows))
     (rect,) = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert date.fromisoformat(rect["x1"]) - date.fromisoformat(rect["x0"]) == timedelta(days=2 * ft.MIN_WINDOW_DAYS)
 
 
 def test_few_traces_and_a_visible_note_when_over_the_cap():
     many = [row(f"c{i}", f"E09{i % 33 + 1:06d}", D(2027, 1, 1) + timedelta(days=i)) for i in range(350)]
-    figure = ft.timeline_figure(many, today=TODAY)
+    figure = figure_of(many)
     assert len(figure["data"]) <= 4
     drawn = len(trace(figure, ft.TRACE_BASE)["x"])
-    assert drawn == ft.MAX_DRAWN
+    assert drawn == tl.MAX_DRAWN
     notes = [a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "cap-note"]
     assert notes == [
         "Showing 300 of 350 contracts (those ending soonest from today); narrow the filters to see the rest."
     ]
-    assert ft.cap_note(300, 4210, 2).startswith("Showing 300 of 4,210 contracts")
-    assert ft.cap_note(10, 10) is None
-    assert ft.cap_note(10, 10, 1) == "1 contract has no end date and cannot be drawn."
+    assert tl.cap_note(300, 4210, 2).startswith("Showing 300 of 4,210 contracts")
+    assert tl.cap_note(10, 10) is None
+    assert tl.cap_note(10, 10, 1) == "1 contract has no end date and cannot be drawn."
 
 
 def test_rows_per_contract_and_unknown_group_last():
     rows = [*HAND, row("e", "E09000001", D(2028, 1, 31), group=None)]
-    figure = ft.timeline_figure(rows, mode="contract", today=TODAY)
+    figure = figure_of(rows, mode="contract")
     ticks = figure["layout"]["yaxis"]["ticktext"]
     assert ticks[-2:] == ["<b>Not known</b>", "City of London · Northgate iWorld"]
     assert ticks.count("Barnet · Northgate iWorld") == 1 and len(ticks) == 1 + 1 + 1 + 3 + 1 + 1
@@ -170,33 +176,27 @@ def test_rows_per_contract_and_unknown_group_last():
 
 def test_names_are_text_in_the_figure():
     rows = [row("x", "E09000001", D(2027, 3, 31), supplier="<img src=x onerror=alert(1)>", group="<b>A</b>")]
-    figure = ft.timeline_figure(rows, today=TODAY)
+    figure = figure_of(rows)
     hover = trace(figure, ft.TRACE_BASE)["hovertext"][0]
     assert "&lt;img src=x onerror=alert(1)&gt;" in hover and "<img" not in hover
     assert figure["layout"]["yaxis"]["ticktext"][0] == "<b>&lt;b&gt;A&lt;/b&gt;</b>"
 
 
 def test_no_rows_says_so():
-    figure = ft.timeline_figure([], today=TODAY)
+    figure = figure_of([])
     assert any("No dated contracts" in a["text"] for a in figure["layout"]["annotations"])
 
 
 # --------------------------------------------------------------------------- click -> URL
 
 
-@pytest.fixture
-def page(tiny_db):
-    create_app(tiny_db)
-    return importlib.import_module("dashboard.pages.timeline")
-
-
 def click(customdata: str) -> dict:
     return {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": customdata}]}
 
 
-def test_click_on_a_bar_opens_its_contracts(page):
+def test_click_on_a_bar_opens_its_contracts():
     st = {"borough": ["E09000001"], "supplier": ["Northgate"], "q": "revenues", "group_by": "service_area"}
-    href = page.click_href(click(ft.contract_click(HAND[1])), st)
+    href = page.click_href(click(tl.contract_click(HAND[1])), st)
     assert href.startswith("/contracts?")
     assert query_of(href) == {
         "borough": ["E09000003"],
@@ -208,10 +208,10 @@ def test_click_on_a_bar_opens_its_contracts(page):
     }
 
 
-def test_click_on_a_window_opens_all_its_contracts(page):
+def test_click_on_a_window_opens_all_its_contracts():
     (window,) = window_of(HAND)
     st = {"group_by": "service_area", "min_boroughs": 3, "source": "survey", "end_from": "2020-01-01"}
-    href = page.click_href(click(ft.window_click(window)), st)
+    href = page.click_href(click(tl.window_click(window)), st)
     assert query_of(href) == {
         "borough": ["E09000003", "E09000007", "E09000012"],
         "service_area": ["Revenues and Benefits"],
@@ -222,15 +222,15 @@ def test_click_on_a_window_opens_all_its_contracts(page):
     assert "min_boroughs" not in href  # the contracts view has no window parameters
 
 
-def test_click_grouped_by_system_and_manufacturer(page):
+def test_click_grouped_by_system_and_manufacturer():
     (window,) = window_of(HAND)
-    by_system = query_of(page.click_href(click(ft.window_click(window)), {"group_by": "system"}))
+    by_system = query_of(page.click_href(click(tl.window_click(window)), {"group_by": "system"}))
     assert by_system["system"] == ["Revenues and Benefits"]  # the group is the system when grouped by system
-    by_maker = query_of(page.click_href(click(ft.window_click(window)), {"group_by": "manufacturer"}))
+    by_maker = query_of(page.click_href(click(tl.window_click(window)), {"group_by": "manufacturer"}))
     assert by_maker["system"] == ["Northgate iWorld"] and "manufacturer" not in by_maker
 
 
-def test_click_on_nothing_or_crafted_data_goes_nowhere_bad(page):
+def test_click_on_nothing_or_crafted_data_goes_nowhere_bad():
     assert page.click_href(None, {}) is None
     assert page.click_href({"points": []}, {}) is None
     assert page.click_href(click("not json"), {}) is None
@@ -259,11 +259,11 @@ def test_cap_note_and_table_on_the_whole_sample(sample_build, render_page):
         (dated,) = cur.execute(
             "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND end_date IS NOT NULL"
         ).fetchone()
-    assert dated > ft.MAX_DRAWN
+    assert dated > tl.MAX_DRAWN
     note = texts(by_id(tree, "timeline-note"))
     assert any(f"Showing 300 of {dated:,} contracts" in t for t in note)
     table = next(n for n in walk(tree) if n["type"] == "Tbody")
-    assert len(table["props"]["children"]) == ft.MAX_DRAWN
+    assert len(table["props"]["children"]) == tl.MAX_DRAWN
 
 
 def test_controls_links_keep_the_view(sample_build, render_page):
@@ -285,12 +285,12 @@ def test_bad_rows_value_falls_back(sample_build, render_page):
     assert "by borough" in graph(tree)["layout"]["title"]["text"]
 
 
-def test_export_is_the_drawn_contracts(sample_build, page, render_page):
-    assert EXPORTS["timeline"] is page.timeline_table
+def test_export_is_the_drawn_contracts(sample_build, render_page):
+    assert EXPORTS["timeline"] is tl.timeline_table
     st = state.parse_query("?service_area=Revenues%20and%20Benefits")
     with db.cursor(sample_build[0]) as cur:
         headings, rows = EXPORTS["timeline"](cur, st)
     tree = render_page(create_app(sample_build[0]), "/timeline", "?service_area=Revenues%20and%20Benefits")
-    assert headings == page.TABLE_HEADINGS
+    assert headings == tl.TABLE_HEADINGS
     assert len(rows) == len(next(n for n in walk(tree) if n["type"] == "Tbody")["props"]["children"])
     assert {r[0] for r in rows} == {"Revenues and Benefits"}

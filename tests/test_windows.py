@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.windows import Contract, extension_effect, find_windows, rank_windows
+from dashboard.logic.windows import DEFAULTS, Contract, extension_effect, find_windows, rank_windows, rule
 
 D = date
 
@@ -104,3 +104,13 @@ def test_a_long_chain_is_split_so_a_window_stays_one_opportunity():
     assert [(w.start, w.end) for w in windows] == [(D(2027, 1, 31), D(2028, 1, 31)), (D(2028, 4, 30), D(2028, 10, 31))]
     ids = [x.contract_id for w in windows for x in w.contracts]
     assert len(ids) == len(set(ids)) == 8  # every contract in exactly one window
+
+
+def test_the_rule_in_words_follows_the_parameters():
+    p = {"group_by": "system", "min_boroughs": 4, "window_months": 9, "lead_months": 12, "extensions": "max"}
+    assert rule(p) == (
+        "at least 4 boroughs whose contracts for the same system end within 9 months of each other "
+        "(by latest end dates, with extensions)"
+    )
+    assert rule() == rule(DEFAULTS)
+    assert f"at least {DEFAULTS['min_boroughs']} boroughs" in rule() and "(by contract end dates)" in rule()

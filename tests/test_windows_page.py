@@ -6,7 +6,6 @@ so the page is checked against the plan, not against itself.
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -16,9 +15,10 @@ import pytest
 from pagetree import by_id, texts, walk
 
 from app import create_app
-from dashboard import db, state
-from dashboard import windows as wa
-from dashboard.exports import EXPORTS
+from dashboard import db
+from dashboard.logic import windows as wa
+from dashboard.pages import windows as page
+from dashboard.views import EXPORTS
 from etl import reference
 from etl.sample import SAMPLE_WINDOWS
 
@@ -74,12 +74,6 @@ def planted_card(tree, planted: dict) -> dict:
 
 
 @pytest.fixture
-def page(sample_build):
-    create_app(sample_build[0])
-    return importlib.import_module("dashboard.pages.windows")
-
-
-@pytest.fixture
 def sample_cur(sample_build):
     with db.cursor(sample_build[0]) as cursor:
         yield cursor
@@ -106,12 +100,12 @@ def test_revenues_and_benefits_window_by_service_area(sample_build, render_page)
 
 @pytest.mark.parametrize("planted", SAMPLE_WINDOWS, ids=lambda w: f"{w['group_by']}={w['value']}")
 def test_every_planted_window_under_its_own_filter(sample_build, render_page, planted):
-    search = state.to_search({"group_by": planted["group_by"], planted["group_by"]: [planted["value"]]})
+    search = wa.VIEW.search({"group_by": planted["group_by"], planted["group_by"]: [planted["value"]]})
     tree = render_page(create_app(sample_build[0]), "/windows", search)
     assert card_boroughs(planted_card(tree, planted)) == sorted(planted["boroughs"])
 
 
-def test_window_card_says_when_to_start_and_what_is_there(page, sample_cur):
+def test_window_card_says_when_to_start_and_what_is_there(sample_cur):
     tree = plain(page.content(sample_cur, {"group_by": "system", "system": ["Mosaic"]}, today=date(2026, 1, 1)))
     rendered = texts(tree)
     assert any("start procurement by 30 June 2026" in t for t in rendered)  # 31 Dec 2027 less 18 months
@@ -142,7 +136,7 @@ def test_bad_min_boroughs_falls_back_and_says_so(sample_build, render_page):
     assert card_boroughs(planted_card(tree, MOSAIC)) == sorted(MOSAIC["boroughs"])
 
 
-def test_unknown_grouping_is_refused(sample_build, render_page, page, sample_cur):
+def test_unknown_grouping_is_refused(sample_build, render_page, sample_cur):
     tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=evil")
     assert any("Group windows by" in t and "ignored" in t for t in texts(tree))
     assert by_id(tree, "windows-group_by")["props"]["value"] == "service_area"
@@ -158,18 +152,18 @@ def test_unknown_grouping_is_refused(sample_build, render_page, page, sample_cur
 FULL = "?group_by=system&min_boroughs=4&window_months=9&lead_months=12&extensions=max&rank=value"
 
 
-def test_controls_show_the_url_and_write_it_back(sample_build, render_page, page):
+def test_controls_show_the_url_and_write_it_back(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/windows", FULL)
-    values = [by_id(tree, page.CONTROL_IDS[name])["props"]["value"] for name in page.PARAM_NAMES]
-    assert dict(zip(page.PARAM_NAMES, values, strict=True)) == wa.window_params(state.parse_query(FULL))
-    assert page.search_for_controls(FULL, values) is None  # nothing changed: no navigation
-    changed = [5 if name == "min_boroughs" else v for name, v in zip(page.PARAM_NAMES, values, strict=True)]
-    new = page.search_for_controls(FULL + "&borough=E09000007", changed)
-    assert wa.window_params(state.parse_query(new)) == {**wa.window_params(state.parse_query(FULL)), "min_boroughs": 5}
-    assert state.parse_query(new)["borough"] == ["E09000007"]  # filters stay
-    defaults = [wa.PARAM_DEFAULTS[name] for name in page.PARAM_NAMES]
-    assert page.search_for_controls(FULL, defaults) == ""  # defaults leave the URL empty
-    assert page.search_for_controls("", [None, None, "x", 7, None, None]) == "?lead_months=7"
+    values = [by_id(tree, page.CONTROL_IDS[name])["props"]["value"] for name in wa.PARAM_NAMES]
+    assert dict(zip(wa.PARAM_NAMES, values, strict=True)) == wa.window_params(wa.VIEW.parse(FULL))
+    assert wa.search_for_controls(FULL, values) is None  # nothing changed: no navigation
+    changed = [5 if name == "min_boroughs" else v for name, v in zip(wa.PARAM_NAMES, values, strict=True)]
+    new = wa.search_for_controls(FULL + "&borough=E09000007", changed)
+    assert wa.window_params(wa.VIEW.parse(new)) == {**wa.window_params(wa.VIEW.parse(FULL)), "min_boroughs": 5}
+    assert wa.VIEW.parse(new)["borough"] == ["E09000007"]  # filters stay
+    defaults = [wa.PARAM_DEFAULTS[name] for name in wa.PARAM_NAMES]
+    assert wa.search_for_controls(FULL, defaults) == ""  # defaults leave the URL empty
+    assert wa.search_for_controls("", [None, None, "x", 7, None, None]) == "?lead_months=7"
 
 
 def test_window_links_carry_filters_and_parameters(sample_build, render_page):
@@ -203,14 +197,14 @@ def test_the_timeline_of_a_window_shows_that_window(sample_build, render_page):
 # --------------------------------------------------------------------------- exports
 
 
-def test_exports_hold_the_windows_shown(sample_build, render_page, page, sample_cur):
+def test_exports_hold_the_windows_shown(sample_build, render_page, sample_cur):
     st = {"group_by": "system"}
-    assert EXPORTS["windows"] is page.windows_table
-    assert EXPORTS["window_contracts"] is page.window_contracts_table
+    assert EXPORTS["windows"] is wa.windows_table
+    assert EXPORTS["window_contracts"] is wa.window_contracts_table
     tree = render_page(create_app(sample_build[0]), "/windows", "?group_by=system")
     shown = cards(tree)
     headings, rows = EXPORTS["windows"](sample_cur, st)
-    assert headings == page.WINDOW_HEADINGS
+    assert headings == wa.WINDOW_HEADINGS
     assert [r[2] for r in rows] == [card_group(c) for c in shown]
     assert [r[7] for r in rows] == ["; ".join(NAMES[code] for code in card_boroughs(c)) for c in shown]
     mosaic = next(r for r in rows if r[2] == "Mosaic" and r[3] == MOSAIC["end_from"])
@@ -222,7 +216,7 @@ def test_exports_hold_the_windows_shown(sample_build, render_page, page, sample_
 
 def test_export_of_one_window_is_that_window(sample_build, render_page, sample_cur):
     card = planted_card(render_page(create_app(sample_build[0]), "/windows", "?group_by=system"), MOSAIC)
-    st = state.parse_query("?" + urlsplit(card_link(card, "window-export")).query)
+    st = wa.VIEW.parse("?" + urlsplit(card_link(card, "window-export")).query)
     _, rows = EXPORTS["window_contracts"](sample_cur, st)
     assert sorted({r[5] for r in rows}) == sorted(MOSAIC["boroughs"])
     assert {r[1] for r in rows} == {"Mosaic"}

@@ -3,8 +3,8 @@
 import duckdb
 import pytest
 
+from dashboard.logic.windows import find_windows
 from dashboard.queries.windows import GROUP_COLUMNS, window_contracts
-from dashboard.windows import find_windows
 from etl.sample import SAMPLE_WINDOWS
 
 

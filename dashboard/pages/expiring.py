@@ -1,6 +1,6 @@
 """Expiring soon: contracts ending in the next months, for suppliers looking for their next bid.
 
-Everything the page shows comes from ``dashboard.expiring.view_rows`` under the URL's state
+Everything the page shows comes from ``logic.expiring.view_rows`` under the URL's state
 (filters, ``months``, ``cpv``, ``kind``), which the CSV/Excel export and the ``/calendar.ics``
 feed call too, so a download or a calendar subscription holds the same contracts as the page.
 The months and calendar choices are links; the CPV division is a dropdown whose one callback
@@ -18,32 +18,25 @@ import flask
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import expiring as view
+from dashboard import db, exports, links
 from dashboard import layout as ui
-from dashboard import state
-from dashboard.exports import register_export
+from dashboard.figures.expiring import month_bar
 from dashboard.filters import URL
+from dashboard.logic import expiring as view
+from dashboard.logic.expiring import VIEW
 from dashboard.queries.expiring import HORIZONS
+from dashboard.texts import PRODUCT
 from etl import reference
 
-dash.register_page(
-    __name__,
-    path="/expiring",
-    name="Expiring soon",
-    title=f"Expiring soon · {ui.PRODUCT}",
-    description="London borough technology contracts ending soon, with incumbents, contacts and calendar feeds.",
-    order=50,
-)
+PAGE = {
+    "path": VIEW.path,
+    "name": "Expiring soon",
+    "title": f"Expiring soon · {PRODUCT}",
+    "description": "London borough technology contracts ending soon, with incumbents, contacts and calendar feeds.",
+    "order": 50,
+}
 
-PATH = "/expiring"
 CPV_ID = "expiring-cpv"
-
-
-@register_export("expiring")
-def export_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
-    """The rows the page lists, raw, for CSV/Excel."""
-    rows, _cut = view.view_rows(cur, st)
-    return view.EXPORT_COLUMNS, view.export_rows(rows)
 
 
 # --------------------------------------------------------------------------- controls
@@ -59,7 +52,7 @@ def _pill(label: str, href: str, current: bool) -> html.Li:
 def horizon_links(st: dict) -> html.Nav:
     """3/6/12/18/24 months as links that keep the rest of the URL."""
     chosen = None if view.uses_filter_dates(st) else view.months_of(st)
-    items = [_pill(f"{n} months", PATH + state.to_search({**st, "months": n}), n == chosen) for n in HORIZONS]
+    items = [_pill(f"{n} months", VIEW.href({**st, "months": n}), n == chosen) for n in HORIZONS]
     note = []
     if chosen is None:
         note = [html.Span(" The filter bar's contract end dates are set, so they apply instead.", className="small")]
@@ -75,14 +68,15 @@ def horizon_links(st: dict) -> html.Nav:
 
 
 def cpv_control(st: dict) -> html.Div:
-    options = [{"label": f"{code}: {name}", "value": code} for code, name in view.CPV_DIVISIONS.items()]
-    if st.get("cpv") and st["cpv"] not in view.CPV_DIVISIONS:
-        options.append({"label": f"{st['cpv']}: CPV division {st['cpv']}", "value": st["cpv"]})
     return html.Div(
         [
             html.Label("CPV division of the notices", htmlFor=CPV_ID, className="form-label small mb-1"),
             dcc.Dropdown(
-                id=CPV_ID, options=options, value=st.get("cpv"), placeholder="Any CPV division", clearable=True
+                id=CPV_ID,
+                options=view.cpv_options(st),
+                value=st.get("cpv"),
+                placeholder="Any CPV division",
+                clearable=True,
             ),
         ],
         className="mb-3",
@@ -90,13 +84,27 @@ def cpv_control(st: dict) -> html.Div:
     )
 
 
-def calendar_links(st: dict, host: str | None) -> html.Div:
+def _subscribe_hint(search: str, host: str | None) -> list:
+    """How to subscribe: the webcal address when the host is known, else the path to prefix."""
+    hint = (
+        "The link downloads an .ics file with these contracts. To subscribe, so that your calendar "
+        "follows each rebuild of the data, add the address "
+    )
+    small = "small text-body-secondary mt-2 mb-0"
+    if host:
+        webcal = f"webcal://{host}/calendar.ics{search}"
+        text = [hint, html.Code(webcal, id="expiring-webcal"), " as a calendar from the internet (Outlook, Google)."]
+        button = html.A("webcal link", href=webcal, className="btn btn-outline-primary btn-sm")
+        return [button, html.P(text, className=small)]
+    text = [hint, html.Code(f"/calendar.ics{search}"), " on this server with webcal:// in front."]
+    return [html.P(text, className=small)]
+
+
+def calendar_links(st: dict, host: str | None) -> html.Section:
     """Download/subscribe links to ``/calendar.ics`` with the page's query, and the kind of events."""
     kind = st.get("kind") or view.DEFAULT_KIND
-    search = state.to_search(st)
-    kinds = [
-        _pill(label, PATH + state.to_search({**st, "kind": k}), k == kind) for k, label in view.KIND_LABELS.items()
-    ]
+    search = VIEW.search(st)
+    kinds = [_pill(label, VIEW.href({**st, "kind": k}), k == kind) for k, label in view.KIND_LABELS.items()]
     children = [
         html.H2("Calendar", className="h5"),
         html.Nav(
@@ -110,18 +118,8 @@ def calendar_links(st: dict, host: str | None) -> html.Div:
             className="btn btn-primary btn-sm me-2",
             id="expiring-calendar",
         ),
+        *_subscribe_hint(search, host),
     ]
-    hint = (
-        "The link downloads an .ics file with these contracts. To subscribe, so that your calendar "
-        "follows each rebuild of the data, add the address "
-    )
-    if host:
-        webcal = f"webcal://{host}/calendar.ics{search}"
-        children.append(html.A("webcal link", href=webcal, className="btn btn-outline-primary btn-sm"))
-        text = [hint, html.Code(webcal, id="expiring-webcal"), " as a calendar from the internet (Outlook, Google)."]
-    else:
-        text = [hint, html.Code(f"/calendar.ics{search}"), " on this server with webcal:// in front."]
-    children.append(html.P(text, className="small text-body-secondary mt-2 mb-0"))
     return html.Section(children, className="border rounded p-3 mb-3")
 
 
@@ -139,7 +137,7 @@ def gap_badge() -> dbc.Badge:
 
 
 def _contact(row: dict) -> list:
-    email = view.safe_email(row.get("contact_email"))
+    email = links.safe_email(row.get("contact_email"))
     name = row.get("contact_name")
     if email:
         return [html.A(name or email, href=f"mailto:{email}")]
@@ -147,7 +145,7 @@ def _contact(row: dict) -> list:
 
 
 def _notice(row: dict) -> object:
-    url = view.safe_url(row.get("source_url"))
+    url = links.safe_url(row.get("source_url"))
     return html.A("Notice", href=url, target="_blank", rel="noopener noreferrer") if url else "–"
 
 
@@ -158,36 +156,21 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+def _row(r: dict, names: dict[str, str]) -> html.Tr:
+    cells = [*view.table_cells(r, names), _contact(r), _notice(r), gap_badge() if r.get("gap") else ""]
+    return html.Tr(
+        [html.Td(c, className="text-end" if COLUMNS[i][1] else None) for i, c in enumerate(cells)],
+        **{"data-contract": r["contract_id"]},
+    )
+
+
 def rows_table(rows: list[dict]) -> dbc.Table:
     names = reference.borough_names()
-    body = []
-    for r in rows:
-        what = r.get("system_name") or r.get("title") or "–"
-        extended = r.get("max_end_date")
-        cells = [
-            ui.fmt_date(r["end_date"]),
-            names.get(r["borough_code"], r["borough_code"] or "–"),
-            r.get("supplier_name") or "–",
-            what,
-            r.get("service_area") or "–",
-            ui.fmt_date(extended) if extended and extended != r["end_date"] else "–",
-            ui.fmt_money(r.get("annual_value")),
-            ui.fmt_date(r.get("procurement_start")),
-            _contact(r),
-            _notice(r),
-            gap_badge() if r.get("gap") else "",
-        ]
-        body.append(
-            html.Tr(
-                [html.Td(c, className="text-end" if COLUMNS[i][1] else None) for i, c in enumerate(cells)],
-                **{"data-contract": r["contract_id"]},
-            )
-        )
     return dbc.Table(
         [
             html.Caption("Contracts ending in the period, soonest first"),
             html.Thead(html.Tr([html.Th(c, scope="col", className="text-end" if num else None) for c, num in COLUMNS])),
-            html.Tbody(body),
+            html.Tbody([_row(r, names) for r in rows]),
         ],
         hover=True,
         size="sm",
@@ -196,26 +179,19 @@ def rows_table(rows: list[dict]) -> dbc.Table:
     )
 
 
-def summary(rows: list[dict], start: date, end: date, cut: bool) -> html.P:
-    boroughs = {r["borough_code"] for r in rows if r["borough_code"]}
-    gaps = sum(1 for r in rows if r["gap"])
-    valued = [r["annual_value"] for r in rows if r["annual_value"] is not None]
-    text = (
-        f"{len(rows):,}{'+' if cut else ''} contract{'s' if len(rows) != 1 else ''} in {len(boroughs)} "
-        f"borough{'s' if len(boroughs) != 1 else ''} end between {ui.fmt_date(start)} and {ui.fmt_date(end)}; "
-        f"{gaps:,} flagged as a gap. Annual value {ui.fmt_money(sum(valued))} over the {len(valued):,} with a value."
-    )
-    return html.P(text, id="expiring-summary", className="fw-semibold")
-
-
 def month_chart(rows: list[dict], start: date, end: date) -> dbc.Card:
     months = view.by_month(rows, start, end)
-    table = ui.data_table(
-        ["Month", "Contracts ending"],
-        [[date.fromisoformat(m + "-01").strftime("%B %Y"), n] for m, n in months],
-        "Contracts ending, by month",
-    )
-    return ui.chart(view.month_bar(months), table, "expiring-month-chart")
+    table = ui.data_table(["Month", "Contracts ending"], view.month_table(months), "Contracts ending, by month")
+    return ui.chart(month_bar(months), table, "expiring-month-chart")
+
+
+def _heading_parts(st: dict, problems: list[str] | None) -> list:
+    """Warnings about ignored URL values, and the filters in words."""
+    out: list = [ui.message(p, color="warning") for p in problems or []]
+    described = view.described(st)
+    if described:
+        out.append(html.P("Filtered: " + "; ".join(described), className="mb-1", id="expiring-filters"))
+    return out
 
 
 def content(
@@ -229,20 +205,14 @@ def content(
     today = today or date.today()
     start, end = view.period(st, today)
     rows, cut = view.view_rows(cur, st, today)
-    described = state.describe(st)
-    if st.get("cpv"):
-        described.append(f"CPV division: {st['cpv']} {view.CPV_DIVISIONS.get(st['cpv'], '')}".rstrip())
-    out: list = [*(ui.message(p, color="warning") for p in problems or [])]
-    if described:
-        out.append(html.P("Filtered: " + "; ".join(described), className="mb-1", id="expiring-filters"))
-    out += [horizon_links(st), cpv_control(st), summary(rows, start, end, cut)]
+    out = _heading_parts(st, problems)
+    out += [
+        horizon_links(st),
+        cpv_control(st),
+        html.P(view.summary(rows, start, end, cut), id="expiring-summary", className="fw-semibold"),
+    ]
     if cut:
-        out.append(
-            ui.message(
-                f"Showing the first {view.ROW_LIMIT:,} contracts by end date: narrow the filters to see the rest.",
-                color="warning",
-            )
-        )
+        out.append(ui.message(view.cut_message(), color="warning"))
     out += [
         html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"),
         ui.download_links("expiring", st, "of this list"),
@@ -251,13 +221,12 @@ def content(
     if not rows:
         out.append(ui.message("No contracts end in this period under these filters.", message_id="expiring-empty"))
         return out
-    out += [month_chart(rows, start, end), html.Div(rows_table(rows), className="table-responsive")]
-    return out
+    return [*out, month_chart(rows, start, end), html.Div(rows_table(rows), className="table-responsive")]
 
 
 def layout(**query) -> list:
     """Dash calls this on every visit with the URL's query (repeated keys as lists)."""
-    st, problems = state.check_params(query)
+    st, problems = VIEW.check(query)
     host = flask.request.host if flask.has_request_context() else None
     return ui.page(
         "Expiring soon",
@@ -266,14 +235,35 @@ def layout(**query) -> list:
     )
 
 
-@dash.callback(
-    Output(URL, "search", allow_duplicate=True),
-    Input(CPV_ID, "value"),
-    State(URL, "search"),
-    prevent_initial_call=True,
-)
 def cpv_to_url(value, search):
-    new = state.updated(search, cpv=value or None)
+    new = VIEW.updated(search, cpv=value or None)
     if new == (search or ""):
         raise PreventUpdate
     return new
+
+
+def calendar_ics() -> flask.Response:
+    """The expiring page's contracts as iCalendar events (``kind``: end, procurement or both)."""
+    st, problems = VIEW.check_query(flask.request.query_string)
+    if problems:
+        return exports.bad_request(problems)
+    try:
+        with db.cursor(db.current_path()) as cur:
+            body = view.calendar_feed(cur, st, date.today())
+    except db.DatabaseMissing:
+        return exports.no_database()
+    response = flask.Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="citytools-expiring.ics"'
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def register(app: dash.Dash) -> None:
+    """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``)."""
+    app.callback(
+        Output(URL, "search", allow_duplicate=True),
+        Input(CPV_ID, "value"),
+        State(URL, "search"),
+        prevent_initial_call=True,
+    )(cpv_to_url)
+    app.server.add_url_rule("/calendar.ics", "citytools_calendar", calendar_ics, methods=["GET"])

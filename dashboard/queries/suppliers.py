@@ -49,25 +49,29 @@ def without(filters: Filters | None, *keys: str) -> dict:
 # --------------------------------------------------------------------------- concentration
 
 
+HHI_BANDS = {"high": "Highly concentrated", "moderate": "Moderately concentrated", "low": "Unconcentrated"}
+
+
+def hhi_band(value: float | None) -> str:
+    """``high`` above 2,500, ``moderate`` from 1,500, else ``low`` (also for no data): colours the chart."""
+    if value is None:
+        return "low"
+    return "high" if value > HHI_HIGH else "moderate" if value >= HHI_MODERATE else "low"
+
+
 def hhi_reading(value: float | None, suppliers: int) -> str:
     """The HHI in plain words, with its 'equivalent number of equal-sized suppliers' (10,000 / HHI)."""
     if value is None:
         return "No data"
     if suppliers == 1:
         return "One supplier holds the whole market"
-    if value > HHI_HIGH:
-        band = "Highly concentrated"
-    elif value >= HHI_MODERATE:
-        band = "Moderately concentrated"
-    else:
-        band = "Unconcentrated"
-    return f"{band}: like {10_000 / value:.1f} equal-sized suppliers"
+    return f"{HHI_BANDS[hhi_band(value)]}: like {10_000 / value:.1f} equal-sized suppliers"
 
 
 def concentration(
     cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, coverage: float = VALUE_COVERAGE
 ) -> list[dict]:
-    """Per service area: suppliers, basis, largest supplier and its share, CR10, HHI and its reading.
+    """Per service area: suppliers, basis, largest supplier and its share, CR10, HHI, its band and reading.
 
     Shares are percentages of the area's annual value when at least ``coverage`` of its
     contracts have a value (and the total is positive), else of its contract counts; ``basis``
@@ -104,24 +108,25 @@ def concentration(
         """,
         [*params, coverage],
     ).fetchall()
-    out = []
-    for area, n, valued, value, suppliers, by_value, top, top_share, cr10, hhi in rows:
-        out.append(
-            {
-                "service_area": area,
-                "contracts": n,
-                "valued": valued,
-                "annual_value": value,
-                "suppliers": suppliers,
-                "basis": "value" if by_value else "contracts",
-                "top_supplier": top,
-                "top_share": top_share,
-                "cr10": cr10,
-                "hhi": hhi,
-                "reading": hhi_reading(hhi, suppliers),
-            }
-        )
-    return out
+    return [_area(*row) for row in rows]
+
+
+def _area(area, n, valued, value, suppliers, by_value, top, top_share, cr10, hhi) -> dict:
+    """One row of ``concentration``, named, with the HHI's band and reading."""
+    return {
+        "service_area": area,
+        "contracts": n,
+        "valued": valued,
+        "annual_value": value,
+        "suppliers": suppliers,
+        "basis": "value" if by_value else "contracts",
+        "top_supplier": top,
+        "top_share": top_share,
+        "cr10": cr10,
+        "hhi": hhi,
+        "band": hhi_band(hhi),
+        "reading": hhi_reading(hhi, suppliers),
+    }
 
 
 def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts", "boroughs", "annual_value")) -> list:

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 
 from dashboard.queries import Filters, where_clause
-from dashboard.queries.windows import GROUP_COLUMNS, manufacturer_condition
+from dashboard.queries.windows import GROUP_COLUMNS, dicts, manufacturer_condition
 
 
 def timeline_rows(
@@ -22,7 +22,8 @@ def timeline_rows(
     group_by: str,
     filters: Filters | None = None,
     manufacturers: Sequence[str] | None = None,
-    limit: int = 300,
+    *,
+    limit: int,
     today: date | None = None,
 ) -> dict:
     """``rows`` (dicts, drawing priority), ``total`` dated contracts matching, ``undated`` ones (not drawable)."""
@@ -42,8 +43,7 @@ def timeline_rows(
         """,
         [*params, *maker_params, today, today, int(limit)],
     )
-    names = [d[0] for d in result.description]
-    rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    rows = dicts(result)
     total, undated = cur.execute(
         f"""
         SELECT count(*) FILTER (WHERE end_date IS NOT NULL), count(*) FILTER (WHERE end_date IS NULL)

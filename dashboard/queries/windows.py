@@ -1,17 +1,18 @@
 """The contracts the window search runs over, and the rows of the "my borough" comparison.
 
-One small row per contract, for one grouping; the algorithm itself is plain Python
-(``dashboard.windows``) so it is tested without a database.
+One small row per contract (``Contract``), for one grouping; the algorithm itself is plain
+Python (``dashboard.logic.windows``) so it is tested without a database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
 from dashboard.queries import Filters, where_clause
-from dashboard.windows import Contract
 
 # grouping key of the URL -> column of ``contracts`` (whitelist: never interpolate input)
 GROUP_COLUMNS = {
@@ -20,6 +21,27 @@ GROUP_COLUMNS = {
     "supplier": "supplier_name",
     "manufacturer": "manufacturer",
 }
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The few facts a window needs about one contract: one row of ``window_contracts``."""
+
+    contract_id: str
+    group: str
+    borough_code: str
+    end: date | None  # the end date used: base or latest with extensions
+    base_end: date | None = None
+    max_end: date | None = None
+    supplier: str | None = None
+    system: str | None = None
+    annual_value: float | None = None
+
+
+def dicts(result: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def manufacturer_condition(manufacturers: Sequence[str] | None) -> tuple[str, list]:
@@ -72,8 +94,7 @@ def borough_contracts(cur: duckdb.DuckDBPyConnection, code: str, filters: Filter
         """,
         params,
     )
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return dicts(result)
 
 
 def neighbour_candidates(
@@ -82,8 +103,8 @@ def neighbour_candidates(
     """Other boroughs' contracts sharing a service area or system with ``code``'s and ending near one.
 
     A coarse cut in SQL (31 days a month, plus slack) so that only a few rows leave the
-    database; ``dashboard.windows.neighbours`` applies the exact calendar-month rule. The
-    other filters apply to both sides; the borough filter only names "my" borough.
+    database; ``dashboard.logic.my_borough.neighbours`` applies the exact calendar-month rule.
+    The other filters apply to both sides; the borough filter only names "my" borough.
     """
     mine_where, mine_params = where_clause({**(filters or {}), "borough": [code]})
     others = {k: v for k, v in (filters or {}).items() if k != "borough"}
@@ -104,5 +125,4 @@ def neighbour_candidates(
         """,
         [*mine_params, *params, code, 31 * int(months) + 3],
     )
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return dicts(result)

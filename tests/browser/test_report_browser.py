@@ -2,8 +2,9 @@
 report, and check both against the database; the expiring page's calendar link downloads a feed too.
 
 Uses the harness of tests/browser/conftest.py (Debian's Chromium, ``page``, ``page_errors``,
-``axe_script``). The server is this module's own (``report_app``): the same app as ``live_app``
-plus ``dashboard.routes.register_routes``, which ``create_app`` may already call (then it is a no-op).
+``axe_script``). The server is this module's own (``report_app``): the same app as ``live_app``;
+``create_app`` registers the report and calendar routes (``pages/report.register``,
+``pages/expiring.register``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from dashboard import db
-from dashboard.report import HEADLINES
-from dashboard.routes import register_routes
+from dashboard.logic.report import HEADLINES
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,6 @@ def report_app(sample_build):
     """(base URL, database) of the app on the built sample, with the report and calendar routes."""
     path, _ = sample_build
     app = create_app(path)
-    register_routes(app.server)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="citytools-report-server", daemon=True)
     thread.start()

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard import db
-from dashboard.figures_timeline import TRACE_WINDOWS
+from dashboard.figures.timeline import TRACE_WINDOWS
 from etl.sample import SAMPLE_WINDOWS
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,98 @@
+"""Figures of the suppliers view: market shares and concentration (HHI) per service area.
+
+Plain dicts from the rows of ``dashboard.queries.suppliers``; the bar layout and the contract-end
+timeline of a supplier's profile are the systems view's (``dashboard.figures.systems``). What
+the figures need of the view's rules comes in with the rows: the name of the "all others" row,
+each area's HHI band and the band thresholds, so this module never reads the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dashboard.figures import OKABE_ITO, esc
+from dashboard.figures.systems import bar_layout, no_data
+
+HHI_COLOURS = {"high": OKABE_ITO["vermillion"], "moderate": OKABE_ITO["orange"], "low": OKABE_ITO["bluish_green"]}
+
+
+def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others: str) -> dict:
+    """Bars of each supplier's share of ``measure`` (rows of ``fold_others``, with ``<measure>_share``).
+
+    ``others`` is the supplier name of the row that sums the rest: drawn in black, not counted
+    among the named suppliers.
+    """
+    named = [r for r in rows if r["supplier"] != others]
+    title = (
+        f"Share of {measure_label}: the {len(named)} largest suppliers and all others"
+        if len(named) < len(rows)
+        else f"Share of {measure_label} by supplier"
+    )
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": "Share",
+                "x": [round(r.get(f"{measure}_share") or 0, 2) for r in rows],
+                "y": [esc(r["supplier"]) for r in rows],
+                "marker": {
+                    "color": [OKABE_ITO["black"] if r["supplier"] == others else OKABE_ITO["blue"] for r in rows]
+                },
+                "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>",
+            }
+        ],
+        "layout": bar_layout(
+            title,
+            len(rows),
+            {"title": {"text": f"Share of {measure_label} (%)"}, "rangemode": "tozero", "ticksuffix": "%"},
+            showlegend=False,
+        ),
+    }
+    return no_data(figure, "No supplier matches") if not rows else figure
+
+
+def _thresholds(values: Sequence[int]) -> dict:
+    """Dashed lines at the HHI band thresholds, each labelled with its value."""
+    return {
+        "shapes": [
+            {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+             "line": {"color": OKABE_ITO["black"], "width": 1, "dash": "dash"}}
+            for x in values
+        ],
+        "annotations": [
+            {"text": f"{x:,}", "xref": "x", "yref": "paper", "x": x, "y": 1, "yanchor": "bottom",
+             "showarrow": False, "font": {"size": 11}}
+            for x in values
+        ],
+    }  # fmt: skip
+
+
+def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
+    """Bars of each service area's HHI, coloured by its ``band``, with the band ``thresholds`` drawn.
+
+    ``areas`` are rows of ``queries.suppliers.concentration`` (``hhi``, ``band``, ``reading``).
+    """
+    shown = sorted((a for a in areas if a["hhi"] is not None), key=lambda a: (-a["hhi"], a["service_area"]))
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": "HHI",
+                "x": [round(a["hhi"]) for a in shown],
+                "y": [esc(a["service_area"]) for a in shown],
+                "customdata": [[esc(a["reading"]), a["suppliers"]] for a in shown],
+                "marker": {"color": [HHI_COLOURS[a["band"]] for a in shown]},
+                "hovertemplate": "%{y}: HHI %{x:,} (%{customdata[1]} suppliers)<br>%{customdata[0]}<extra></extra>",
+            }
+        ],
+        "layout": bar_layout(
+            "Supplier concentration by service area, most concentrated first (HHI)",
+            len(shown),
+            {"title": {"text": "Herfindahl-Hirschman Index (0-10,000)"}, "range": [0, 10_500], "tickformat": ",d"},
+            showlegend=False,
+            **_thresholds(thresholds),
+        ),
+    }
+    return no_data(figure, "No service area with a known supplier") if not shown else figure

@@ -1,0 +1,77 @@
+"""Numbers and dates as people read them: the one place every page, figure, export and report
+formats money and dates, so that "£3.4m" and "5 March 2026" look the same everywhere.
+
+Each function takes what to say for a missing value (``missing``), because a table cell, a
+sentence and a hover label each want their own word for "not known".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+DASH = "–"
+
+
+def as_date(value: object) -> date | None:
+    """A date from a date, datetime or ISO text; None for anything else (left to the caller)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+    return None
+
+
+def integer(n: int | float | None, missing: str = DASH) -> str:
+    """1,234."""
+    return missing if n is None else f"{int(n):,}"
+
+
+def money(value: float | None, missing: str = DASH) -> str:
+    """Pounds, shortened for a card or a sentence: £950, £12k, £3.4m, £1.2bn."""
+    if value is None:
+        return missing
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"£{value / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
+    return f"£{value:,.0f}"
+
+
+def pounds(value: float | None, missing: str = "") -> str:
+    """Pounds in full, for a table or a hover label: £12,345."""
+    return missing if value is None else f"£{value:,.0f}"
+
+
+def long_date(value: object, missing: str = "not recorded") -> str:
+    """'5 March 2026'. Text that is not a date is shown as it is."""
+    if value is None or value == "":
+        return missing
+    day = as_date(value)
+    return str(value) if day is None else f"{day.day} {day:%B %Y}"
+
+
+def short_date(value: object, missing: str = DASH) -> str:
+    """'5 Mar 2026', where space is short (tables, hover labels)."""
+    day = as_date(value)
+    return missing if day is None else f"{day.day} {day:%b %Y}"
+
+
+def month(value: object) -> str:
+    """'March 2026'."""
+    day = as_date(value)
+    return "" if day is None else f"{day:%B %Y}"
+
+
+def short_month(value: object) -> str:
+    """'Mar 2026' (axis labels)."""
+    day = as_date(value)
+    return "" if day is None else f"{day:%b %Y}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 contract', '2,000 contracts', '3 boroughs'."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

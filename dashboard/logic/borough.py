@@ -1,0 +1,160 @@
+"""A borough's page: its systems by service area, suppliers, contracts ending soon, coverage.
+
+The borough is in the path (``/borough/<code>``, a code or a name); the state holds the shared
+filters, and the matrix's own keys, so that the page's "back" link returns to the matrix
+exactly as the reader left it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import duckdb
+
+from dashboard import format, queries, state
+from dashboard.logic import matrix
+from dashboard.queries import borough as bq
+from dashboard.texts import PRODUCT
+from etl import reference
+
+MAX_SHOWN_CODE = 60  # an unknown code is echoed back, but not an arbitrarily long one
+SYSTEM_HEADINGS = [
+    "Service area", "System", "Supplier", "Contract end", "Latest end", "Annual cost (£)", "Confidence (1-5)",
+    "Satisfaction (1-5)",
+]  # fmt: skip
+ENDING_HEADINGS = ["Contract end", "When", "Service area", "System", "Supplier", "Latest end", "Annual cost"]
+SUPPLIER_HEADINGS = ["Supplier", "Contracts", "Systems", "Annual value"]
+
+
+def resolve(code: object) -> reference.Borough | None:
+    """The authority for an ONS code (any case) or a name in the path ('camden', 'tower-hamlets')."""
+    if not isinstance(code, str) or not code.strip():
+        return None
+    text = unquote(code).strip()
+    by_code = {b.code: b for b in reference.boroughs()}
+    if text.upper() in by_code:
+        return by_code[text.upper()]
+    return by_code.get(reference.borough_code(text.replace("-", " ").replace("_", " ")) or "")
+
+
+def page_title(code: str | None = None, **_) -> str:
+    """The browser title: the borough's name, or that there is none by that code."""
+    b = resolve(code)
+    return f"{b.name if b else 'Borough not found'} · {PRODUCT}"
+
+
+def not_found_text(code: object) -> str:
+    """What the not-found page says, echoing (a bounded part of) the code it was given."""
+    shown = unquote(str(code or ""))[:MAX_SHOWN_CODE]
+    if not shown:
+        return "No borough was given."
+    return (
+        f"No London borough has the code “{shown}”. "
+        "Codes run from E09000001 (City of London) to E09000033 (Westminster)."
+    )
+
+
+def is_filtered(st: dict) -> bool:
+    """Whether the query narrows the borough's contracts (any shared filter other than borough)."""
+    rest = {k: v for k, v in st.items() if k != "borough"}
+    return queries.where_clause(rest) != queries.where_clause({})
+
+
+# --------------------------------------------------------------------------- table cells
+
+
+def _or_dash(value: object) -> str:
+    return "–" if value is None else str(value)
+
+
+def system_cells(rows: list[dict]) -> list[list[str]]:
+    """The systems table as text, in ``SYSTEM_HEADINGS`` order (rows of ``queries.borough.systems``)."""
+    return [
+        [
+            r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
+            r["system_name"] or "not named",
+            r["supplier_name"] or "not recorded",
+            format.short_date(r["end_date"]),
+            format.short_date(r["max_end_date"]),
+            format.money(r["annual_value"]),
+            _or_dash(r["confidence"]),
+            _or_dash(r["satisfaction"]),
+        ]
+        for r in rows
+    ]
+
+
+def supplier_cells(row: dict) -> list[str]:
+    """A supplier row's numbers as text: contracts, systems, annual value (the name is the page's link)."""
+    return [format.integer(row["contracts"]), format.integer(row["systems"]), format.money(row["annual_value"])]
+
+
+def ending_cells(rows: list[dict]) -> list[list[str]]:
+    """The contracts ending soon as text, in ``ENDING_HEADINGS`` order (rows of ``queries.borough.ending``)."""
+    within = {True: "Within 12 months", False: "In 12 to 24 months"}
+    return [
+        [
+            format.short_date(r["end_date"]),
+            within[bool(r["within_12m"])],
+            r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
+            r["system_name"] or "not named",
+            r["supplier_name"] or "not recorded",
+            format.short_date(r["max_end_date"]),
+            format.money(r["annual_value"]),
+        ]
+        for r in rows
+    ]
+
+
+def ending_summary(numbers: dict) -> str:
+    return (
+        f"Ending within 12 months: {format.integer(numbers['ending_12m'])}; "
+        f"within 24 months (including those): {format.integer(numbers['ending_24m'])}."
+    )
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def survey_coverage(cov: dict) -> tuple[str, list[str]]:
+    """Whether the borough returned a survey, in a sentence, and one line per survey file."""
+    files = cov["survey_files"]
+    lines = [
+        f"{f['file']}: {format.integer(f['loaded'])} rows loaded of {format.integer(f['records_read'])} read"
+        f" ({format.integer(f['rejected'])} rejected, {format.integer(f['skipped'])} skipped)"
+        for f in files
+    ]
+    rows = format.plural(cov["survey_rows"], "row")
+    if files:
+        return f"Yes: {format.plural(len(files), 'file')}, {rows} in the database.", lines
+    if cov["survey_rows"] > 0:
+        return f"Yes: {rows} in the database.", lines
+    return "No: this build has no survey return from this borough.", lines
+
+
+def open_data_coverage(cov: dict) -> str:
+    """'1 from contracts finder, 1 from register', or 'none'."""
+    found = cov["open_data"]
+    return ", ".join(f"{format.integer(n)} from {source.replace('_', ' ')}" for source, n in found.items()) or "none"
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _export_code(st: dict) -> str | None:
+    raw = st.get("borough")
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    found = {b.code for b in map(resolve, values) if b}
+    return found.pop() if len(found) == 1 else None
+
+
+def systems_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
+    """The borough's systems by service area, as shown on its page (``borough`` names the one borough)."""
+    code = _export_code(st)
+    if code is None:
+        return list(SYSTEM_HEADINGS), []
+    rows, _total = bq.systems(cur, code, st)
+    return list(SYSTEM_HEADINGS), [[r[c] for c in bq.SYSTEM_COLUMNS] for r in rows]
+
+
+VIEW = state.View("borough", "/borough/<code>", matrix.VIEW.keys, exports={"borough": systems_table})

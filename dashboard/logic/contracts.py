@@ -1,0 +1,100 @@
+"""Every contract, sorted and paged in DuckDB: the grid's rows, its sort in the URL, and the export.
+
+The grid and the export read the same query with the same sort (``queries.contracts``); this
+module turns the URL's ``sort`` and the grid's sortModel into that sort, and rows into the text
+the grid shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+
+from dashboard import format, state
+from dashboard.queries import contracts as q
+
+BLOCK = 100  # rows per request of the grid
+
+
+# --------------------------------------------------------------------------- sort
+
+
+def url_sort(st: dict) -> list[tuple[str, bool]]:
+    """The sort a state asks for, whitelisted (unknown columns ignored, default when none left)."""
+    return q.parse_sort(st.get("sort"))
+
+
+def normalised(st: dict) -> dict:
+    """The state with its sort in canonical form, and left out when it is the default order."""
+    spec = q.sort_spec(url_sort(st))
+    out = {k: v for k, v in st.items() if k != "sort"}
+    return {**out, "sort": spec} if spec else out
+
+
+def sort_of_request(request: dict | None) -> list[tuple[str, bool]]:
+    """The grid's sortModel as ``[(column, descending)]``, whitelisted like a URL's."""
+    model = (request or {}).get("sortModel") or []
+    spec = ",".join(("-" if m.get("sort") == "desc" else "") + str(m.get("colId", "")) for m in model)
+    return q.parse_sort(spec)
+
+
+def search_for_sort(search: str | None, request: dict | None) -> str | None:
+    """The URL after a sort made in the grid, or None when the URL already says that sort."""
+    if not request:
+        return None
+    current = normalised(VIEW.parse(search)).get("sort", "")
+    wanted = q.sort_spec(sort_of_request(request))
+    if wanted == current:
+        return None
+    return VIEW.updated(search, sort=wanted or None)
+
+
+# --------------------------------------------------------------------------- grid rows
+
+
+def grid_row(row: dict) -> dict:
+    """A contract as the grid shows it: text ready to read (sorting happened in DuckDB)."""
+    out = dict(row)
+    for key in ("start_date", "end_date", "max_end_date"):
+        out[key] = row[key].isoformat() if row[key] else ""
+    out["annual_value"] = format.pounds(row["annual_value"])
+    out["total_value"] = format.pounds(row["total_value"])
+    out["match_score"] = "" if row["match_score"] is None else f"{row['match_score']:.2f}"
+    out["disagreement"] = "Yes" if row["disagreement"] else ""
+    return out
+
+
+def rows_block(cur: duckdb.DuckDBPyConnection, query: str, request: dict | None) -> dict:
+    """The answer to one of the grid's getRowsRequest: a block of rows and the row count.
+
+    ``query`` is the grid's own query string (its id), the filters it was rendered for; the
+    sort comes from the request, which is what the grid's headers show.
+    """
+    request = request or {}
+    start = max(0, int(request.get("startRow") or 0))
+    end = max(start, int(request.get("endRow") or start + BLOCK))
+    limit = min(end - start, q.MAX_PAGE)
+    st = VIEW.parse(query)
+    rows = q.contracts_page(cur, st, sort_of_request(request), offset=start, limit=limit)
+    total = start + len(rows) if len(rows) < limit else q.count(cur, st)
+    return {"rowData": [grid_row(r) for r in rows], "rowCount": total}
+
+
+def count_line(n: int) -> str:
+    """'1 contract matches', '25 contracts match'."""
+    return f"{format.plural(n, 'contract')} match{'es' if n == 1 else ''}"
+
+
+# --------------------------------------------------------------------------- export
+
+
+def contracts_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], Iterator[list]]:
+    """Every row the view shows, in its order, with raw values (numbers, dates) for spreadsheets."""
+    columns = [c.heading for c in q.COLUMNS]
+    ids = [c.id for c in q.COLUMNS]
+    rows = q.contracts_rows(cur, st, url_sort(st))
+    return columns, ([row[i] for i in ids] for row in rows)
+
+
+VIEW = state.View("contracts", "/contracts", (state.SORT,), exports={"contracts": contracts_table})

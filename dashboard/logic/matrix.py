@@ -1,0 +1,123 @@
+"""Boroughs x services: which system each borough runs for each service, and the tile map.
+
+The page and its export read the same ``model``: the boroughs (rows) and service areas (columns)
+to show, every non-empty cell with its systems and suppliers, and the colour domain of the
+chosen measure. No Dash here; the page draws what this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import NamedTuple
+
+import duckdb
+
+from dashboard import format as fmt
+from dashboard import state
+from dashboard.figures import matrix as fm
+from dashboard.queries import UNKNOWN_SERVICE_AREA
+from dashboard.queries import matrix as mq
+from etl import reference
+
+
+class Column(NamedTuple):
+    area: str | None  # None: contracts without a service area
+    label: str
+    group: str
+
+
+def measure(st: Mapping[str, object]) -> mq.Measure:
+    """The measure the URL asks for (``measure``), or the default one."""
+    return mq.MEASURES[mq.measure_key(st.get("measure"))]
+
+
+def columns(filters: Mapping[str, object], cells: Mapping) -> list[Column]:
+    """Service areas in taxonomy order (Frontline, then Corporate), only the filtered ones if any.
+
+    A "Not known" column is added when some contracts have no service area, so no contract is
+    silently left out of the matrix.
+    """
+    wanted = set(mq.requested(filters, "service_area"))
+    out = [Column(sa.name, sa.name, sa.group) for sa in reference.service_areas() if not wanted or sa.name in wanted]
+    if any(area is None for _code, area in cells):
+        out.append(Column(None, UNKNOWN_SERVICE_AREA, "Other"))
+    return out
+
+
+def column_groups(cols: list[Column]) -> list[tuple[str, int]]:
+    """(group, number of columns) for each run of columns of one group: the grouped header row."""
+    groups: list[tuple[str, int]] = []
+    for c in cols:
+        if groups and groups[-1][0] == c.group:
+            groups[-1] = (c.group, groups[-1][1] + 1)
+        else:
+            groups.append((c.group, 1))
+    return groups
+
+
+def rows(filters: Mapping[str, object]) -> list[reference.Borough]:
+    """All 33 authorities by name (boroughs without data stay, as empty rows), or the filtered ones."""
+    wanted = set(mq.requested(filters, "borough"))
+    return [b for b in sorted(reference.boroughs(), key=lambda b: b.name) if not wanted or b.code in wanted]
+
+
+def model(cur: duckdb.DuckDBPyConnection, filters: Mapping[str, object], today: date | None = None) -> dict:
+    """Everything the matrix shows: rows, columns, cells, the measure and its colour domain.
+
+    Feeds the screen and the export alike.
+    """
+    chosen = measure(filters)
+    cells = mq.matrix(cur, filters, chosen.key, today)
+    lo, hi = fm.domain([c["value"] for c in cells.values()], chosen)
+    return {"measure": chosen, "rows": rows(filters), "columns": columns(filters, cells), "cells": cells,
+            "domain": (lo, hi)}  # fmt: skip
+
+
+def entry_label(entry: dict) -> str:
+    """A system of a cell by name; contracts without one as a count, so they are not lost."""
+    if entry["system"] is not None:
+        return entry["system"]
+    return f"{fmt.plural(entry['contracts'], 'contract')} without a system name"
+
+
+def cell_text(cell: dict | None) -> str:
+    """A cell as plain text (for the export): 'System (Supplier); ...'."""
+    if not cell:
+        return ""
+    return "; ".join(
+        entry_label(s) + (f" ({', '.join(s['suppliers'])})" if s["suppliers"] else "") for s in cell["systems"]
+    )
+
+
+def tile_rows(values: Mapping[str, float | int | None], chosen: mq.Measure) -> list[dict]:
+    """The tile map's table alternative: every authority by name, its value formatted (a dash for none)."""
+    return [
+        {"code": b.code, "name": b.name, "value": values.get(b.code), "shown": fm.fmt_value(values.get(b.code), chosen)}
+        for b in sorted(reference.boroughs(), key=lambda b: b.name)
+    ]
+
+
+def legend_steps(lo: float, hi: float) -> list[float]:
+    """Five evenly spaced values of the colour domain, for the legend's swatches."""
+    return [lo + (hi - lo) * i / 4 for i in range(5)]
+
+
+# --------------------------------------------------------------------------- export
+
+
+def matrix_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[list[str], list[list]]:
+    """The matrix as rows of text: one per borough shown, one column per service area shown."""
+    m = model(cur, filters)
+    headings = ["Borough", "ONS code", *(c.label for c in m["columns"])]
+    return headings, [
+        [b.name, b.code, *(cell_text(m["cells"].get((b.code, c.area))) for c in m["columns"])] for b in m["rows"]
+    ]
+
+
+VIEW = state.View(
+    "matrix",
+    "/matrix",
+    (state.Key("measure", state.choice(*mq.MEASURES), label="Colour by"),),
+    exports={"matrix": matrix_table},
+)

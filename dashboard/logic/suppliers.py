@@ -1,0 +1,256 @@
+"""Suppliers: market share by contracts, boroughs and value; concentration; a supplier's profile.
+
+Without ``supplier`` the view shows market shares (``rank_by`` picks the order) and the
+concentration of each service area; with ``supplier``, that supplier's boroughs, systems,
+service areas and contracts. ``main_table`` gives the table of either state to the page and to
+the CSV/Excel export alike. Tables are the market tables of ``dashboard.logic.systems``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from dashboard import format as fmt
+from dashboard import state
+from dashboard.logic.systems import Column, Link, Table, borough_link, exporter, rounded, show
+from dashboard.queries import suppliers as q
+from etl import reference
+
+MARKET_COLUMNS = (
+    Column("Supplier"),
+    Column("Contracts", "int"),
+    Column("Share of contracts", "pct"),
+    Column("Boroughs served", "int"),
+    Column("Share of borough-supplier pairs", "pct"),
+    Column("Annual value", "money"),
+    Column("Share of annual value", "pct"),
+    Column("Contracts with a value", "int"),
+)
+CONCENTRATION_COLUMNS = (
+    Column("Service area"),
+    Column("Contracts", "int"),
+    Column("Suppliers", "int"),
+    Column("Shares measured on"),
+    Column("Largest supplier"),
+    Column("Largest supplier's share", "pct"),
+    Column("Top-10 share (CR10)", "pct"),
+    Column("HHI", "int"),
+    Column("Reading"),
+)
+HHI_THRESHOLDS = (q.HHI_MODERATE, q.HHI_HIGH)  # drawn on the concentration chart
+
+
+# --------------------------------------------------------------------------- market
+
+
+def others_label(row: dict) -> str:
+    """A supplier's name; the "All others" row says how many suppliers it sums."""
+    return f"{q.OTHERS} ({row['others']:,} suppliers)" if row["supplier"] == q.OTHERS else row["supplier"]
+
+
+def market_table(rows: list[dict]) -> Table:
+    """The shares; each named supplier leads to its profile here (the other keys kept)."""
+    out = [
+        [others_label(r), r["contracts"], rounded(r["contracts_share"]), r["boroughs"], rounded(r["boroughs_share"]),
+         r["annual_value"], rounded(r["annual_value_share"]), r["valued"]]
+        for r in rows
+    ]  # fmt: skip
+    links = [{0: Link("suppliers", {"supplier": r["supplier"]})} if r["rank"] else {} for r in rows]
+    return Table(MARKET_COLUMNS, out, links)
+
+
+def _kind(measure: str) -> str:
+    return "money" if measure == "annual_value" else "int"
+
+
+def share_table(folded: list[dict], measure: str, label: str) -> Table:
+    """The share chart's numbers (rows of ``fold_others``), for its table alternative."""
+    return Table(
+        [Column("Supplier"), Column(f"Share of {label}", "pct"), Column(label.capitalize(), _kind(measure))],
+        [[others_label(r), rounded(r[f"{measure}_share"]), r[measure]] for r in folded],
+    )
+
+
+def market_summary(totals: dict) -> str:
+    """The market in a sentence, saying how many contracts have no supplier and so no share."""
+    text = (
+        f"{fmt.plural(totals['suppliers'], 'supplier')} hold {fmt.plural(totals['contracts'], 'contract')}"
+        f" worth {fmt.money(totals['annual_value'])} a year (value known for {fmt.integer(totals['valued'])})."
+    )
+    if totals["no_supplier"]:
+        text += (
+            f" {fmt.plural(totals['no_supplier'], 'contract')} with no supplier recorded "
+            f"{'is' if totals['no_supplier'] == 1 else 'are'} left out of the shares."
+        )
+    return text
+
+
+def concentration_table(areas: list[dict]) -> Table:
+    """The per-service-area concentration, saying what the shares are of."""
+    rows = []
+    for a in areas:
+        if a["basis"] == "value":
+            basis = "annual value"
+        else:
+            known = 100 * a["valued"] / a["contracts"] if a["contracts"] else 0
+            basis = f"contract counts (values known for {known:.0f}%)"
+        rows.append(
+            [a["service_area"], a["contracts"], a["suppliers"], basis, a["top_supplier"], rounded(a["top_share"]),
+             rounded(a["cr10"]), rounded(a["hhi"], 0), a["reading"]]
+        )  # fmt: skip
+    return Table(CONCENTRATION_COLUMNS, rows)
+
+
+def hhi_table(concentration: Table) -> Table:
+    """The HHI chart's numbers (area, HHI, reading), for its table alternative."""
+    return Table(
+        [Column("Service area"), Column("HHI", "int"), Column("Reading")],
+        [[r[0], r[7], r[8]] for r in concentration.rows],
+    )
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def contracts_table(rows: list[dict], several: bool) -> Table:
+    """The chosen suppliers' contracts; each borough leads to its profile."""
+    names = reference.borough_names()
+    columns = [
+        *([Column("Supplier")] if several else []),
+        Column("Borough"),
+        Column("System"),
+        Column("Service area"),
+        Column("Title"),
+        Column("Contract ends", "date"),
+        Column("Latest end with extensions", "date"),
+        Column("Annual value", "money"),
+    ]
+    out = [
+        [*([r["supplier"]] if several else []), names.get(r["borough_code"], r["borough_code"]), r["system"],
+         r["service_area"], r["title"], r["end_date"], r["max_end_date"], r["annual_value"]]
+        for r in rows
+    ]  # fmt: skip
+    return Table(columns, out, [borough_link(r["borough_code"], column=int(several)) for r in rows])
+
+
+def _years(first: date | None, last: date | None) -> str:
+    if not first or not last:
+        return fmt.DASH
+    return f"{first.year}" if first.year == last.year else f"{first.year}–{last.year}"
+
+
+def cards(summary: dict, market: dict) -> list[tuple[str, str, str | None]]:
+    """A supplier's headline numbers as (label, value, note), its shares of the whole market noted."""
+    share_contracts = 100 * summary["contracts"] / market["contracts"] if market["contracts"] else None
+    share_value = 100 * (summary["annual_value"] or 0) / market["annual_value"] if market["annual_value"] else None
+    ends = (
+        f"earliest {show(summary['earliest_end'], 'date')}, latest {show(summary['latest_end'], 'date')}"
+        if summary["latest_end"]
+        else None
+    )
+    return [
+        ("Contracts", fmt.integer(summary["contracts"]),
+         f"{show(share_contracts, 'pct')} of all suppliers' contracts under these filters"),
+        ("Boroughs served", fmt.integer(summary["boroughs"]), None),
+        ("Systems", fmt.integer(summary["systems"]), None),
+        ("Service areas", fmt.integer(summary["service_areas"]), None),
+        ("Total annual value", fmt.money(summary["annual_value"]),
+         f"over {fmt.plural(summary['valued'], 'contract')} with a value; "
+         f"{show(share_value, 'pct')} of all suppliers' value under these filters"),
+        ("Contracts end", _years(summary["earliest_end"], summary["latest_end"]), ends),
+    ]  # fmt: skip
+
+
+# (query row key, heading) of a profile's breakdowns: by borough, by system, by service area
+BREAKDOWNS = {"boroughs": ("borough_code", "Borough"), "systems": ("system", "System"),
+              "areas": ("service_area", "Service area")}  # fmt: skip
+
+
+def _breakdown_link(key: str, value: object) -> dict[int, Link]:
+    if key == "borough_code":
+        return borough_link(value)
+    if key == "system" and value:
+        return {0: Link("systems", {"supplier": None, "system": value})}
+    return {}
+
+
+def breakdown_table(rows: list[dict], key: str, heading: str) -> Table:
+    """A profile's contracts by ``key`` (borough, system or service area), with counts, value and ends."""
+    by_borough = key == "borough_code"
+    columns = [
+        Column(heading),
+        Column("Contracts", "int"),
+        *([] if by_borough else [Column("Boroughs", "int")]),
+        Column("Annual value", "money"),
+        Column("Earliest end", "date"),
+        Column("Latest end", "date"),
+    ]
+    names = reference.borough_names()
+    out = [
+        [names.get(r[key], r[key]) if by_borough else (r[key] or "Not recorded"), r["contracts"],
+         *([] if by_borough else [r["boroughs"]]), r["annual_value"], r["earliest_end"], r["latest_end"]]
+        for r in rows
+    ]  # fmt: skip
+    return Table(columns, out, [_breakdown_link(key, r[key]) for r in rows])
+
+
+def of_supplier(rows: list[dict], supplier: str) -> list[dict]:
+    return [r for r in rows if r["supplier"] == supplier]
+
+
+def not_found(missing: list[str]) -> str:
+    return (
+        f"No borough contract of {', '.join(missing)} matches these filters. "
+        "Supplier names must match exactly as listed on this page."
+    )
+
+
+def profile_timeline(rows: list[dict], chosen: list[str]) -> tuple[str, list[dict], Table]:
+    """The profile's contract-end timeline: its title, items (``figures.systems.end_timeline``) and table."""
+    names = reference.borough_names()
+    items = [
+        {
+            "label": names.get(r["borough_code"], r["borough_code"]),
+            "group": r["supplier"],
+            "end": r["end_date"],
+            "max_end": r["max_end_date"],
+            "detail": f"{names.get(r['borough_code'], r['borough_code'])}: {r['system'] or r['title']} "
+            f"({r['supplier']}), ends {fmt.long_date(r['end_date'])}",
+        }
+        for r in rows
+    ]
+    title = (
+        f"When {chosen[0]}'s contracts end, by borough" if len(chosen) == 1 else "When the contracts end, by borough"
+    )
+    table = Table(
+        [Column("Borough"), Column("Supplier"), Column("Contract ends", "date"), Column("Latest end", "date")],
+        [[it["label"], it["group"], it["end"], it["max_end"]] for it in items],
+    )
+    return title, items, table
+
+
+# --------------------------------------------------------------------------- main table and export
+
+
+def main_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[Table, dict]:
+    """The page's main table for these filters (shares, or the chosen suppliers' contracts) and its result."""
+    suppliers = q.chosen_suppliers(filters)
+    if suppliers:
+        result = q.profile_contracts(cur, filters)
+        return contracts_table(result["rows"], len(suppliers) > 1), result
+    result = q.market_shares(cur, filters)
+    return market_table(result["rows"]), result
+
+
+export_table = exporter(main_table)
+
+
+# The market table's order is part of the URL, so that exports rank the rows as the page does.
+VIEW = state.View(
+    "suppliers",
+    "/suppliers",
+    (state.Key("rank_by", state.choice(*q.RANK_BY), label="Rank suppliers by"),),
+    exports={"suppliers": export_table},
+)

@@ -1,0 +1,262 @@
+"""Systems: which boroughs use a system, who supplies it, when each contract ends.
+
+Two states of one view: without ``system`` a ranked list of systems; with ``system`` the
+contracts of the chosen systems. ``main_table`` gives the table of either state to the page and
+to the CSV/Excel export alike, so an export holds the rows on screen.
+
+The market tables (``Column``, ``Link``, ``Table``, ``show``) are defined here and used by the
+suppliers view too: both views show tables of raw values (dates, pounds, shares), formatted per
+column on screen and written as they are to the export, where a cell may lead somewhere (a
+system to its page, a borough to its profile). A ``Link`` says where, as data; the page turns it
+into an href (``dashboard.links``), so this module stays free of Dash and of URL building.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from dashboard import format as fmt
+from dashboard import state
+from dashboard.queries import systems as q
+from etl import reference
+
+CHART_TOP = 15  # systems drawn in the usage chart
+
+
+# --------------------------------------------------------------------------- market tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its heading and how its raw values are shown (text, int, money, date, pct, score)."""
+
+    heading: str
+    kind: str = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "money", "pct", "score")
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a cell leads: view ``stem`` with the current state and ``values`` changed (None drops a key).
+
+    The stem ``borough`` means a borough's page; its ``values`` hold the ONS ``code``.
+    """
+
+    stem: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Raw rows under their columns; ``links[i]`` maps a column index of row ``i`` to its ``Link``."""
+
+    columns: Sequence[Column]
+    rows: list[list]
+    links: list[dict[int, Link]] | None = None
+
+    @property
+    def headings(self) -> list[str]:
+        return [c.heading for c in self.columns]
+
+    def export(self) -> tuple[list[str], list[list]]:
+        """The table as an export function returns it: headings and raw rows."""
+        return self.headings, self.rows
+
+
+def show(value: object, kind: str) -> str:
+    """A raw table value as text for the screen; a dash for none."""
+    if value is None or value == "":
+        return fmt.DASH
+    if kind == "int":
+        return fmt.integer(value)
+    if kind == "money":
+        return fmt.money(float(value))
+    if kind == "pct":
+        return f"{float(value):.1f}%"
+    if kind == "score":
+        return f"{float(value):.1f}"
+    if kind == "date":
+        return fmt.short_date(value, missing=str(value))
+    return str(value)
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """Means and shares to a few decimals, so the export does not carry float noise."""
+    return None if value is None else round(value, digits)
+
+
+def borough_link(code: str | None, column: int = 0) -> dict[int, Link]:
+    """The link of a borough cell (in ``column``) to the borough's page, when the borough is known."""
+    return {column: Link("borough", {"code": code})} if code else {}
+
+
+def and_list(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+# --------------------------------------------------------------------------- the ranking
+
+
+RANKING_COLUMNS = (
+    Column("System"),
+    Column("Boroughs using it", "int"),
+    Column("Contracts", "int"),
+    Column("Suppliers", "int"),
+    Column("Earliest end", "date"),
+    Column("Latest end", "date"),
+    Column("Confidence (mean, 1-5)", "score"),
+    Column("Confidence answers", "int"),
+    Column("Satisfaction (mean, 1-5)", "score"),
+    Column("Satisfaction answers", "int"),
+)
+
+
+def ranking_table(rows: list[dict]) -> Table:
+    """The ranked list; each system's name leads to its page here (the other filters kept)."""
+    out = [
+        [r["system"], r["boroughs"], r["contracts"], r["suppliers"], r["earliest_end"], r["latest_end"],
+         rounded(r["confidence"]), r["confidence_n"], rounded(r["satisfaction"]), r["satisfaction_n"]]
+        for r in rows
+    ]  # fmt: skip
+    return Table(RANKING_COLUMNS, out, [{0: Link("systems", {"system": r["system"]})} for r in rows])
+
+
+def usage_table(rows: list[dict]) -> Table:
+    """The usage chart's numbers, for its table alternative."""
+    return Table(
+        [Column("System"), Column("Boroughs using it", "int"), Column("Contracts", "int")],
+        [[r["system"], r["boroughs"], r["contracts"]] for r in rows[:CHART_TOP]],
+    )
+
+
+def ranking_summary(total: int, n_boroughs: int) -> str:
+    return (
+        f"{fmt.plural(total, 'system')} in use across {fmt.plural(n_boroughs, 'borough')}. "
+        "Choose a system to see which boroughs run it, when their contracts end and how they rate it."
+    )
+
+
+# --------------------------------------------------------------------------- chosen systems
+
+
+def detail_table(rows: list[dict], several: bool) -> Table:
+    """The chosen systems' contracts; each borough leads to its profile."""
+    names = reference.borough_names()
+    columns = [
+        Column("Borough"),
+        *([Column("System")] if several else []),
+        Column("Supplier"),
+        Column("Contract ends", "date"),
+        Column("Latest end with extensions", "date"),
+        Column("Annual cost", "money"),
+        Column("Confidence (1-5)", "int"),
+        Column("Satisfaction (1-5)", "int"),
+    ]
+    out = [
+        [names.get(r["borough_code"], r["borough_code"]), *([r["system"]] if several else []), r["supplier"],
+         r["end_date"], r["max_end_date"], r["annual_value"], r["confidence"], r["satisfaction"]]
+        for r in rows
+    ]  # fmt: skip
+    return Table(columns, out, [borough_link(r["borough_code"]) for r in rows])
+
+
+def system_sentence(r: dict, n_boroughs: int) -> str:
+    """One chosen system in a sentence: how many boroughs, contracts and suppliers, when they end."""
+    text = (
+        f"{r['system']}: used by {r['boroughs']} of the {fmt.plural(n_boroughs, 'borough')} in the data, "
+        f"under {fmt.plural(r['contracts'], 'contract')} with {fmt.plural(r['suppliers'], 'supplier')}"
+    )
+    if r["earliest_end"]:
+        text += f"; contracts end between {fmt.long_date(r['earliest_end'])} and {fmt.long_date(r['latest_end'])}"
+    return text + "."
+
+
+def not_found(missing: list[str]) -> str:
+    return (
+        f"No borough contract for {and_list(missing)} matches these filters. "
+        "System names must match exactly as listed on the Systems page."
+    )
+
+
+def timeline_title(systems: list[str]) -> str:
+    if len(systems) == 1:
+        return f"When each borough's {systems[0]} contract ends"
+    return "When each borough's contract ends"
+
+
+def timeline_items(rows: list[dict], several: bool) -> list[dict]:
+    """The contract-end timeline's items (see ``figures.systems.end_timeline``): one per contract."""
+    names = reference.borough_names()
+    items = []
+    for r in rows:
+        borough = names.get(r["borough_code"], r["borough_code"])
+        detail = f"{borough}: {r['system']} from {r['supplier'] or 'an unrecorded supplier'}, "
+        detail += f"ends {fmt.long_date(r['end_date'])}"
+        if r["max_end_date"] and r["end_date"] and r["max_end_date"] > r["end_date"]:
+            detail += f", {fmt.long_date(r['max_end_date'])} with every extension"
+        items.append(
+            {"label": borough, "group": r["system"] if several else "Contract", "end": r["end_date"],
+             "max_end": r["max_end_date"], "detail": detail}
+        )  # fmt: skip
+    return items
+
+
+def timeline_table(items: list[dict], several: bool) -> Table:
+    """The timeline's numbers, for its table alternative."""
+    return Table(
+        [Column("Borough"), *([Column("System")] if several else []), Column("Contract ends", "date"),
+         Column("Latest end with extensions", "date")],
+        [[it["label"], *([it["group"]] if several else []), it["end"], it["max_end"]] for it in items],
+    )  # fmt: skip
+
+
+def score_table(summary: list[dict], several: bool) -> Table:
+    """The survey scores' numbers (``queries.systems.summarise_scores``), for the chart's table alternative."""
+    return Table(
+        [*([Column("System")] if several else []), Column("Score"), Column("Mean (1-5)", "score"),
+         Column("Answers", "int"), Column("Not answered", "int"), *(Column(f"Scored {k}", "int") for k in q.SCALE)],
+        [[*([s["system"]] if several else []), s["label"], s["mean"], s["n"], s["missing"],
+          *(s["distribution"].get(k, 0) for k in q.SCALE)] for s in summary],
+    )  # fmt: skip
+
+
+def score_line(s: dict, several: bool) -> str:
+    """One score of one system in words: 'Confidence: mean 3.5 from 4 answers (1 not answered)'."""
+    text = f"{s['system'] + ': ' if several else ''}{s['label']}: mean {show(s['mean'], 'score')} "
+    text += f"from {fmt.plural(s['n'], 'answer')}"
+    return text + (f" ({s['missing']} not answered)" if s["missing"] else "")
+
+
+# --------------------------------------------------------------------------- main table and export
+
+
+def exporter(main: Callable[[duckdb.DuckDBPyConnection, dict], tuple[Table, dict]]) -> state.TableFunction:
+    """The export function of a page whose main table ``main`` gives: the same rows, raw values, for CSV/Excel."""
+
+    def export_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
+        """The rows of the page's main table for the state ``st``, raw values (dates, pounds)."""
+        return main(cur, st)[0].export()
+
+    return export_table
+
+
+def main_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[Table, dict]:
+    """The table the page shows for these filters (the ranking, or the chosen systems' contracts) and its result."""
+    systems = q.chosen_systems(filters)
+    if not systems:
+        result = q.ranking(cur, filters)
+        return ranking_table(result["rows"]), result
+    result = q.system_contracts(cur, filters)
+    return detail_table(result["rows"], len(systems) > 1), result
+
+
+export_table = exporter(main_table)
+
+VIEW = state.View("systems", "/systems", exports={"systems": export_table})

@@ -1,0 +1,542 @@
+"""Joint procurement windows: boroughs whose contracts for the same thing end together.
+
+A window is a set of at least ``min_boroughs`` boroughs whose contracts in one group (a service
+area, system, supplier or manufacturer) end within ``window_months`` of each other (``rule``
+says it in words, from the parameters in force). The search slides over the contracts sorted
+by end date; every qualifying stretch is a candidate, and candidates that overlap are merged
+into one window (up to twice ``window_months`` long), so a run of contracts ending month after
+month is one opportunity, not many. A borough with two contracts in a window counts once.
+
+Contracts with no known end date cannot be placed; they are returned beside the windows of
+their group ("may also be in scope"), never dropped. With ``extensions="max"`` the latest
+possible end dates are used; ``extension_effect`` compares both to show which contracts only
+line up if their extensions are taken.
+
+The algorithm is plain functions over plain rows (``dashboard.queries.windows.Contract``), so
+tests call them directly. The windows view is here too without its page: its URL keys (which
+the timeline and my-borough views share), the model of the page, what each window's card says,
+and its two exports (``windows``: one row per window; ``window_contracts``: one row per
+contract in them), which read the same model, so a download holds exactly what the page lists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import duckdb
+
+from dashboard import format as fmt
+from dashboard import state
+from dashboard.queries import windows as wq
+from dashboard.queries.windows import Contract  # the algorithm's row type, named here for its callers
+from etl import reference
+from etl.reference import add_months
+
+# --------------------------------------------------------------------------- the rule's parameters
+
+GROUP_BY = tuple(wq.GROUP_COLUMNS)
+DEFAULTS = {"group_by": "service_area", "min_boroughs": 3, "window_months": 6, "lead_months": 18, "extensions": "base"}
+LIMITS: dict[str, tuple[int, int]] = {"min_boroughs": (2, 33), "window_months": (1, 36), "lead_months": (0, 60)}
+GROUP_LABELS: dict[str, str] = {
+    "service_area": "Service area",
+    "system": "System",
+    "supplier": "Supplier",
+    "manufacturer": "Manufacturer",
+}
+EXTENSION_LABELS = {"base": "Contract end dates", "max": "Latest end dates, with extensions"}
+RANK_LABELS = {"boroughs": "Most boroughs", "value": "Highest annual value", "soonest": "Soonest procurement start"}
+EXTENSIONS = tuple(EXTENSION_LABELS)
+RANKS = tuple(RANK_LABELS)
+PARAM_DEFAULTS: dict[str, object] = {**DEFAULTS, "rank": "boroughs"}
+PARAM_NAMES: tuple[str, ...] = tuple(PARAM_DEFAULTS)  # the order of the windows page's controls
+CHOICES: dict[str, tuple[str, ...]] = {"group_by": GROUP_BY, "extensions": EXTENSIONS, "rank": RANKS}
+LABELS: dict[str, str] = {
+    "group_by": "Group windows by",
+    "min_boroughs": "Minimum boroughs",
+    "window_months": "Window length (months)",
+    "lead_months": "Procurement lead time (months)",
+    "extensions": "End dates",
+    "rank": "Order windows by",
+    "manufacturer": "Manufacturer",
+}
+
+
+def rule(p: Mapping[str, object] = DEFAULTS) -> str:
+    """The windows rule in words for parameters ``p`` (the defaults unless told), for every text that explains it."""
+    ends = EXTENSION_LABELS[str(p["extensions"])].lower()
+    return (
+        f"at least {p['min_boroughs']} boroughs whose contracts for the same "
+        f"{GROUP_LABELS[str(p['group_by'])].lower()} end within {p['window_months']} months of each other "
+        f"(by {ends})"
+    )
+
+
+# Contract end dates are mostly month ends, so the same few dates are shifted again and again.
+_shift = lru_cache(maxsize=8192)(add_months)
+
+
+# --------------------------------------------------------------------------- the algorithm
+
+
+@dataclass
+class Window:
+    group: str
+    start: date  # the earliest end date in the window
+    end: date  # the latest end date in the window
+    contracts: list[Contract]
+    procurement_start: date
+    unknown_end: list[Contract] = field(default_factory=list)  # same group, end date not known
+
+    @property
+    def boroughs(self) -> list[str]:
+        return sorted({c.borough_code for c in self.contracts})
+
+    @property
+    def suppliers(self) -> list[str]:
+        return sorted({c.supplier for c in self.contracts if c.supplier})
+
+    @property
+    def systems(self) -> list[str]:
+        return sorted({c.system for c in self.contracts if c.system})
+
+    @property
+    def annual_value(self) -> float:
+        return sum(c.annual_value or 0.0 for c in self.contracts)
+
+    @property
+    def key(self) -> str:
+        """Stable id for links: group and first end date."""
+        return f"{self.group}|{self.start.isoformat()}"
+
+
+def candidate_spans(contracts: list[Contract], min_boroughs: int, window_months: int) -> list[tuple[int, int]]:
+    """(first, last) index ranges of sorted contracts that hold ``min_boroughs`` boroughs within the span.
+
+    Two pointers over the sorted contracts with a running count per borough, so the search
+    stays linear on dense data (hundreds of contracts per window), not quadratic.
+    """
+    spans = []
+    counts: Counter[str] = Counter()
+    j = -1  # the last contract counted; the span is contracts[i : j + 1]
+    for i, first in enumerate(contracts):
+        if j < i:
+            j = i
+            counts[first.borough_code] += 1
+        limit = _shift(first.end, window_months)
+        while j + 1 < len(contracts) and contracts[j + 1].end <= limit:
+            j += 1
+            counts[contracts[j].borough_code] += 1
+        if len(counts) >= min_boroughs:
+            spans.append((i, j))
+        counts[first.borough_code] -= 1
+        if not counts[first.borough_code]:
+            del counts[first.borough_code]
+    return spans
+
+
+def merge_spans(
+    contracts: list[Contract], spans: list[tuple[int, int]], min_boroughs: int, window_months: int
+) -> list[tuple[int, int]]:
+    """Join overlapping spans into one window, as long as it lasts at most twice ``window_months``.
+
+    Without the cap, dense data (every borough has a contract in every service area) chains
+    windows into years-long runs that are no longer one procurement opportunity. A span that
+    would stretch a window past the cap starts a new window with the contracts not yet taken,
+    if they still hold enough boroughs; no contract is in two windows.
+    """
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            first = merged[-1][0]
+            if contracts[stop].end <= _shift(contracts[first].end, 2 * window_months):
+                merged[-1] = (first, max(merged[-1][1], stop))
+                continue
+            start = merged[-1][1] + 1
+            if start > stop or len({c.borough_code for c in contracts[start : stop + 1]}) < min_boroughs:
+                continue
+        merged.append((start, stop))
+    return merged
+
+
+def find_windows(
+    contracts: list[Contract],
+    min_boroughs: int = DEFAULTS["min_boroughs"],
+    window_months: int = DEFAULTS["window_months"],
+    lead_months: int = DEFAULTS["lead_months"],
+) -> tuple[list[Window], dict[str, list[Contract]]]:
+    """Windows per group, and per group the contracts whose end date is unknown."""
+    if min_boroughs < 1 or window_months < 0:
+        raise ValueError("min_boroughs must be at least 1 and window_months not negative")
+    by_group: dict[str, list[Contract]] = defaultdict(list)
+    unknown: dict[str, list[Contract]] = defaultdict(list)
+    for c in contracts:
+        (by_group if c.end else unknown)[c.group].append(c)
+    windows = []
+    for group, items in sorted(by_group.items()):
+        items.sort(key=lambda c: (c.end, c.borough_code, c.contract_id))
+        spans = candidate_spans(items, min_boroughs, window_months)
+        for first, last in merge_spans(items, spans, min_boroughs, window_months):
+            chosen = items[first : last + 1]
+            windows.append(
+                Window(
+                    group=group,
+                    start=chosen[0].end,
+                    end=chosen[-1].end,
+                    contracts=chosen,
+                    procurement_start=add_months(chosen[0].end, -lead_months),
+                    unknown_end=unknown.get(group, []),
+                )
+            )
+    return windows, dict(unknown)
+
+
+RANKINGS = {
+    "boroughs": lambda w: (-len(w.boroughs), -w.annual_value, w.procurement_start),
+    "value": lambda w: (-w.annual_value, -len(w.boroughs), w.procurement_start),
+    "soonest": lambda w: (w.procurement_start, -len(w.boroughs), -w.annual_value),
+}
+
+
+def rank_windows(windows: list[Window], by: str = "boroughs") -> list[Window]:
+    """Windows in order of most boroughs, most value or soonest procurement start (ties: group name)."""
+    key = RANKINGS.get(by, RANKINGS["boroughs"])
+    return sorted(windows, key=lambda w: (*key(w), w.group, w.start))
+
+
+def extension_effect(base: list[Window], extended: list[Window]) -> dict[str, set[str]]:
+    """Per group, the contracts in a window only when extensions are taken (ids)."""
+    in_base = {(w.group, c.contract_id) for w in base for c in w.contracts}
+    effect: dict[str, set[str]] = defaultdict(set)
+    for w in extended:
+        for c in w.contracts:
+            if (w.group, c.contract_id) not in in_base:
+                effect[w.group].add(c.contract_id)
+    return dict(effect)
+
+
+def moved_by_extensions(window: Window, effect: dict[str, set[str]]) -> list[Contract]:
+    """The window's contracts that are in it only because their extension options are taken.
+
+    ``extension_effect`` also names contracts without extensions when the whole window exists
+    only with extensions; a reader needs to know whose extensions matter, so those are left out.
+    """
+    ids = effect.get(window.group, set())
+    return [
+        c
+        for c in window.contracts
+        if c.contract_id in ids and c.base_end is not None and c.max_end is not None and c.max_end > c.base_end
+    ]
+
+
+def base_end_range(window: Window) -> tuple[date, date]:
+    """First and last contract end date (without extensions) of a window's contracts.
+
+    The shared ``end_from``/``end_to`` filters work on contract end dates; with extensions the
+    window's own dates are later ones, so links use this range to select the same contracts.
+    """
+    ends = [c.base_end or c.end for c in window.contracts]
+    return min(ends), max(ends)
+
+
+def current(windows: list[Window], today: date) -> tuple[list[Window], int]:
+    """Windows whose last contract ends today or later, and how many ended before: no longer opportunities."""
+    kept = [w for w in windows if w.end >= today]
+    return kept, len(windows) - len(kept)
+
+
+# --------------------------------------------------------------------------- URL parameters
+
+
+def _last(raw: object) -> object:
+    """A URL value may repeat (a list); the last one wins, as for the other single-valued keys."""
+    if isinstance(raw, list | tuple):
+        return raw[-1] if raw else None
+    return raw
+
+
+def _checked(name: str, raw: object) -> object:
+    """``raw`` as parameter ``name`` if it is one of its choices or within its limits, else its default."""
+    if name in CHOICES:
+        return raw.strip() if isinstance(raw, str) and raw.strip() in CHOICES[name] else PARAM_DEFAULTS[name]
+    if raw is None or isinstance(raw, bool):
+        return PARAM_DEFAULTS[name]
+    try:
+        n = int(str(raw).strip())
+    except ValueError:
+        return PARAM_DEFAULTS[name]
+    low, high = LIMITS[name]
+    return n if low <= n <= high else PARAM_DEFAULTS[name]
+
+
+def window_params(query: Mapping[str, object] | None) -> dict:
+    """The window parameters of a URL state or raw query: each valid value, else its default.
+
+    Pages validate the URL through ``dashboard.state`` first (which also reports what it
+    ignored); this is the last guard, so a value that is not whitelisted never reaches SQL or
+    the algorithm, whoever calls.
+    """
+    query = query or {}
+    return {name: _checked(name, _last(query.get(name))) for name in PARAM_NAMES}
+
+
+def non_default(params: Mapping[str, object]) -> dict:
+    """Only the parameters that differ from their defaults: links stay short and canonical."""
+    return {k: v for k, v in params.items() if k in PARAM_DEFAULTS and v != PARAM_DEFAULTS[k]}
+
+
+def controls_search(view: state.View, search: str | None, values: Mapping[str, object], **others: object) -> str | None:
+    """The URL of ``view`` after window-parameter controls changed, or None if it already says that.
+
+    Each value is checked like a URL's; a default or an invalid value removes its key, so the
+    URL stays short and one view has one URL. ``others`` set further keys (None removes one).
+    """
+    changes: dict[str, object] = {}
+    for name, value in values.items():
+        checked = window_params({name: value})[name]
+        changes[name] = None if checked == PARAM_DEFAULTS[name] else checked
+    new = view.updated(search, **changes, **others)
+    return None if new == view.search(view.parse(search)) else new
+
+
+def search_for_controls(search: str | None, values: Sequence) -> str | None:
+    """The windows URL after a parameter control changed (values in ``PARAM_NAMES`` order), or None."""
+    return controls_search(VIEW, search, dict(zip(PARAM_NAMES, values, strict=True)))
+
+
+def _keys() -> tuple[state.Key, ...]:
+    """The window keys of the URL: the windows, timeline and my-borough views read them.
+
+    The group's own key is the grouping's name: ``service_area``, ``system`` and ``supplier``
+    are shared filters already, ``manufacturer`` is a window key.
+    """
+    limits = (state.Key(name, state.integer(low, high), label=LABELS[name]) for name, (low, high) in LIMITS.items())
+    choices = (state.Key(name, state.choice(*allowed), label=LABELS[name]) for name, allowed in CHOICES.items())
+    return (*limits, *choices, state.Key("manufacturer", state.text, multiple=True, label=LABELS["manufacturer"]))
+
+
+WINDOW_KEYS = _keys()
+
+
+def link_state(st: Mapping[str, object]) -> dict:
+    """What links between the window views keep: the filters, the manufacturer key and the
+    window parameters that differ from their defaults."""
+    out = state.filters_of(st)
+    if st.get("manufacturer"):
+        out["manufacturer"] = st["manufacturer"]
+    out.update(non_default(window_params(st)))
+    return out
+
+
+def window_state(st: Mapping[str, object], w: Window) -> dict:
+    """The state of one window's own views: the filters, its group and its contracts' end dates.
+
+    ``end_from``/``end_to`` are the contracts' own end dates (without extensions), since that
+    is what the shared filter selects on; the window parameters go along, so the timeline
+    finds the same window.
+    """
+    low, high = base_end_range(w)
+    out = {**link_state(st), "end_from": low.isoformat(), "end_to": high.isoformat()}
+    out[window_params(st)["group_by"]] = [w.group]
+    return out
+
+
+# --------------------------------------------------------------------------- the page's model
+
+MAX_WINDOWS = 50  # windows listed at most (and exported): beyond that, the list is no longer a shortlist
+OPEN_DETAILS = 3  # the first windows show their contracts without a click
+MAX_CONTRACT_ROWS = 40  # per window on screen (more than the 33 authorities); the export has them all
+MAX_UNKNOWN_NAMED = 20  # contracts with no end date named per window; the rest counted
+NOT_RECORDED = "not recorded"
+
+
+def windows_of(
+    cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], p: Mapping[str, object], extensions: str | None = None
+) -> tuple[list[Window], dict[str, list[Contract]]]:
+    """The windows among the contracts a URL state selects, for parameters ``p``."""
+    contracts = wq.window_contracts(cur, p["group_by"], extensions or p["extensions"], st, st.get("manufacturer"))
+    return find_windows(contracts, p["min_boroughs"], p["window_months"], p["lead_months"])
+
+
+def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date | None = None) -> dict:
+    """The windows the page lists for a URL state, ranked and capped, with what the page says about them."""
+    today = today or date.today()
+    p = window_params(st)
+    found, unknown = windows_of(cur, st, p)
+    effect = extension_effect(windows_of(cur, st, p, "base")[0], found) if p["extensions"] == "max" else {}
+    live, past = current(found, today)
+    ranked = rank_windows(live, p["rank"])
+    return {
+        "params": p,
+        "windows": ranked[:MAX_WINDOWS],
+        "total": len(ranked),
+        "past": past,
+        "effect": effect,
+        "unknown": sum(len(v) for v in unknown.values()),
+        "today": today,
+    }
+
+
+def summary(m: Mapping) -> tuple[str, str]:
+    """The count of windows and the rule they follow, as the page's summary line says them."""
+    p = m["params"]
+    return fmt.plural(m["total"], "window"), f": {rule(p)}, ordered by {RANK_LABELS[p['rank']].lower()}."
+
+
+def notes(m: Mapping) -> list[str]:
+    """What the list leaves out: windows past the cap, windows that already ended."""
+    out = []
+    if m["total"] > len(m["windows"]):
+        out.append(
+            f"Listing the first {len(m['windows'])} of {m['total']:,} windows; "
+            "raise the minimum number of boroughs or narrow the filters to see others."
+        )
+    if m["past"]:
+        one = m["past"] == 1
+        out.append(f"{fmt.plural(m['past'], 'window')} that ended before today {'is' if one else 'are'} not listed.")
+    return out
+
+
+# --------------------------------------------------------------------------- one window's card
+
+
+def _list(items: list[str]) -> str:
+    return ", ".join(items) if items else NOT_RECORDED
+
+
+def _name(code: str, names: Mapping[str, str]) -> str:
+    return names.get(code, code)
+
+
+def contract_rows(w: Window, extended: set[str], names: Mapping[str, str]) -> list[list[str]]:
+    """The window's contracts as the card's table shows them, the first ``MAX_CONTRACT_ROWS``."""
+    return [
+        [
+            _name(c.borough_code, names),
+            c.supplier or NOT_RECORDED,
+            c.system or NOT_RECORDED,
+            fmt.long_date(c.base_end),
+            fmt.long_date(c.max_end),
+            fmt.money(c.annual_value),
+            "Only with extensions" if c.contract_id in extended else "",
+        ]
+        for c in w.contracts[:MAX_CONTRACT_ROWS]
+    ]
+
+
+def _extension_note(extended: list[Contract], names: Mapping[str, str]) -> str | None:
+    if not extended:
+        return None
+    return (
+        f"{len(extended)} of these contracts "
+        + ("lines up only if its" if len(extended) == 1 else "line up only if their")
+        + " extension options are taken: "
+        + "; ".join(f"{_name(c.borough_code, names)} ({c.system or c.supplier})" for c in extended)
+    )
+
+
+def _unknown_note(w: Window, names: Mapping[str, str]) -> str | None:
+    if not w.unknown_end:
+        return None
+    named = "; ".join(
+        f"{_name(c.borough_code, names)} ({c.system or c.supplier or NOT_RECORDED})"
+        for c in w.unknown_end[:MAX_UNKNOWN_NAMED]
+    )
+    more = len(w.unknown_end) - MAX_UNKNOWN_NAMED
+    return named + (f"; and {more:,} more" if more > 0 else "")
+
+
+def _more_note(w: Window) -> str | None:
+    if len(w.contracts) <= MAX_CONTRACT_ROWS:
+        return None
+    return (
+        f"Showing the first {MAX_CONTRACT_ROWS} of {len(w.contracts):,} contracts "
+        "(by end date); download this window's contracts for all of them."
+    )
+
+
+def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
+    """What one window's card says (texts) and where it leads (``state``: the window's own URL state)."""
+    p = m["params"]
+    names = reference.borough_names()
+    extended = moved_by_extensions(w, m["effect"])
+    valued = sum(1 for c in w.contracts if c.annual_value is not None)
+    return {
+        "rank": rank,
+        "group": w.group,
+        "group_label": GROUP_LABELS[p["group_by"]],
+        "ends": f"Contracts end {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
+        "procurement": (
+            f" · start procurement by {fmt.long_date(w.procurement_start)} ({p['lead_months']} months' lead)"
+        ),
+        "boroughs": [(code, _name(code, names)) for code in w.boroughs],
+        "suppliers": _list(w.suppliers),
+        "systems": _list(w.systems),
+        "value": fmt.money(w.annual_value) if valued else NOT_RECORDED,
+        "value_note": f" (over the {valued} of {len(w.contracts)} contracts with a known value)" if valued else "",
+        "extensions": _extension_note(extended, names),
+        "contracts": contract_rows(w, {c.contract_id for c in extended}, names),
+        "count": len(w.contracts),
+        "more": _more_note(w),
+        "unknown": _unknown_note(w, names),
+        "open": rank <= OPEN_DETAILS,
+        "state": window_state(st, w),
+    }
+
+
+# --------------------------------------------------------------------------- exports
+
+WINDOW_HEADINGS = [
+    "Rank", "Grouped by", "Group", "Contracts end from", "Contracts end to", "Start procurement by",
+    "Boroughs", "Borough names", "Contracts", "Incumbent suppliers", "Systems", "Total annual value (£)",
+    "Contracts with no end date (may also be in scope)", "Contracts only in the window with extensions",
+]  # fmt: skip
+CONTRACT_HEADINGS = [
+    "Rank", "Group", "Window from", "Window to", "Contract id", "Borough code", "Borough", "Supplier", "System",
+    "End date", "Latest end date", "Annual value (£)", "Only with extensions",
+]  # fmt: skip
+
+
+def windows_table(cur: duckdb.DuckDBPyConnection, st: dict):
+    """One row per window listed, in the page's order."""
+    m = model(cur, st)
+    names = reference.borough_names()
+    group_label = GROUP_LABELS[m["params"]["group_by"]]
+    rows = []
+    for rank, w in enumerate(m["windows"], start=1):
+        extended = moved_by_extensions(w, m["effect"])
+        rows.append(
+            [
+                rank, group_label, w.group, w.start, w.end, w.procurement_start,
+                len(w.boroughs), "; ".join(_name(code, names) for code in w.boroughs),
+                len(w.contracts), "; ".join(w.suppliers), "; ".join(w.systems), w.annual_value,
+                len(w.unknown_end),
+                "; ".join(f"{_name(c.borough_code, names)} ({c.contract_id})" for c in extended),
+            ]
+        )  # fmt: skip
+    return WINDOW_HEADINGS, rows
+
+
+def window_contracts_table(cur: duckdb.DuckDBPyConnection, st: dict):
+    """One row per contract of the windows listed, window by window in the page's order."""
+    m = model(cur, st)
+    names = reference.borough_names()
+    rows = []
+    for rank, w in enumerate(m["windows"], start=1):
+        extended = {c.contract_id for c in moved_by_extensions(w, m["effect"])}
+        rows.extend(
+            [
+                rank, w.group, w.start, w.end, c.contract_id, c.borough_code, _name(c.borough_code, names),
+                c.supplier, c.system, c.base_end, c.max_end, c.annual_value, c.contract_id in extended,
+            ]
+            for c in w.contracts
+        )  # fmt: skip
+    return CONTRACT_HEADINGS, rows
+
+
+VIEW = state.View(
+    "windows", "/windows", WINDOW_KEYS, exports={"windows": windows_table, "window_contracts": window_contracts_table}
+)

@@ -1,0 +1,52 @@
+"""``python -m etl build``: the database from survey returns and contract data, with its accounting."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl.commands import DEFAULT_CONTRACTS, DEFAULT_DB, DEFAULT_SURVEYS
+
+HELP = "build the database from survey returns and contract data"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--surveys",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of survey returns (.xlsx); repeatable",
+    )
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="contract data file or folder (OCDS JSON, Contracts Finder CSV, registers); repeatable",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_DB, help=f"database to write (default {DEFAULT_DB})")
+    parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build, print the accounting; with no inputs named, the default input folders."""
+    from etl.accounting import format_report, write_report  # the build's imports are heavy: only when building
+    from etl.build import BuildError, build
+
+    surveys, contracts = args.surveys, args.contracts
+    if not surveys and not contracts:
+        surveys = [DEFAULT_SURVEYS]
+        contracts = [DEFAULT_CONTRACTS] if DEFAULT_CONTRACTS.is_dir() else []
+    try:
+        result = build(Path(args.out), surveys, contracts, command=" ".join(sys.argv))
+    except BuildError as exc:
+        print(f"build failed, database left as it was: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(result))
+    if args.report:
+        write_report(result, Path(args.report))
+    return 0

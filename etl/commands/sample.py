@@ -1,0 +1,32 @@
+"""``python -m etl sample``: write the embedded sample inputs (survey returns and open data)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from etl.commands import DEFAULT_INPUTS
+
+HELP = "write the embedded sample inputs"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_INPUTS,
+        metavar="DIR",
+        help=f"folder for the sample; returns go in DIR/surveys, open data in DIR/contracts (default {DEFAULT_INPUTS})",
+    )
+    parser.add_argument("--seed", type=int, default=2019)
+
+
+def run(args: argparse.Namespace) -> int:
+    from etl.sample import write_sample
+    from etl.sample_contracts import write_sample_contracts
+
+    surveys = write_sample(args.out / "surveys", seed=args.seed)
+    contracts = write_sample_contracts(args.out / "contracts", seed=args.seed)
+    print(f"wrote {len(surveys)} sample survey returns to {args.out / 'surveys'}")
+    print(f"wrote {len(contracts)} sample contract data files to {args.out / 'contracts'}")
+    return 0

@@ -1,0 +1,38 @@
+"""Extract: one module per kind of input, each turning one file into a ``ReadResult``.
+
+``survey`` reads borough survey workbooks; ``cf_csv``, ``ocds`` and ``register`` read open
+contract data, whose kind ``detect`` tells from the content, never the name. A contract file
+that cannot be read at all raises ``ValueError`` naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from etl.extract.cf_csv import read_cf_csv
+from etl.extract.detect import detect_kind
+from etl.extract.ocds import read_ocds
+from etl.extract.register import read_register
+from etl.extract.result import SAMPLE_KEYWORD, ReadResult
+
+__all__ = ["ReadResult", "read_contract_file"]
+
+
+def read_contract_file(path: str | Path) -> ReadResult:
+    """Read an open-data contract file of any kind this package knows, detected by content."""
+    path = Path(path)
+    result = _read_by_kind(path, detect_kind(path))
+    result.is_sample = path.name.startswith(SAMPLE_KEYWORD)
+    return result
+
+
+def _read_by_kind(path: Path, kind: str | None) -> ReadResult:
+    if kind == "cf_csv":
+        return read_cf_csv(path)
+    if kind and kind.startswith("ocds_"):
+        return read_ocds(path, kind)
+    if kind == "register_csv":
+        return read_register(path)
+    if kind is None:
+        raise ValueError(f"{path.name}: not a Contracts Finder CSV export, OCDS package or contract register")
+    raise ValueError(f"{path.name}: no reader in etl.extract for {kind}")

@@ -1,0 +1,102 @@
+"""Canonical names and identifiers: cleaned text, supplier keys, company numbers, systems.
+
+Suppliers are matched on a key that ignores case, punctuation, HTML entities, mojibake and legal
+suffixes (Ltd/Limited/PLC/LLP, via cleanco), so "NEC SOFTWARE SOLUTIONS UK LTD" and
+"NEC Software Solutions UK Limited" are one supplier. Known suppliers and their former names
+come from ``refdata/suppliers.csv``; unknown ones keep a tidied form of their own spelling.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+
+import ftfy
+from cleanco import basename
+
+from etl.reference import known_system, norm_key, suppliers
+
+_NEEDS_FIXING = re.compile(r"[^\t\n\r\x20-\x7e]|&")  # non-ASCII, control characters, HTML entities
+_LEGAL_TAIL = re.compile(r"\b(ltd|limited|plc|llp|inc|incorporated|llc|co|company|corporation|gmbh|bv|sa|ag)\.?$", re.I)
+
+
+def clean_text(value: object) -> str:
+    """Unescape HTML entities, repair mojibake and collapse whitespace."""
+    if value is None:
+        return ""
+    s = ftfy.fix_text(html.unescape(str(value)))
+    return " ".join(s.split())
+
+
+def clean(value: object) -> str:
+    """``clean_text``, but plain printable ASCII skips ftfy (most text in open data; ftfy is slow)."""
+    if isinstance(value, str) and not _NEEDS_FIXING.search(value):
+        return " ".join(value.split())
+    return clean_text(value)
+
+
+def company_number(value: object) -> str | None:
+    """A Companies House number in its 8-character form ("2688108" -> "02688108"), else None."""
+    text = re.sub(r"\s+", "", str(value or "")).upper()
+    if re.fullmatch(r"\d{1,8}", text) and int(text):
+        return text.zfill(8)
+    if re.fullmatch(r"[A-Z]{2}\d{6}", text):
+        return text
+    return None
+
+
+def supplier_key(name: object) -> str:
+    """Matching key for a company name: 'Bytes Software Services Ltd.' -> 'bytes software services'."""
+    s = norm_key(clean_text(name))
+    if not s:
+        return ""
+    previous = None
+    while previous != s:  # strip stacked suffixes such as "UK Ltd" or "(UK) Limited"
+        previous = s
+        s = norm_key(basename(s)) or s
+        s = _LEGAL_TAIL.sub("", s).strip() or s
+    if s.startswith("the "):
+        s = s[4:]
+    return s
+
+
+@cache
+def known_supplier_keys() -> dict[str, str]:
+    """Matching key of every known supplier's name and former name -> its canonical name."""
+    index: dict[str, str] = {}
+    for sup in suppliers():
+        for form in (sup.name, *sup.aliases):
+            index.setdefault(supplier_key(form), sup.name)
+    return index
+
+
+def known_supplier(name: object) -> str | None:
+    """Canonical name of a supplier in the reference list, else None."""
+    return known_supplier_keys().get(supplier_key(name))
+
+
+def tidy_company_name(name: object) -> str:
+    """A presentable spelling of an unknown company: title case if shouted, 'Ltd' -> 'Limited'."""
+    s = clean_text(name)
+    if s.isupper() and len(s) > 4:
+        s = " ".join(w if len(w) <= 3 and w not in {"LTD", "THE", "AND"} else w.title() for w in s.split())
+        s = re.sub(r"\bAnd\b", "and", s)
+    s = re.sub(r"\bLtd\.?$", "Limited", s, flags=re.I)
+    s = re.sub(r"\bplc\.?$", "PLC", s, flags=re.I)
+    return s
+
+
+def canonical_system(name: object) -> tuple[str | None, str | None, str | None]:
+    """(system, manufacturer, usual service area) for a product name.
+
+    Known products get their reference name ("Liquid Logic LCS" -> "LiquidLogic LCS"); unknown
+    ones keep their own spelling, tidied, with no manufacturer.
+    """
+    text = clean_text(name)
+    if not text:
+        return None, None, None
+    system = known_system(text)
+    if system:
+        return system.name, system.manufacturer, system.service_area
+    return text, None, None

@@ -1,0 +1,210 @@
+"""The data contract of DESIGN.md: every table's columns and types, in one place.
+
+The DDL is generated from these definitions and ``etl.load`` checks every row against them,
+so no reader, linker or build step can drop a field or invent one without the build saying so:
+a row must carry exactly its table's columns. ``row(table, **values)`` is how code that means
+"these values, NULL for the rest" says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RECORD_COLUMNS: dict[str, str] = {
+    "record_id": "VARCHAR",  # stable: same inputs, same id
+    "source": "VARCHAR",  # survey | contracts_finder | find_a_tender | register | ocds
+    "source_ref": "VARCHAR",  # survey: file#sheet!row; CF CSV: notice id; OCDS: ocid
+    "source_url": "VARCHAR",
+    "source_file": "VARCHAR",  # the input file's name
+    "borough_code": "VARCHAR",  # E09..., or NULL for non-borough buyers
+    "buyer_name": "VARCHAR",  # as the source spelled it
+    "supplier_name": "VARCHAR",  # canonical
+    "supplier_raw": "VARCHAR",  # as the source spelled it
+    "supplier_key": "VARCHAR",  # matching key of the canonical supplier
+    "company_number": "VARCHAR",
+    "system_name": "VARCHAR",  # canonical product, survey rows
+    "system_raw": "VARCHAR",
+    "manufacturer": "VARCHAR",
+    "service_area": "VARCHAR",  # canonical (taxonomy), NULL when unknown
+    "service_area_raw": "VARCHAR",
+    "stage": "VARCHAR",  # contract | award | tender | planning
+    "title": "VARCHAR",
+    "description": "VARCHAR",
+    "cpv_codes": "VARCHAR[]",
+    "is_it": "BOOLEAN",
+    "start_date": "DATE",
+    "end_date": "DATE",
+    "max_end_date": "DATE",  # end date with every extension option taken
+    "extension_months": "INTEGER",
+    "extension_raw": "VARCHAR",
+    "annual_value": "DOUBLE",
+    "total_value": "DOUBLE",
+    "hosting": "VARCHAR",
+    "confidence": "TINYINT",
+    "satisfaction": "TINYINT",
+    "value_for_money": "TINYINT",
+    "comments": "VARCHAR",
+    "published_date": "DATE",
+    "contact_name": "VARCHAR",
+    "contact_email": "VARCHAR",
+    "warnings": "VARCHAR[]",  # what was not clean about this record
+}
+
+# the fields a contract takes from its records (etl.link chooses whose), with the records' types
+CONTRACT_FIELDS = (
+    "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
+    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
+    "confidence", "satisfaction", "value_for_money", "is_it",
+)  # fmt: skip
+
+CONTRACT_COLUMNS: dict[str, str] = {
+    "contract_id": "VARCHAR",
+    "record_ids": "VARCHAR[]",
+    "sources": "VARCHAR[]",
+    **{name: RECORD_COLUMNS[name] for name in CONTRACT_FIELDS},
+    "match_score": "DOUBLE",  # NULL when the contract has one record
+    "provenance": "JSON",  # field -> record_id it was taken from
+    "disagreements": "JSON",  # field -> {record_id: value} where the records differ
+}
+
+REJECT_COLUMNS: dict[str, str] = {
+    "source": "VARCHAR",
+    "file": "VARCHAR",
+    "location": "VARCHAR",  # sheet!row, line N, record N, an ocid, or (whole file)
+    "reason": "VARCHAR",
+    "raw": "JSON",  # the input as read; text that is not JSON is stored as a JSON string
+}
+
+# per input file: records_read = loaded + merged + rejected + skipped, every figure the build prints
+LOAD_FILE_COLUMNS: dict[str, str] = {
+    "run_id": "VARCHAR",
+    "file": "VARCHAR",
+    "path": "VARCHAR",
+    "source": "VARCHAR",  # survey, or the kind of contract file (cf_csv, ocds_release_package...)
+    "sha256": "VARCHAR",
+    "size_bytes": "BIGINT",
+    "is_sample": "BOOLEAN",
+    "status": "VARCHAR",  # loaded | rejected (the whole file)
+    "reason": "VARCHAR",  # why the whole file was rejected
+    "borough_code": "VARCHAR",  # a survey return's borough
+    "borough_from": "VARCHAR",  # where that borough was found (a cell, a title, the file name)
+    "records_read": "INTEGER",
+    "loaded": "INTEGER",
+    "merged": "INTEGER",  # the same notice already loaded from another file
+    "rejected": "INTEGER",
+    "skipped": "INTEGER",
+    "skipped_reasons": "JSON",  # reason -> count
+    "out_of_scope": "INTEGER",  # loaded, but the buyer is not a London borough council
+    "warnings": "INTEGER",
+    "unmapped_columns": "VARCHAR[]",
+    "notes": "VARCHAR[]",
+}
+
+LOAD_RUN_COLUMNS: dict[str, str] = {
+    "run_id": "VARCHAR",
+    "started_at": "TIMESTAMP",
+    "finished_at": "TIMESTAMP",
+    "status": "VARCHAR",
+    "inputs": "JSON",  # [{file, sha256, size_bytes}]
+    "counts": "JSON",  # the build's totals
+    "command": "VARCHAR",
+}
+
+META_COLUMNS: dict[str, str] = {"key": "VARCHAR", "value": "VARCHAR"}
+
+SUPPLIER_MATCH_COLUMNS: dict[str, str] = {
+    "raw": "VARCHAR",
+    "canonical": "VARCHAR",
+    "method": "VARCHAR",  # alias | reference | company_number | fuzzy | exact
+    "score": "DOUBLE",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: dict[str, str]
+    primary_key: str | None = None
+
+    def ddl(self) -> str:
+        cells = [f"{c} {t}" for c, t in self.columns.items()]
+        if self.primary_key:
+            cells.append(f"PRIMARY KEY ({self.primary_key})")
+        return f"CREATE TABLE {self.name} ({', '.join(cells)});"
+
+
+@dataclass(frozen=True)
+class View:
+    """A view, with the columns it yields, so tests can hold the database to them."""
+
+    name: str
+    columns: dict[str, str]
+    query: str
+
+    def ddl(self) -> str:
+        return f"CREATE VIEW {self.name} AS {self.query};"
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("contract_records", RECORD_COLUMNS, "record_id"),
+        Table("contracts", CONTRACT_COLUMNS, "contract_id"),
+        Table("rejects", REJECT_COLUMNS),
+        Table("load_files", LOAD_FILE_COLUMNS),
+        Table("load_runs", LOAD_RUN_COLUMNS),
+        Table("meta", META_COLUMNS, "key"),
+        Table("supplier_matches", SUPPLIER_MATCH_COLUMNS),
+    )
+}
+VIEWS: dict[str, View] = {
+    "record_warnings": View(
+        "record_warnings",
+        {"record_id": "VARCHAR", "source": "VARCHAR", "source_ref": "VARCHAR", "warning": "VARCHAR"},
+        "SELECT record_id, source, source_ref, unnest(warnings) AS warning FROM contract_records",
+    )
+}
+
+
+class SchemaError(ValueError):
+    """A row does not have exactly its table's columns; the message names the table and the keys."""
+
+
+def columns(table: str) -> dict[str, str]:
+    """Column -> DuckDB type of a table of the contract."""
+    try:
+        return TABLES[table].columns
+    except KeyError:
+        raise SchemaError(f"no table {table!r} in the data contract (tables: {', '.join(TABLES)})") from None
+
+
+def blank(table: str) -> dict:
+    """A row of ``table`` with every column NULL, to be filled in."""
+    return dict.fromkeys(columns(table))
+
+
+def row(table: str, **values: object) -> dict:
+    """A row of ``table``: the values given, NULL for every other column; an unknown key raises."""
+    unknown = [k for k in values if k not in columns(table)]
+    if unknown:
+        raise SchemaError(f"{table}: no column {', '.join(map(repr, unknown))}")
+    return {**blank(table), **values}
+
+
+def check_row(table: str, values: dict, where: str = "") -> None:
+    """Raise SchemaError unless ``values`` has exactly the columns of ``table``."""
+    expected = columns(table)
+    if values.keys() == expected.keys():
+        return
+    problems = []
+    if missing := [c for c in expected if c not in values]:
+        problems.append(f"missing key {', '.join(map(repr, missing))}")
+    if unknown := [k for k in values if k not in expected]:
+        problems.append(f"unknown key {', '.join(map(repr, unknown))}")
+    place = f"{table} {where}" if where else table
+    raise SchemaError(f"{place}: {'; '.join(problems)}")
+
+
+def ddl() -> str:
+    """CREATE statements for every table and view, in dependency order."""
+    return "\n".join([*(t.ddl() for t in TABLES.values()), *(v.ddl() for v in VIEWS.values())])

@@ -1,0 +1,95 @@
+"""Fixtures and tree readers shared by the systems, suppliers and matrix tests.
+
+A test module binds the fixtures by name (``... = market_helpers.FIXTURES``): pytest finds
+fixtures in a test module's namespace (a plain import of them would read as unused). The
+databases come from the session fixtures of conftest (``tiny_db``, ``sample_build``); nothing
+here builds one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import plotly
+import pytest
+from pagetree import by_id, walk
+
+from dashboard import db
+
+
+@pytest.fixture(autouse=True)
+def close_connections():
+    """Each test leaves no database connection open (the next may rebuild the file)."""
+    yield
+    db.close_all()
+
+
+@pytest.fixture
+def cur(tiny_db):
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_db(sample_build):
+    return sample_build[0]
+
+
+@pytest.fixture
+def sample_cur(sample_build):
+    with db.cursor(sample_build[0]) as cursor:
+        yield cursor
+
+
+# Bind these by name in a test module: ``close_connections, cur, sample_db, sample_cur = FIXTURES``
+FIXTURES = (close_connections, cur, sample_db, sample_cur)
+
+
+def as_json(tree) -> object:
+    """A component tree as the browser gets it: plain dicts."""
+    return json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def text(node) -> str:
+    """All the text of a node and its children, joined."""
+    if isinstance(node, list):
+        return "".join(text(c) for c in node)
+    if isinstance(node, dict) and "props" in node:
+        return text(node["props"].get("children"))
+    return "" if node is None else str(node)
+
+
+def table_rows(tree, table_id: str) -> list[list[str]]:
+    """The body cells of a table as text."""
+    body = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
+    return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
+
+
+def table_headings(tree, table_id: str) -> list[str]:
+    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
+
+
+def links(tree, table_id: str | None = None) -> list[str]:
+    """The hrefs of the in-app links of a tree (or of one table in it)."""
+    root = by_id(tree, table_id) if table_id else tree
+    return [n["props"]["href"] for n in walk(root) if n["type"] == "Link"]
+
+
+def figures(tree) -> list[dict]:
+    return [n["props"]["figure"] for n in walk(tree) if n["type"] == "Graph"]
+
+
+def assert_export_is_the_table(tree, table_id: str, headings: list[str], rows: list[list]) -> list[list[str]]:
+    """The export's headings and first column are the on-screen table's; returns the shown rows."""
+    shown = table_rows(tree, table_id)
+    assert table_headings(tree, table_id) == headings
+    assert len(shown) == len(rows) > 0
+    assert [r[0] for r in shown] == [str(r[0]) for r in rows]
+    return shown
+
+
+def csv_lines(app, export_link: str) -> list[list[str]]:
+    """The rows of a CSV export through the app's route, without its '#' notice lines."""
+    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
