@@ -170,8 +170,6 @@ def message(text: str, color: str = "info", message_id: str | None = None) -> ht
     )
 
 
-
-
 def data_notices(status: dict) -> list:
     """The sample-data warning (when it applies) and the as-of line."""
     out = []

@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 
 from etl import schema
-from etl.schema import CONTRACT_COLUMNS  # noqa: F401 - the contracts layout, for hand-made test databases
 
 
 def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, meta: dict[str, str]) -> Path:
@@ -23,14 +22,14 @@ def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, me
 
     ``tables`` maps tables of ``etl.schema`` to their rows; a row must have exactly its
     table's columns (``schema.row`` makes one), else SchemaError names the table, row and key.
-    ``run`` holds this build's ``load_runs`` values (columns it leaves out are NULL: a hand-made
-    database names only its run). Earlier rows of ``load_runs`` are carried over from the
-    previous database, so the table keeps the history of builds.
+    ``run`` is this build's ``load_runs`` row, held to the same rule. Earlier rows of
+    ``load_runs`` are carried over from the previous database, so the table keeps the history
+    of builds.
     """
     if {"load_runs", "meta"} & set(tables):
         raise schema.SchemaError("load_runs and meta are written from `run` and `meta`, not from `tables`")
     frames = {table: _frame(table, rows) for table, rows in tables.items()}
-    frames["load_runs"] = _frame("load_runs", [schema.row("load_runs", **run)])
+    frames["load_runs"] = _frame("load_runs", [run])
     frames["meta"] = _frame("meta", [{"key": k, "value": v} for k, v in sorted(meta.items())])
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -500,8 +500,12 @@ def _pipeline(rng: random.Random, plan: dict[str, list[sample.Line]], linked: se
     notices = [_borough_notice(rng, rng.choice(sample.SAMPLE_BOROUGHS), "planning", spec, ("csv", "ocds")[i % 2],
                                _quarter_start(rng, D(2026, 4, 1), 4)) for i, spec in enumerate(PIPELINE)]  # fmt: skip
     horizon = add_months(sample.SURVEY_DATE, DUE_WITHIN_MONTHS)
-    due = sorted((line.code, line.system, line) for lines in plan.values() for line in lines
-                 if line.end and sample.SURVEY_DATE < line.end <= horizon and (line.code, line.system) not in linked)
+    due = sorted(
+        (line.code, line.system, line)
+        for lines in plan.values()
+        for line in lines
+        if line.end and sample.SURVEY_DATE < line.end <= horizon and (line.code, line.system) not in linked
+    )
     for i, (code, _, line) in enumerate(rng.sample(due, DUE_NOTICES)):
         title = f"Replacement {line.service_area.lower()} system - early market engagement"
         description = (f"The council's contract for its {line.service_area.lower()} system ends on "

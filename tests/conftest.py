@@ -184,7 +184,9 @@ def build_tiny_db(path: Path, sample: bool) -> Path:
         _load_file("tiny", "notices.csv", "contracts_finder", False, read=3),
         _load_file("tiny", "register.csv", "register", False, read=1),
     ]
-    run = {"run_id": "tiny", "status": "ok", "inputs": {}, "counts": {"records": len(records)}, "command": "pytest"}
+    run = schema.row(
+        "load_runs", run_id="tiny", status="ok", inputs={}, counts={"records": len(records)}, command="pytest"
+    )
     meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
     tables = {"contract_records": records, "contracts": contracts, "load_files": files}
     return write_database(path, tables, run, meta)
@@ -286,7 +288,7 @@ def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = No
         row.update({k: spec[k] for k in contract_keys if k in spec})
         rows.append(row)
     files = [_load_file("x", "x.xlsx", "survey", False)]
-    run = {"run_id": "x", "status": "ok", "inputs": {}, "counts": {}, "command": "pytest"}
+    run = schema.row("load_runs", run_id="x", status="ok", inputs={}, counts={}, command="pytest")
     tables = {"contract_records": records, "contracts": rows, "load_files": files}
     return write_database(path, tables, run, meta or {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"})
 
@@ -295,3 +297,48 @@ def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = No
 def contracts_db_builder():
     """``build_contracts_db(path, [overrides, ...])``: a database with exactly the contracts a test needs."""
     return build_contracts_db
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    """Every test leaves no shared database connection open: the next may rebuild or delete the file."""
+    yield
+    from dashboard import db
+
+    db.close_all()
+
+
+@pytest.fixture
+def cur(tiny_db):
+    """A cursor on the tiny database."""
+    from dashboard import db
+
+    with db.cursor(tiny_db) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def sample_db(sample_build) -> Path:
+    """The surveys-only sample database (built once per session)."""
+    return sample_build[0]
+
+
+@pytest.fixture
+def sample_cur(sample_build):
+    """A cursor on the surveys-only sample database."""
+    from dashboard import db
+
+    with db.cursor(sample_build[0]) as cursor:
+        yield cursor
+
+
+@pytest.fixture
+def full_sample_cur(full_sample_build):
+    """A cursor on the full sample (surveys and open contract data)."""
+    from dashboard import db
+
+    with db.cursor(full_sample_build[0]) as cursor:
+        yield cursor

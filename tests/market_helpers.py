@@ -1,9 +1,6 @@
-"""Fixtures and tree readers shared by the systems, suppliers and matrix tests.
+"""Tree readers and export checks shared by the systems, suppliers and matrix tests.
 
-A test module binds the fixtures by name (``... = market_helpers.FIXTURES``): pytest finds
-fixtures in a test module's namespace (a plain import of them would read as unused). The
-databases come from the session fixtures of conftest (``tiny_db``, ``sample_build``); nothing
-here builds one.
+The cursors (``cur``, ``sample_cur``) are conftest's fixtures; nothing here builds a database.
 """
 
 from __future__ import annotations
@@ -12,38 +9,7 @@ import csv
 import json
 
 import plotly
-import pytest
 from pagetree import by_id, walk
-
-from dashboard import db
-
-
-@pytest.fixture(autouse=True)
-def close_connections():
-    """Each test leaves no database connection open (the next may rebuild the file)."""
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def sample_db(sample_build):
-    return sample_build[0]
-
-
-@pytest.fixture
-def sample_cur(sample_build):
-    with db.cursor(sample_build[0]) as cursor:
-        yield cursor
-
-
-# Bind these by name in a test module: ``close_connections, cur, sample_db, sample_cur = FIXTURES``
-FIXTURES = (close_connections, cur, sample_db, sample_cur)
 
 
 def as_json(tree) -> object:

@@ -19,12 +19,6 @@ CAMDEN = "E09000007"
 BARNET = "E09000003"
 
 
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
 def walk(node):
     if isinstance(node, list):
         for child in node:
@@ -57,18 +51,6 @@ def body_rows(tree, table_id: str) -> list[list[str]]:
 
 def query_of(href: str) -> dict:
     return parse_qs(urlsplit(href).query)
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
-@pytest.fixture
-def sample_cur(sample_build):
-    with db.cursor(sample_build[0]) as cursor:
-        yield cursor
 
 
 # --------------------------------------------------------------------------- codes

@@ -17,18 +17,6 @@ BARNET = "E09000003"
 BRENT = "E09000005"
 
 
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
 def ids(rows) -> list[str]:
     return [r["contract_id"] for r in rows]
 

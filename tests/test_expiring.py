@@ -8,6 +8,7 @@ from icalendar import Calendar
 
 from dashboard.logic.expiring import contract_calendar
 from dashboard.queries.expiring import expiring
+from etl import schema
 from etl.link import build_contracts
 from etl.load import write_database
 from etl.records import blank_record
@@ -63,7 +64,10 @@ def db(tmp_path):
     path = tmp_path / "e.duckdb"
     contracts = build_contracts(records)
     write_database(
-        path, {"contract_records": records, "contracts": contracts}, {"run_id": "r", "inputs": [], "counts": {}}, {}
+        path,
+        {"contract_records": records, "contracts": contracts},
+        schema.row("load_runs", run_id="r", inputs=[], counts={}),
+        {},
     )
     with duckdb.connect(str(path), read_only=True) as con:
         yield con

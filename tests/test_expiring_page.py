@@ -14,6 +14,7 @@ from app import create_app
 from dashboard import db
 from dashboard.logic import expiring as view
 from dashboard.pages import expiring as expiring_page
+from etl import schema
 from etl.link import build_contracts
 from etl.load import write_database
 from etl.records import blank_record
@@ -23,19 +24,6 @@ RB = "Revenues and Benefits"
 TEXT_MATCH = (
     "(lower(title) LIKE ? OR lower(system_name) LIKE ? OR lower(buyer_name) LIKE ? OR lower(supplier_name) LIKE ?)"
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def sample_cur(full_sample_build):
-    """The sample surveys and open contract data (conftest's session build)."""
-    with db.cursor(full_sample_build[0]) as cur:
-        yield cur
 
 
 def record(rid, source="survey", **values):
@@ -100,7 +88,7 @@ def hand_db(tmp_path):
     write_database(
         path,
         {"contract_records": records, "contracts": build_contracts(records)},
-        {"run_id": "r", "inputs": [], "counts": {}},
+        schema.row("load_runs", run_id="r", inputs=[], counts={}),
         meta,
     )
     return path
@@ -151,23 +139,25 @@ def table_rows(tree) -> list:
         ({"months": 12, "q": "housing"}, TEXT_MATCH, ["%housing%"] * 4),
     ],
 )
-def test_rows_equal_a_direct_query_on_the_sample(sample_cur, st, where, params):
-    end = sample_cur.execute("SELECT CAST(CAST(? AS DATE) + to_months(?) AS DATE)", [TODAY, st["months"]]).fetchone()[0]
-    expected = sample_cur.execute(
+def test_rows_equal_a_direct_query_on_the_sample(full_sample_cur, st, where, params):
+    end = full_sample_cur.execute(
+        "SELECT CAST(CAST(? AS DATE) + to_months(?) AS DATE)", [TODAY, st["months"]]
+    ).fetchone()[0]
+    expected = full_sample_cur.execute(
         f"""SELECT contract_id FROM contracts WHERE {where} AND borough_code IS NOT NULL AND stage = 'contract'
             AND end_date BETWEEN ? AND ? ORDER BY end_date, borough_code, contract_id""",
         [*params, TODAY, end],
     ).fetchall()
-    rows, cut = view.view_rows(sample_cur, st, TODAY)
+    rows, cut = view.view_rows(full_sample_cur, st, TODAY)
     assert [r["contract_id"] for r in rows] == [c for (c,) in expected]
     assert rows and not cut
     assert [r["end_date"] for r in rows] == sorted(r["end_date"] for r in rows)
 
 
-def test_filter_bar_dates_replace_the_months(sample_cur):
+def test_filter_bar_dates_replace_the_months(full_sample_cur):
     st = {"months": 3, "end_from": "2027-01-01", "end_to": "2027-06-30"}
-    rows, _ = view.view_rows(sample_cur, st, TODAY)
-    (n,) = sample_cur.execute(
+    rows, _ = view.view_rows(full_sample_cur, st, TODAY)
+    (n,) = full_sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND stage = 'contract' "
         "AND end_date BETWEEN DATE '2027-01-01' AND DATE '2027-06-30'"
     ).fetchone()
@@ -175,11 +165,11 @@ def test_filter_bar_dates_replace_the_months(sample_cur):
     assert view.period({"end_from": "2027-01-01", "months": 6}, TODAY) == (date(2027, 1, 1), date(2027, 7, 1))
 
 
-def test_cpv_division_keeps_notices_under_it(sample_cur):
-    rows, _ = view.view_rows(sample_cur, {"months": 24, "cpv": "48"}, TODAY)
+def test_cpv_division_keeps_notices_under_it(full_sample_cur):
+    rows, _ = view.view_rows(full_sample_cur, {"months": 24, "cpv": "48"}, TODAY)
     assert rows
     for r in rows:
-        (codes,) = sample_cur.execute(
+        (codes,) = full_sample_cur.execute(
             "SELECT flatten(list(cpv_codes)) FROM contract_records WHERE list_contains("
             "(SELECT record_ids FROM contracts WHERE contract_id = ?), record_id)",
             [r["contract_id"]],

@@ -13,18 +13,6 @@ from dashboard.queries import options
 CONTROL_IDS = [c.id for c in filters.CONTROLS]
 
 
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
 # --------------------------------------------------------------------------- source filter
 
 

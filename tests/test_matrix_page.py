@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import market_helpers
 import pytest
 from pagetree import by_id, texts, walk
 
@@ -21,8 +20,6 @@ from dashboard.pages import matrix as page
 from dashboard.queries import matrix as mq
 from dashboard.views import EXPORTS
 from etl import reference
-
-close_connections, cur, _sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
 
 CAMDEN = "E09000007"
 INJECTION = "x' OR '1'='1' --"

@@ -11,18 +11,6 @@ from dashboard.figures import overview as figures
 from etl import reference
 
 
-@pytest.fixture(autouse=True)
-def _close_connections():
-    yield
-    db.close_all()
-
-
-@pytest.fixture
-def cur(tiny_db):
-    with db.cursor(tiny_db) as cursor:
-        yield cursor
-
-
 def test_headline_default_view_counts_borough_contracts_only(cur):
     assert queries.headline(cur, today=date.today()) == {
         "boroughs": 3,

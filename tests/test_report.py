@@ -25,6 +25,7 @@ from dashboard.figures import report as charts
 from dashboard.logic import report as rep
 from dashboard.logic.report import HEADLINES, SAMPLE_WARNING, SHEETS, build_report, render_html, write_xlsx
 from dashboard.reports import main
+from etl import schema
 from etl.link import build_contracts
 from etl.load import write_database
 from etl.records import blank_record
@@ -239,7 +240,7 @@ def hostile_db(path):
     write_database(
         path,
         {"contract_records": [r, other], "contracts": build_contracts([r, other])},
-        {"run_id": "r", "inputs": [], "counts": {}},
+        schema.row("load_runs", run_id="r", inputs=[], counts={}),
         meta,
     )
     return path

@@ -10,7 +10,7 @@ import pytest
 from etl import schema
 from etl.load import write_database
 
-RUN = {"run_id": "t", "status": "ok"}
+RUN = schema.row("load_runs", run_id="t", status="ok")
 
 
 def columns_in(db, name: str) -> dict[str, str]:
@@ -53,8 +53,10 @@ def test_the_writer_refuses_a_row_with_an_unknown_column(tmp_path):
     record = {**schema.blank("contract_records"), "record_id": "r1", "colour": "red"}
     with pytest.raises(schema.SchemaError, match=r"contract_records row 1 \(record_id='r1'\): unknown key 'colour'"):
         write_database(tmp_path / "x.duckdb", {"contract_records": [record]}, RUN, {})
-    with pytest.raises(schema.SchemaError, match="load_runs: no column 'colour'"):
+    with pytest.raises(schema.SchemaError, match="load_runs row 1 \\(run_id='t'\\): unknown key 'colour'"):
         write_database(tmp_path / "x.duckdb", {}, {**RUN, "colour": "red"}, {})
+    with pytest.raises(schema.SchemaError, match="load_runs row 1 \\(run_id='t'\\): missing key 'status'"):
+        write_database(tmp_path / "x.duckdb", {}, {k: v for k, v in RUN.items() if k != "status"}, {})
 
 
 def test_every_raw_value_is_stored_as_json(tmp_path):

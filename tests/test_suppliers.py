@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.suppliers import AliasFile, apply_suppliers, read_aliases, resolve_suppliers
+from etl.normalise.suppliers import AliasFile, apply_suppliers, read_aliases, resolve_suppliers
 
 NO_ALIASES = AliasFile({}, set())
 

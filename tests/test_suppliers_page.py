@@ -6,7 +6,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
-import market_helpers
 import plotly.graph_objects as go
 import pytest
 from market_helpers import as_json, assert_export_is_the_table, csv_lines, links, table_headings, table_rows, text
@@ -18,9 +17,7 @@ from dashboard.logic import suppliers as logic
 from dashboard.pages import suppliers as page
 from dashboard.queries import suppliers as q
 from dashboard.views import EXPORTS
-from etl.load import CONTRACT_COLUMNS
-
-close_connections, cur, sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
+from etl.schema import CONTRACT_COLUMNS
 
 CAMDEN = "E09000007"
 CIVICA = "Civica UK Limited"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import market_helpers
 import plotly.graph_objects as go
 import pytest
 from market_helpers import (
@@ -35,8 +34,6 @@ from dashboard.queries import systems as q
 from dashboard.views import EXPORTS
 from etl import reference
 from etl.sample import SAMPLE_SYSTEM_BOROUGHS
-
-close_connections, cur, sample_db, sample_cur = market_helpers.FIXTURES  # by name, for pytest
 
 CAMDEN = "E09000007"
 INJECTIONS = ["Mosaic' OR '1'='1", "x'); DROP TABLE contracts; --", 'Mosaic" OR 1=1 --']

@@ -90,10 +90,20 @@ def downloads(st: dict) -> html.Div:
     search = VIEW.search(st)
     return html.Div(
         [
-            html.A("Download Excel workbook", href=f"/report/xlsx{search}", download="",
-                   className="btn btn-primary me-2", id="report-download-xlsx"),
-            html.A("Download printable report (HTML)", href=f"/report/html{search}", download="",
-                   className="btn btn-outline-primary", id="report-download-html"),
+            html.A(
+                "Download Excel workbook",
+                href=f"/report/xlsx{search}",
+                download="",
+                className="btn btn-primary me-2",
+                id="report-download-xlsx",
+            ),
+            html.A(
+                "Download printable report (HTML)",
+                href=f"/report/html{search}",
+                download="",
+                className="btn btn-outline-primary",
+                id="report-download-html",
+            ),
         ],  # fmt: skip
         className="my-3",
     )

@@ -110,8 +110,9 @@ class Collector:
         elif not isinstance(ocid, str) or not ocid.strip():
             self.result.reject("ocds", location, "release has no ocid", release)
         elif ocid in self.done:
-            self.result.reject("ocds", location, "release of an ocid already compiled (file changed while read?)",
-                               release)
+            self.result.reject(
+                "ocds", location, "release of an ocid already compiled (file changed while read?)", release
+            )
         else:
             group = self.pending.setdefault(ocid, Group(ocid, location))
             group.releases.append(release)
@@ -318,9 +319,7 @@ def _dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def release_record(
-    rel: dict, file_name: str, latest: dict, package_uri: str | None
-) -> tuple[dict | None, str | None]:
+def release_record(rel: dict, file_name: str, latest: dict, package_uri: str | None) -> tuple[dict | None, str | None]:
     """(record, None) for a compiled release worth loading, (None, reason) to skip, (None, None) if empty.
 
     ``latest`` is the latest release compiled into ``rel``, for its id and tags.
@@ -507,8 +506,12 @@ def _amount(value: object) -> float | None:
 
 def _value(rec: dict, tender: dict, award: dict, contract: dict, warnings_: list[str]) -> None:
     """Contract value, else award value, else the tender's estimate; GBP only."""
-    for label, value in (("contract", contract.get("value")), ("award", award.get("value")),
-                         ("tender", tender.get("value")), ("tender maximum", tender.get("maxValue"))):
+    for label, value in (
+        ("contract", contract.get("value")),
+        ("award", award.get("value")),
+        ("tender", tender.get("value")),
+        ("tender maximum", tender.get("maxValue")),
+    ):
         amount = _amount(value)
         if amount is None:
             continue
