@@ -10,50 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 
 import dash
 import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
-from dashboard import db, filters, queries
+from dashboard import db, filters, format, queries
 from dashboard import links as links_
 from dashboard.figures import GRAPH_CONFIG
 from dashboard.texts import NO_DATABASE, PRODUCT, SAMPLE_NOTICE, TAGLINE
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def fmt_int(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}"
-
-
-def fmt_money(value: float | None) -> str:
-    """Pounds, shortened for a card: £950, £12k, £3.4m, £1.2bn."""
-    if value is None:
-        return "–"
-    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"£{value / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
-    return f"£{value:,.0f}"
-
-
-def fmt_date(value: object) -> str:
-    """An ISO date or timestamp as '5 March 2026'; anything else as it is."""
-    if value is None or value == "":
-        return "not recorded"
-    if isinstance(value, datetime | date):
-        day = value
-    else:
-        try:
-            day = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-    return f"{day.day} {day:%B %Y}"
 
 
 # --------------------------------------------------------------------------- shell
@@ -178,7 +146,7 @@ def data_notices(status: dict) -> list:
     as_of = status.get("data_as_of") or status.get("built_at")
     out.append(
         html.P(
-            [f"Data as of {fmt_date(as_of)}", f" · database built {fmt_date(status.get('built_at'))}"],
+            [f"Data as of {format.long_date(as_of)}", f" · database built {format.long_date(status.get('built_at'))}"],
             className="text-body-secondary small",
             id="data-as-of",
         )
@@ -200,7 +168,7 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption
     numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows) for i in range(len(columns))]
 
     def cell(value: object, i: int, tag=html.Td):
-        text = fmt_int(value) if isinstance(value, int) else str(value)
+        text = format.integer(value) if isinstance(value, int) else str(value)
         return tag(text, className="text-end" if numeric[i] else None)
 
     return dbc.Table(

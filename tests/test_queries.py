@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from dashboard import db, queries
+from dashboard.figures import PALETTE
 from dashboard.figures import overview as figures
 from etl import reference
 
@@ -145,7 +146,7 @@ def test_borough_bar(cur):
     assert survey["orientation"] == "h"
     assert survey["y"] == [b.name for b in reference.boroughs()]
     assert survey["x"][0] == 1 and sum(survey["x"]) == 1
-    assert {t["marker"]["color"] for t in fig["data"]} <= set(figures.PALETTE)
+    assert {t["marker"]["color"] for t in fig["data"]} <= set(PALETTE)
     assert "annotations" not in fig["layout"]
 
 

@@ -43,3 +43,50 @@ def esc(text: object) -> str:
     """Text as plotly should show it: literally. Plotly reads a few HTML tags inside text, so a
     name like ``<b>`` is escaped to be shown, not applied (plotly turns &lt; back into <)."""
     return html.escape("" if text is None else str(text), quote=False)
+
+
+# --------------------------------------------------------------------------- chart pieces
+
+
+def title_of(text: str) -> dict:
+    """A chart title at the top left, where a reader starts, the same on every chart."""
+    return {"text": text, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}}
+
+
+def bar_layout(title: str, rows: int, xaxis: dict, **extra) -> dict:
+    """A horizontal chart's layout: title top left, one ``ROW_HEIGHT`` per row, first row on top."""
+    return {
+        "title": title_of(title),
+        "font": FONT,
+        "height": max(260, 140 + ROW_HEIGHT * rows),
+        "margin": {"l": 10, "r": 20, "t": 90, "b": 50},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"gridcolor": "#e9ecef", **xaxis},
+        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
+        "hoverlabel": {"font": FONT},
+        **extra,
+    }  # fmt: skip
+
+
+def no_data(figure: dict, message: str) -> dict:
+    """``figure`` with ``message`` in its middle, for a chart with nothing to draw."""
+    figure["layout"]["annotations"] = [
+        *figure["layout"].get("annotations", []),
+        {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5},
+    ]
+    return figure
+
+
+def count_axis(title: str, max_count: int) -> dict:
+    """An axis of whole numbers from zero; a tick per unit while the counts are small."""
+    return {
+        "title": {"text": title},
+        "rangemode": "tozero",
+        "tickformat": ",d",
+        **({"dtick": 1} if max_count <= 10 else {}),
+    }
+
+
+def top_legend() -> dict:
+    return {"orientation": "h", "traceorder": "normal", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"}

@@ -8,43 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dashboard.figures import FONT, OKABE_ITO, PALETTE, ROW_HEIGHT, SOURCE_COLOURS  # noqa: F401 (PALETTE: tests check bars use it)
+from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, no_data, top_legend
 
 
 def _base_layout(title: str, rows: int, max_count: int) -> dict:
-    return {
-        "title": {
-            "text": title,
-            "x": 0,
-            "xanchor": "left",
-            "yref": "container",
-            "y": 1,
-            "yanchor": "top",
-            "pad": {"t": 14},
-        },
-        "font": FONT,
-        "height": max(260, 140 + ROW_HEIGHT * rows),
-        "margin": {"l": 10, "r": 20, "t": 90, "b": 50},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "xaxis": {
-            "title": {"text": "Contracts"},
-            "gridcolor": "#e9ecef",
-            "rangemode": "tozero",
-            "tickformat": ",d",
-            # whole numbers only: with small counts plotly would otherwise tick 0, 0.5, 1 shown as 0, 1, 1
-            **({"dtick": 1} if max_count <= 10 else {}),
-        },
-        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
-        "hoverlabel": {"font": FONT},
-    }
+    return bar_layout(title, rows, count_axis("Contracts", max_count))
 
 
 def _no_data(figure: dict, message: str = "No contracts match") -> dict:
-    figure["layout"]["annotations"] = [
-        {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
-    ]
-    return figure
+    return no_data(figure, message)
 
 
 def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
@@ -71,14 +43,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
         "layout": {
             **_base_layout("Contracts by borough, by source of the record", len(rows), max_total),
             "barmode": "stack",
-            "legend": {
-                "orientation": "h",
-                "traceorder": "normal",
-                "x": 0,
-                "xanchor": "left",
-                "y": 1,
-                "yanchor": "bottom",
-            },
+            "legend": top_legend(),
         },
     }
     if not any(r["total"] for r in rows):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dashboard.figures import OKABE_ITO, esc
-from dashboard.figures.systems import bar_layout, no_data
+from dashboard.figures import OKABE_ITO, bar_layout, esc, no_data
 
 HHI_COLOURS = {"high": OKABE_ITO["vermillion"], "moderate": OKABE_ITO["orange"], "low": OKABE_ITO["bluish_green"]}
 

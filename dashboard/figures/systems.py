@@ -1,13 +1,11 @@
-"""Figures of the systems view, and the chart pieces the suppliers view shares with it.
+"""Figures of the systems view (and the contract-end timeline the suppliers view shares).
 
 Plain dicts built by pure functions from the small results of ``dashboard.queries.systems``
 (no plotly express: see ``dashboard.figures``). Names that go into a figure are escaped
 (``esc``), because plotly reads tick labels and hover text as a little HTML.
 
-Shared with ``figures/suppliers.py``, and kept here because the systems view drew them first:
-the horizontal-bar layout (``bar_layout``, ``count_axis``, ``top_legend``, ``no_data``) and the
-contract-end timeline (``end_timeline``), which a supplier's profile draws too. One module, not
-a third "market" one, since both views' charts are these same few bars and dots.
+The contract-end timeline (``end_timeline``) is drawn by a supplier's profile too; it stays
+here because the systems view drew it first. The bar layout both use is in ``dashboard.figures``.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from dashboard import format as fmt
-from dashboard.figures import FONT, OKABE_ITO, PALETTE, ROW_HEIGHT, esc
+from dashboard.figures import OKABE_ITO, PALETTE, bar_layout, count_axis, esc, no_data, top_legend
 
 # Survey scores 1-5: red-orange for poor, grey for neutral, blues for good (Okabe-Ito, plus a grey).
 SCORE_COLOURS: dict[int, str] = {
@@ -26,49 +24,6 @@ SCORE_COLOURS: dict[int, str] = {
     4: OKABE_ITO["sky_blue"],
     5: OKABE_ITO["blue"],
 }
-
-
-# --------------------------------------------------------------------------- shared chart pieces
-
-
-def bar_layout(title: str, rows: int, xaxis: dict, **extra) -> dict:
-    """A horizontal chart's layout: title top left, one ``ROW_HEIGHT`` per row, first row on top."""
-    return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-                  "pad": {"t": 14}},
-        "font": FONT,
-        "height": max(260, 140 + ROW_HEIGHT * rows),
-        "margin": {"l": 10, "r": 20, "t": 90, "b": 50},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "xaxis": {"gridcolor": "#e9ecef", **xaxis},
-        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
-        "hoverlabel": {"font": FONT},
-        **extra,
-    }  # fmt: skip
-
-
-def no_data(figure: dict, message: str) -> dict:
-    """``figure`` with ``message`` in its middle, for a chart with nothing to draw."""
-    figure["layout"]["annotations"] = [
-        *figure["layout"].get("annotations", []),
-        {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5},
-    ]
-    return figure
-
-
-def count_axis(title: str, max_count: int) -> dict:
-    """An axis of whole numbers from zero; a tick per unit while the counts are small."""
-    return {
-        "title": {"text": title},
-        "rangemode": "tozero",
-        "tickformat": ",d",
-        **({"dtick": 1} if max_count <= 10 else {}),
-    }
-
-
-def top_legend() -> dict:
-    return {"orientation": "h", "traceorder": "normal", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"}
 
 
 # --------------------------------------------------------------------------- systems

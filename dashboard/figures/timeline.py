@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from dashboard import format as fmt
-from dashboard.figures import FONT, OKABE_ITO, esc
+from dashboard.figures import FONT, OKABE_ITO, esc, title_of
 from etl import reference
 
 ROW_HEIGHT = 20  # pixels per row
@@ -263,15 +263,7 @@ def notes(note: str | None, empty: bool, height: int) -> list[dict]:
 def _layout(title: str, rows: Sequence, height: int) -> dict:
     n = max(len(rows), 1)
     return {
-        "title": {
-            "text": title,
-            "x": 0,
-            "xanchor": "left",
-            "yref": "container",
-            "y": 1,
-            "yanchor": "top",
-            "pad": {"t": 14},
-        },
+        "title": title_of(title),
         "font": FONT,
         "height": height,
         "margin": {"l": 10, "r": 20, "t": 130, "b": 40},
