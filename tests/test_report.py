@@ -491,3 +491,16 @@ def test_cli_as_a_module(full_sample, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Market engagement report: iTrent" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("st", "group"), [({"service_area": ["Revenues and Benefits"]}, "service area"), ({"system": ["Mosaic"]}, "system")]
+)
+def test_the_windows_rule_in_the_report_is_the_one_its_windows_were_found_by(full_sample, st, group):
+    with db.cursor(full_sample) as cur:
+        report = build_report(cur, st, date.today())
+    expected = f"at least 3 boroughs whose contracts for the same {group} end within 6 months of each other"
+    assert report.window_rule.startswith(expected)
+    assert f"Groups of {report.window_rule}, so that they could procure together." in html.unescape(
+        render_html(report)
+    )

@@ -28,7 +28,8 @@ import jinja2
 from dashboard import format, queries, state, xlsx
 from dashboard.figures import report as charts
 from dashboard.logic import expiring as expiring_view
-from dashboard.logic.windows import Window, find_windows
+from dashboard.logic.windows import DEFAULTS as WINDOW_DEFAULTS
+from dashboard.logic.windows import Window, find_windows, rule
 from dashboard.queries import report as q
 from dashboard.queries.expiring import GAP_MONTHS, LEAD_MONTHS, expiring
 from dashboard.queries.windows import window_contracts
@@ -163,6 +164,7 @@ class Report:
     sources: list[dict]
     files: list[dict]
     licences: list[str]
+    window_rule: str = rule()  # the windows rule in words, as the windows were searched
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -228,9 +230,14 @@ def window_options(cur: duckdb.DuckDBPyConnection, st: dict, today: date) -> lis
     return out
 
 
+def window_group(st: dict) -> str:
+    """What the report's windows group by: a system report looks for the system, others the service area."""
+    return "system" if subject_of(st)[0] == "system" else "service_area"
+
+
 def _windows(cur: duckdb.DuckDBPyConnection, st: dict, filters: dict, start: date, end: date) -> list[dict]:
     """Joint procurement windows overlapping the period, most boroughs first."""
-    group_by = "system" if subject_of(st)[0] == "system" else "service_area"
+    group_by = window_group(st)
     base = {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
     found, _unknown = find_windows(window_contracts(cur, group_by, "base", base))
     names = reference.borough_names()
@@ -375,6 +382,7 @@ def build_report(cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: 
         sources=_named(sources, SOURCE_NAMES, "source", "name"),
         files=_named(q.load_summary(cur), SOURCE_NAMES, "source", "name"),
         licences=licences_of(sources),
+        window_rule=rule({**WINDOW_DEFAULTS, "group_by": window_group(st)}),
     )
     report.numbers.update(derived_numbers(report))
     report.summary = summary_text(report)
