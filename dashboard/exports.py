@@ -20,7 +20,7 @@ import io
 import logging
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 import duckdb
@@ -137,6 +137,10 @@ def write_xlsx(out, heading: list[tuple[str, str]], columns: list[str], rows: It
 # --------------------------------------------------------------------------- routes
 
 
+class BadRequest(ValueError):
+    """The query asks for something this build cannot give (a window that is gone): a 400, with why."""
+
+
 def bad_request(problems: list[str]) -> flask.Response:
     """A 400 that says why: a calendar or report for other contracts than asked must not be served."""
     return flask.Response("Bad request: " + " ".join(problems) + "\n", status=400, mimetype="text/plain")
@@ -144,6 +148,35 @@ def bad_request(problems: list[str]) -> flask.Response:
 
 def no_database() -> flask.Response:
     return flask.Response("No database yet: run `make data`.\n", status=503, mimetype="text/plain")
+
+
+def view_file(
+    view: state.View,
+    make: Callable[[duckdb.DuckDBPyConnection, dict], tuple[bytes | str, str]],
+    mimetype: str,
+    disposition: str = "attachment",
+    cache: str = "no-store",
+) -> flask.Response:
+    """A file a view serves from its own query string (the calendar feed, the report).
+
+    ``make(cursor, state)`` gives the body and the file name. A value that does not parse is a
+    400 with the reason, never a silently different file, because a calendar subscription or a
+    scheduled download would otherwise go on showing other contracts without anyone noticing.
+    """
+    st, problems = view.check_query(flask.request.query_string)
+    if problems:
+        return bad_request(problems)
+    try:
+        with db.cursor(db.current_path()) as cur:
+            body, name = make(cur, st)
+    except db.DatabaseMissing:
+        return no_database()
+    except BadRequest as e:
+        return bad_request([str(e)])
+    response = flask.Response(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response.headers["Cache-Control"] = cache
+    return response
 
 
 def _download(name: str, mimetype: str, body) -> flask.Response:

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 import dash
 import dash_bootstrap_components as dbc
 import duckdb
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
-from dashboard import db, filters, format, queries
+from dashboard import db, filters, format, queries, state
 from dashboard import links as links_
 from dashboard.figures import GRAPH_CONFIG
 from dashboard.texts import NO_DATABASE, PRODUCT, SAMPLE_NOTICE, TAGLINE
@@ -126,6 +127,41 @@ def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: st
             ),
         ]
     return [*header, *data_notices(status), *content]
+
+
+def view_layout(view: state.View, title: str, content: Callable[..., list], lead: str | None = None) -> Callable:
+    """The ``layout(**query)`` Dash calls for a page whose body is ``content(cursor, state, problems=...)``.
+
+    The query is parsed with the view's own keys, so the page accepts those and the shared
+    filters, and reports the values it ignored.
+    """
+
+    def layout(**query) -> list:
+        st, problems = view.check(query)
+        return page(title, lambda cur: content(cur, st, problems=problems), lead=lead)
+
+    return layout
+
+
+def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[object, str | None], str | None]) -> None:
+    """Wire a page's control to the URL: ``new_search(value, search)`` is the query string to go to.
+
+    None, or the same query string, leaves the URL alone (so setting the control from the URL
+    does not write the URL again).
+    """
+
+    def to_url(value, search):
+        new = new_search(value, search)
+        if new is None or new == (search or ""):
+            raise PreventUpdate
+        return new
+
+    app.callback(
+        Output(filters.URL, "search", allow_duplicate=True),
+        Input(control_id, "value"),
+        State(filters.URL, "search"),
+        prevent_initial_call=True,
+    )(to_url)
 
 
 def message(text: str, color: str = "info", message_id: str | None = None) -> html.Div:

@@ -15,13 +15,11 @@ import dash
 import dash_bootstrap_components as dbc
 import duckdb
 import flask
-from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from dashboard import db, exports, links
+from dashboard import exports, links
 from dashboard import layout as ui
 from dashboard.figures.expiring import month_bar
-from dashboard.filters import URL
 from dashboard.logic import expiring as view
 from dashboard.logic.expiring import VIEW
 from dashboard.queries.expiring import HORIZONS
@@ -235,35 +233,18 @@ def layout(**query) -> list:
     )
 
 
-def cpv_to_url(value, search):
-    new = VIEW.updated(search, cpv=value or None)
-    if new == (search or ""):
-        raise PreventUpdate
-    return new
-
-
 def calendar_ics() -> flask.Response:
-    """The expiring page's contracts as iCalendar events (``kind``: end, procurement or both)."""
-    st, problems = VIEW.check_query(flask.request.query_string)
-    if problems:
-        return exports.bad_request(problems)
-    try:
-        with db.cursor(db.current_path()) as cur:
-            body = view.calendar_feed(cur, st, date.today())
-    except db.DatabaseMissing:
-        return exports.no_database()
-    response = flask.Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = 'inline; filename="citytools-expiring.ics"'
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    """``/calendar.ics``: the expiring page's contracts as iCalendar events (``kind``: end, procurement or both)."""
+    return exports.view_file(
+        VIEW,
+        lambda cur, st: (view.calendar_feed(cur, st, date.today()), "citytools-expiring.ics"),
+        "text/calendar; charset=utf-8",
+        disposition="inline",
+        cache="no-cache",
+    )
 
 
 def register(app: dash.Dash) -> None:
     """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``)."""
-    app.callback(
-        Output(URL, "search", allow_duplicate=True),
-        Input(CPV_ID, "value"),
-        State(URL, "search"),
-        prevent_initial_call=True,
-    )(cpv_to_url)
+    ui.url_from_control(app, CPV_ID, lambda value, search: VIEW.updated(search, cpv=value or None))
     app.server.add_url_rule("/calendar.ics", "citytools_calendar", calendar_ics, methods=["GET"])

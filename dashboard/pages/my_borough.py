@@ -126,14 +126,12 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
     return out
 
 
-def layout(**query) -> list:
-    """Dash calls this with the URL's query; the borough is the shared ``borough`` filter."""
-    st, problems = VIEW.check(query)
-    return ui.page(
-        "My borough",
-        lambda cur: content(cur, st, problems),
-        lead="Service by service: whose contracts end near yours, who supplies them, and how happy they are.",
-    )
+layout = ui.view_layout(
+    VIEW,
+    "My borough",
+    content,
+    lead="Service by service: whose contracts end near yours, who supplies them, and how happy they are.",
+)
 
 
 def register(app: dash.Dash) -> None:

@@ -15,12 +15,10 @@ from datetime import date
 import dash
 import duckdb
 import flask
-from dash import Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from dashboard import db, exports, format
+from dashboard import exports, format
 from dashboard import layout as ui
-from dashboard.filters import URL
 from dashboard.logic import report as rep
 from dashboard.logic.report import VIEW
 from dashboard.texts import PRODUCT
@@ -155,55 +153,34 @@ def content(
     return out
 
 
-def layout(**query) -> list:
-    """Dash calls this on every visit with the URL's query (repeated keys as lists)."""
-    st, problems = VIEW.check(query)
-    return ui.page(
-        "Market engagement report",
-        lambda cur: content(cur, st, problems),
-        lead="For LOTI and boroughs preparing to talk to the market: one click for a workbook or a printable report.",
-    )
-
-
-def subject_to_url(subject, search):
-    new = rep.search_for_choice(search, subject)
-    if new is None:
-        raise PreventUpdate
-    return new
+layout = ui.view_layout(
+    VIEW,
+    "Market engagement report",
+    content,
+    lead="For LOTI and boroughs preparing to talk to the market: one click for a workbook or a printable report.",
+)
 
 
 def report_file(kind: str) -> flask.Response:
     """``/report/<kind>``: the market engagement report for the query string, as a workbook or printable HTML."""
     if kind not in REPORT_KINDS:
         flask.abort(404)
-    st, problems = VIEW.check_query(flask.request.query_string)
-    if problems:
-        return exports.bad_request(problems)
-    try:
-        with db.cursor(db.current_path()) as cur:
+
+    def make(cur, st) -> tuple[bytes, str]:
+        try:
             report = rep.build_report(cur, st, date.today())
-    except db.DatabaseMissing:
-        return exports.no_database()
-    except ValueError as e:  # a window that is not in this build
-        return exports.bad_request([str(e)])
-    if kind == "xlsx":
-        buf = io.BytesIO()
-        rep.write_xlsx(report, buf)
-        body, mimetype = buf.getvalue(), XLSX
-    else:
-        body, mimetype = rep.render_html(report).encode("utf-8"), "text/html; charset=utf-8"
-    response = flask.Response(body, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{report.filename_stem}.{kind}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        except ValueError as e:  # a window that is not in this build
+            raise exports.BadRequest(str(e)) from None
+        if kind == "xlsx":
+            buf = io.BytesIO()
+            rep.write_xlsx(report, buf)
+            return buf.getvalue(), f"{report.filename_stem}.xlsx"
+        return rep.render_html(report).encode("utf-8"), f"{report.filename_stem}.html"
+
+    return exports.view_file(VIEW, make, XLSX if kind == "xlsx" else "text/html; charset=utf-8")
 
 
 def register(app: dash.Dash) -> None:
     """The page's callback and the ``/report/<kind>`` route, on ``app`` (called by ``create_app``)."""
-    app.callback(
-        Output(URL, "search", allow_duplicate=True),
-        Input(SUBJECT_ID, "value"),
-        State(URL, "search"),
-        prevent_initial_call=True,
-    )(subject_to_url)
+    ui.url_from_control(app, SUBJECT_ID, lambda subject, search: rep.search_for_choice(search, subject))
     app.server.add_url_rule("/report/<kind>", "citytools_report", report_file, methods=["GET"])

@@ -205,11 +205,12 @@ def content(
     return market_page(VIEW.stem, filters, problems, what, body)
 
 
-def layout(**query) -> list:
-    """Dash calls this on every visit with the URL's query (a repeated key arrives as a list)."""
-    st, problems = VIEW.check(query)
-    lead = "Who supplies London's boroughs, how concentrated each service is, and what each supplier runs where."
-    return ui.page("Suppliers", lambda cur: content(cur, st, problems=problems), lead=lead)
+layout = ui.view_layout(
+    VIEW,
+    "Suppliers",
+    content,
+    lead="Who supplies London's boroughs, how concentrated each service is, and what each supplier runs where.",
+)
 
 
 def register(app: dash.Dash) -> None:

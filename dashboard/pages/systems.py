@@ -206,14 +206,12 @@ def content(
     return market_page(VIEW.stem, filters, problems, "of this table", body)
 
 
-def layout(**query) -> list:
-    """Dash calls this on every visit with the URL's query (a repeated key arrives as a list)."""
-    st, problems = VIEW.check(query)
-    return ui.page(
-        "Systems",
-        lambda cur: content(cur, st, problems=problems),
-        lead="Which systems London's boroughs run, and, for any one of them, which boroughs run it.",
-    )
+layout = ui.view_layout(
+    VIEW,
+    "Systems",
+    content,
+    lead="Which systems London's boroughs run, and, for any one of them, which boroughs run it.",
+)
 
 
 def register(app: dash.Dash) -> None:

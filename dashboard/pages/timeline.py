@@ -105,14 +105,12 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
     return out
 
 
-def layout(**query) -> list:
-    """Dash calls this with the URL's query; invalid parameters are reported and fall back to defaults."""
-    st, problems = VIEW.check(query)
-    return ui.page(
-        "Contract timeline",
-        lambda cur: content(cur, st, problems),
-        lead="When contracts run and end; shaded: boroughs whose contracts end together.",
-    )
+layout = ui.view_layout(
+    VIEW,
+    "Contract timeline",
+    content,
+    lead="When contracts run and end; shaded: boroughs whose contracts end together.",
+)
 
 
 def register(app: dash.Dash) -> None:

@@ -232,14 +232,12 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
     return out
 
 
-def layout(**query) -> list:
-    """Dash calls this with the URL's query; invalid parameters are reported and fall back to defaults."""
-    st, problems = VIEW.check(query)
-    return ui.page(
-        "Joint procurement windows",
-        lambda cur: content(cur, st, problems),
-        lead="Boroughs whose contracts for the same thing end at about the same time: chances to buy together.",
-    )
+layout = ui.view_layout(
+    VIEW,
+    "Joint procurement windows",
+    content,
+    lead="Boroughs whose contracts for the same thing end at about the same time: chances to buy together.",
+)
 
 
 def register(app: dash.Dash) -> None:
