@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pagetree  # tests/pagetree.py: this script runs from tests/
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -119,20 +120,9 @@ def page_figures(db: Path, repeats: int = 3) -> dict:
 
     app = create_app(db)
     client = app.server.test_client()
-    deps = client.get("/_dash-dependencies").get_json()
-    router = next(d for d in deps if "_pages_content.children" in d["output"])
 
     def render(path: str, search: str = "") -> None:
-        values = {"pathname": path, "search": search}
-        body = {
-            "output": router["output"],
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{**i, "value": values[i["property"]]} for i in router["inputs"]],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        }
-        response = client.post("/_dash-update-component", json=body)
-        assert response.status_code == 200, (path, response.status_code)
+        pagetree.render(client, path, search)
 
     pages = [("/", ""), ("/contracts", "?borough=E09000007"), ("/matrix", ""), ("/systems", "?system=Mosaic"),
              ("/suppliers", ""), ("/windows", ""), ("/timeline", "?service_area=Revenues%20and%20Benefits"),

@@ -211,21 +211,10 @@ def tiny_db_builder():
 def render_page():
     """Render a Dash page the way the browser does: through the pages router callback."""
 
+    from pagetree import render as render_tree
+
     def render(app, path: str = "/", search: str = "") -> list:
-        client = app.server.test_client()
-        deps = client.get("/_dash-dependencies").get_json()
-        router = next(d for d in deps if "_pages_content.children" in d["output"])
-        values = {"pathname": path, "search": search}
-        body = {
-            "output": router["output"],
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{**i, "value": values[i["property"]]} for i in router["inputs"]],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        }
-        response = client.post("/_dash-update-component", json=body)
-        assert response.status_code == 200, response.data[:2000]
-        return response.get_json()["response"]["_pages_content"]["children"]
+        return render_tree(app.server.test_client(), path, search)
 
     return render
 

@@ -1,4 +1,5 @@
-"""Helpers for tests that read a rendered page: its component tree as Dash sends it (JSON dicts)."""
+"""Helpers for tests that read a page: its component tree as Dash sends it (JSON dicts), or the
+components a page function returns."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ def walk(node):
     elif isinstance(node, dict) and "props" in node:
         yield node
         yield from walk(node["props"].get("children"))
+    elif hasattr(node, "to_plotly_json"):  # components from a page function called directly
+        yield from walk(node.to_plotly_json())
 
 
 def texts(tree) -> list[str]:
@@ -26,3 +29,21 @@ def texts(tree) -> list[str]:
 
 def by_id(tree, component_id: str) -> dict:
     return next(n for n in walk(tree) if n["props"].get("id") == component_id)
+
+
+def render(client, path: str = "/", search: str = "") -> list:
+    """A page's component tree as the browser gets it: through Dash's pages router callback,
+    posted with a Flask test ``client`` of the app."""
+    deps = client.get("/_dash-dependencies").get_json()
+    router = next(d for d in deps if "_pages_content.children" in d["output"])
+    values = {"pathname": path, "search": search}
+    body = {
+        "output": router["output"],
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{**i, "value": values[i["property"]]} for i in router["inputs"]],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, (path, response.status_code, response.data[:2000])
+    return response.get_json()["response"]["_pages_content"]["children"]

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from pagetree import by_id, texts, walk
 
 from app import create_app
 from dashboard import db
@@ -17,31 +18,6 @@ from etl import reference
 
 CAMDEN = "E09000007"
 BARNET = "E09000003"
-
-
-def walk(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, dict) and "props" in node:
-        yield node
-        yield from walk(node["props"].get("children"))
-    elif hasattr(node, "to_plotly_json"):  # components from content() called directly
-        yield from walk(node.to_plotly_json())
-
-
-def texts(tree) -> list[str]:
-    out = []
-    for node in walk(tree):
-        children = node["props"].get("children")
-        for child in children if isinstance(children, list) else [children]:
-            if isinstance(child, str | int | float):
-                out.append(str(child))
-    return out
-
-
-def by_id(tree, component_id: str) -> dict:
-    return next(n for n in walk(tree) if n["props"].get("id") == component_id)
 
 
 def body_rows(tree, table_id: str) -> list[list[str]]:

@@ -4,24 +4,13 @@ from datetime import date, datetime
 
 import duckdb
 import pytest
+from handmade import record, write_records
 from icalendar import Calendar
 
 from dashboard.logic.expiring import contract_calendar
 from dashboard.queries.expiring import expiring
-from etl import schema
-from etl.link import build_contracts
-from etl.load import write_database
-from etl.records import blank_record
 
 TODAY = date(2026, 11, 23)
-
-
-def record(rid, source="survey", **values):
-    r = blank_record()
-    r.update(record_id=rid, source=source, source_ref=rid, stage="contract", borough_code="E09000007",
-             service_area="Revenues and Benefits", supplier_name="Civica UK Limited", warnings=[])  # fmt: skip
-    r.update(values)
-    return r
 
 
 @pytest.fixture
@@ -62,13 +51,7 @@ def db(tmp_path):
         ),  # fmt: skip
     ]
     path = tmp_path / "e.duckdb"
-    contracts = build_contracts(records)
-    write_database(
-        path,
-        {"contract_records": records, "contracts": contracts},
-        schema.row("load_runs", run_id="r", inputs=[], counts={}),
-        {},
-    )
+    write_records(path, records, meta={})
     with duckdb.connect(str(path), read_only=True) as con:
         yield con
 

@@ -9,37 +9,18 @@ from datetime import date, timedelta
 
 import duckdb
 import pytest
+from handmade import record, write_records
 
 from app import create_app
 from dashboard import db
 from dashboard.logic import expiring as view
 from dashboard.pages import expiring as expiring_page
-from etl import schema
-from etl.link import build_contracts
-from etl.load import write_database
-from etl.records import blank_record
 
 TODAY = date(2026, 4, 1)
 RB = "Revenues and Benefits"
 TEXT_MATCH = (
     "(lower(title) LIKE ? OR lower(system_name) LIKE ? OR lower(buyer_name) LIKE ? OR lower(supplier_name) LIKE ?)"
 )
-
-
-def record(rid, source="survey", **values):
-    r = blank_record()
-    r.update(
-        record_id=rid,
-        source=source,
-        source_ref=rid,
-        stage="contract",
-        borough_code="E09000007",
-        service_area=RB,
-        supplier_name="Civica UK Limited",
-        warnings=[],
-    )
-    r.update(values)
-    return r
 
 
 @pytest.fixture
@@ -84,14 +65,7 @@ def hand_db(tmp_path):
         ),
     ]
     path = tmp_path / "hand.duckdb"
-    meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
-    write_database(
-        path,
-        {"contract_records": records, "contracts": build_contracts(records)},
-        schema.row("load_runs", run_id="r", inputs=[], counts={}),
-        meta,
-    )
-    return path
+    return write_records(path, records)
 
 
 def walk(node):

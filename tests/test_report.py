@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
+from handmade import write_records
 from openpyxl import load_workbook
 from pagetree import by_id, texts
 
@@ -25,9 +26,6 @@ from dashboard.figures import report as charts
 from dashboard.logic import report as rep
 from dashboard.logic.report import HEADLINES, SAMPLE_WARNING, SHEETS, build_report, render_html, write_xlsx
 from dashboard.reports import main
-from etl import schema
-from etl.link import build_contracts
-from etl.load import write_database
 from etl.records import blank_record
 
 TODAY = date(2026, 4, 1)
@@ -236,14 +234,7 @@ def hostile_db(path):
         "title": "\tx",
         "system_name": None,
     }
-    meta = {"built_at": "2026-03-05T10:15:00", "data_as_of": "2026-03-01"}
-    write_database(
-        path,
-        {"contract_records": [r, other], "contracts": build_contracts([r, other])},
-        schema.row("load_runs", run_id="r", inputs=[], counts={}),
-        meta,
-    )
-    return path
+    return write_records(path, [r, other])
 
 
 def test_injection_is_neutralised_in_the_workbook(tmp_path):

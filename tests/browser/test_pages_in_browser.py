@@ -18,13 +18,6 @@ BRENT, BRENT_NAME = "E09000005", "Brent"
 TIMEOUT = 15_000  # ms: generous for a 2-core CI machine
 # Violations inside Dash's own components that the app cannot change, by (rule, node):
 # dcc.Dropdown (Dash 4.4) takes keyboard focus on a hidden helper input marked aria-hidden.
-KNOWN = {("aria-hidden-focus", "dash-dropdown-focus-target")}
-
-
-def known(rule: str, target: list) -> bool:
-    return any(rule == r and part in str(target) for r, part in KNOWN)
-
-
 def search(page) -> str:
     return page.evaluate("window.location.search")
 
@@ -173,18 +166,11 @@ def test_filters_carry_across_views_and_text_filter_keeps_focus(page, live_app, 
 
 
 @pytest.mark.parametrize("path", ["/", f"/contracts?borough={BRENT}"])
-def test_no_serious_accessibility_violations(page, live_app, axe_script, path):
+def test_no_serious_accessibility_violations(page, live_app, axe_audit, path):
     base, _ = live_app
     page.goto(base + path)
     expect(page.locator("#data-as-of")).to_be_visible(timeout=TIMEOUT)
     if "contracts" in path:
         wait_for_rows(page)
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": nodes[:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-        and (nodes := [n["target"] for n in v["nodes"] if not known(v["id"], n["target"])])
-    ]
+    serious = axe_audit(page)
     assert serious == [], json.dumps(serious, indent=1)

@@ -2,15 +2,13 @@
 report, and check both against the database; the expiring page's calendar link downloads a feed too.
 
 Uses the harness of tests/browser/conftest.py (Debian's Chromium, ``page``, ``page_errors``,
-``axe_script``). The server is this module's own (``report_app``): the same app as ``live_app``;
-``create_app`` registers the report and calendar routes (``pages/report.register``,
-``pages/expiring.register``).
+``axe_audit``) and its ``survey_app``: the app on the surveys-only sample, whose figures these
+tests check against the database.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -18,9 +16,7 @@ import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
 from dashboard import db
 from dashboard.logic.report import HEADLINES
 
@@ -28,29 +24,6 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 15_000  # ms
 RB = "Revenues and Benefits"
-KNOWN = {("aria-hidden-focus", "dash-dropdown-focus-target")}  # inside dcc.Dropdown, as in the other browser tests
-
-
-@pytest.fixture(scope="module")
-def report_app(sample_build):
-    """(base URL, database) of the app on the built sample, with the report and calendar routes."""
-    path, _ = sample_build
-    app = create_app(path)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="citytools-report-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", path
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        db.close_all()
-
-
-def known(rule: str, target: list) -> bool:
-    return any(rule == r and part in str(target) for r, part in KNOWN)
-
-
 def scope_count(path) -> int:
     with db.cursor(path) as cur:
         return cur.execute(
@@ -70,8 +43,8 @@ class FigureParser(HTMLParser):
             self.figures[a["data-figure"]] = a.get("data-value")
 
 
-def test_report_from_the_reports_page(page, report_app, page_errors, tmp_path):
-    base, path = report_app
+def test_report_from_the_reports_page(page, survey_app, page_errors, tmp_path):
+    base, path = survey_app
     expected = scope_count(path)
     page.goto(base + "/reports")
     expect(page.locator("#report-form")).to_be_visible(timeout=TIMEOUT)
@@ -113,8 +86,8 @@ def test_report_from_the_reports_page(page, report_app, page_errors, tmp_path):
     assert page_errors == []
 
 
-def test_expiring_page_calendar_link(page, report_app, page_errors):
-    base, _ = report_app
+def test_expiring_page_calendar_link(page, survey_app, page_errors):
+    base, _ = survey_app
     page.goto(base + f"/expiring?months=24&service_area={quote(RB)}")
     expect(page.locator("#expiring-summary")).to_be_visible(timeout=TIMEOUT)
     rows = page.locator("#expiring-table tbody tr").count()
@@ -128,16 +101,9 @@ def test_expiring_page_calendar_link(page, report_app, page_errors):
 
 
 @pytest.mark.parametrize("path", [f"/reports?service_area={quote(RB)}", "/expiring?months=24"])
-def test_no_serious_accessibility_violations(page, report_app, axe_script, path):
-    base, _ = report_app
+def test_no_serious_accessibility_violations(page, survey_app, axe_audit, path):
+    base, _ = survey_app
     page.goto(base + path)
     expect(page.locator("#data-as-of")).to_be_visible(timeout=TIMEOUT)
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        {"id": v["id"], "help": v["help"], "nodes": nodes[:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-        and (nodes := [n["target"] for n in v["nodes"] if not known(v["id"], n["target"])])
-    ]
+    serious = axe_audit(page)
     assert serious == [], json.dumps(serious, indent=1)

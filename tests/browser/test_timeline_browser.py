@@ -76,9 +76,6 @@ def test_timeline_window_is_shaded_and_a_click_filters_contracts(page, live_app,
     assert page_errors == []
 
 
-KNOWN = {("aria-hidden-focus", "dash-dropdown-focus-target")}  # inside dcc.Dropdown (Dash 4.4), as elsewhere
-
-
 @pytest.mark.parametrize(
     "path",
     [
@@ -87,24 +84,13 @@ KNOWN = {("aria-hidden-focus", "dash-dropdown-focus-target")}  # inside dcc.Drop
         f"/my-borough?borough={REVS['boroughs'][0]}",
     ],
 )
-def test_no_serious_accessibility_violations(page, live_app, axe_script, page_errors, path):
+def test_no_serious_accessibility_violations(page, live_app, axe_audit, page_errors, path):
     base, _ = live_app
     page.goto(base + path)
     expect(page.locator("#data-as-of")).to_be_visible(timeout=TIMEOUT)
     if path.startswith("/timeline"):
         expect(page.locator("#timeline-graph .main-svg").first).to_be_visible(timeout=TIMEOUT)
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        {"id": v["id"], "help": v["help"], "nodes": nodes[:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-        and (
-            nodes := [
-                n["target"] for n in v["nodes"] if not any(v["id"] == r and p in str(n["target"]) for r, p in KNOWN)
-            ]
-        )
-    ]
+    serious = axe_audit(page)
     assert serious == [], serious
     assert page_errors == []
 
