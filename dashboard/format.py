@@ -72,6 +72,24 @@ def short_month(value: object) -> str:
     return "" if day is None else f"{day:%b %Y}"
 
 
+def cell(value: object, kind: str = "text", score_digits: int = 1) -> str:
+    """A table cell's raw value as text by its column's kind (int, money, pct, score, date, text);
+    a dash for none. One rule for every on-screen and report table."""
+    if value is None or value == "":
+        return DASH
+    if kind == "int":
+        return integer(value)
+    if kind == "money":
+        return money(float(value))
+    if kind == "pct":
+        return f"{float(value):.1f}%"
+    if kind == "score":
+        return f"{float(value):.{score_digits}f}"
+    if kind == "date" or isinstance(value, date):
+        return short_date(value, missing=str(value))
+    return str(value)
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 contract', '2,000 contracts', '3 boroughs'."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"

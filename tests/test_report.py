@@ -492,6 +492,4 @@ def test_the_windows_rule_in_the_report_is_the_one_its_windows_were_found_by(ful
         report = build_report(cur, st, date.today())
     expected = f"at least 3 boroughs whose contracts for the same {group} end within 6 months of each other"
     assert report.window_rule.startswith(expected)
-    assert f"Groups of {report.window_rule}, so that they could procure together." in html.unescape(
-        render_html(report)
-    )
+    assert f"Groups of {report.window_rule}, so that they could procure together." in html.unescape(render_html(report))

@@ -53,6 +53,20 @@ def title_of(text: str) -> dict:
     return {"text": text, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}}
 
 
+def hbar(name: str, x: list, y: list, color: object, hovertemplate: str, **extra) -> dict:
+    """One trace of horizontal bars (the app's usual chart: long names read best down the side)."""
+    return {
+        "type": "bar",
+        "orientation": "h",
+        "name": name,
+        "x": x,
+        "y": y,
+        "marker": {"color": color},
+        "hovertemplate": hovertemplate,
+        **extra,
+    }
+
+
 def bar_layout(title: str, rows: int, xaxis: dict, **extra) -> dict:
     """A horizontal chart's layout: title top left, one ``ROW_HEIGHT`` per row, first row on top."""
     return {

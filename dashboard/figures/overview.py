@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, no_data, top_legend
+from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, hbar, no_data, top_legend
 
 
 def _base_layout(title: str, rows: int, max_count: int) -> dict:
@@ -29,15 +29,13 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
     max_total = max((r["total"] for r in rows), default=0)
     figure = {
         "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": label,
-                "x": [r[key] for r in rows],
-                "y": names,
-                "marker": {"color": SOURCE_COLOURS[key]},
-                "hovertemplate": f"%{{y}}: %{{x:,}} contracts ({label.lower()})<extra></extra>",
-            }
+            hbar(
+                label,
+                [r[key] for r in rows],
+                names,
+                SOURCE_COLOURS[key],
+                f"%{{y}}: %{{x:,}} contracts ({label.lower()})<extra></extra>",
+            )
             for key, label in groups.items()
         ],
         "layout": {
@@ -55,15 +53,13 @@ def service_area_bar(rows: list[dict]) -> dict:
     """Horizontal bars of contracts per service area, most first (rows of counts_by_service_area)."""
     figure = {
         "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": "Contracts",
-                "x": [r["contracts"] for r in rows],
-                "y": [r["service_area"] for r in rows],
-                "marker": {"color": OKABE_ITO["blue"]},
-                "hovertemplate": "%{y}: %{x:,} contracts<extra></extra>",
-            }
+            hbar(
+                "Contracts",
+                [r["contracts"] for r in rows],
+                [r["service_area"] for r in rows],
+                OKABE_ITO["blue"],
+                "%{y}: %{x:,} contracts<extra></extra>",
+            )
         ],
         "layout": {
             **_base_layout("Contracts by service area", len(rows), max((r["contracts"] for r in rows), default=0)),

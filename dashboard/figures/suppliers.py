@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dashboard.figures import OKABE_ITO, bar_layout, esc, no_data
+from dashboard.figures import OKABE_ITO, bar_layout, esc, hbar, no_data
 
 HHI_COLOURS = {"high": OKABE_ITO["vermillion"], "moderate": OKABE_ITO["orange"], "low": OKABE_ITO["bluish_green"]}
 
@@ -29,17 +29,13 @@ def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others:
     )
     figure = {
         "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": "Share",
-                "x": [round(r.get(f"{measure}_share") or 0, 2) for r in rows],
-                "y": [esc(r["supplier"]) for r in rows],
-                "marker": {
-                    "color": [OKABE_ITO["black"] if r["supplier"] == others else OKABE_ITO["blue"] for r in rows]
-                },
-                "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>",
-            }
+            hbar(
+                "Share",
+                [round(r.get(f"{measure}_share") or 0, 2) for r in rows],
+                [esc(r["supplier"]) for r in rows],
+                [OKABE_ITO["black"] if r["supplier"] == others else OKABE_ITO["blue"] for r in rows],
+                "%{y}: %{x:.1f}%<extra></extra>",
+            )
         ],
         "layout": bar_layout(
             title,
@@ -75,16 +71,14 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
     shown = sorted((a for a in areas if a["hhi"] is not None), key=lambda a: (-a["hhi"], a["service_area"]))
     figure = {
         "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": "HHI",
-                "x": [round(a["hhi"]) for a in shown],
-                "y": [esc(a["service_area"]) for a in shown],
-                "customdata": [[esc(a["reading"]), a["suppliers"]] for a in shown],
-                "marker": {"color": [HHI_COLOURS[a["band"]] for a in shown]},
-                "hovertemplate": "%{y}: HHI %{x:,} (%{customdata[1]} suppliers)<br>%{customdata[0]}<extra></extra>",
-            }
+            hbar(
+                "HHI",
+                [round(a["hhi"]) for a in shown],
+                [esc(a["service_area"]) for a in shown],
+                [HHI_COLOURS[a["band"]] for a in shown],
+                "%{y}: HHI %{x:,} (%{customdata[1]} suppliers)<br>%{customdata[0]}<extra></extra>",
+                customdata=[[esc(a["reading"]), a["suppliers"]] for a in shown],
+            )
         ],
         "layout": bar_layout(
             "Supplier concentration by service area, most concentrated first (HHI)",

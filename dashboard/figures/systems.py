@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from dashboard import format as fmt
-from dashboard.figures import OKABE_ITO, PALETTE, bar_layout, count_axis, esc, no_data, top_legend
+from dashboard.figures import OKABE_ITO, PALETTE, bar_layout, count_axis, esc, hbar, no_data, top_legend
 
 # Survey scores 1-5: red-orange for poor, grey for neutral, blues for good (Okabe-Ito, plus a grey).
 SCORE_COLOURS: dict[int, str] = {
@@ -35,16 +35,14 @@ def system_usage_bar(rows: Sequence[dict], top: int = 15) -> dict:
     title = f"The {len(shown)} systems used by the most boroughs" if len(rows) > top else "Boroughs using each system"
     figure = {
         "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": "Boroughs",
-                "x": [r["boroughs"] for r in shown],
-                "y": [esc(r["system"]) for r in shown],
-                "customdata": [r["contracts"] for r in shown],
-                "marker": {"color": OKABE_ITO["blue"]},
-                "hovertemplate": "%{y}: used by %{x:,} boroughs, %{customdata:,} contracts<extra></extra>",
-            }
+            hbar(
+                "Boroughs",
+                [r["boroughs"] for r in shown],
+                [esc(r["system"]) for r in shown],
+                OKABE_ITO["blue"],
+                "%{y}: used by %{x:,} boroughs, %{customdata:,} contracts<extra></extra>",
+                customdata=[r["contracts"] for r in shown],
+            )
         ],
         "layout": bar_layout(
             title, len(shown), count_axis("Boroughs using it", max((r["boroughs"] for r in shown), default=0)),

@@ -225,7 +225,10 @@ def window_options(cur: duckdb.DuckDBPyConnection, st: dict, today: date) -> lis
     for w in sorted(found, key=lambda w: (w.procurement_start, w.group)):
         if w.end < today:
             continue
-        label = f"{w.group}: {len(w.boroughs)} boroughs, contracts ending {w.start:%b %Y} to {w.end:%b %Y}"
+        label = (
+            f"{w.group}: {len(w.boroughs)} boroughs, contracts ending "
+            f"{format.short_month(w.start)} to {format.short_month(w.end)}"
+        )
         out.append({"label": label, "value": w.key})
     return out
 
@@ -578,20 +581,8 @@ NUMERIC = ("int", "money", "pct", "score")
 
 
 def cell_text(value: object, kind: str = "text") -> str:
-    """A value as the HTML's tables and headline show it."""
-    if value is None or value == "":
-        return format.DASH
-    if kind == "money":
-        return format.money(float(value))
-    if kind == "pct":
-        return f"{float(value):.1f}%"
-    if kind == "score":
-        return f"{float(value):.2f}"
-    if kind == "int":
-        return format.integer(value)
-    if isinstance(value, date):
-        return format.short_date(value)
-    return str(value)
+    """A value as the HTML's tables and headline show it (scores to two decimals: they are means)."""
+    return format.cell(value, kind, score_digits=2)
 
 
 def data_value(value: object) -> object:

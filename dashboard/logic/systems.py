@@ -71,19 +71,7 @@ class Table:
 
 def show(value: object, kind: str) -> str:
     """A raw table value as text for the screen; a dash for none."""
-    if value is None or value == "":
-        return fmt.DASH
-    if kind == "int":
-        return fmt.integer(value)
-    if kind == "money":
-        return fmt.money(float(value))
-    if kind == "pct":
-        return f"{float(value):.1f}%"
-    if kind == "score":
-        return f"{float(value):.1f}"
-    if kind == "date":
-        return fmt.short_date(value, missing=str(value))
-    return str(value)
+    return fmt.cell(value, kind)
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:

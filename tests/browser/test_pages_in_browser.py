@@ -16,6 +16,8 @@ pytestmark = pytest.mark.browser
 
 BRENT, BRENT_NAME = "E09000005", "Brent"
 TIMEOUT = 15_000  # ms: generous for a 2-core CI machine
+
+
 # Violations inside Dash's own components that the app cannot change, by (rule, node):
 # dcc.Dropdown (Dash 4.4) takes keyboard focus on a hidden helper input marked aria-hidden.
 def search(page) -> str:

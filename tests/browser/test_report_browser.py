@@ -24,6 +24,8 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 15_000  # ms
 RB = "Revenues and Benefits"
+
+
 def scope_count(path) -> int:
     with db.cursor(path) as cur:
         return cur.execute(
