@@ -21,7 +21,7 @@ import duckdb
 from dash import Input, Output, State, dcc, html
 
 from dashboard import db, state, views
-from dashboard.queries import options as option_queries
+from dashboard.queries import filters as option_queries
 
 URL = "url"  # the dcc.Location of the shell that filters and views write to
 CLEAR = "filter-clear"

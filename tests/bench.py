@@ -89,7 +89,7 @@ def query_figures(db: Path) -> dict:
     from dashboard import queries
     from dashboard.logic.windows import find_windows
     from dashboard.queries import contracts as contracts_q
-    from dashboard.queries import options
+    from dashboard.queries import filters as options
     from dashboard.queries.expiring import expiring
     from dashboard.queries.windows import window_contracts
 

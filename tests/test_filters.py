@@ -8,7 +8,7 @@ from pagetree import walk
 
 from app import create_app
 from dashboard import db, filters, queries, state
-from dashboard.queries import options
+from dashboard.queries import filters as options
 
 CONTROL_IDS = [c.id for c in filters.CONTROLS]
 

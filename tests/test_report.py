@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
-from handmade import write_records
+from handmade import record, write_records
 from openpyxl import load_workbook
 from pagetree import by_id, texts
 
@@ -26,7 +26,6 @@ from dashboard.figures import report as charts
 from dashboard.logic import report as rep
 from dashboard.logic.report import HEADLINES, SAMPLE_WARNING, SHEETS, build_report, render_html, write_xlsx
 from dashboard.reports import main
-from etl.records import blank_record
 
 TODAY = date(2026, 4, 1)
 RB = "Revenues and Benefits"
@@ -209,14 +208,8 @@ def test_workbook_numbers_equal_the_database(rb_report, expected, con):
 
 def hostile_db(path):
     """One contract whose every text field is a spreadsheet formula or markup."""
-    r = blank_record()
-    r.update(
-        record_id="x",
-        source="survey",
-        source_ref="x",
-        stage="contract",
-        borough_code="E09000007",
-        service_area=RB,
+    r = record(
+        "x",
         supplier_name='=HYPERLINK("http://evil.example","click")',
         system_name="@SUM(1+1)",
         title="+cmd|' /C calc'!A0",
