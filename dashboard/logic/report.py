@@ -25,7 +25,7 @@ from typing import IO
 import duckdb
 import jinja2
 
-from dashboard import format, queries, state, xlsx
+from dashboard import format, links, queries, state, xlsx
 from dashboard.figures import report as charts
 from dashboard.logic import expiring as expiring_view
 from dashboard.logic.windows import DEFAULTS as WINDOW_DEFAULTS
@@ -594,12 +594,6 @@ def data_value(value: object) -> object:
     return value
 
 
-def _safe_url(url: object) -> str | None:
-    from dashboard.links import safe_url  # imported here: links imports views, which imports this module
-
-    return safe_url(url)
-
-
 @cache
 def templates() -> jinja2.Environment:
     """The report's Jinja2 templates, autoescaped: data is always text, never markup."""
@@ -610,7 +604,7 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell_text, raw=data_value, safe_url=_safe_url, integer=format.integer)
+    env.filters.update(cell=cell_text, raw=data_value, safe_url=links.safe_url, integer=format.integer)
     return env
 
 
