@@ -18,8 +18,9 @@ from etl import schema
 from etl.accounting import BuildResult, FileReport, file_report, rejected_file
 from etl.extract import read_contract_file
 from etl.extract.survey import read_survey
-from etl.link import build_contracts
+from etl.link import build_contracts, contract_supplier_rows
 from etl.load import write_database
+from etl.normalise.scope import apply_scope
 from etl.normalise.suppliers import SupplierMatch, apply_suppliers
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
@@ -157,6 +158,7 @@ def build(
     inputs.reports += found.reports
     inputs.records += found.records
     inputs.rejects += found.rejects
+    apply_scope(inputs.records)  # normalise: technology or not, and why
     matches = apply_suppliers(inputs.records)  # normalise: one canonical supplier across all files
     contract_rows = build_contracts(inputs.records)  # link
     finished = _now()
@@ -180,6 +182,7 @@ def _tables(run_id: str, inputs: Inputs, contract_rows: list[dict], matches: lis
     return {
         "contract_records": inputs.records,
         "contracts": contract_rows,
+        "contract_suppliers": contract_supplier_rows(contract_rows, inputs.records),
         "rejects": inputs.rejects,
         "load_files": [schema.row("load_files", run_id=run_id, **vars(r)) for r in inputs.reports],
         "supplier_matches": [vars(m) for m in matches],

@@ -158,7 +158,9 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
             if any(_differs(field, distinct[0], v) for v in distinct[1:]):
                 disagreements[field] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
     scores = [s for _, s in group if s is not None]
+    named = next((r for r in recs if r["record_id"] == provenance.get("supplier_name")), None)
     row.update(
+        supplier_count=len((named or {}).get("suppliers") or []),
         contract_id=f"c{recs[0]['record_id']}",
         record_ids=[r["record_id"] for r in recs],
         sources=sorted({r["source"] for r in recs}),
@@ -171,3 +173,25 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
 
 def build_contracts(records: list[dict]) -> list[dict]:
     return [contract_row(group) for group in link_records(records)]
+
+
+def contract_supplier_rows(contracts: list[dict], records: list[dict]) -> list[dict]:
+    """One ``contract_suppliers`` row per contract and supplier, from the record the contract took
+    its supplier from, so a framework of fifteen keeps fifteen; the first is the contract's."""
+    by_id = {r["record_id"]: r for r in records}
+    rows = []
+    for c in contracts:
+        rec = by_id.get((c.get("provenance") or {}).get("supplier_name"))
+        for i, s in enumerate((rec or {}).get("suppliers") or [], start=1):
+            rows.append(
+                {
+                    "contract_id": c["contract_id"],
+                    "position": i,
+                    "supplier_name": s.get("canonical"),
+                    "supplier_raw": s.get("name"),
+                    "supplier_id": s.get("id"),
+                    "company_number": s.get("company_number"),
+                    "record_id": rec["record_id"],
+                }
+            )
+    return rows

@@ -27,18 +27,26 @@ RECORD_COLUMNS: dict[str, str] = {
     "manufacturer": "VARCHAR",
     "service_area": "VARCHAR",  # canonical (taxonomy), NULL when unknown
     "service_area_raw": "VARCHAR",
-    "stage": "VARCHAR",  # contract | award | tender | planning
+    "stage": "VARCHAR",  # see STAGES
+    "notice_type": "VARCHAR",  # Find a Tender notice type under the Procurement Act 2023: UK1..UK17
+    "legal_basis": "VARCHAR",  # the law: "Procurement Act 2023", "Public Contracts Regulations 2015"...
     "title": "VARCHAR",
     "description": "VARCHAR",
     "cpv_codes": "VARCHAR[]",
     "is_it": "BOOLEAN",
+    "it_reason": "VARCHAR",  # why is_it is what it is: "survey row", "CPV 48000000", a title rule...
     "start_date": "DATE",
     "end_date": "DATE",
     "max_end_date": "DATE",  # end date with every extension option taken
     "extension_months": "INTEGER",
     "extension_raw": "VARCHAR",
-    "annual_value": "DOUBLE",
-    "total_value": "DOUBLE",
+    "dates_from": "VARCHAR",  # the field the dates were read from, e.g. "contracts[0].period", "tender.lots"
+    "annual_value": "DOUBLE",  # GBP; NULL when unknown or in another currency
+    "total_value": "DOUBLE",  # GBP; NULL when unknown or in another currency
+    "value_gross": "BOOLEAN",  # true: the value includes VAT (only a gross amount was given)
+    "currency": "VARCHAR",  # the value's currency when it is not GBP (then the amounts below, not the pounds)
+    "value_amount": "DOUBLE",  # a value in ``currency`` (not GBP), never summed into pounds
+    "buyer_id": "VARCHAR",  # the buyer's identifier, scheme-id: GB-PPON-..., GB-COH-..., GB-GOR-...
     "hosting": "VARCHAR",
     "confidence": "TINYINT",
     "satisfaction": "TINYINT",
@@ -47,14 +55,31 @@ RECORD_COLUMNS: dict[str, str] = {
     "published_date": "DATE",
     "contact_name": "VARCHAR",
     "contact_email": "VARCHAR",
+    # every supplier of the award, in the order named: [{"name", "id", "company_number"}]; the
+    # record's supplier_name/supplier_raw are the first; a framework has several
+    "suppliers": "JSON",
+    # the notices that changed this contract after it was let, oldest first (UK10 change, UK11
+    # termination): [{"date", "notice_type", "what", ...the fields it changed}]
+    "history": "JSON",
     "warnings": "VARCHAR[]",  # what was not clean about this record
+}
+
+# What a record's ``stage`` can be: where the notice is in the procurement lifecycle.
+STAGES: dict[str, str] = {
+    "planning": "pipeline, preliminary market engagement or planned procurement (UK1-UK3)",
+    "tender": "an open opportunity (UK4, or a 2015-regulations tender)",
+    "award": "awarded, not yet a contract: standstill or an intention to award directly (UK5, UK6)",
+    "contract": "signed or running (UK7, an older award, a survey row, a register entry)",
+    "cancelled": "the procurement was terminated before a contract (UK12): no longer an opportunity",
+    "dynamic_market": "a dynamic market notice (UK13-UK16): a way to buy, never counted as a contract",
 }
 
 # the fields a contract takes from its records (etl.link chooses whose), with the records' types
 CONTRACT_FIELDS = (
     "source_url", "borough_code", "buyer_name", "supplier_name", "system_name", "manufacturer", "service_area",
-    "stage", "title", "start_date", "end_date", "max_end_date", "annual_value", "total_value", "hosting",
-    "confidence", "satisfaction", "value_for_money", "is_it",
+    "stage", "notice_type", "legal_basis", "title", "start_date", "end_date", "max_end_date", "annual_value",
+    "total_value", "value_gross", "currency", "value_amount", "hosting", "confidence", "satisfaction",
+    "value_for_money", "is_it", "it_reason",
 )  # fmt: skip
 
 CONTRACT_COLUMNS: dict[str, str] = {
@@ -62,6 +87,7 @@ CONTRACT_COLUMNS: dict[str, str] = {
     "record_ids": "VARCHAR[]",
     "sources": "VARCHAR[]",
     **{name: RECORD_COLUMNS[name] for name in CONTRACT_FIELDS},
+    "supplier_count": "INTEGER",  # suppliers of the contract (contract_suppliers rows); >1: a framework
     "match_score": "DOUBLE",  # NULL when the contract has one record
     "provenance": "JSON",  # field -> record_id it was taken from
     "disagreements": "JSON",  # field -> {record_id: value} where the records differ
@@ -110,6 +136,17 @@ LOAD_RUN_COLUMNS: dict[str, str] = {
     "command": "VARCHAR",
 }
 
+# one row per contract and supplier, so a framework keeps every supplier (DESIGN.md)
+CONTRACT_SUPPLIER_COLUMNS: dict[str, str] = {
+    "contract_id": "VARCHAR",
+    "position": "INTEGER",  # 1 = the first named, the contract's supplier_name
+    "supplier_name": "VARCHAR",  # canonical
+    "supplier_raw": "VARCHAR",  # as the source spelled it
+    "supplier_id": "VARCHAR",  # the publisher's identifier, scheme-id (GB-COH-..., GB-PPON-...), if any
+    "company_number": "VARCHAR",
+    "record_id": "VARCHAR",  # the record it was named in
+}
+
 META_COLUMNS: dict[str, str] = {"key": "VARCHAR", "value": "VARCHAR"}
 
 SUPPLIER_MATCH_COLUMNS: dict[str, str] = {
@@ -150,6 +187,7 @@ TABLES: dict[str, Table] = {
     for t in (
         Table("contract_records", RECORD_COLUMNS, "record_id"),
         Table("contracts", CONTRACT_COLUMNS, "contract_id"),
+        Table("contract_suppliers", CONTRACT_SUPPLIER_COLUMNS),
         Table("rejects", REJECT_COLUMNS),
         Table("load_files", LOAD_FILE_COLUMNS),
         Table("load_runs", LOAD_RUN_COLUMNS),

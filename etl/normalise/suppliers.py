@@ -148,12 +148,27 @@ def _cluster_name(keys: list[str], counts: dict[str, Counter[str]], fixed: dict[
     return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
+def named_suppliers(rec: dict) -> list[dict]:
+    """Every supplier a record names, first named first: its ``suppliers`` list, or its one supplier."""
+    if rec.get("suppliers"):
+        return rec["suppliers"]
+    if rec.get("supplier_raw"):
+        return [{"name": rec["supplier_raw"], "id": None, "company_number": rec.get("company_number")}]
+    return []
+
+
 def apply_suppliers(records: list[dict], aliases: AliasFile | None = None) -> list[SupplierMatch]:
-    """Set ``supplier_name`` and ``supplier_key`` on every record; return the matches made."""
-    spellings = [(r["supplier_raw"], r.get("company_number")) for r in records if r.get("supplier_raw")]
+    """Set ``supplier_name`` and ``supplier_key`` on every record, and the canonical name of every
+    supplier it names (a framework's too); return the matches made."""
+    spellings = [(s["name"], s.get("company_number")) for r in records for s in named_suppliers(r) if s.get("name")]
     matches = resolve_suppliers(spellings, aliases)
     for r in records:
         match = matches.get(r.get("supplier_raw") or "")
         r["supplier_name"] = match.canonical if match else None
         r["supplier_key"] = supplier_key(match.canonical) if match else None
+        named = named_suppliers(r)
+        for s in named:
+            found = matches.get(s.get("name") or "")
+            s["canonical"] = found.canonical if found else None
+        r["suppliers"] = named or None
     return sorted(matches.values(), key=lambda m: (m.canonical, m.raw))
