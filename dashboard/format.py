@@ -90,6 +90,14 @@ def cell(value: object, kind: str = "text", score_digits: int = 1) -> str:
     return str(value)
 
 
+def supplier(name: str | None, count: int | None = None, missing: str = DASH) -> str:
+    """The supplier as a person reads it: a framework of fifteen says so, not just its first name."""
+    if not name:
+        return missing
+    others = (count or 1) - 1
+    return f"{name} and {plural(others, 'other')} (framework)" if others > 0 else name
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 contract', '2,000 contracts', '3 boroughs'."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"

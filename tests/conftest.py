@@ -261,12 +261,12 @@ def build_contracts_db(path: Path, contracts: list[dict], meta: dict | None = No
     """A database of one single-record contract per dict: each dict overrides the fields of a
     default survey record in Camden (E09000007), so a test states only what it is about.
 
-    Keys ``sources``, ``source_url``, ``disagreements`` and ``match_score`` go to the contract;
+    Keys ``sources``, ``source_url``, ``disagreements``, ``match_score`` and ``supplier_count`` go to the contract;
     the rest to its record (and the contract). Used for exports (spreadsheet injection) and the
     contracts view (provenance, disagreements).
     """
     records, rows = [], []
-    contract_keys = ("sources", "source_url", "disagreements", "match_score")
+    contract_keys = ("sources", "source_url", "disagreements", "match_score", "supplier_count")
     for i, spec in enumerate(contracts):
         rec = _record(
             f"x-{i}", "survey", "E09000007", "Camden Council", "Civica", None, None, 1000.0 + i, 100 + i, "x.xlsx"

@@ -243,3 +243,16 @@ def test_grid_id_changes_with_the_filters_so_the_grid_refetches(tiny_db, render_
     b = next(n for n in walk(render_page(app, "/contracts", f"?borough={BARNET}")) if n["type"] == "AgGrid")
     assert a["props"]["id"] != b["props"]["id"]
     assert logic.VIEW.parse(b["props"]["id"]["query"]) == {"borough": [BARNET]}
+
+
+def test_a_framework_says_how_many_suppliers_it_has(tmp_path, contracts_db_builder):
+    from dashboard.logic import contracts as logic
+
+    path = contracts_db_builder(
+        tmp_path / "f.duckdb",
+        [{"supplier_name": "Capita", "supplier_count": 15, "title": "Framework"}, {"title": "Single"}],
+    )
+    with db.cursor(path) as cur:
+        block = logic.rows_block(cur, "", {"startRow": 0, "endRow": 10})
+    shown = {r["title"]: r["supplier"] for r in block["rowData"]}
+    assert shown == {"Framework": "Capita and 14 others (framework)", "Single": "Civica"}

@@ -65,3 +65,44 @@ def test_repository_alias_file_is_applied():
     assert records[0]["supplier_name"] == "NEC Software Solutions UK Limited"
     assert records[1]["supplier_name"] is None
     assert [m.method for m in matches] == ["alias"]
+
+
+def _framework_record(rid: str, names: list[str]) -> dict:
+    from etl.records import new_record
+
+    suppliers = [{"name": n, "id": None, "company_number": None} for n in names]
+    return new_record(
+        "contracts_finder", f"ocds-x-{rid}", "f.json", record_id=rid, supplier_raw=names[0], suppliers=suppliers
+    )
+
+
+def test_every_supplier_of_a_framework_is_kept_canonical_and_in_order():
+    from etl.link import build_contracts, contract_supplier_rows
+
+    records = [
+        _framework_record("f1", ["CAPITA BUSINESS SERVICES LTD", "Civica UK Ltd", "Acme Widgets Ltd"]),
+        _framework_record("one", ["Acme Widgets Limited"]),
+    ]
+    apply_suppliers(records, NO_ALIASES)
+    contracts = build_contracts(records)
+    rows = contract_supplier_rows(contracts, records)
+    framework = [r for r in rows if r["record_id"] == "f1"]
+    assert [(r["position"], r["supplier_raw"]) for r in framework] == [
+        (1, "CAPITA BUSINESS SERVICES LTD"),
+        (2, "Civica UK Ltd"),
+        (3, "Acme Widgets Ltd"),
+    ]
+    # the same canonical name as the record's own supplier, and the third is the other record's company
+    assert framework[0]["supplier_name"] == records[0]["supplier_name"]
+    assert framework[2]["supplier_name"] == records[1]["supplier_name"] == "Acme Widgets Limited"
+    by_id = {c["record_ids"][0]: c for c in contracts}
+    assert (by_id["f1"]["supplier_count"], by_id["one"]["supplier_count"]) == (3, 1)
+
+
+def test_a_record_with_one_supplier_and_no_list_names_it():
+    from etl.records import new_record
+
+    rec = new_record("survey", "s.xlsx#1", "s.xlsx", supplier_raw="Civica UK Ltd")
+    apply_suppliers([rec], NO_ALIASES)
+    assert [s["name"] for s in rec["suppliers"]] == ["Civica UK Ltd"]
+    assert rec["suppliers"][0]["canonical"] == rec["supplier_name"]

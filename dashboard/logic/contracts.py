@@ -62,6 +62,7 @@ def grid_row(row: dict) -> dict:
     out["total_value"] = format.pounds(row["total_value"])
     out["match_score"] = "" if row["match_score"] is None else f"{row['match_score']:.2f}"
     out["disagreement"] = "Yes" if row["disagreement"] else ""
+    out["supplier"] = format.supplier(row["supplier"], row["supplier_count"], missing="")
     return out
 
 

@@ -138,7 +138,7 @@ def table_cells(row: dict, names: dict[str, str]) -> list[str]:
     return [
         format.long_date(row["end_date"]),
         names.get(row["borough_code"], row["borough_code"] or "–"),
-        row.get("supplier_name") or "–",
+        format.supplier(row.get("supplier_name"), row.get("supplier_count")),
         row.get("system_name") or row.get("title") or "–",
         row.get("service_area") or "–",
         format.long_date(extended) if extended and extended != row["end_date"] else "–",
@@ -226,7 +226,7 @@ def _event(uid: str, day: date, summary: str, description: str, url: str | None,
 
 def _description(row: dict) -> str:
     who = row.get("buyer_name") or row.get("borough_code") or "unknown buyer"
-    held = row.get("supplier_name") or "unknown supplier"
+    held = format.supplier(row.get("supplier_name"), row.get("supplier_count"), missing="unknown supplier")
     details = [f"Buyer: {who}", f"Supplier: {held}", f"Service area: {row.get('service_area') or 'not known'}"]
     if row.get("max_end_date") and row.get("max_end_date") != row.get("end_date"):
         details.append(f"Latest end with extensions: {row['max_end_date'].isoformat()}")

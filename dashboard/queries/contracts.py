@@ -31,6 +31,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("borough", "Borough", "bn.name"),
     Column("buyer", "Buyer", "c.buyer_name"),
     Column("supplier", "Supplier", "c.supplier_name"),
+    Column("supplier_count", "Suppliers", "c.supplier_count"),
     Column("system", "System", "c.system_name"),
     Column("service_area", "Service area", "c.service_area"),
     Column("title", "Title", "c.title"),

@@ -20,7 +20,8 @@ HORIZONS = (3, 6, 12, 18, 24)
 GAP_MONTHS = 18
 LEAD_MONTHS = 18
 COLUMNS = (
-    "contract_id", "borough_code", "buyer_name", "supplier_name", "system_name", "service_area", "title",
+    "contract_id", "borough_code", "buyer_name", "supplier_name", "supplier_count", "system_name", "service_area",
+    "title",
     "end_date", "max_end_date", "annual_value", "procurement_start", "contact_name", "contact_email",
     "source_url", "cpv_division", "gap",
 )  # fmt: skip
@@ -60,7 +61,8 @@ def expiring(
             SELECT DISTINCT borough_code, service_area FROM contract_records
             WHERE stage IN ('tender', 'planning') AND borough_code IS NOT NULL AND service_area IS NOT NULL
         )
-        SELECT c.contract_id, c.borough_code, c.buyer_name, c.supplier_name, c.system_name, c.service_area,
+        SELECT c.contract_id, c.borough_code, c.buyer_name, c.supplier_name, c.supplier_count, c.system_name,
+               c.service_area,
                c.title, c.end_date, c.max_end_date, c.annual_value,
                CAST(c.end_date - to_months(?) AS DATE) AS procurement_start,
                r.contact_name, r.contact_email, c.source_url, r.main_division AS cpv_division,
