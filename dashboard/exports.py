@@ -6,8 +6,9 @@ A table function takes a cursor and the state (the parsed query string, see
 ``dashboard.state``) and returns ``(column headings, rows)``; rows may be an iterator, which is
 consumed while the cursor is open, so a large export streams instead of sitting in memory.
 
-Every file says what it is: the view, the filters in words, the data's as-of date, the Open
-Government Licence line when open data is included, and a warning when the data is the sample.
+Every file says what it is: the view, the filters in words, the technology scope and how many
+contracts it leaves out, the data's as-of date, the Open Government Licence line when open data
+is included, and a warning when the data is the sample.
 Cells that a spreadsheet would run as a formula (text starting with = + - @, a tab or a
 carriage return) are prefixed with an apostrophe, and XLSX cells are written by type, never
 as formulas.
@@ -64,12 +65,17 @@ def _neutralise_line(text: str) -> str:
 
 
 def notices(cur: duckdb.DuckDBPyConnection, view: str, st: dict, problems: list[str]) -> list[tuple[str, str]]:
-    """(label, text) pairs heading every export: view, filters, as-of date, licence, sample warning."""
+    """(label, text) pairs heading every export: view, filters, scope, as-of date, licence, sample warning.
+
+    The scope line says how many contracts that are not technology the file leaves out, so a file
+    passed on cannot be mistaken for every contract.
+    """
     status = queries.data_status(cur)
     filters = state.describe(st)
     out = [
         ("View", view),
         ("Filters", "; ".join(filters) if filters else "none (all contracts of London borough buyers)"),
+        ("Scope", state.describe_scope(st, queries.scope_counts(cur, st))),
     ]
     out += [("Sorted by", str(st["sort"]))] if st.get("sort") else []
     out += [("Ignored", p) for p in problems]

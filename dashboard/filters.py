@@ -42,8 +42,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("end_from", "filter-end_from", "value", ""),
     Control("end_to", "filter-end_to", "value", ""),
     Control("q", "filter-q", "value", ""),
+    Control("scope", "filter-scope", "value", state.DEFAULT_SCOPE),
     Control("source", "filter-source", "value", SOURCE_ALL),
 )
+SCOPE_OPTIONS = [{"label": "Technology", "value": "it"}, {"label": "All", "value": "all"}]
 PLACEHOLDERS = {
     "borough": "All boroughs",
     "supplier": "All suppliers",
@@ -103,23 +105,8 @@ def filter_bar() -> html.Section:
                 [
                     dbc.Col(_date_input("end_from", "Contract end from"), xs=6, md=3, lg=2),
                     dbc.Col(_date_input("end_to", "Contract end to"), xs=6, md=3, lg=2),
-                    dbc.Col(
-                        html.Fieldset(
-                            [
-                                html.Legend("Source", className="form-label mb-1", style={"fontSize": "0.875rem"}),
-                                dbc.RadioItems(
-                                    id="filter-source",
-                                    options=source_options({}),
-                                    value=SOURCE_ALL,
-                                    inline=True,
-                                    label_class_name="small",
-                                ),
-                            ]
-                        ),
-                        xs=12,
-                        md=6,
-                        lg=3,
-                    ),
+                    dbc.Col(_radio("filter-source", "Source", source_options({}), SOURCE_ALL), xs=12, md=6, lg=3),
+                    dbc.Col(_radio("filter-scope", "Contracts", SCOPE_OPTIONS, state.DEFAULT_SCOPE), xs=12, md=4, lg=2),
                     dbc.Col(
                         [
                             html.Label("Text contains", htmlFor="filter-q", className="form-label small mb-1"),
@@ -154,6 +141,17 @@ def filter_bar() -> html.Section:
     )
 
 
+def _radio(control_id: str, legend: str, options: list[dict], value: str) -> html.Fieldset:
+    """A few choices in a row under a legend: the source, and the scope (technology contracts, the
+    default, or all of them; kept in the URL like any filter)."""
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label mb-1", style={"fontSize": "0.875rem"}),
+            dbc.RadioItems(id=control_id, options=options, value=value, inline=True, label_class_name="small"),
+        ]
+    )
+
+
 def source_options(counts: dict[str, int]) -> list[dict]:
     """Radio options for the source filter, with counts once known."""
 
@@ -178,7 +176,7 @@ def state_of_controls(values: Sequence) -> dict:
     """The filters the controls show (empty ones left out), as a state to validate."""
     out = {}
     for control, value in zip(CONTROLS, values, strict=True):
-        if value in (None, "", [], SOURCE_ALL):
+        if value in (None, "", []) or value == control.empty:
             continue
         out[control.key] = value
     return out

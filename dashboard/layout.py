@@ -9,7 +9,7 @@ never run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import dash
 import dash_bootstrap_components as dbc
@@ -98,13 +98,23 @@ def shell() -> html.Div:
 # --------------------------------------------------------------------------- page parts
 
 
-def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: str | None = None) -> list:
+def page(
+    title: str,
+    body: Callable[[duckdb.DuckDBPyConnection], list],
+    lead: str | None = None,
+    *,
+    st: Mapping[str, object] | None = None,
+    href: Callable[[dict], str] | None = None,
+) -> list:
     """A page: heading, data notices, then ``body(cursor)``; or a clear message without data.
 
-    Every page goes through here so that a missing or unreadable database, and sample data,
-    are reported the same way everywhere. A database error must not raise: the page would be
-    a bare 500 (and if callback validation is ever switched back on, Dash calls every page's
-    layout on a worker's first request, so one failing page would break every URL).
+    Every page goes through here so that a missing or unreadable database, sample data and the
+    technology scope are reported the same way everywhere. ``st`` is the state the page counts
+    under and ``href(state)`` a link to this page with another state: with both, the page says
+    how many contracts that are not technology the scope hides, and links to ``scope=all``.
+    A database error must not raise: the page would be a bare 500 (and if callback validation
+    is ever switched back on, Dash calls every page's layout on a worker's first request, so
+    one failing page would break every URL).
     """
     header = [html.H1(title, className="h2 mb-1")]
     if lead:
@@ -113,6 +123,7 @@ def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: st
     try:
         with db.cursor(path) as cur:
             status = queries.data_status(cur)
+            counts = None if st is None or href is None else queries.scope_counts(cur, st)
             content = body(cur)
     except db.DatabaseMissing:
         return [*header, message(NO_DATABASE, color="warning", message_id="no-database")]
@@ -126,7 +137,8 @@ def page(title: str, body: Callable[[duckdb.DuckDBPyConnection], list], lead: st
                 color="danger",
             ),
         ]
-    return [*header, *data_notices(status), *content]
+    scope = scope_notice(st, counts, href) if counts is not None else None
+    return [*header, *data_notices(status, scope), *content]
 
 
 def view_layout(view: state.View, title: str, content: Callable[..., list], lead: str | None = None) -> Callable:
@@ -138,7 +150,7 @@ def view_layout(view: state.View, title: str, content: Callable[..., list], lead
 
     def layout(**query) -> list:
         st, problems = view.check(query)
-        return page(title, lambda cur: content(cur, st, problems=problems), lead=lead)
+        return page(title, lambda cur: content(cur, st, problems=problems), lead=lead, st=st, href=view.href)
 
     return layout
 
@@ -164,7 +176,7 @@ def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[obje
     )(to_url)
 
 
-def message(text: str, color: str = "info", message_id: str | None = None) -> html.Div:
+def message(text: str | list, color: str = "info", message_id: str | None = None) -> html.Div:
     """A Bootstrap alert that screen readers announce politely (role=status), not as an alarm.
 
     A plain Div with the alert classes, because dbc.Alert always renders role="alert".
@@ -174,11 +186,38 @@ def message(text: str, color: str = "info", message_id: str | None = None) -> ht
     )
 
 
-def data_notices(status: dict) -> list:
-    """The sample-data warning (when it applies) and the as-of line."""
+def scope_notice(st: Mapping[str, object], counts: Mapping[str, int], href: Callable[[dict], str]) -> html.Div | None:
+    """What the technology scope hides, with a link that shows it (or, under ``scope=all``, hides it again).
+
+    Nothing when the scope hides nothing: a build of survey returns alone has only technology.
+    """
+    if st.get("scope") == "all":
+        text = f"Showing {state.describe_scope(st, counts)}. "
+        link = dcc.Link(
+            "Show technology contracts only", href=href({**st, "scope": None}), id="scope-link", className="alert-link"
+        )
+    elif counts["other"]:
+        n = counts["other"]
+        one = n == 1
+        text = (
+            f"Technology contracts only: {format.plural(n, 'contract')} that {'matches' if one else 'match'} these "
+            f"filters {'is' if one else 'are'} not technology and {'is' if one else 'are'} hidden. "
+        )
+        link = dcc.Link(
+            "Show all contracts", href=href({**st, "scope": "all"}), id="scope-link", className="alert-link"
+        )
+    else:
+        return None
+    return message([text, link], message_id="scope-notice")
+
+
+def data_notices(status: dict, scope: html.Div | None = None) -> list:
+    """The sample-data warning (when it applies), what the technology scope hides, and the as-of line."""
     out = []
     if status.get("is_sample"):
         out.append(message(SAMPLE_NOTICE, color="warning", message_id="sample-notice"))
+    if scope is not None:
+        out.append(scope)
     as_of = status.get("data_as_of") or status.get("built_at")
     out.append(
         html.P(

@@ -31,8 +31,11 @@ KeySet = Mapping[str, "Key"]
 TableFunction = Callable[..., tuple[list[str], Iterable[Sequence]]]
 
 LIST_FILTERS: tuple[str, ...] = ("borough", "supplier", "system", "service_area")
-FILTER_KEYS: tuple[str, ...] = (*LIST_FILTERS, "end_from", "end_to", "q", "source")
+FILTER_KEYS: tuple[str, ...] = (*LIST_FILTERS, "end_from", "end_to", "q", "source")  # what ``describe`` names
 SOURCES: dict[str, str] = {"survey": "Survey", "open_data": "Open data"}
+# ``scope``: technology contracts (the default, never written in a URL) or every contract loaded
+SCOPES: dict[str, str] = {"it": "Technology contracts", "all": "All contracts"}
+DEFAULT_SCOPE = "it"
 MAX_TEXT = 200  # longest free text or filter value kept (a URL is not a place for essays)
 
 
@@ -69,6 +72,13 @@ def _source(value: str) -> str:
     key = value.strip().lower()
     if key not in SOURCES:
         raise Invalid(f"{value!r} is not one of {', '.join(SOURCES)}")
+    return key
+
+
+def _scope(value: str) -> str:
+    key = value.strip().lower()
+    if key not in SCOPES:
+        raise Invalid(f"{value!r} is not one of {', '.join(SCOPES)}")
     return key
 
 
@@ -120,6 +130,7 @@ class Key:
     filter: bool = False  # one of the shared filters of the filter bar
     keep_on_filter: bool = True  # False: dropped when a filter changes (e.g. a page number)
     label: str = ""
+    default: object = None  # the value that means "not set": left out of a state, so one view has one URL
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -137,6 +148,7 @@ FILTERS: dict[str, Key] = {
         Key("end_to", _iso_date, filter=True, label="Contract end to"),
         Key("q", text, filter=True, label="Text contains"),
         Key("source", _source, filter=True, label="Source"),
+        Key("scope", _scope, filter=True, label="Scope", default=DEFAULT_SCOPE),
     )
 }
 SORT = Key("sort", sort_spec, label="Sort")  # more than one view sorts; each whitelists its columns
@@ -182,7 +194,7 @@ def check_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> tuple[
                 parsed.append(key.parse(value))
             except Invalid as e:
                 problems.append(f"{key.label}: {e}; ignored.")
-        if not parsed:
+        if not parsed or (not key.multiple and parsed[-1] == key.default):
             continue
         st[name] = sorted(set(parsed)) if key.multiple else parsed[-1]
     if "end_from" in st and "end_to" in st and st["end_from"] > st["end_to"]:
@@ -314,7 +326,10 @@ class View:
 
 
 def describe(st: Mapping[str, object]) -> list[str]:
-    """The filters of a state as short sentences ('Borough: Brent, Camden'), for exports and notices."""
+    """The filters of a state as short sentences ('Borough: Brent, Camden'), for exports and notices.
+
+    Not the scope: every page, export and report says it on its own line (``describe_scope``).
+    """
     names = reference.borough_names()
     out = []
     for name in FILTER_KEYS:
@@ -332,3 +347,18 @@ def describe(st: Mapping[str, object]) -> list[str]:
             words = str(value)
         out.append(f"{key.label}: {words}")
     return out
+
+
+def describe_scope(st: Mapping[str, object], counts: Mapping[str, int]) -> str:
+    """The scope in a sentence, with how many contracts it hides (exports, reports, page notices).
+
+    ``counts``: ``technology`` and ``other`` (not technology) contracts under the same filters, as
+    ``dashboard.queries.scope_counts`` gives them.
+    """
+    other = counts.get("other") or 0
+    things = "contract that is not technology" if other == 1 else "contracts that are not technology"
+    if st.get("scope") == "all":
+        return f"all contracts, technology or not ({other:,} of them {'is' if other == 1 else 'are'} not technology)"
+    if not other:
+        return "technology contracts only (no other contracts match these filters)"
+    return f"technology contracts only; {other:,} {things} match these filters and are hidden (scope=all shows them)"

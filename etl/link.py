@@ -22,8 +22,10 @@ from etl.reference import norm_key
 from etl.schema import CONTRACT_FIELDS  # the fields a contract takes from its records
 
 # the borough knows what it runs and what it pays; the notice is the public record of the award
+# (and a system a borough lists is technology, whatever the notice's CPV codes say)
 SURVEY_FIRST = {"system_name", "manufacturer", "service_area", "hosting", "confidence", "satisfaction",
-                "value_for_money", "annual_value", "end_date", "max_end_date", "buyer_name"}  # fmt: skip
+                "value_for_money", "annual_value", "end_date", "max_end_date", "buyer_name",
+                "is_it", "it_reason"}  # fmt: skip
 COMPARED = ("start_date", "end_date", "total_value", "annual_value")
 MATCH_THRESHOLD = 0.70
 DATE_TOLERANCE_DAYS = 92  # end dates within a quarter count as the same contract term

@@ -213,3 +213,9 @@ def test_content_takes_an_injected_today(cur):
     barnet = logic.resolve(BARNET)
     later = page.content(cur, barnet, {}, today=date.today() + timedelta(days=500))
     assert "Ending within 12 months: 1; within 24 months (including those): 1." in texts(later)
+
+
+def test_the_scope_is_not_a_filter_of_the_borough_page():
+    """scope=all widens the page; it does not narrow it, so the page does not say it is filtered."""
+    assert logic.is_filtered({"scope": "all"}) is False
+    assert logic.is_filtered({"scope": "all", "q": "pay"}) is True

@@ -109,7 +109,8 @@ def table_rows(tree) -> list:
     ("st", "where", "params"),
     [
         ({"months": 24, "service_area": [RB]}, "service_area = ?", [RB]),
-        ({"months": 6}, "TRUE", []),
+        ({"months": 6, "scope": "all"}, "TRUE", []),
+        ({"months": 6}, "is_it IS NOT FALSE", []),  # technology contracts by default
         ({"months": 12, "q": "housing"}, TEXT_MATCH, ["%housing%"] * 4),
     ],
 )
@@ -129,7 +130,7 @@ def test_rows_equal_a_direct_query_on_the_sample(full_sample_cur, st, where, par
 
 
 def test_filter_bar_dates_replace_the_months(full_sample_cur):
-    st = {"months": 3, "end_from": "2027-01-01", "end_to": "2027-06-30"}
+    st = {"months": 3, "end_from": "2027-01-01", "end_to": "2027-06-30", "scope": "all"}  # not about the scope
     rows, _ = view.view_rows(full_sample_cur, st, TODAY)
     (n,) = full_sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND stage = 'contract' "

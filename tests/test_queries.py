@@ -65,7 +65,8 @@ def test_where_clause_binds_every_value():
     sql, params = queries.where_clause({"supplier": ["a'b", "c"], "q": "X", "end_to": "2026-01-31", "evil": "1"})
     assert "a'b" not in sql and "evil" not in sql
     assert params == ["a'b", "c", date(2026, 1, 31), *["x"] * len(queries.TEXT_COLUMNS)]
-    assert queries.where_clause({}, boroughs_only=False) == ("TRUE", [])
+    assert queries.where_clause({"scope": "all"}, boroughs_only=False) == ("TRUE", [])  # nothing filters
+    assert queries.where_clause({}, boroughs_only=False) == ("is_it IS NOT FALSE", [])  # technology by default
 
 
 def test_where_clause_rejects_a_malformed_date():

@@ -18,9 +18,10 @@ from dashboard import db, state, views
 
 HACKNEY = "E09000012"
 # Hackney, Lambeth and Southwark's Revenues and Benefits contracts all end on 31 March 2027 in the
-# full sample: a joint procurement window, so the report view has a window to report on.
+# full sample: a joint procurement window, so the report view has a window to report on. ``scope``
+# is set to its value other than the default, so every outward link must carry it too.
 FILTERS = {"borough": [HACKNEY, "E09000022", "E09000028"], "service_area": ["Revenues and Benefits"],
-           "end_from": "2026-01-01", "end_to": "2031-12-31"}  # fmt: skip
+           "end_from": "2026-01-01", "end_to": "2031-12-31", "scope": "all"}  # fmt: skip
 # A valid value, not the default, for every view key of every view: a new key must be added here.
 OWN_VALUES: dict[str, object] = {
     "sort": "-annual_value",

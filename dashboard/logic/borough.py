@@ -55,8 +55,11 @@ def not_found_text(code: object) -> str:
 
 
 def is_filtered(st: dict) -> bool:
-    """Whether the query narrows the borough's contracts (any shared filter other than borough)."""
-    rest = {k: v for k, v in st.items() if k != "borough"}
+    """Whether the query narrows the borough's contracts (any shared filter other than borough).
+
+    The scope is not such a filter: the page says what it hides, and ``scope=all`` widens.
+    """
+    rest = {k: v for k, v in st.items() if k not in ("borough", "scope")}
     return queries.where_clause(rest) != queries.where_clause({})
 
 

@@ -164,12 +164,20 @@ class Report:
     sources: list[dict]
     files: list[dict]
     licences: list[str]
+    # contracts under the report's filters that are technology / not (``queries.scope_counts``)
+    scope_counts: dict = field(default_factory=lambda: {"technology": 0, "other": 0})
+    scope_key: str = state.DEFAULT_SCOPE  # ``it`` (technology contracts) or ``all``
     window_rule: str = rule()  # the windows rule in words, as the windows were searched
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
     def as_of(self) -> str:
         return str(self.status.get("data_as_of") or self.status.get("built_at") or "not recorded")
+
+    @property
+    def scope(self) -> str:
+        """The technology scope in words, with how many contracts it leaves out."""
+        return state.describe_scope({"scope": self.scope_key}, self.scope_counts)
 
     @property
     def filename_stem(self) -> str:
@@ -188,6 +196,8 @@ def subject_of(st: dict) -> tuple[str | None, str, str]:
         if values:
             joined = " and ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)
             return key, joined, noun.format(joined)
+    if st.get("scope") == "all":
+        return None, "All contracts", "contracts"
     return None, "All technology contracts", "technology contracts"
 
 
@@ -385,6 +395,8 @@ def build_report(cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: 
         sources=_named(sources, SOURCE_NAMES, "source", "name"),
         files=_named(q.load_summary(cur), SOURCE_NAMES, "source", "name"),
         licences=licences_of(sources),
+        scope_counts=queries.scope_counts(cur, filters),
+        scope_key=queries.chosen_scope(filters),
         window_rule=rule({**WINDOW_DEFAULTS, "group_by": window_group(st)}),
     )
     report.numbers.update(derived_numbers(report))
@@ -503,6 +515,7 @@ def about_rows(r: Report) -> list[tuple[str, str]]:
     rows = [
         ("Subject", r.subject),
         ("Filters", "; ".join(r.filters) if r.filters else "none (all contracts of London borough buyers)"),
+        ("Scope", r.scope),
         ("Period", f"contracts ending {format.long_date(r.start)} to {format.long_date(r.end)}"),
         ("Data as of", r.as_of),
         ("Database built", str(r.status.get("built_at") or "not recorded")),

@@ -225,6 +225,8 @@ def layout(code: str | None = None, **query) -> list:
         b.name,
         lambda cur: content(cur, b, st, problems=problems),
         lead=f"What {b.name} runs, who supplies it, and which contracts end soon.",
+        st={**st, "borough": [b.code]},  # the scope notice counts this borough's contracts
+        href=lambda s: links.borough_href(b.code, s),
     )
 
 

@@ -121,7 +121,13 @@ def layout(**query) -> list:
     """Dash calls this on every visit with the URL's query; the page renders from it alone."""
     st, problems = VIEW.check(query)
     st = logic.normalised(st)
-    return ui.page("Contracts", lambda cur: content(cur, st, problems), lead="Every contract that matches the filters.")
+    return ui.page(
+        "Contracts",
+        lambda cur: content(cur, st, problems),
+        lead="Every contract that matches the filters.",
+        st=st,
+        href=VIEW.href,
+    )
 
 
 def load_rows(request, grid_id):

@@ -230,6 +230,8 @@ def layout(**query) -> list:
         "Expiring soon",
         lambda cur: content(cur, st, problems, host=host),
         lead="Contracts ending soon: who holds them, when procurement should start and whom to ask.",
+        st=st,
+        href=VIEW.href,
     )
 
 

@@ -252,6 +252,8 @@ def layout(**query) -> list:
         TITLE,
         lambda cur: content(cur, st, problems=problems),
         lead="Which system each borough runs for each service, and who supplies it.",
+        st=st,
+        href=VIEW.href,
     )
 
 

@@ -80,6 +80,8 @@ def layout(**query) -> list:
         "Overview",
         lambda cur: content(cur, state.filters_of(st), problems=problems),
         lead="Technology contracts of London's boroughs and the City, from surveys and public notices.",
+        st=st,
+        href=VIEW.href,
     )
 
 

@@ -41,6 +41,11 @@ SOURCE_CONDITIONS: dict[str, str] = {
     "open_data": "coalesce(len(list_filter(sources, lambda s: s <> 'survey')) > 0, false)",
 }
 
+# The ``scope`` filter: technology contracts unless ``scope=all``. A contract the build could not
+# classify (is_it NULL: a database built before the scope existed) is shown, not hidden.
+SCOPE_CONDITIONS: dict[str, str] = {"it": "is_it IS NOT FALSE", "all": "TRUE"}
+NOT_TECHNOLOGY = "is_it IS FALSE"
+
 Filters = Mapping[str, object]
 
 
@@ -68,11 +73,13 @@ def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) 
 
     Keys: ``borough`` (ONS codes), ``service_area``, ``supplier``, ``system`` (each one value or a
     list: any of them matches), ``end_from``/``end_to`` (ISO dates, inclusive, on end_date) and
-    ``q`` (case-insensitive substring of title, buyer, supplier or system) and ``source``
-    (``survey``: contracts with a survey record; ``open_data``: with any other record). Other keys are
-    ignored, so a view can pass its whole URL state. ``boroughs_only`` keeps to records whose
-    buyer is a London authority, which is what the app shows by default.
-    Returns ``("TRUE", [])`` when nothing filters. Raises ValueError on a malformed date or source.
+    ``q`` (case-insensitive substring of title, buyer, supplier or system), ``source``
+    (``survey``: contracts with a survey record; ``open_data``: with any other record) and ``scope``
+    (technology contracts only, unless ``all``). Other keys are ignored, so a view can pass its whole
+    URL state. ``boroughs_only`` keeps to records whose buyer is a London authority, which is what
+    the app shows by default, as it shows technology contracts by default.
+    Returns ``("TRUE", [])`` only with ``scope=all`` and nothing else filtering. Raises ValueError on
+    a malformed date, source or scope.
     """
     filters = filters or {}
     conditions: list[str] = []
@@ -101,7 +108,34 @@ def where_clause(filters: Filters | None = None, *, boroughs_only: bool = True) 
         raise ValueError(f"source must be one of {', '.join(SOURCE_CONDITIONS)}, not {sorted(sources)!r}")
     if len(sources) == 1:  # both named is the same as neither
         conditions.append(SOURCE_CONDITIONS[sources.pop()])
+    scope = chosen_scope(filters)
+    if SCOPE_CONDITIONS[scope] != "TRUE":
+        conditions.append(SCOPE_CONDITIONS[scope])
     return (" AND ".join(conditions) or "TRUE"), params
+
+
+def chosen_scope(filters: Filters | None) -> str:
+    """The ``scope`` of a filter dict: ``it`` (technology contracts, the default) or ``all``."""
+    values = _values((filters or {}).get("scope"))
+    scope = values[-1].lower() if values else "it"
+    if scope not in SCOPE_CONDITIONS:
+        raise ValueError(f"scope must be one of {', '.join(SCOPE_CONDITIONS)}, not {values[-1]!r}")
+    return scope
+
+
+def scope_counts(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, **where) -> dict:
+    """How many contracts under these filters (whatever the scope) are technology, and how many are not.
+
+    ``other`` is what the technology scope hides; every page, export and report says it. ``where``
+    goes to ``where_clause`` (``boroughs_only``).
+    """
+    condition, params = where_clause({**(filters or {}), "scope": "all"}, **where)
+    technology, other = cur.execute(
+        f"SELECT count(*) FILTER (WHERE {SCOPE_CONDITIONS['it']}), count(*) FILTER (WHERE {NOT_TECHNOLOGY})"
+        f" FROM contracts WHERE {condition}",
+        params,
+    ).fetchone()
+    return {"technology": technology, "other": other}
 
 
 def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, today: date | None = None) -> dict:

@@ -1,8 +1,9 @@
 """Extract: one module per kind of input, each turning one file into a ``ReadResult``.
 
-``survey`` reads borough survey workbooks; ``cf_csv``, ``ocds`` and ``register`` read open
-contract data, whose kind ``detect`` tells from the content, never the name. A contract file
-that cannot be read at all raises ``ValueError`` naming the file and the reason.
+``survey`` reads borough survey workbooks; ``cf_csv``, ``ocds``, ``flat_ocds`` (flattened OCDS
+CSV) and ``register`` read open contract data, whose kind ``detect`` tells from the content,
+never the name. A contract file that cannot be read at all raises ``ValueError`` naming the
+file and the reason.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from etl.extract.cf_csv import read_cf_csv
 from etl.extract.detect import detect_kind
+from etl.extract.flat_ocds import KIND as FLAT_OCDS
+from etl.extract.flat_ocds import read_flat_ocds
 from etl.extract.ocds import read_ocds
 from etl.extract.register import read_register
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
@@ -29,10 +32,14 @@ def read_contract_file(path: str | Path) -> ReadResult:
 def _read_by_kind(path: Path, kind: str | None) -> ReadResult:
     if kind == "cf_csv":
         return read_cf_csv(path)
+    if kind == FLAT_OCDS:
+        return read_flat_ocds(path)
     if kind and kind.startswith("ocds_"):
         return read_ocds(path, kind)
     if kind == "register_csv":
         return read_register(path)
     if kind is None:
-        raise ValueError(f"{path.name}: not a Contracts Finder CSV export, OCDS package or contract register")
+        raise ValueError(
+            f"{path.name}: not a Contracts Finder CSV export, OCDS package (or flattened OCDS CSV) or contract register"
+        )
     raise ValueError(f"{path.name}: no reader in etl.extract for {kind}")

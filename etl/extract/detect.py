@@ -15,12 +15,14 @@ from pathlib import Path
 import ijson
 
 from etl.extract.cf_csv import is_cf_header
+from etl.extract.flat_ocds import KIND as FLAT_OCDS
+from etl.extract.flat_ocds import flat_layout
 from etl.normalise.names import clean
 from etl.reference import norm_key
 
 HEAD_BYTES = 64 * 1024
 FIRST_LINE_LIMIT = 1024 * 1024  # a longer first line is scanned with ijson instead of parsed
-KINDS = ("ocds_release_package", "ocds_record_package", "ocds_jsonl", "cf_csv", "register_csv")
+KINDS = ("ocds_release_package", "ocds_record_package", "ocds_jsonl", "cf_csv", "register_csv", FLAT_OCDS)
 
 # words in a contract register's headers (Local Government Transparency Code registers):
 # something describing the contract, a supplier, and a value or date
@@ -111,6 +113,8 @@ def _csv_kind(text: str) -> str | None:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
         return None
+    if flat_layout(header):  # first: "releases/0/tender/title" must not pass for a register's "title"
+        return FLAT_OCDS
     keys = {norm_key(clean(cell)) for cell in header if cell.strip()}
     if is_cf_header(keys):
         return "cf_csv"

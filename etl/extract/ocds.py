@@ -1,14 +1,20 @@
 """OCDS release packages, record packages and JSON Lines of releases -> contract records.
 
 Releases are grouped by ocid and compiled with ocdsmerge into the procurement's latest state,
-so a tender release followed by an award release gives one record with both. Packages are
-read with ijson, release by release, so a large package is never parsed as one document.
+so a tender release followed by an award release gives one record with both, and a contract
+change notice (UK10) leaves the contract as changed. Packages are read with ijson, release by
+release, so a large package is never parsed as one document. ``ocds_fields`` maps a compiled
+release to its record; ``ocds_notices`` reads notice types, the law and the change history.
 
-One record per compiled ocid. Its stage is ``contract`` when an award or contract is in force
-(the "main" award: the active one with the largest value, and the contract that implements
-it), ``tender`` for an open tender, ``planning`` for planning only; cancelled or unsuccessful
-procurements are skipped. Other awards of a multi-award ocid are not separate records; the
-record's warnings say how many there were.
+ocdsmerge merges the objects of an array by their ``id``. Publishers do not always keep ids
+unique: older Contracts Finder releases give every supplier of an award ``"id": 0``, which
+would merge a framework of fifteen suppliers into one. So an award's suppliers are merged as
+a whole list (the latest release that names them names them all), and objects that share an
+id within one array of a release are given distinct ids before merging, with a note saying so.
+
+One record per compiled ocid; its record_id and source_ref come from the ocid under its
+registered prefix, so the same notice republished as ``ocds-b5fd17raw-<uuid>`` is the same
+record as ``ocds-b5fd17-<uuid>`` and the build keeps it once (counted as merged).
 
 Counting, per file: release packages and JSON Lines count releases read; record packages count
 records. A release that was compiled into a later one is skipped ("earlier release of an ocid,
@@ -18,7 +24,6 @@ compiled"), so each read release is loaded, rejected or skipped exactly once.
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,22 +32,15 @@ from pathlib import Path
 import ijson
 from ocdsmerge import CompiledRelease
 
+from etl.extract.ocds_fields import SOURCES, main_award, release_record, source_of
+from etl.extract.ocds_notices import change_history
 from etl.extract.result import ReadResult
-from etl.normalise.cpv import classify, normalise_cpv
-from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, iso_date
-from etl.records import new_record
-from etl.reference import borough_code
 
-# ocid prefix -> source name (prefixes are registered per publisher with the OCP)
-SOURCES = {"ocds-b5fd17": "contracts_finder", "ocds-h6vhtk": "find_a_tender"}
-CF_NOTICE = "https://www.contractsfinder.service.gov.uk/Notice/{}"
-CF_PACKAGE_URI = re.compile(r"contractsfinder\.service\.gov\.uk/Published/Notice/releases/([0-9a-f-]{36})\.json", re.I)
-FTS_NOTICE = "https://www.find-tender.service.gov.uk/Notice/{}"
+__all__ = ["SOURCES", "compile_releases", "main_award", "read_ocds", "release_record"]
 
 # Merge rules of the OCDS 1.1 release schema that differ from ocdsmerge's defaults (objects in
 # arrays merge by id, arrays of strings are replaced whole). Given here so compiling never
-# needs to download the schema.
+# needs to download the schema. An award's suppliers are one list (see above).
 MERGE_RULES = {
     ("id",): "omitWhenMerged",
     ("date",): "omitWhenMerged",
@@ -53,10 +51,9 @@ MERGE_RULES = {
     ("tender", "items", "additionalClassifications"): "wholeListMerge",
     ("awards", "items", "additionalClassifications"): "wholeListMerge",
     ("contracts", "items", "additionalClassifications"): "wholeListMerge",
+    ("awards", "suppliers"): "wholeListMerge",
 }
-LIVE_AWARD = {"active", "pending", None}
-LIVE_CONTRACT = {"active", "terminated", "pending", None}
-DEAD_TENDER = {"cancelled", "unsuccessful", "withdrawn"}
+WHOLE_LISTS = {path for path, rule in MERGE_RULES.items() if rule == "wholeListMerge"}
 COMPILED_AWAY = "earlier release of an ocid, compiled"
 
 
@@ -259,6 +256,32 @@ def _line_object(line: bytes, n: int, result: ReadResult) -> object:
 # --------------------------------------------------------------------------- compiling
 
 
+def unique_ids(value: object, notes: list[str], path: tuple[str, ...] = ()) -> object:
+    """A copy of a release in which objects sharing an id in one array get distinct ids
+    ("0", "0#2", "0#3"...), so ocdsmerge keeps them apart; ``notes`` says where that was done.
+
+    Arrays merged whole (``WHOLE_LISTS``) keep their ids: they are not merged by id.
+    """
+    if isinstance(value, dict):
+        return {k: unique_ids(v, notes, (*path, k)) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    items = [unique_ids(v, notes, path) for v in value]
+    if path in WHOLE_LISTS or not all(isinstance(i, dict) for i in items):
+        return items
+    seen: Counter = Counter()
+    for item in items:
+        if "id" in item:
+            seen[str(item["id"])] += 1
+            if seen[str(item["id"])] > 1:
+                item["id"] = f"{item['id']}#{seen[str(item['id'])]}"
+    shared = {k: n for k, n in seen.items() if n > 1}
+    if shared:
+        ids = ", ".join(repr(k) for k in sorted(shared)[:3])
+        notes.append(f"{'.'.join(path)}: {sum(shared.values())} objects share the id(s) {ids}; kept apart")
+    return items
+
+
 def compile_releases(releases: list[dict]) -> tuple[dict, list[str]]:
     """The releases merged in date order (file order for equal or missing dates), with warnings."""
     notes = []
@@ -269,29 +292,30 @@ def compile_releases(releases: list[dict]) -> tuple[dict, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _, release in ordered:
-            merged.append(release)
+            merged.append(unique_ids(release, notes))
         compiled = merged.asdict()
-    notes += sorted({str(w.message) for w in caught})
-    return compiled, notes
+    notes += [str(w.message) for w in caught]
+    return compiled, sorted(set(notes), key=notes.index)
 
 
 def _load_group(group: Group, result: ReadResult, package_uri: str | None) -> None:
     """Compile one ocid's releases and load, skip or reject the outcome."""
     if group.units > 1:
         result.skipped[COMPILED_AWAY] += group.units - 1
-    if group.compiled is not None:
-        compiled, notes = group.compiled, []
-    else:
-        try:
+    try:
+        if group.compiled is not None:
+            compiled, notes = group.compiled, []
+        else:
             compiled, notes = compile_releases(group.releases)
-        except Exception as exc:  # ocdsmerge raises its own types for inconsistent releases
-            result.reject(_source(group.ocid), group.ocid, f"releases cannot be compiled ({exc})", group.releases)
-            return
-    record, skip = release_record(compiled, result.path.name, _latest(group.releases), package_uri)
+        history = change_history(compiled, group.releases, compile_releases)
+    except Exception as exc:  # ocdsmerge raises its own types for inconsistent releases
+        result.reject(source_of(group.ocid), group.ocid, f"releases cannot be compiled ({exc})", group.releases)
+        return
+    record, skip = release_record(compiled, result.path.name, _latest(group.releases), package_uri, history)
     if skip:
         result.skipped[skip] += 1
     elif record is None:
-        result.reject(_source(group.ocid), group.ocid, "no tender, award or contract to read", compiled)
+        result.reject(source_of(group.ocid), group.ocid, "no tender, award or contract to read", compiled)
     else:
         record["warnings"] = notes + record["warnings"]
         result.records.append(record)
@@ -302,225 +326,3 @@ def _latest(releases: list[dict]) -> dict:
     if not releases:
         return {}
     return max(enumerate(releases), key=lambda p: (str(p[1].get("date") or ""), p[0]))[1]
-
-
-# --------------------------------------------------------------------------- mapping
-
-
-def _source(ocid: str) -> str:
-    return next((name for prefix, name in SOURCES.items() if ocid.startswith(prefix)), "ocds")
-
-
-def _objects(value: object) -> list[dict]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def release_record(rel: dict, file_name: str, latest: dict, package_uri: str | None) -> tuple[dict | None, str | None]:
-    """(record, None) for a compiled release worth loading, (None, reason) to skip, (None, None) if empty.
-
-    ``latest`` is the latest release compiled into ``rel``, for its id and tags.
-    """
-    ocid = str(rel.get("ocid"))
-    source = _source(ocid)
-    tags = [t for t in latest.get("tag") or [] if isinstance(t, str)] if isinstance(latest.get("tag"), list) else []
-    tender = _dict(rel.get("tender"))
-    award, contract = main_award(rel)
-    stage = _stage(rel, tender, award, contract, tags)
-    if stage is None or stage.startswith("skip:"):
-        return None, (stage[5:] if stage else None)
-    rec = new_record(source, ocid, file_name, stage=stage,
-                     source_url=_notice_url(source, str(latest.get("id") or ""), package_uri))  # fmt: skip
-    warnings_ = rec["warnings"]
-    parties = {str(p.get("id")): p for p in _objects(rel.get("parties")) if p.get("id") is not None}
-    _buyer(rec, rel, parties, warnings_)
-    _texts(rec, tender, award, contract)
-    if stage == "contract":
-        _supplier(rec, award, parties, warnings_)
-        others = len(_live_awards(rel)) - 1
-        if others > 0:
-            warnings_.append(f"{others} other active award(s) in this ocid not represented")
-    _classification(rec, rel)
-    _periods(rec, tender, award, contract, warnings_)
-    _value(rec, tender, award, contract, warnings_)
-    rec["published_date"], _ = iso_date(rel.get("date"))
-    return rec, None
-
-
-def _live_awards(rel: dict) -> list[dict]:
-    return [a for a in _objects(rel.get("awards")) if a.get("status") in LIVE_AWARD]
-
-
-def main_award(rel: dict) -> tuple[dict, dict]:
-    """The award in force with the largest value, and the contract implementing it ({} if none)."""
-    contracts = [c for c in _objects(rel.get("contracts")) if c.get("status") in LIVE_CONTRACT]
-    awards = _live_awards(rel)
-    if not awards and contracts:  # a contract without a published award
-        return {}, contracts[0]
-    if not awards:
-        return {}, {}
-    award = max(awards, key=lambda a: (_amount(a.get("value")) or 0, str(a.get("date") or "")))
-    contract = next((c for c in contracts if str(c.get("awardID")) == str(award.get("id"))), {})
-    return award, contract
-
-
-def _stage(rel: dict, tender: dict, award: dict, contract: dict, tags: list[str]) -> str | None:
-    """contract / tender / planning, or 'skip:<reason>' for procurements that are not one."""
-    if award or contract:
-        return "contract"
-    status = tender.get("status")
-    if status in DEAD_TENDER:
-        return f"skip:tender {status}"
-    if status in {"planning", "planned"}:
-        return "planning"
-    if status == "active":
-        return "tender"
-    if status == "complete":
-        return "skip:tender complete but no award or contract in force"
-    # no usable tender status: go by what the release holds and how it was tagged
-    if tender and "planning" not in tags:
-        return "tender"
-    if tender or rel.get("planning") or "planning" in tags:
-        return "planning"
-    return "skip:only cancelled or unsuccessful awards" if _objects(rel.get("awards")) else None
-
-
-def _notice_url(source: str, release_id: str, package_uri: str | None) -> str | None:
-    """A link to the public notice, only where the data says which notice it is.
-
-    CF: the package's own URI names the notice when the package holds one ocid; Find a Tender:
-    release ids are notice ids ("012345-2021").
-    """
-    if source == "contracts_finder" and package_uri and (m := CF_PACKAGE_URI.search(package_uri)):
-        return CF_NOTICE.format(m[1].lower())
-    if source == "find_a_tender" and re.fullmatch(r"\d{6}-\d{4}", release_id):
-        return FTS_NOTICE.format(release_id)
-    return None
-
-
-def _party(ref: object, parties: dict[str, dict]) -> dict:
-    """An organisation reference resolved to its party (names fall back to the reference's)."""
-    ref = _dict(ref)
-    party = parties.get(str(ref.get("id")), {}) if ref.get("id") is not None else {}
-    return {**party, **{k: v for k, v in ref.items() if v not in (None, "")}} if ref else party
-
-
-def _buyer(rec: dict, rel: dict, parties: dict[str, dict], warnings_: list[str]) -> None:
-    buyer = _party(rel.get("buyer"), parties)
-    if not buyer.get("name"):
-        buyer = next((p for p in parties.values() if "buyer" in (p.get("roles") or [])), buyer)
-    rec["buyer_name"] = clean(buyer.get("name")) or None
-    rec["borough_code"] = borough_code(rec["buyer_name"])
-    if rec["buyer_name"] is None:
-        warnings_.append("no buyer name")
-    contact = _dict(buyer.get("contactPoint"))
-    rec["contact_name"] = clean(contact.get("name")) or None
-    rec["contact_email"] = clean(contact.get("email")) or None
-
-
-_PLACEHOLDER = re.compile(r"^see (the )?description of (the )?related tender\.?$", re.I)
-
-
-def _texts(rec: dict, tender: dict, award: dict, contract: dict) -> None:
-    def first(key: str) -> str | None:
-        for obj in (tender, award, contract):
-            text = clean(obj.get(key))
-            if text and not _PLACEHOLDER.match(text):
-                return text
-        return None
-
-    rec["title"], rec["description"] = first("title"), first("description")
-
-
-def _supplier(rec: dict, award: dict, parties: dict[str, dict], warnings_: list[str]) -> None:
-    suppliers = [_party(s, parties) for s in _objects(award.get("suppliers"))]
-    if not suppliers:
-        suppliers = [p for p in parties.values() if "supplier" in (p.get("roles") or [])]
-    named = [s for s in suppliers if clean(s.get("name"))]
-    if not named:
-        warnings_.append("award names no supplier")
-        return
-    rec["supplier_raw"] = clean(named[0].get("name"))
-    rec["company_number"] = _company_number(named[0])
-    if len(named) > 1:
-        warnings_.append(f"{len(named)} suppliers named; supplier is the first, {rec['supplier_raw']!r}")
-
-
-def _company_number(party: dict) -> str | None:
-    """The Companies House number among the party's identifiers (scheme GB-COH)."""
-    ids = [_dict(party.get("identifier")), *_objects(party.get("additionalIdentifiers"))]
-    numbers = [company_number(i.get("id")) for i in ids if i.get("scheme") == "GB-COH"]
-    return next((n for n in numbers if n), None)
-
-
-def _classifications(rel: dict) -> list[dict]:
-    """Every classification: tender's own, then its items', then awards' and contracts' items'."""
-    tender = _dict(rel.get("tender"))
-    found = [_dict(tender.get("classification"))]
-    items = _objects(tender.get("items"))
-    for key in ("awards", "contracts"):
-        for obj in _objects(rel.get(key)):
-            items += _objects(obj.get("items"))
-    for item in items:
-        found += [_dict(item.get("classification")), *_objects(item.get("additionalClassifications"))]
-    return [c for c in found if c]
-
-
-def _classification(rec: dict, rel: dict) -> None:
-    codes = []
-    for c in _classifications(rel):
-        scheme = str(c.get("scheme") or "CPV").upper()
-        code = normalise_cpv(c.get("id")) if scheme.startswith("CPV") else None
-        if code and code not in codes:
-            codes.append(code)
-    rec.update(classify(codes))
-
-
-def _periods(rec: dict, tender: dict, award: dict, contract: dict, warnings_: list[str]) -> None:
-    """Dates from the contract's period, else the award's contractPeriod, else the tender's."""
-    periods = [_dict(contract.get("period")), _dict(award.get("contractPeriod")), _dict(tender.get("contractPeriod"))]
-    period = next((p for p in periods if p.get("startDate") or p.get("endDate")), {})
-    for name, key in (("start_date", "startDate"), ("end_date", "endDate")):
-        rec[name], warning = iso_date(period.get(key))
-        if warning:
-            warnings_.append(f"{name}: {warning}")
-    extent = next((p.get("maxExtentDate") for p in periods if p.get("maxExtentDate")), None)
-    rec["max_end_date"], warning = iso_date(extent)
-    if warning:
-        warnings_.append(f"max_end_date: {warning}")
-    if rec["end_date"] and (rec["max_end_date"] is None or rec["max_end_date"] < rec["end_date"]):
-        if rec["max_end_date"] is not None:
-            warnings_.append("maxExtentDate before the end date; ignored")
-        rec["max_end_date"] = rec["end_date"]
-    if rec["start_date"] and rec["end_date"] and rec["end_date"] < rec["start_date"]:
-        warnings_.append("end date before start date")
-
-
-def _amount(value: object) -> float | None:
-    amount = _dict(value).get("amount")
-    return float(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 0 else None
-
-
-def _value(rec: dict, tender: dict, award: dict, contract: dict, warnings_: list[str]) -> None:
-    """Contract value, else award value, else the tender's estimate; GBP only."""
-    for label, value in (
-        ("contract", contract.get("value")),
-        ("award", award.get("value")),
-        ("tender", tender.get("value")),
-        ("tender maximum", tender.get("maxValue")),
-    ):
-        amount = _amount(value)
-        if amount is None:
-            continue
-        currency = _dict(value).get("currency") or "GBP"
-        if currency != "GBP":
-            warnings_.append(f"{label} value is in {currency}; not converted")
-            return
-        rec["total_value"] = amount
-        if rec["stage"] == "contract" and label.startswith("tender"):
-            warnings_.append("no award value; total is the tender's estimated value")
-        break
-    rec["annual_value"] = annual_value(rec["total_value"], rec["start_date"], rec["end_date"])

@@ -65,9 +65,27 @@ def cpv_service_area(codes: Iterable[object]) -> str | None:
 
 def is_it_cpv(codes: Iterable[object]) -> bool:
     """True when any code is a technology code (see IT_PREFIXES)."""
-    return any((cpv := normalise_cpv(c)) and cpv.startswith(IT_PREFIXES) for c in codes or ())
+    return bool(technology_codes(codes))
+
+
+def technology_codes(codes: Iterable[object]) -> list[str]:
+    """The technology codes among ``codes`` (see IT_PREFIXES), normalised, in the notice's order."""
+    return [cpv for c in codes or () if (cpv := normalise_cpv(c)) and cpv.startswith(IT_PREFIXES)]
+
+
+def cpv_is_it(codes: list[str]) -> bool | None:
+    """What CPV codes alone say about technology: the main (first) code decides.
+
+    True: the main code is a technology code. False: no code is. None: no codes, or only a
+    secondary code is technology (a building contract often lists a software code among thirty),
+    so the title has to decide (``etl.normalise.scope``).
+    """
+    found = technology_codes(codes)
+    if not codes or (found and found[0] != normalise_cpv(codes[0])):
+        return None
+    return bool(found)
 
 
 def classify(codes: list[str]) -> dict[str, object]:
-    """The record fields CPV codes decide: the codes, the IT flag (unknown without codes), the area."""
-    return {"cpv_codes": codes, "is_it": is_it_cpv(codes) if codes else None, "service_area": cpv_service_area(codes)}
+    """The record fields CPV codes decide: the codes, the IT flag (see ``cpv_is_it``), the area."""
+    return {"cpv_codes": codes, "is_it": cpv_is_it(codes), "service_area": cpv_service_area(codes)}

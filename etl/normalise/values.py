@@ -139,10 +139,12 @@ def _parse_date_text(text: str, end: bool) -> Parsed:
 
 
 def iso_date(value: object) -> Parsed:
-    """The UK calendar date of an ISO date or timestamp (other text goes to ``parse_date``).
+    """The calendar date an ISO date or timestamp states (other text goes to ``parse_date``).
 
-    A timestamp with an offset is moved to London time first: publishers write 1 April as
-    "2020-03-31T23:00:00Z" during British Summer Time.
+    "2026-09-20T23:59:59Z" and "...+01:00" are 20 September: the notice names that day, and
+    moving the time to London would make every summer end date a day late. One exception:
+    London midnight written in UTC ("2020-03-31T23:00:00Z", how Contracts Finder writes
+    1 April in British Summer Time) is the London day it was converted from.
     """
     if _blank(value):
         return None, None
@@ -154,7 +156,9 @@ def iso_date(value: object) -> Parsed:
     if not 1980 <= stamp.year <= 2100:
         return None, f"date {text!r} is out of range"
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(LONDON)
+        london = stamp.astimezone(LONDON)
+        if london.time() == dt.time(0) and london.utcoffset() != stamp.utcoffset():
+            return london.date(), None
     return stamp.date(), None
 
 

@@ -50,8 +50,9 @@ def brent_ids(path) -> list[str]:
 
 
 def all_count(path) -> int:
-    with db.cursor(path) as c:
-        return c.execute("SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL").fetchone()[0]
+    with db.cursor(path) as c:  # the technology count: what the views count unless scope=all
+        sql = "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE"
+        return c.execute(sql).fetchone()[0]
 
 
 def test_overview_shows_figures_and_filters(page, live_app, page_errors, screenshot):
