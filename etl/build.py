@@ -17,6 +17,7 @@ from pathlib import Path
 from etl import schema
 from etl.accounting import BuildResult, FileReport, file_report, rejected_file
 from etl.extract import read_contract_file
+from etl.extract.ocds import combine_compiled, is_ocds_record
 from etl.extract.survey import read_survey
 from etl.link import build_contracts, contract_supplier_rows
 from etl.load import write_database
@@ -126,7 +127,12 @@ def read_contracts(paths: list[Path]) -> Inputs:
 
 
 def _keep_once(kept: dict[str, tuple[dict, FileReport]], rec: dict, report: FileReport) -> None:
-    """Keep one record per record_id, the latest published; the other file counts it as merged."""
+    """Keep one record per record_id, the latest published; the other file counts it as merged.
+
+    Two files with the same OCDS ocid (two API pages) hold two compiled states of one notice:
+    they are combined, the later published winning, so a change notice in a later page keeps
+    the suppliers of the award in an earlier one.
+    """
     if rec["record_id"] not in kept:
         kept[rec["record_id"]] = (rec, report)
         return
@@ -136,8 +142,10 @@ def _keep_once(kept: dict[str, tuple[dict, FileReport]], rec: dict, report: File
     loser.loaded -= 1
     loser.merged += 1
     loser.out_of_scope -= dropped["borough_code"] is None
-    if newer:
-        kept[rec["record_id"]] = (rec, report)
+    winner, winner_report = (rec, report) if newer else (old, old_report)
+    if is_ocds_record(rec) and is_ocds_record(old):
+        winner = combine_compiled(dropped, winner)
+    kept[rec["record_id"]] = (winner, winner_report)
 
 
 # --------------------------------------------------------------------------- the build

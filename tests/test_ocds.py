@@ -423,3 +423,39 @@ def test_a_republished_prefix_is_the_same_notice_in_one_file(tmp_path):
     result = build(tmp_path / "one.duckdb", contracts=[_one_file(tmp_path, both)])
     ((name, read, loaded, merged),) = [(f.file, f.records_read, f.loaded, f.merged) for f in result.files]
     assert (read, loaded, merged) == (2, 1, 1) and result.records == 1
+
+
+def test_one_notice_across_two_api_pages_keeps_the_awards_suppliers_and_every_change(tmp_path):
+    """An API page with the tender, award and contract, a later page with the change and the
+    termination: the contract has the later state, the earlier award's suppliers, and both
+    changes in its history, as the same releases compiled from one file have."""
+    import json
+
+    import duckdb
+
+    from etl.build import build
+
+    package = json.loads((FIXTURES / "fts_lifecycle.json").read_text(encoding="utf-8"))
+    ours = [r for r in package["releases"] if r["ocid"] == "ocds-h6vhtk-0a0001"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "all.json").write_text(json.dumps({**package, "releases": ours}), encoding="utf-8")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, part in (("p1.json", ours[:3]), ("p2.json", ours[3:])):
+        (pages / name).write_text(json.dumps({**package, "releases": part}), encoding="utf-8")
+
+    def state(folder):
+        db = build(tmp_path / f"{folder}.duckdb", contracts=[tmp_path / folder]).out
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows = con.execute(
+                "SELECT stage, notice_type, end_date, max_end_date, supplier_raw, json_array_length(suppliers),"
+                " json_extract_string(history, '$[*].notice_type') FROM contract_records"
+            ).fetchall()
+            suppliers = con.execute("SELECT count(*) FROM contract_suppliers").fetchone()[0]
+        return rows, suppliers
+
+    one, one_suppliers = state("one")
+    two, two_suppliers = state("pages")
+    assert len(two) == 1 and two == one
+    assert two[0][6] == ["UK10", "UK11"]
+    assert two_suppliers == one_suppliers == two[0][5] >= 1

@@ -326,3 +326,32 @@ def _latest(releases: list[dict]) -> dict:
     if not releases:
         return {}
     return max(enumerate(releases), key=lambda p: (str(p[1].get("date") or ""), p[0]))[1]
+
+
+# --------------------------------------------------------------------------- across files
+
+
+def is_ocds_record(rec: dict) -> bool:
+    return str(rec.get("source_ref") or "").startswith("ocds-")
+
+
+def combine_compiled(older: dict, newer: dict) -> dict:
+    """One ocid's record from two files (an API page with the UK7, a later page with the UK10).
+
+    Each file compiles its own releases, so the later one may lack what only the earlier had:
+    a change notice carries no awards, hence no suppliers. The newer state wins field by field
+    where it says something, the older fills the rest, and both histories are kept, oldest first.
+    """
+    out = {k: (v if v is not None else older.get(k)) for k, v in newer.items()}
+    out["suppliers"] = newer.get("suppliers") or older.get("suppliers")
+    if not newer.get("supplier_raw"):
+        out["supplier_raw"], out["company_number"] = older.get("supplier_raw"), older.get("company_number")
+    seen, history = set(), []
+    for entry in [*(older.get("history") or []), *(newer.get("history") or [])]:
+        key = (entry.get("notice_id"), entry.get("date"), entry.get("notice_type"))
+        if key not in seen:
+            seen.add(key)
+            history.append(entry)
+    out["history"] = sorted(history, key=lambda e: str(e.get("date") or "")) or None
+    out["warnings"] = list(dict.fromkeys([*(older.get("warnings") or []), *(newer.get("warnings") or [])]))
+    return out
