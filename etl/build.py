@@ -19,7 +19,7 @@ from etl.accounting import BuildResult, FileReport, file_report, rejected_file
 from etl.extract import read_contract_file
 from etl.extract.ocds import combine_compiled, is_ocds_record
 from etl.extract.survey import read_survey
-from etl.link import build_contracts, contract_supplier_rows
+from etl.link import build_contracts, contract_supplier_rows, one_record_per_notice
 from etl.load import write_database
 from etl.normalise.scope import apply_scope
 from etl.normalise.suppliers import SupplierMatch, apply_suppliers
@@ -38,6 +38,7 @@ class Inputs:
     reports: list[FileReport] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
+    report_of: dict[str, FileReport] = field(default_factory=dict)  # contract record id -> its file's report
 
 
 # --------------------------------------------------------------------------- finding input files
@@ -123,6 +124,7 @@ def read_contracts(paths: list[Path]) -> Inputs:
                 _keep_once(kept, rec, report)
         inputs.reports.append(_stamp(report, path))
     inputs.records = [rec for rec, _ in kept.values()]
+    inputs.report_of = {rid: report for rid, (_, report) in kept.items()}
     return inputs
 
 
@@ -139,13 +141,18 @@ def _keep_once(kept: dict[str, tuple[dict, FileReport]], rec: dict, report: File
     old, old_report = kept[rec["record_id"]]
     newer = (rec.get("published_date") or dt.date.min) > (old.get("published_date") or dt.date.min)
     loser, dropped = (old_report, old) if newer else (report, rec)
-    loser.loaded -= 1
-    loser.merged += 1
-    loser.out_of_scope -= dropped["borough_code"] is None
+    _count_merged(loser, dropped)
     winner, winner_report = (rec, report) if newer else (old, old_report)
     if is_ocds_record(rec) and is_ocds_record(old):
         winner = combine_compiled(dropped, winner)
     kept[rec["record_id"]] = (winner, winner_report)
+
+
+def _count_merged(report: FileReport, rec: dict) -> None:
+    """A record of this file is the same notice as one kept from elsewhere: merged, not loaded."""
+    report.loaded -= 1
+    report.merged += 1
+    report.out_of_scope -= rec["borough_code"] is None
 
 
 # --------------------------------------------------------------------------- the build
@@ -168,6 +175,9 @@ def build(
     inputs.rejects += found.rejects
     apply_scope(inputs.records)  # normalise: technology or not, and why
     matches = apply_suppliers(inputs.records)  # normalise: one canonical supplier across all files
+    inputs.records, dropped = one_record_per_notice(inputs.records)  # link: one notice, one record
+    for rec in dropped:
+        _count_merged(found.report_of[rec["record_id"]], rec)
     contract_rows = build_contracts(inputs.records)  # link
     finished = _now()
     run = _run_row(run_id, started, finished, inputs, contract_rows, command)

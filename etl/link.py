@@ -3,7 +3,7 @@
 Two kinds of merge happen here:
 
 - the same notice published in two formats (a Contracts Finder CSV row and its OCDS release)
-  shares buyer, title, dates and value: such records become one contract;
+  shares buyer, title, dates and value: such records become one record (``one_record_per_notice``);
 - a survey row and the open notice for the same contract (same borough, same canonical
   supplier, overlapping dates, similar title/system) become one contract with a match score.
 
@@ -89,23 +89,56 @@ def match_score(survey: dict, notice: dict) -> float:
     return round(0.4 + 0.3 * _date_score(survey, notice) + 0.3 * _text_score(survey, notice), 3)
 
 
+def one_record_per_notice(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The same notice published as a Contracts Finder CSV row and as OCDS is one record.
+
+    The OCDS record is kept (it names every supplier and the publisher's identifiers), with what
+    only the CSV row said filled in; the CSV row is returned as dropped, for its file to count as
+    merged. Two CSV rows with the same content stay two notices (see ``_format``).
+    Returns (records kept, in their order; records dropped).
+    """
+    kept: list[dict] = []
+    at: dict[tuple, int] = {}  # fingerprint -> index in kept
+    dropped = []
+    for rec in records:
+        key = _fingerprint(rec) if rec["source"] != "survey" else None
+        i = at.get(key) if key else None
+        if i is None or _format(kept[i]) == _format(rec):
+            if key and i is None:
+                at[key] = len(kept)
+            kept.append(rec)
+            continue
+        keep, drop = (rec, kept[i]) if _format(rec) == "ocds" else (kept[i], rec)
+        kept[i] = _filled(keep, drop)
+        dropped.append(drop)
+    return kept, dropped
+
+
+IDENTITY = ("record_id", "source", "source_ref", "source_file", "warnings")
+
+
+def _filled(keep: dict, other: dict) -> dict:
+    """``keep`` with the fields only ``other`` (the same notice in another format) has."""
+    out = {k: (v if v is not None or k in IDENTITY else other.get(k)) for k, v in keep.items()}
+    note = f"the same notice as {other['source_ref']} in {other['source_file']} (counted as merged there)"
+    out["warnings"] = [*(keep.get("warnings") or []), note]
+    return out
+
+
 def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
-    """Group records into contracts: lists of (record, score of its link to the group, or None)."""
+    """Group records into contracts: lists of (record, score of its link to the group, or None).
+
+    Notices are one record each by now (``one_record_per_notice``); a survey row joins the notice
+    for the same contract.
+    """
     groups: list[list[tuple[dict, float | None]]] = []
-    by_print: dict[tuple, list] = {}
     notices, surveys = [], []
     for rec in records:
         if rec["source"] == "survey":
             surveys.append(rec)
             continue
-        key = _fingerprint(rec)
-        if key and key in by_print and _format(rec) not in {_format(r) for r, _ in by_print[key]}:
-            by_print[key].append((rec, 1.0))
-            continue
         group = [(rec, None)]
         groups.append(group)
-        if key:
-            by_print[key] = group
         notices.append(group)
 
     # survey rows to notice groups: best pairs first, each side used once

@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 
-from etl.link import build_contracts, match_score
+from etl.link import build_contracts, match_score, one_record_per_notice
 from etl.records import blank_record
 
 D = dt.date
@@ -71,13 +71,21 @@ def test_each_record_links_once_best_pair_first():
     assert set(contracts) == {("n1", "s1"), ("s2",)}
 
 
-def test_the_same_notice_as_csv_and_ocds_is_one_contract():
-    csv_row = {**NOTICE, "record_id": "n9", "source_ref": "20201002173029-67601"}
-    contracts = build_contracts([NOTICE, csv_row])
-    assert [sorted(c["record_ids"]) for c in contracts] == [["n1", "n9"]]
+def test_the_same_notice_as_csv_and_ocds_is_one_record_and_one_contract():
+    """The OCDS record is kept, with what only the CSV row had; the CSV row is dropped, to be counted."""
+    csv_row = {**NOTICE, "record_id": "n9", "source_ref": "20201002173029-67601", "source_file": "cf.csv"}
+    ocds = {**NOTICE, "source_file": "cf.json", "annual_value": None}
+    csv_row["annual_value"] = 12_000.0
+    kept, dropped = one_record_per_notice([csv_row, ocds])
+    assert [r["record_id"] for r in kept] == ["n1"] and [r["record_id"] for r in dropped] == ["n9"]
+    assert kept[0]["annual_value"] == 12_000.0  # filled from the CSV row
+    assert kept[0]["warnings"][-1] == ("the same notice as 20201002173029-67601 in cf.csv (counted as merged there)")
+    assert [c["record_ids"] for c in build_contracts(kept)] == [["n1"]]
 
 
 def test_two_csv_notices_with_the_same_content_stay_two():
     a = {**NOTICE, "record_id": "a", "source_ref": "CF-1"}
     b = {**NOTICE, "record_id": "b", "source_ref": "CF-2"}
+    kept, dropped = one_record_per_notice([a, b])
+    assert (len(kept), dropped) == (2, [])
     assert len(build_contracts([a, b])) == 2
