@@ -206,8 +206,12 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
     return row
 
 
+NOT_CONTRACTS = {"dynamic_market"}  # a way to buy (UK13-UK16), never a contract: kept as a record only
+
+
 def build_contracts(records: list[dict]) -> list[dict]:
-    return [contract_row(group) for group in link_records(records)]
+    """The contracts of the records: every record but dynamic market notices, merged as above."""
+    return [contract_row(group) for group in link_records([r for r in records if r.get("stage") not in NOT_CONTRACTS])]
 
 
 def contract_supplier_rows(contracts: list[dict], records: list[dict]) -> list[dict]:

@@ -459,3 +459,20 @@ def test_one_notice_across_two_api_pages_keeps_the_awards_suppliers_and_every_ch
     assert len(two) == 1 and two == one
     assert two[0][6] == ["UK10", "UK11"]
     assert two_suppliers == one_suppliers == two[0][5] >= 1
+
+
+def test_a_dynamic_market_notice_is_a_record_and_never_a_contract(tmp_path):
+    import duckdb
+
+    from etl.build import build
+
+    db = build(tmp_path / "dm.duckdb", contracts=[FIXTURES / "fts_lifecycle.json"]).out
+    with duckdb.connect(str(db), read_only=True) as con:
+        records = con.execute("SELECT record_id FROM contract_records WHERE stage = 'dynamic_market'").fetchall()
+        in_contracts = con.execute(
+            "SELECT count(*) FROM contracts c, contract_records r"
+            " WHERE list_contains(c.record_ids, r.record_id) AND r.stage = 'dynamic_market'"
+        ).fetchone()[0]
+        stages = {s for (s,) in con.execute("SELECT DISTINCT stage FROM contracts").fetchall()}
+    assert len(records) == 1 and in_contracts == 0
+    assert "dynamic_market" not in stages and "contract" in stages
