@@ -219,3 +219,17 @@ def test_the_scope_is_not_a_filter_of_the_borough_page():
     """scope=all widens the page; it does not narrow it, so the page does not say it is filtered."""
     assert logic.is_filtered({"scope": "all"}) is False
     assert logic.is_filtered({"scope": "all", "q": "pay"}) is True
+
+
+def test_a_framework_is_labelled_in_the_boroughs_tables(tmp_path, contracts_db_builder):
+    from dashboard.queries import borough as bq
+
+    path = contracts_db_builder(
+        tmp_path / "f.duckdb",
+        [{"supplier_name": "Capita", "supplier_count": 4, "service_area": "Revenues and Benefits"}],
+    )
+    with db.cursor(path) as cur:
+        rows, _ = bq.systems(cur, CAMDEN)
+        ending = bq.ending(cur, CAMDEN)
+    assert logic.system_cells(rows)[0][2] == "Capita and 3 others (framework)"
+    assert logic.ending_cells(ending)[0][4] == "Capita and 3 others (framework)"

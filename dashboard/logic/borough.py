@@ -76,7 +76,7 @@ def system_cells(rows: list[dict]) -> list[list[str]]:
         [
             r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
             r["system_name"] or "not named",
-            r["supplier_name"] or "not recorded",
+            format.supplier(r["supplier_name"], r["supplier_count"], missing="not recorded"),
             format.short_date(r["end_date"]),
             format.short_date(r["max_end_date"]),
             format.money(r["annual_value"]),
@@ -101,7 +101,7 @@ def ending_cells(rows: list[dict]) -> list[list[str]]:
             within[bool(r["within_12m"])],
             r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
             r["system_name"] or "not named",
-            r["supplier_name"] or "not recorded",
+            format.supplier(r["supplier_name"], r["supplier_count"], missing="not recorded"),
             format.short_date(r["max_end_date"]),
             format.money(r["annual_value"]),
         ]

@@ -38,14 +38,14 @@ def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None =
     (total,) = cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()
     rows = cur.execute(
         f"""
-        SELECT {", ".join(SYSTEM_COLUMNS)} FROM contracts WHERE {where}
+        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count FROM contracts WHERE {where}
         ORDER BY list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
                  system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
         LIMIT ?
         """,
         [*params, _area_order(), ROW_LIMIT],
     ).fetchall()
-    return [dict(zip(SYSTEM_COLUMNS, r, strict=True)) for r in rows], total
+    return [dict(zip((*SYSTEM_COLUMNS, "supplier_count"), r, strict=True)) for r in rows], total
 
 
 def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> list[dict]:
@@ -74,7 +74,7 @@ def ending(
     rows = cur.execute(
         f"""
         SELECT {END_COLUMN}, {END_COLUMN} <= CAST(CAST(? AS DATE) + INTERVAL 12 MONTH AS DATE),
-               service_area, system_name, supplier_name, max_end_date, annual_value
+               service_area, system_name, supplier_name, max_end_date, annual_value, supplier_count
         FROM contracts
         WHERE {where} AND {END_COLUMN} BETWEEN CAST(? AS DATE) AND CAST(CAST(? AS DATE) + INTERVAL 24 MONTH AS DATE)
         ORDER BY {END_COLUMN}, service_area NULLS LAST, system_name NULLS LAST, contract_id
@@ -82,7 +82,10 @@ def ending(
         """,
         [today, *params, today, today, ROW_LIMIT],
     ).fetchall()
-    keys = ("end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value")
+    keys = (
+        "end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value",
+        "supplier_count",
+    )  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
