@@ -43,6 +43,12 @@ class ReadResult:
     borough_code: str | None = None
     borough_from: str | None = None
     unmapped_columns: list[str] = field(default_factory=list)
+    # survey returns: every header cell read and what became of it, one dict per header:
+    # {"sheet", "column" (letter), "header" (as written), "field" (or None), "how": "map" (the
+    # column map), "matched 0.87" (by meaning, with its score), "ambiguous", "not mapped"}
+    headers: list[dict] = field(default_factory=list)
+    # the fields of the survey contract that some header was mapped to (gaps: the wanted ones missing)
+    mapped_fields: set[str] = field(default_factory=set)
 
     @property
     def status(self) -> str:
