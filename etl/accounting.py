@@ -3,15 +3,27 @@
 For every input file: records read = loaded + merged + rejected + skipped. The printed table
 shows exactly ``load_files`` columns (``PRINTED``), so the database holds every figure the
 terminal shows and the table can be printed again from the database alone.
+
+A survey return that loads without a supplier, system, service area or end date column is
+"loaded with gaps", and says which: a return that loads but answers none of the questions the
+app asks of it must not look like a good one. Warnings are grouped per file by kind, so that
+a person sees what is wrong with a file without reading the database.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.extract.result import WHOLE_FILE, ReadResult, reject_row
+from etl.reference import find_borough_in_text
+
+LOADED, WITH_GAPS, REJECTED = "loaded", "loaded with gaps", "rejected"
+# the survey fields (etl/refdata/survey_fields.csv) a return needs for the app's questions, as a gap names them
+WANTED_FIELDS = {"supplier": "supplier", "system_name": "system", "service_area": "service area",
+                 "contract_end": "end date"}  # fmt: skip
 
 
 @dataclass
@@ -21,8 +33,9 @@ class FileReport:
     file: str
     path: str
     source: str
-    status: str = "loaded"
+    status: str = LOADED  # loaded | loaded with gaps | rejected
     reason: str | None = None
+    gaps: list[str] = field(default_factory=list)  # a survey return's wanted columns not found: "no supplier column"
     borough_code: str | None = None
     borough_from: str | None = None
     is_sample: bool = False
@@ -39,6 +52,8 @@ class FileReport:
     size_bytes: int | None = None
 
     out_of_scope: int = 0  # loaded, but the buyer is not a London borough council
+    headers: list[dict] = field(default_factory=list)  # a survey return's header cells and how each was mapped
+    warning_kinds: list[dict] = field(default_factory=list)  # [{kind, count, warnings: [{at, text}]}], most first
 
     @property
     def balanced(self) -> bool:
@@ -47,12 +62,14 @@ class FileReport:
 
 def file_report(result: ReadResult) -> FileReport:
     """The accounting of a file as its extractor read it (merges across files come later)."""
-    return FileReport(
+    gaps = survey_gaps(result)
+    report = FileReport(
         file=result.path.name,
         path=str(result.path),
         source=result.kind,
-        status=result.status,
+        status=WITH_GAPS if gaps else result.status,
         reason=result.error,
+        gaps=gaps,
         borough_code=result.borough_code,
         borough_from=result.borough_from,
         is_sample=result.is_sample,
@@ -65,23 +82,81 @@ def file_report(result: ReadResult) -> FileReport:
         unmapped_columns=result.unmapped_columns,
         notes=result.notes,
         out_of_scope=sum(r["borough_code"] is None for r in result.records),
+        headers=result.headers,
+        warning_kinds=warning_kinds(result),
     )
+    return _borough_of_rejected(report)
 
 
 def rejected_file(path: Path, source: str, reason: str) -> tuple[FileReport, dict]:
     """A file no extractor could read: its report and its whole-file reject."""
-    report = FileReport(path.name, str(path), source, "rejected", reason)
+    report = _borough_of_rejected(FileReport(path.name, str(path), source, REJECTED, reason))
     return report, reject_row(source, path.name, WHOLE_FILE, reason)
 
 
-SOURCE_COUNTS = ("files", "files_rejected", "records_read", "loaded", "merged", "rejected", "skipped", "out_of_scope")
-# the printed table: (header, load_files column); the source column says REJECTED for a rejected file
+def _borough_of_rejected(report: FileReport) -> FileReport:
+    """A rejected survey return names its borough when its file name does, so the app can list it there."""
+    if report.source == "survey" and report.status == REJECTED and not report.borough_code:
+        code = find_borough_in_text(Path(report.file).stem)
+        if code:
+            report.borough_code, report.borough_from = code, "file name"
+    return report
+
+
+def survey_gaps(result: ReadResult) -> list[str]:
+    """What a loaded survey return lacks among the wanted fields: ["no supplier column", ...]."""
+    if result.kind != "survey" or result.error:
+        return []
+    return [f"no {label} column" for name, label in WANTED_FIELDS.items() if name not in result.mapped_fields]
+
+
+def status_text(row: dict) -> str:
+    """The status as a person reads it: "loaded", "rejected", "loaded with gaps: no supplier column"."""
+    gaps = row.get("gaps") or []
+    return f"{row['status']}: {', '.join(gaps)}" if gaps else row["status"]
+
+
+# --------------------------------------------------------------------------- warnings by kind
+
+QUOTED = re.compile(r"""(?<!\w)'[^']*'(?!\w)|(?<!\w)"[^"]*"(?!\w)""")  # a value quoted as repr() quotes it
+NUMBERED = re.compile(r"[\w./-]*\d[\w./-]*")  # a number, date, code or id: 3, 0.1, 30/02/2027, E09000001
+KIND_LENGTH = 60
+
+
+def warning_kind(text: str) -> str:
+    """What a warning is about, without its values: the text before its first ':' or ';', with
+    quoted values and numbers masked ("confidence", "N suppliers named", "tender value N GBP is...")."""
+    masked = NUMBERED.sub("N", QUOTED.sub("'…'", " ".join(str(text).split())))
+    head = re.split(r"[:;]", masked, maxsplit=1)[0].strip() or masked
+    if len(head) <= KIND_LENGTH:
+        return head
+    cut = head[: KIND_LENGTH - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"  # at a word's end where there is one
+
+
+def warning_kinds(result: ReadResult) -> list[dict]:
+    """The file's warnings grouped by kind, most frequent first, each with where it was and its text."""
+    groups: dict[str, list[dict]] = {}
+    for rec in result.records:
+        at = str(rec.get("source_ref") or "").removeprefix(f"{result.path.name}#")
+        for text in rec["warnings"] or []:
+            groups.setdefault(warning_kind(text), []).append({"at": at, "text": text})
+    ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: ties keep the order first seen
+    return [{"kind": kind, "count": len(found), "warnings": found} for kind, found in ranked]
+
+
+SOURCE_COUNTS = (
+    "files", "files_rejected", "files_with_gaps", "records_read", "loaded", "merged", "rejected", "skipped",
+    "out_of_scope",
+)  # fmt: skip
+# the printed table: (header, load_files column); the status column says REJECTED for a rejected file
+# and which wanted columns a survey return lacks ("loaded with gaps: no supplier column")
 PRINTED = (
     ("file", "file"), ("source", "source"), ("borough", "borough_code"), ("read", "records_read"),
     ("loaded", "loaded"), ("merged", "merged"), ("rejected", "rejected"), ("skipped", "skipped"),
-    ("not borough", "out_of_scope"), ("warnings", "warnings"),
+    ("not borough", "out_of_scope"), ("warnings", "warnings"), ("status", "status"),
 )  # fmt: skip
-TEXT_COLUMNS = 3  # file, source, borough: left-aligned and not totalled
+TEXT_COLUMNS = {"file", "source", "borough_code", "status"}  # left-aligned and not totalled
 
 
 @dataclass
@@ -99,8 +174,9 @@ class BuildResult:
         for f in self.files:
             row = out.setdefault(f.source, dict.fromkeys(SOURCE_COUNTS, 0))
             row["files"] += 1
-            row["files_rejected"] += f.status == "rejected"
-            for key in SOURCE_COUNTS[2:]:
+            row["files_rejected"] += f.status == REJECTED
+            row["files_with_gaps"] += f.status == WITH_GAPS
+            for key in SOURCE_COUNTS[3:]:
                 row[key] += getattr(f, key)
         return out
 
@@ -112,52 +188,118 @@ class BuildResult:
             "contracts": self.contracts,
             "rejects": self.rejects,
             "by_source": self.by_source(),
-            "files": [{**vars(f), "balanced": f.balanced} for f in self.files],
+            "files": [{**vars(f), "status_text": status_text(vars(f)), "balanced": f.balanced} for f in self.files],
         }
 
 
 def format_files(rows: list[dict]) -> list[str]:
     """The per-file table, with a total line, from ``load_files``-shaped rows."""
     header = [h for h, _ in PRINTED]
+    text = [column in TEXT_COLUMNS for _, column in PRINTED]
     cells = [[_printed(r, column) for _, column in PRINTED] for r in rows]
-    total = ["TOTAL", "", "", *(sum(c[i] for c in cells) for i in range(TEXT_COLUMNS, len(header)))]
+    total = ["" if text[i] else sum(c[i] for c in cells) for i in range(len(header))]
+    total[0] = "TOTAL"
     widths = [max(len(str(x[i])) for x in [header, *cells, total]) for i in range(len(header))]
 
     def line(values) -> str:
-        pairs = enumerate(zip(values, widths, strict=True))
-        return "  ".join(str(c).ljust(w) if i < TEXT_COLUMNS else str(c).rjust(w) for i, (c, w) in pairs)
+        pairs = zip(values, widths, text, strict=True)
+        return "  ".join(str(c).ljust(w) if left else str(c).rjust(w) for c, w, left in pairs).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *map(line, cells), line(total)]
 
 
 def _printed(row: dict, column: str) -> object:
-    if column == "source" and row["status"] != "loaded":
-        return "REJECTED"
+    if column == "status":
+        return "REJECTED" if row["status"] == REJECTED else status_text(row)
     if column == "borough_code":
         return row[column] or "-"
     return row[column]
 
 
-def format_report(result: BuildResult) -> str:
-    """The per-file accounting as a plain text table for the terminal, then totals and problems."""
+def format_report(result: BuildResult, verbose: bool = False) -> str:
+    """The per-file accounting as a plain text table for the terminal, then totals, problems and
+    warnings by kind (``verbose``: every warning, and every survey header and how it was mapped)."""
     out = [*format_files([vars(f) for f in result.files]), "", "By source:"]
     for source, c in result.by_source().items():
+        gaps = f", {c['files_with_gaps']} loaded with gaps" if c["files_with_gaps"] else ""
         out.append(
-            f"  {source}: {c['files']} files ({c['files_rejected']} rejected), {c['records_read']} read, "
+            f"  {source}: {c['files']} files ({c['files_rejected']} rejected{gaps}), {c['records_read']} read, "
             f"{c['loaded']} loaded, {c['merged']} merged, {c['rejected']} rejected, {c['skipped']} skipped; "
             f"{c['out_of_scope']} loaded but not from a London borough"
         )
     for f in result.files:
         out += _problems(f)
+    out += format_warnings([vars(f) for f in result.files], verbose)
+    if verbose:
+        out += format_headers([vars(f) for f in result.files])
     out.append(f"{result.records} records, {result.contracts} contracts, {result.rejects} rejects -> {result.out}")
     return "\n".join(out)
 
 
+def format_warnings(rows: list[dict], verbose: bool = False) -> list[str]:
+    """Per file, its warnings by kind with a count and an example (``verbose``: all of them)."""
+    files = [r for r in rows if r.get("warning_kinds")]
+    if not files:
+        return []
+    out = ["", "Warnings by file and kind" + (":" if verbose else " (one example each; -v prints every one):")]
+    for row in files:
+        kinds = _json(row["warning_kinds"])
+        total = sum(k["count"] for k in kinds)
+        out.append(f"  {row['file']}: {total} warning{'s' if total != 1 else ''}")
+        widths = (max(len(str(k["count"])) for k in kinds), max(len(k["kind"]) for k in kinds))
+        for kind in kinds:
+            out += _kind_lines(kind, widths, verbose)
+    return out
+
+
+def _kind_lines(kind: dict, widths: tuple[int, int], verbose: bool) -> list[str]:
+    """One kind of warning: its count, then an example (``verbose``: every one, with where it was)."""
+    count = str(kind["count"]).rjust(widths[0])
+    if verbose:
+        every = [f"    {'':{widths[0]}}    {_where(w)}{w['text']}" for w in kind["warnings"]]
+        return [f"    {count}  {kind['kind']}", *every]
+    first = kind["warnings"][0]
+    if first["text"] == kind["kind"]:  # nothing masked: the kind is the text, say where it was first
+        example = f"first at {first['at']}" if first.get("at") else ""
+    else:
+        example = f"e.g. {_where(first)}{first['text']}"
+    return [f"    {count}  {kind['kind']:{widths[1]}}  {example}".rstrip()]
+
+
+def format_headers(rows: list[dict]) -> list[str]:
+    """Per survey return, every header cell read and what it was mapped to, with how."""
+    out = []
+    for row in (r for r in rows if r.get("headers")):
+        out += ["", f"{row['file']}: headers"]
+        for h in _json(row["headers"]):
+            out.append(f"  {h['sheet']}!{h['column']} {h['header']!r} -> {h['field'] or '-'} ({h['how']})")
+    return out
+
+
+def _where(warning: dict) -> str:
+    return f"{warning['at']}: " if warning.get("at") else ""
+
+
+def _json(value: object) -> list:
+    """A JSON column as Python: the build's reports hold lists, ``load_files`` rows JSON text."""
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
 def _problems(f: FileReport) -> list[str]:
-    """What a person should look at in one file: why it was rejected, columns not mapped, notes."""
+    """What a person should look at in one file: why it was rejected, what it lacks, columns not mapped, notes."""
     lines = [f"REJECTED {f.reason}"] if f.reason else []
-    if f.unmapped_columns:
+    if f.gaps:
+        lines.append(f"{f.file}: {status_text(vars(f))}")
+    unread = [h for h in f.headers if h.get("how") in ("ambiguous", "not mapped")]
+    matched = [h for h in f.headers if str(h.get("how", "")).startswith("matched")]
+    if unread:
+        cells = ", ".join(f"{h['sheet']}!{h['column']} '{h['header']}' ({h['how']})" for h in unread)
+        lines.append(f"{f.file}: columns not read: {cells}")
+    elif f.unmapped_columns and not f.headers:
         lines.append(f"{f.file}: columns not mapped to any field: {', '.join(f.unmapped_columns)}")
+    if matched:
+        cells = ", ".join(f"'{h['header']}' -> {h['field']} ({h['how']})" for h in matched)
+        lines.append(f"{f.file}: columns read by meaning, not in the column map: {cells}")
     lines += [f"{f.file}: {n}" for n in f.notes]
     if not f.balanced:
         lines.append(f"{f.file}: ACCOUNTING DOES NOT BALANCE")

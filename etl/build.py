@@ -25,6 +25,7 @@ from etl.normalise.scope import apply_scope
 from etl.normalise.suppliers import SupplierMatch, apply_suppliers
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
+NOT_NOTICES = {"survey", "listing"}  # sources whose records are not published notices
 
 
 class BuildError(Exception):
@@ -223,7 +224,10 @@ def _run_row(
         "skipped": sum(r.skipped for r in reports),
         "warnings": sum(r.warnings for r in reports),
         "contracts": len(contract_rows),
-        "linked_survey_to_notice": sum(1 for c in contract_rows if "survey" in c["sources"] and len(c["sources"]) > 1),
+        "linked_survey_to_notice": sum(
+            1 for c in contract_rows if "survey" in c["sources"] and set(c["sources"]) - NOT_NOTICES
+        ),
+        "linked_survey_to_listing": sum(1 for c in contract_rows if {"survey", "listing"} <= set(c["sources"])),
     }
     return schema.row(
         "load_runs",

@@ -5,7 +5,9 @@ Two kinds of merge happen here:
 - the same notice published in two formats (a Contracts Finder CSV row and its OCDS release)
   shares buyer, title, dates and value: such records become one record (``one_record_per_notice``);
 - a survey row and the open notice for the same contract (same borough, same canonical
-  supplier, overlapping dates, similar title/system) become one contract with a match score.
+  supplier, overlapping dates, similar title/system) become one contract with a match score;
+- a public listing's row (``source = listing``: which system a borough runs, no terms) joins the
+  survey row for the same borough, service area and system, so the system is counted once.
 
 Where merged records disagree (say, on the end date) the contract keeps the preferred value,
 and ``disagreements`` lists every record's value, so the difference is shown, not resolved.
@@ -27,6 +29,8 @@ SURVEY_FIRST = {"system_name", "manufacturer", "service_area", "hosting", "confi
                 "value_for_money", "annual_value", "end_date", "max_end_date", "buyer_name",
                 "is_it", "it_reason"}  # fmt: skip
 COMPARED = ("start_date", "end_date", "total_value", "annual_value")
+LISTING = "listing"  # a public system listing: the weakest evidence, so every other record's values come first
+LISTING_SCORE = 1.0  # a listing joins a survey row on exact borough, service area and system
 MATCH_THRESHOLD = 0.70
 DATE_TOLERANCE_DAYS = 92  # end dates within a quarter count as the same contract term
 
@@ -101,7 +105,7 @@ def one_record_per_notice(records: list[dict]) -> tuple[list[dict], list[dict]]:
     at: dict[tuple, int] = {}  # fingerprint -> index in kept
     dropped = []
     for rec in records:
-        key = _fingerprint(rec) if rec["source"] != "survey" else None
+        key = _fingerprint(rec) if rec["source"] not in ("survey", LISTING) else None
         i = at.get(key) if key else None
         if i is None or _format(kept[i]) == _format(rec):
             if key and i is None:
@@ -129,13 +133,16 @@ def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
     """Group records into contracts: lists of (record, score of its link to the group, or None).
 
     Notices are one record each by now (``one_record_per_notice``); a survey row joins the notice
-    for the same contract.
+    for the same contract, and a listed system the survey row for the same system (``join_listings``).
     """
     groups: list[list[tuple[dict, float | None]]] = []
     notices, surveys = [], []
+    listings = [rec for rec in records if rec["source"] == LISTING]
     for rec in records:
         if rec["source"] == "survey":
             surveys.append(rec)
+            continue
+        if rec["source"] == LISTING:
             continue
         group = [(rec, None)]
         groups.append(group)
@@ -161,7 +168,35 @@ def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
         linked_groups.add(g_id)
         group.insert(0, (s, score))
     groups += [[(s, None)] for s in surveys if s["record_id"] not in linked_surveys]
-    return groups
+    return groups + join_listings(groups, listings)
+
+
+def _system_key(rec: dict) -> tuple | None:
+    """(borough, service area, system): what a listing and a survey row must share to be one contract."""
+    if not (rec.get("borough_code") and rec.get("service_area") and rec.get("system_name")):
+        return None
+    return rec["borough_code"], rec["service_area"], norm_key(rec["system_name"])
+
+
+def join_listings(groups: list[list[tuple[dict, float | None]]], listings: list[dict]) -> list:
+    """Add each listed system to the group of the survey row for the same borough, service area and
+    system (the first such group; each takes one listing); return the groups of those left alone.
+
+    A listing's id is its fact (borough, area, system), so one file or two never list one twice.
+    """
+    waiting: dict[tuple, list] = defaultdict(list)
+    for group in groups:
+        key = next((_system_key(r) for r, _ in group if r["source"] == "survey"), None)
+        if key:
+            waiting[key].append(group)
+    alone = []
+    for rec in listings:
+        key = _system_key(rec)
+        if key and waiting.get(key):
+            waiting[key].pop(0).append((rec, LISTING_SCORE))
+        else:
+            alone.append([(rec, None)])
+    return alone
 
 
 DATE_SAME_DAYS = 31  # "31 March" and "1 April" are one end date written two ways, not a disagreement
@@ -179,10 +214,11 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
     """The contract for a group of records: preferred values, provenance and disagreements."""
     recs = [r for r, _ in group]
     surveys = [r for r in recs if r["source"] == "survey"]
-    notices = [r for r in recs if r["source"] != "survey"]
+    listings = [r for r in recs if r["source"] == LISTING]
+    notices = [r for r in recs if r["source"] not in ("survey", LISTING)]
     row, provenance, disagreements = {}, {}, {}
     for field in CONTRACT_FIELDS:
-        order = (surveys + notices) if field in SURVEY_FIRST else (notices + surveys)
+        order = (surveys + notices if field in SURVEY_FIRST else notices + surveys) + listings
         chosen = next((r for r in order if r.get(field) is not None), None)
         row[field] = chosen.get(field) if chosen else None
         if chosen:
@@ -201,7 +237,7 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
         sources=sorted({r["source"] for r in recs}),
         provenance=provenance,
         disagreements=disagreements or None,
-        match_score=max(scores) if scores else None,
+        match_score=min(scores) if scores else None,  # the weakest link (a group has one, or a listing's too)
     )
     return row
 

@@ -55,6 +55,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "published_date": "DATE",
     "contact_name": "VARCHAR",
     "contact_email": "VARCHAR",
+    "contact_phone": "VARCHAR",  # survey rows: the contract owner's phone (members only, like all survey contacts)
     # every supplier of the award, in the order named: [{"name", "id", "company_number"}]; the
     # record's supplier_name/supplier_raw are the first; a framework has several
     "suppliers": "JSON",
@@ -110,8 +111,9 @@ LOAD_FILE_COLUMNS: dict[str, str] = {
     "sha256": "VARCHAR",
     "size_bytes": "BIGINT",
     "is_sample": "BOOLEAN",
-    "status": "VARCHAR",  # loaded | rejected (the whole file)
+    "status": "VARCHAR",  # loaded | loaded with gaps (a survey return lacks a wanted column) | rejected (whole file)
     "reason": "VARCHAR",  # why the whole file was rejected
+    "gaps": "VARCHAR[]",  # a survey return's wanted columns not found: "no supplier column", "no end date column"
     "borough_code": "VARCHAR",  # a survey return's borough
     "borough_from": "VARCHAR",  # where that borough was found (a cell, a title, the file name)
     "records_read": "INTEGER",
@@ -122,8 +124,11 @@ LOAD_FILE_COLUMNS: dict[str, str] = {
     "skipped_reasons": "JSON",  # reason -> count
     "out_of_scope": "INTEGER",  # loaded, but the buyer is not a London borough council
     "warnings": "INTEGER",
+    "warning_kinds": "JSON",  # the warnings by kind, most first: [{"kind", "count", "warnings": [{"at", "text"}]}]
     "unmapped_columns": "VARCHAR[]",
     "notes": "VARCHAR[]",
+    # a survey return's header cells: [{"sheet", "column", "header", "field", "how"}] (etl.extract.result)
+    "headers": "JSON",
 }
 
 LOAD_RUN_COLUMNS: dict[str, str] = {

@@ -43,6 +43,10 @@ def assert_accounted(db: Path, result) -> None:
     for f in files:
         assert f["records_read"] == f["loaded"] + f["merged"] + f["rejected"] + f["skipped"], f
         assert f["skipped"] == sum(json.loads(f["skipped_reasons"]).values()), f
+        # a file is loaded, loaded with gaps (a survey return lacking a wanted column, saying which) or rejected
+        assert f["status"] in ("loaded", "loaded with gaps", "rejected"), f
+        assert (f["status"] == "loaded with gaps") == bool(f["gaps"]), f
+        assert f["warnings"] == sum(k["count"] for k in json.loads(f["warning_kinds"])), f
     totals: dict[str, Counter] = {k: Counter() for k in ("loaded", "rejected", "out_of_scope", "whole")}
     for f in files:
         for key in ("loaded", "rejected", "out_of_scope"):

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 import etl.load
+from dashboard.queries.expiring import expiring
 from etl.build import build
 from etl.extract.survey import read_survey
 from etl.extract.survey_fields import FIELDS
@@ -273,3 +274,29 @@ def test_load_runs_keep_history(tmp_path, template_return):
     build(db, surveys=[template_return.parent])
     build(db, surveys=[template_return.parent])
     assert rows_of(db, "SELECT count(*), count(DISTINCT run_id) FROM load_runs") == [(2, 2)]
+
+
+def test_contacts_are_read_per_row_and_kept_out_of_the_public_expiring_view(tmp_path):
+    """The contract owner (name, email, phone) is stored per record; survey contacts are members-only."""
+    path = tmp_path / "surveys" / "return.xlsx"
+    path.parent.mkdir()
+    wb = build_template()
+    wb["Instructions"][BOROUGH_CELL] = "Camden"
+    labels = [c.value for c in wb["Systems"][1]]
+    assert labels[-3:] == ["Contract owner", "Contract owner email", "Contract owner phone"]
+    fill(wb["Systems"], [TEMPLATE_ROWS[0] + ["A. Patel", "a.patel@camden.gov.uk", 2079744444],
+                         TEMPLATE_ROWS[1] + ["J. Okafor", "J Okafor (ICT)", "020 7974 4444"]])  # fmt: skip
+    wb.save(path)
+    db = tmp_path / "c.duckdb"
+    build(db, surveys=[path.parent])
+    rows = rows_of(db, "SELECT contact_name, contact_email, contact_phone, warnings FROM contract_records ORDER BY 1")
+    assert rows == [
+        ("A. Patel", "a.patel@camden.gov.uk", "02079744444", []),
+        ("J. Okafor", "J Okafor (ICT)", "020 7974 4444", ["contact email: 'J Okafor (ICT)' is not an email address"]),
+    ]
+    with duckdb.connect(str(db), read_only=True) as con:
+        ending = expiring(con, {}, months=24, today=dt.date(2026, 1, 1))
+    assert [(r["system_name"], r["contact_name"], r["contact_email"]) for r in ending] == [
+        ("Academy Revenues and Benefits", None, None),
+        ("Mosaic", None, None),
+    ]

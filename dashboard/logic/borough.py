@@ -7,6 +7,7 @@ exactly as the reader left it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 import duckdb
@@ -119,20 +120,68 @@ def ending_summary(numbers: dict) -> str:
 # --------------------------------------------------------------------------- coverage
 
 
-def survey_coverage(cov: dict) -> tuple[str, list[str]]:
+REJECTED = "rejected"  # a load_files status; the others are "loaded" and "loaded with gaps"
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """One survey file as the coverage lists it; ``problem``: loaded with gaps or rejected, shown loudly."""
+
+    text: str
+    problem: bool
+
+
+def file_status(f: dict) -> str:
+    """A file's status as the build printed it: "loaded", "loaded with gaps: no supplier column"."""
+    gaps = f.get("gaps") or []
+    return f"{f['status']}: {', '.join(gaps)}" if gaps else f["status"]
+
+
+def rejected_reason(f: dict) -> str:
+    """Why a file was rejected, without the file name the build's message starts with."""
+    return (f.get("reason") or "no reason recorded").removeprefix(f"{f['file']}: ")
+
+
+def problem_text(f: dict) -> str | None:
+    """'x.xlsx: loaded with gaps: no supplier column' or 'x.xlsx: rejected: <why>'; None for a file loaded in full."""
+    if f["status"] == REJECTED:
+        return f"{f['file']}: rejected: {rejected_reason(f)}"
+    return f"{f['file']}: {file_status(f)}" if f.get("gaps") else None
+
+
+def survey_file_line(f: dict) -> FileLine:
+    """'x.xlsx: 27 rows loaded of 27 read (...)', with its gaps first, or why it was rejected."""
+    problem = problem_text(f)
+    if f["status"] == REJECTED:
+        return FileLine(problem, True)
+    counts = (
+        f"{format.integer(f['loaded'])} rows loaded of {format.integer(f['records_read'])} read"
+        f" ({format.integer(f['rejected'])} rejected, {format.integer(f['skipped'])} skipped)"
+    )
+    return FileLine(f"{problem}; {counts}", True) if problem else FileLine(f"{f['file']}: {counts}", False)
+
+
+def survey_coverage(cov: dict) -> tuple[str, list[FileLine]]:
     """Whether the borough returned a survey, in a sentence, and one line per survey file."""
     files = cov["survey_files"]
-    lines = [
-        f"{f['file']}: {format.integer(f['loaded'])} rows loaded of {format.integer(f['records_read'])} read"
-        f" ({format.integer(f['rejected'])} rejected, {format.integer(f['skipped'])} skipped)"
-        for f in files
-    ]
+    lines = [survey_file_line(f) for f in files]
+    loaded = [f for f in files if f["status"] != REJECTED]
+    rejected = len(files) - len(loaded)
     rows = format.plural(cov["survey_rows"], "row")
-    if files:
-        return f"Yes: {format.plural(len(files), 'file')}, {rows} in the database.", lines
+    if not loaded and rejected:
+        return f"Returned, but not loaded: {format.plural(rejected, 'file')} rejected.", lines
+    more = f"; {format.plural(rejected, 'more file')} rejected" if rejected else ""
+    yes = "Yes, with gaps" if any(f.get("gaps") for f in loaded) else "Yes"
+    if loaded:
+        return f"{yes}: {format.plural(len(loaded), 'file')}, {rows} in the database{more}.", lines
     if cov["survey_rows"] > 0:
         return f"Yes: {rows} in the database.", lines
     return "No: this build has no survey return from this borough.", lines
+
+
+def coverage_problems(cov: dict) -> list[str]:
+    """The survey files of the borough that loaded with gaps or were rejected, for a notice atop its page."""
+    return [text for text in map(problem_text, cov["survey_files"]) if text]
 
 
 def open_data_coverage(cov: dict) -> str:

@@ -172,9 +172,13 @@ def ending_section(rows: list[dict], numbers: dict, b: reference.Borough) -> htm
     )
 
 
+def _file_item(line: logic.FileLine) -> html.Li:
+    return html.Li(line.text, className="text-danger fw-semibold" if line.problem else None)
+
+
 def coverage_section(cov: dict) -> html.Section:
     sentence, files = logic.survey_coverage(cov)
-    survey = [sentence, *([html.Ul([html.Li(line) for line in files], className="mb-0")] if files else [])]
+    survey = [sentence, *([html.Ul([_file_item(line) for line in files], className="mb-0")] if files else [])]
     items = [
         html.Dt("Survey returned"),
         html.Dd(survey, id="coverage-survey"),
@@ -204,15 +208,28 @@ def content(
     except ValueError as err:  # a malformed date that did not come through ``state``
         return [ui.message(str(err), color="warning", message_id="filter-error")]
     rows, total = bq.systems(cur, b.code, st)
+    cov = bq.coverage(cur, b.code)
     return [
         *(ui.message(p, color="warning") for p in problems or []),
+        *survey_notice(cov),
         *header_links(b, st),
         cards(numbers),
         systems_section(rows, total, b, st),
         suppliers_section(bq.suppliers(cur, b.code, st), b, st),
         ending_section(bq.ending(cur, b.code, st, today), numbers, b),
-        coverage_section(bq.coverage(cur, b.code)),
+        coverage_section(cov),
     ]
+
+
+def survey_notice(cov: dict) -> list:
+    """A warning atop the page when a survey return of the borough loaded with gaps or was rejected:
+    the tables below then lack what that return did not give, and the reader must know why."""
+    found = logic.coverage_problems(cov)
+    if not found:
+        return []
+    items = html.Ul([html.Li(text) for text in found], className="mb-0")
+    heading = "Survey returns that loaded with gaps or were rejected:"
+    return [ui.message([heading, items], color="warning", message_id="survey-notice")]
 
 
 def layout(code: str | None = None, **query) -> list:

@@ -13,10 +13,10 @@ from datetime import date
 import dash
 import dash_bootstrap_components as dbc
 import duckdb
-from dash import html
+from dash import dcc, html
 
 from dashboard import layout as ui
-from dashboard import queries, state
+from dashboard import links, queries, state
 from dashboard.figures import overview as figures
 from dashboard.logic import overview as logic
 from dashboard.logic.overview import VIEW
@@ -53,6 +53,21 @@ def service_area_chart(rows: list[dict]) -> dbc.Card:
     return ui.chart(figures.service_area_bar(rows), table, "overview-service-area-chart")
 
 
+def _borough_link(p: logic.ReturnProblem) -> object:
+    return dcc.Link(p.borough, href=links.borough_href(p.borough_code)) if p.borough_code else p.borough
+
+
+def survey_returns_box(rows: list[dict]) -> dbc.Card:
+    """The coverage box: how many survey returns loaded, and under each borough the returns that
+    loaded with gaps or were rejected, with what they lack or why (the build's own words)."""
+    sentence, problems = logic.survey_returns(rows)
+    items = [html.Li([_borough_link(p), ": ", p.text]) for p in problems]
+    body = [html.H2("Survey returns", className="h5"), html.P(sentence, id="coverage-summary", className="mb-2")]
+    if items:
+        body.append(html.Ul(items, id="coverage-problems", className="mb-0 text-danger"))
+    return dbc.Card(dbc.CardBody(body), className="mt-4", id="overview-coverage")
+
+
 def content(
     cur: duckdb.DuckDBPyConnection, filters: dict | None = None, today: date | None = None, problems: list | None = None
 ) -> list:
@@ -70,6 +85,7 @@ def content(
                 dbc.Col(service_area_chart(queries.counts_by_service_area(cur, filters)), lg=5),
             ]
         ),
+        survey_returns_box(queries.survey_returns(cur)),
     ]
 
 

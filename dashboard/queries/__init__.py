@@ -219,6 +219,18 @@ def has_open_data(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None
     return bool(found)
 
 
+def survey_returns(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every survey return of the build: borough, status, gaps, why it was rejected, rows loaded of read."""
+    rows = cur.execute(
+        """
+        SELECT file, borough_code, status, coalesce(gaps, []), reason, records_read, loaded FROM load_files
+        WHERE source = 'survey' ORDER BY borough_code NULLS LAST, file
+        """
+    ).fetchall()
+    keys = ("file", "borough_code", "status", "gaps", "reason", "records_read", "loaded")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     """Whether the build used sample inputs, and its dates, as recorded by the ETL."""
     (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()

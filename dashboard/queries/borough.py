@@ -90,10 +90,11 @@ def ending(
 
 
 def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
-    """What the inputs hold for the borough: its survey files, records per source, build time."""
+    """What the inputs hold for the borough: its survey files (with their gaps, or why one was
+    rejected), records per source, build time."""
     files = cur.execute(
         """
-        SELECT file, status, records_read, loaded, rejected, skipped FROM load_files
+        SELECT file, status, records_read, loaded, rejected, skipped, coalesce(gaps, []), reason FROM load_files
         WHERE source = 'survey' AND borough_code = ? ORDER BY file
         """,
         [code],
@@ -105,7 +106,7 @@ def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
         ).fetchall()
     )
     (built_at,) = cur.execute("SELECT max(value) FROM meta WHERE key = 'built_at'").fetchone()
-    file_keys = ("file", "status", "records_read", "loaded", "rejected", "skipped")
+    file_keys = ("file", "status", "records_read", "loaded", "rejected", "skipped", "gaps", "reason")
     return {
         "survey_files": [dict(zip(file_keys, f, strict=True)) for f in files],
         "survey_rows": by_source.get("survey", 0),

@@ -48,8 +48,11 @@ def expiring(
         WITH c AS (SELECT * FROM contracts WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL),
         r AS (
             SELECT c.contract_id,
-                   first(cr.contact_name ORDER BY cr.contact_name NULLS LAST) AS contact_name,
-                   first(cr.contact_email ORDER BY cr.contact_email NULLS LAST) AS contact_email,
+                   -- the buyer contact of the open notices only: survey contacts are members-only
+                   first(cr.contact_name ORDER BY cr.contact_name NULLS LAST)
+                       FILTER (WHERE cr.source <> 'survey') AS contact_name,
+                   first(cr.contact_email ORDER BY cr.contact_email NULLS LAST)
+                       FILTER (WHERE cr.source <> 'survey') AS contact_email,
                    list_distinct(flatten(list([substr(x, 1, 2) FOR x IN coalesce(cr.cpv_codes, [])]))) AS divisions,
                    first(substr(cr.cpv_codes[1], 1, 2) ORDER BY cr.record_id)
                        FILTER (WHERE len(cr.cpv_codes) > 0) AS main_division

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_DB, help=f"database to write (default {DEFAULT_DB})")
     parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every warning (not one per kind), and each survey header and what it was mapped to",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"build failed, database left as it was: {exc}", file=sys.stderr)
         return 2
-    print(format_report(result))
+    print(format_report(result, verbose=args.verbose))
     if args.report:
         write_report(result, Path(args.report))
     return 0

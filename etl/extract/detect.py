@@ -17,12 +17,15 @@ import ijson
 from etl.extract.cf_csv import is_cf_header
 from etl.extract.flat_ocds import KIND as FLAT_OCDS
 from etl.extract.flat_ocds import flat_layout
+from etl.extract.listing import CSV_KIND as LISTING_CSV
+from etl.extract.listing import LIBRARY_KEY, LIBRARY_KIND, is_listing_header, listing_field
 from etl.normalise.names import clean
 from etl.reference import norm_key
 
 HEAD_BYTES = 64 * 1024
 FIRST_LINE_LIMIT = 1024 * 1024  # a longer first line is scanned with ijson instead of parsed
-KINDS = ("ocds_release_package", "ocds_record_package", "ocds_jsonl", "cf_csv", "register_csv", FLAT_OCDS)
+KINDS = ("ocds_release_package", "ocds_record_package", "ocds_jsonl", "cf_csv", "register_csv", FLAT_OCDS,
+         LISTING_CSV, LIBRARY_KIND)  # fmt: skip
 
 # words in a contract register's headers (Local Government Transparency Code registers):
 # something describing the contract, a supplier, and a value or date
@@ -75,6 +78,8 @@ def _json_kind(path: Path) -> str | None:
         return "ocds_release_package"
     if isinstance(obj.get("records"), list):
         return "ocds_record_package"
+    if isinstance(obj.get(LIBRARY_KEY), list):
+        return LIBRARY_KIND
     return None
 
 
@@ -97,12 +102,13 @@ def _first_line_object(path: Path) -> tuple[object, bool]:
 
 
 def _package_kind(path: Path) -> str | None:
-    """Scan a JSON object's top-level keys for "releases" or "records"."""
+    """Scan a JSON object's top-level keys for "releases", "records" (OCDS) or a library catalogue list."""
+    kinds = {"releases": "ocds_release_package", "records": "ocds_record_package", LIBRARY_KEY: LIBRARY_KIND}
     try:
         with open(path, "rb") as f:
             for prefix, event, value in ijson.parse(f):
-                if prefix == "" and event == "map_key" and value in {"releases", "records"}:
-                    return "ocds_release_package" if value == "releases" else "ocds_record_package"
+                if prefix == "" and event == "map_key" and value in kinds:
+                    return kinds[value]
     except (ijson.JSONError, UnicodeDecodeError, OSError):
         return None
     return None
@@ -118,6 +124,9 @@ def _csv_kind(text: str) -> str | None:
     keys = {norm_key(clean(cell)) for cell in header if cell.strip()}
     if is_cf_header(keys):
         return "cf_csv"
+    # a listing names a system and an authority, and no contract terms (a register has values or dates)
+    if is_listing_header({listing_field(cell) for cell in header}) and not _has(keys, REGISTER_WHEN_OR_HOW_MUCH):
+        return LISTING_CSV
     if _has(keys, REGISTER_WHAT) and _has(keys, REGISTER_WHO) and _has(keys, REGISTER_WHEN_OR_HOW_MUCH):
         return "register_csv"
     return None

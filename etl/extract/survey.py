@@ -2,24 +2,31 @@
 
 Real returns drift from the template: title rows above the header, renamed or merged
 headers, several sheets, totals and blank rows, dates and money as text. The reader finds the
-header row on each sheet by how many cells name a known field (see ``survey_fields``), finds
-the borough (a Borough column, a labelled cover cell, a title, or the file name), and accounts
-for every row below the header: loaded, rejected with a reason, or skipped (blank, totals).
+header row on each sheet by how many cells name a known field: by the column map's exact line,
+else by meaning (``headers``: "Supplier / reseller" is the supplier), never two cells to one
+field. It finds the borough (a Borough column, a labelled cover cell, a title, or the file
+name), and accounts for every row below the header: loaded, rejected with a reason, or skipped
+(blank, totals). Every header cell and what became of it goes in ``ReadResult.headers``; a
+return with no table says which headers it found and the column-map lines that would read it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import msoffcrypto
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from etl.extract.headers import AMBIGUOUS, NOT_MAPPED, Match, match_header
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
-from etl.extract.survey_fields import BOROUGH_FIELD, field_for_header
+from etl.extract.survey_fields import BOROUGH_FIELD, FIELD_NAMES
 from etl.normalise.names import canonical_system, clean_text
 from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
 from etl.records import new_record, stable_id
@@ -41,6 +48,10 @@ BOROUGH_LABELS = {
 }
 # sheets a return is expected to carry beside its table; they are read for the borough only
 AUXILIARY_SHEETS = {"instructions", "lists", "guidance", "cover", "notes", "readme", "read me", "lookups", "contents"}
+COLUMN_MAP_FILE = "etl/refdata/survey_columns.csv"
+MESSAGE_HEADERS = 20  # header cells a rejection message lists per sheet
+WANTED_FIELDS = (BOROUGH_FIELD, *FIELD_NAMES)
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOTAL_ROW = re.compile(r"^(grand |sub ?)?totals?\b", re.I)
 
 
@@ -55,7 +66,27 @@ class Table:
     sheet: str
     header_row: int  # 1-based
     columns: dict[int, str]  # 0-based column index -> field name
-    unmapped: dict[int, str]
+    unmapped: dict[int, str]  # headers the column map does not name (matched by meaning, or not at all)
+    cells: list[HeaderCell] = field(default_factory=list)  # every header cell, in column order
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    """One header cell: its column, the header as read (with its group in a two-row header), its match."""
+
+    column: int  # 0-based
+    header: str
+    match: Match
+
+    def entry(self, sheet: str) -> dict:
+        """The ``ReadResult.headers`` entry for this cell."""
+        return {
+            "sheet": sheet,
+            "column": get_column_letter(self.column + 1),
+            "header": self.header,
+            "field": self.match.field,
+            "how": self.match.how,
+        }
 
 
 def read_survey(path: str | Path) -> ReadResult:
@@ -126,32 +157,53 @@ def _text(value: object) -> str:
 def find_table(sheet: str, rows: list[list[object]], filled: frozenset | set = frozenset()) -> Table | None:
     """The header row: the first row naming the most distinct fields (at least three)."""
     best: Table | None = None
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        above = rows[i - 1] if i > 0 else []
-        columns, unmapped = {}, {}
-        for c, value in enumerate(row):
-            name = _header_field(value, above[c] if c < len(above) else None)
-            if name and name not in columns.values():
-                columns[c] = name
-            elif _text(value) and (i, c) not in filled:
-                unmapped[c] = _text(value)
+    for i in range(min(len(rows), HEADER_SCAN_ROWS)):
+        cells = header_cells(rows, i, filled)
+        columns = {c.column: c.match.field for c in cells if c.match.field}
         is_header = len(columns) >= MIN_HEADER_FIELDS and KEY_FIELDS & set(columns.values())
         if is_header and (best is None or len(columns) > len(best.columns)):
-            best = Table(sheet, i + 1, columns, unmapped)
+            unmapped = {c.column: c.header for c in cells if not c.match.exact}
+            best = Table(sheet, i + 1, columns, unmapped, cells)
     return best
 
 
-def _header_field(value: object, group: object) -> str | None:
-    """Field for a header cell; a two-row header adds its group ("Contract" over "End")."""
+def header_cells(rows: list[list[object]], i: int, filled: frozenset | set = frozenset()) -> list[HeaderCell]:
+    """Each header cell of row ``i`` and what it means; two cells never take one field silently
+    (the column map's line wins, then the better score, then the leftmost; the others are ambiguous)."""
+    above = rows[i - 1] if i > 0 else []
+    cells = [
+        HeaderCell(c, *_header_match(value, above[c] if c < len(above) else None))
+        for c, value in enumerate(rows[i])
+        if _text(value) and (i, c) not in filled
+    ]
+    ranked = sorted((c for c in cells if c.match.field), key=lambda c: (not c.match.exact, -c.match.score, c.column))
+    taken: dict[str, HeaderCell] = {}
+    for cell in ranked:
+        taken.setdefault(cell.match.field, cell)
+    return [c if not c.match.field or taken[c.match.field] is c else _loses(c, taken[c.match.field]) for c in cells]
+
+
+def _loses(cell: HeaderCell, winner: HeaderCell) -> HeaderCell:
+    """A header whose field another header took: ambiguous, naming the one that took it."""
+    match = replace(cell.match, field=None, how=AMBIGUOUS, rivals=(cell.match.field,), taken_by=winner.header)
+    return replace(cell, match=match)
+
+
+def _header_match(value: object, group: object) -> tuple[str, Match]:
+    """(header as read, its match); a two-row header adds its group ("Contract" over "End"), and
+    the header then reads "Contract / End" (a column-map line of that spelling pins it)."""
     text = _text(value)
-    if not text or isinstance(value, (int, float)):
-        return None
-    group_text = _text(group)
+    if not isinstance(value, str):  # a number or a date in a header row is never a header
+        return text, Match(None, NOT_MAPPED)
+    candidates = [(text, text)]
+    group_text = _text(group) if isinstance(group, str) else ""
     if group_text and norm_key(group_text) != norm_key(text):
-        combined = field_for_header(f"{group_text} {text}")
-        if combined:
-            return combined
-    return field_for_header(text)
+        candidates.insert(0, (f"{group_text} / {text}", f"{group_text} {text}"))
+    matches = [(shown, match_header(spelling)) for shown, spelling in candidates]
+    exact = [hm for hm in matches if hm[1].exact]
+    if exact:
+        return exact[0]
+    return max(matches, key=lambda hm: (hm[1].field is not None, hm[1].score))
 
 
 def _read_workbook(wb: openpyxl.Workbook, result: ReadResult) -> None:
@@ -164,13 +216,16 @@ def _read_workbook(wb: openpyxl.Workbook, result: ReadResult) -> None:
         table = find_table(title, rows, filled)
         if table:
             tables.append((table, rows))
-        elif norm_key(title) not in AUXILIARY_SHEETS and any(_text(v) for row in rows for v in row):
+        elif _is_data_sheet(title, rows):
             result.notes.append(f"sheet {title!r}: no table of systems found, not read as data")
     if not tables:
-        raise RejectedFile(
-            f"{name}: no recognisable header row (looked in the first {HEADER_SCAN_ROWS} rows of each sheet for "
-            "columns such as 'Service area', 'System / product', 'Supplier', 'Contract end')"
-        )
+        found = [(t, *_likeliest_header(rows, filled)) for t, rows, filled in grids if _is_data_sheet(t, rows)]
+        result.headers = [c.entry(title) for title, _, cells in found for c in cells]
+        raise RejectedFile(no_table_message(name, found))
+    for table, _ in tables:
+        result.headers += [c.entry(table.sheet) for c in table.cells]
+        result.mapped_fields |= set(table.columns.values())
+        result.notes += [_ambiguous_note(table.sheet, c) for c in table.cells if c.match.how == AMBIGUOUS]
     file_borough, source = _file_borough(result.path, sheets, tables)
     has_column = any(BOROUGH_FIELD in t.columns.values() for t, _ in tables)
     if not file_borough and not has_column:
@@ -187,6 +242,70 @@ def _read_workbook(wb: openpyxl.Workbook, result: ReadResult) -> None:
     codes = {r["borough_code"] for r in result.records}
     if not file_borough and len(codes) == 1:
         result.borough_code, result.borough_from = codes.pop(), "Borough column"
+
+
+def _is_data_sheet(title: str, rows: list[list[object]]) -> bool:
+    return norm_key(title) not in AUXILIARY_SHEETS and any(_text(v) for row in rows for v in row)
+
+
+def _likeliest_header(rows: list[list[object]], filled) -> tuple[int, list[HeaderCell]]:
+    """(1-based row, its header cells) of the row that looks most like a header: the most fields
+    named, then the most filled cells; for a message that shows what a rejected sheet holds."""
+    candidates = [(i, header_cells(rows, i, filled)) for i in range(min(len(rows), HEADER_SCAN_ROWS))]
+    i, cells = max(candidates, key=lambda ic: (len({c.match.field for c in ic[1]} - {None}), len(ic[1]), -ic[0]))
+    return i + 1, cells
+
+
+def column_map_line(field_name: str, header: str) -> str:
+    """The exact CSV line that pins ``header`` to a field in ``etl/refdata/survey_columns.csv``."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([field_name, header])
+    return out.getvalue()
+
+
+def _described(cell: HeaderCell) -> str:
+    match, letter = cell.match, get_column_letter(cell.column + 1)
+    if match.field:
+        return f"{letter} {cell.header!r} ({match.field}, {match.how})"
+    if match.how == AMBIGUOUS:
+        return f"{letter} {cell.header!r} (ambiguous: {' or '.join(match.rivals)})"
+    return f"{letter} {cell.header!r} (not mapped)"
+
+
+def no_table_message(name: str, found: list[tuple[str, int, list[HeaderCell]]]) -> str:
+    """Why a return was rejected for want of a table: what each sheet's likeliest header row holds,
+    and the column-map lines that would let it be read."""
+    need = f"at least {MIN_HEADER_FIELDS} columns naming survey fields, one of them the system or the supplier"
+    parts = [
+        f"{name}: no recognisable header row: looked in the first {HEADER_SCAN_ROWS} rows of each sheet for {need}."
+    ]
+    lines = []
+    for title, row, cells in found:
+        if not cells:
+            parts.append(f"Sheet {title!r}: no header cells.")
+            continue
+        shown = ", ".join(_described(c) for c in cells[:MESSAGE_HEADERS])
+        more = f" and {len(cells) - MESSAGE_HEADERS} more" if len(cells) > MESSAGE_HEADERS else ""
+        parts.append(f"Sheet {title!r} row {row}: {shown}{more}.")
+        lines += [column_map_line(c.match.guess or "FIELD", c.header) for c in cells if not c.match.field]
+    if lines:
+        parts.append(
+            f"To read it, add to {COLUMN_MAP_FILE} a line field,header for each header to read"
+            " (the field guessed where it could be): "
+            f"{' ; '.join(dict.fromkeys(lines[:MESSAGE_HEADERS]))} (FIELD: one of {', '.join(WANTED_FIELDS)})."
+        )
+    return " ".join(parts)
+
+
+def _ambiguous_note(sheet: str, cell: HeaderCell) -> str:
+    """Say why an ambiguous header was not read, and the line that would settle it."""
+    match, where = cell.match, f"{sheet}!{get_column_letter(cell.column + 1)} {cell.header!r}"
+    if match.taken_by:
+        why = f"also names {match.rivals[0]}, which {match.taken_by!r} already gives"
+    else:
+        why = f"could be {' or '.join(match.rivals)}"
+    line = column_map_line(match.guess or match.rivals[0], cell.header)
+    return f"{where} {why}: not read; to read it, add to {COLUMN_MAP_FILE} the line {line}"
 
 
 def _file_borough(path: Path, sheets, tables) -> tuple[str | None, str | None]:
@@ -276,6 +395,7 @@ def survey_record(
     rec.update(_system_and_area(values, system_raw, rec["warnings"]))
     rec.update(_term(values, rec["warnings"]))
     rec.update(_money_and_scores(values, rec["warnings"]))
+    rec.update(_contact(values, rec["warnings"]))
     return rec, None
 
 
@@ -331,6 +451,28 @@ def _term(values: dict, warnings: list[str]) -> dict:
         "extension_months": months,
         "extension_raw": _text(ext_raw) or None,
     }
+
+
+def _contact(values: dict, warnings: list[str]) -> dict:
+    """The contract owner: name, email and phone as written (members only where the data is read)."""
+    email = _text(values.get("contact_email")) or None
+    if email and not EMAIL.fullmatch(email):
+        _note(warnings, "contact email", f"{email!r} is not an email address")
+    return {
+        "contact_name": _text(values.get("contact_name")) or None,
+        "contact_email": email,
+        "contact_phone": _phone(values.get("contact_phone")),
+    }
+
+
+def _phone(value: object) -> str | None:
+    """A phone number as text; one typed as a number lost its leading 0 (20 7974 4444 is 020...)."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**10:
+        digits = str(value)
+        return f"0{digits}" if len(digits) == 10 else digits
+    return _text(value) or None
 
 
 def _money_and_scores(values: dict, warnings: list[str]) -> dict:

@@ -35,5 +35,6 @@ COLUMNS = ColumnMap(
 
 
 def field_for_header(text: object) -> str | None:
-    """The field a header names, ignoring case, punctuation and a trailing unit like '(£)'."""
+    """The field the column map gives a header, ignoring case, punctuation and a trailing unit like '(£)';
+    ``etl.extract.headers.match_header`` also reads headers the map does not spell, by meaning."""
     return COLUMNS.field(text)

@@ -5,7 +5,8 @@ Finder files are mostly not technology (agency staff, repairs, electricity, supp
 and the app counts technology contracts by default, so every record gets a decision and a
 reason a person can check:
 
-- a survey row is technology by definition (boroughs list their systems);
+- a survey row is technology by definition (boroughs list their systems), and so is a row of a
+  public system listing (it names the system an authority runs);
 - a notice whose main (first) CPV code is a technology code is technology (``etl.normalise.cpv``);
 - a notice with no technology code is not, unless its title names technology in words too
   specific to mean anything else (a rule marked ``overrides_cpv``: "software", "ICT", "laptops");
@@ -103,6 +104,8 @@ def decide(rec: dict) -> tuple[bool, str]:
     """``(is_it, it_reason)`` for one record (see the module's docstring for the order of the tests)."""
     if rec["source"] == "survey":
         return True, "survey row"
+    if rec["source"] == "listing":
+        return True, "public listing"
     codes = list(rec.get("cpv_codes") or [])
     it_codes = technology_codes(codes)
     if cpv_is_it(codes):

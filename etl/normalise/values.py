@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,23 @@ def _plausible(d: dt.date) -> bool:
     return 1980 <= d.year <= 2100
 
 
+def _shown(value: object, limit: int = 40) -> str:
+    """A value as a warning quotes it, cut short: a cell can hold 5,000 digits."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def _number(value: object) -> float | None:
+    """A cell's number as a finite float; None for bools, text, NaN, infinities and ints too big for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        n = float(value)
+    except OverflowError:
+        return None
+    return n if math.isfinite(n) else None
+
+
 def parse_date(value: object, end: bool = False) -> Parsed:
     """A date from an Excel date, serial number or text.
 
@@ -77,20 +95,24 @@ def parse_date(value: object, end: bool = False) -> Parsed:
     if isinstance(value, dt.date):
         return (value, None) if _plausible(value) else (None, f"date {value.isoformat()} is out of range")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        n = float(value)
-        if 1900 <= n <= 2100 and n == int(n):
+        n = _number(value)
+        if n is not None and 1900 <= n <= 2100 and n == int(n):
             return _year_only(int(n), end), None
-        if 20000 < n < 80000:  # an Excel serial day number that lost its date format
-            return EXCEL_EPOCH + dt.timedelta(days=int(n)), None
-        return None, f"number {value!r} is not a date"
+        if n is not None and 20000 < n < 80000:  # an Excel serial day number that lost its date format
+            day = EXCEL_EPOCH + dt.timedelta(days=int(n))
+            return (day, None) if _plausible(day) else (None, f"date {day.isoformat()} is out of range")
+        return None, f"number {_shown(value)} is not a date"
     text = str(value).strip()
     key = norm_key(text)
     if key in UNKNOWN_WORDS:
         return None, f"date given as {text!r}, treated as unknown"
     try:
-        return _parse_date_text(text, end)
+        day, warning = _parse_date_text(text, end)
     except ValueError as exc:
-        return None, f"{text!r} is not a valid date ({exc})"
+        return None, f"{_shown(text)} is not a valid date ({exc})"
+    if day is not None and not _plausible(day):  # "Q1 1000", "Sep-1850"
+        return None, f"date {_shown(text)} is out of range"
+    return day, warning
 
 
 def _year_only(year: int, end: bool) -> dt.date:
@@ -180,7 +202,10 @@ def parse_money(value: object) -> Parsed:
     if isinstance(value, bool):
         return None, f"{value!r} is not an amount"
     if isinstance(value, (int, float)):
-        return (float(value), None) if value >= 0 else (None, f"negative amount {value!r}")
+        n = _number(value)
+        if n is None:
+            return None, f"{_shown(value)} is not an amount"
+        return (n, None) if n >= 0 else (None, f"negative amount {value!r}")
     text = str(value).strip()
     t = text.lower().replace(",", "").replace("\u00a3", " ").replace("gbp", " ")
     if norm_key(t) in UNKNOWN_WORDS | {"free", "included", "nil cost"}:
@@ -195,6 +220,8 @@ def parse_money(value: object) -> Parsed:
     number, unit = amounts[-1]
     unit = unit or ""
     amount = float(number) * _MULTIPLIERS.get(unit, 1)
+    if not math.isfinite(amount):  # "999...9" beyond what a float holds
+        return None, f"{_shown(text)} is not an amount"
     if len(amounts) > 1:
         return amount, f"range {text!r} taken as its upper figure {amount:,.0f}"
     return amount, (f"approximate amount {text!r} taken as {amount:,.0f}" if approx else None)
@@ -228,9 +255,10 @@ def parse_scale(value: object) -> Parsed:
     if _blank(value):
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value == int(value) and 1 <= value <= 5:
-            return int(value), None
-        return None, f"score {value!r} is outside 1-5"
+        n = _number(value)
+        if n is not None and n == int(n) and 1 <= n <= 5:
+            return int(n), None
+        return None, f"score {_shown(value)} is outside 1-5"
     text = str(value).strip()
     if m := re.fullmatch(r"([1-5])(?:\s*(?:/|out of)\s*5)?(?:\s*[-:].*)?", text):
         return int(m[1]), None
@@ -295,17 +323,42 @@ def parse_extension(value: object, start: object = None, end: object = None) -> 
     if _blank(value):
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (int(round(value * 12)), None) if value >= 0 else (None, f"negative extension {value!r}")
+        n = _number(value)
+        if n is None:
+            return None, f"extension {_shown(value)} is not a number of years"
+        if n < 0:
+            return None, f"negative extension {value!r}"
+        return _bounded(round(min(n, MAX_EXTENSION_MONTHS) * 12), value)  # years; min: 1e308 * 12 is infinite
     text = str(value).strip()
     t = text.lower()
     if norm_key(t) in _NONE_EXTENSIONS:
         return 0, None
     if norm_key(t) in UNKNOWN_WORDS:
         return None, f"extension given as {text!r}, treated as unknown"
+    try:
+        months = _extension_months(t, start, end)
+    except (ValueError, OverflowError):  # more digits than a number holds
+        months = None
+    if months is None:
+        return None, f"extension options {_shown(text)} not understood"
+    return _bounded(months, text)
+
+
+MAX_EXTENSION_MONTHS = 600  # 50 years of options: more is a slip of the keyboard, not a contract
+
+
+def _bounded(months: int, value: object) -> Parsed:
+    if months > MAX_EXTENSION_MONTHS:
+        return None, f"extension {_shown(value)} is more than {MAX_EXTENSION_MONTHS // 12} years"
+    return months, None
+
+
+def _extension_months(t: str, start: object, end: object) -> int | None:
+    """The months that lower-cased extension text names, or None."""
     unit = 1 if re.search(r"month|mth|\bm\b", t) else 12
     t = re.sub(r"up to|option(s)? (of|to extend( by)?)?|extension(s)?|further|additional|of", " ", t)
     if m := re.fullmatch(r"\s*(\d+)\s*(?:x|\*|times)\s*(\d+(?:\.\d+)?)\s*(?:years?|yrs?|months?|mths?|m|y)?\s*", t):
-        return int(round(int(m[1]) * float(m[2]) * unit)), None
+        return int(round(int(m[1]) * float(m[2]) * unit))
     if re.fullmatch(r"\s*\+?\s*\d+(?:\.\d+)?(\s*\+\s*\d+(?:\.\d+)?)+\s*(years?|yrs?|months?|mths?|m|y)?\s*", t):
         parts = [float(p) for p in re.findall(r"\d+(?:\.\d+)?", t)]
         leading_plus = t.strip().startswith("+")
@@ -315,13 +368,14 @@ def parse_extension(value: object, start: object = None, end: object = None) -> 
             and abs(_term_years(start, end) - parts[0] * unit / 12) <= 0.5
         ):
             parts = parts[1:]  # "3+1+1" on a 3-year contract: the 3 is the base term
-        return int(round(sum(parts) * unit)), None
+        return int(round(sum(parts) * unit))
     if m := re.fullmatch(r"\s*\+?\s*(\d+(?:\.\d+)?)\s*(years?|yrs?|months?|mths?|m|y)?\s*", t):
-        return int(round(float(m[1]) * unit)), None
-    return None, f"extension options {text!r} not understood"
+        return int(round(float(m[1]) * unit))
+    return None
 
 
 def _term_years(start: object, end: object) -> float | None:
+    start, end = (d.date() if isinstance(d, dt.datetime) else d for d in (start, end))
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end > start:
         return (end - start).days / 365.25
     return None
