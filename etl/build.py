@@ -24,7 +24,7 @@ from etl.load import write_database
 from etl.normalise.scope import apply_scope
 from etl.normalise.suppliers import SupplierMatch, apply_suppliers
 
-SURVEY_SUFFIXES = {".xlsx", ".xlsm"}
+SURVEY_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 NOT_NOTICES = {"survey", "listing"}  # sources whose records are not published notices
 
 
@@ -100,7 +100,9 @@ def read_surveys(folders: list[Path]) -> Inputs:
             inputs.records += result.records
             inputs.rejects += result.rejects
         for path in others:
-            reason = f"{path.name}: not an .xlsx workbook, so not read as a survey return"
+            reason = (
+                f"{path.name}: not an .xlsx workbook (nor .xlsm, .xls, .ods or .csv), so not read as a survey return"
+            )
             report, reject = rejected_file(path, "survey", reason)
             inputs.reports.append(_stamp(report, path))
             inputs.rejects.append(reject)

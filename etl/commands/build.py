@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="folder of survey returns (.xlsx); repeatable",
+        help="folder of survey returns (.xlsx, .xlsm, .xls, .ods, .csv); repeatable",
     )
     parser.add_argument(
         "--contracts",

@@ -1,4 +1,4 @@
-"""Read one borough's survey return (.xlsx) into contract records.
+"""Read one borough's survey return (.xlsx, .xlsm, .xls, .ods or .csv) into contract records.
 
 Real returns drift from the template: title rows above the header, renamed or merged
 headers, several sheets, totals and blank rows, dates and money as text. The reader finds the
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import msoffcrypto
-import openpyxl
 from openpyxl.utils import get_column_letter
 
 from etl.extract.headers import AMBIGUOUS, NOT_MAPPED, Match, match_header
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
 from etl.extract.survey_fields import BOROUGH_FIELD, FIELD_NAMES
+from etl.extract.workbook import Sheet, Workbook, read_workbook
 from etl.normalise.names import canonical_system, clean_text
 from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
 from etl.records import new_record, stable_id
@@ -101,16 +101,18 @@ def read_survey(path: str | Path) -> ReadResult:
     return result
 
 
-def open_workbook(path: Path) -> openpyxl.Workbook:
-    """Open an .xlsx, turning each way it can fail into a message a borough can act on."""
+def open_workbook(path: Path) -> Workbook:
+    """Open a return in any format we read, turning each way it can fail into a message a borough can act on."""
     if not path.is_file():
         raise RejectedFile(f"{path.name}: file not found")
     if path.stat().st_size == 0:
         raise RejectedFile(f"{path.name}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
     with open(path, "rb") as f:
         head = f.read(8)
         f.seek(0)
-        if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 container: encrypted xlsx or legacy .xls
+        ole2 = head.startswith(b"\xd0\xcf\x11\xe0")  # OLE2 container: encrypted xlsx or legacy .xls
+        if ole2:
             try:
                 encrypted = msoffcrypto.OfficeFile(f).is_encrypted()
             except Exception:  # noqa: BLE001 - any failure here means "not something we can read"
@@ -119,34 +121,34 @@ def open_workbook(path: Path) -> openpyxl.Workbook:
                 raise RejectedFile(
                     f"{path.name}: the workbook is password-protected; please send it without a password"
                 )
-            raise RejectedFile(f"{path.name}: this is an old-format .xls workbook; please save it as .xlsx")
-    if not zipfile.is_zipfile(path):
-        raise RejectedFile(f"{path.name}: not an Excel workbook (.xlsx); the file is not a zip package")
+    if suffix in {".xlsx", ".xlsm", ".ods"} and not ole2 and not zipfile.is_zipfile(path):
+        kind = "an OpenDocument spreadsheet (.ods)" if suffix == ".ods" else "an Excel workbook (.xlsx)"
+        raise RejectedFile(f"{path.name}: not {kind}; the file is not a zip package")
     try:
-        return openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken packages
-        raise RejectedFile(f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from exc
+        return read_workbook(path)
+    except Exception as exc:  # noqa: BLE001 - readers raise many types for broken files
+        raise RejectedFile(f"{path.name}: not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
 
 
-def _grid(ws) -> tuple[list[list[object]], set[tuple[int, int]]]:
+def _grid(sheet: Sheet) -> tuple[list[list[object]], set[tuple[int, int]]]:
     """Sheet values with merged ranges filled from their top-left cell (merged headers).
 
     Also returns the 0-based (row, column) of every cell filled from a column to its left, so
     a header merged across two columns is not reported as a second, unmapped column.
     """
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    rows = [list(r) for r in sheet.rows]
     filled: set[tuple[int, int]] = set()
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row > len(rows):
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 >= len(rows):
             continue
-        value = rows[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                while len(rows[r - 1]) < c:
-                    rows[r - 1].append(None)
-                rows[r - 1][c - 1] = value
-                if c != rng.min_col:  # the same column merged down is still its own column
-                    filled.add((r - 1, c - 1))
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, c1 + 1):
+                while len(rows[r]) <= c:
+                    rows[r].append(None)
+                rows[r][c] = value
+                if c != c0:  # the same column merged down is still its own column
+                    filled.add((r, c))
     return rows, filled
 
 
@@ -206,10 +208,10 @@ def _header_match(value: object, group: object) -> tuple[str, Match]:
     return max(matches, key=lambda hm: (hm[1].field is not None, hm[1].score))
 
 
-def _read_workbook(wb: openpyxl.Workbook, result: ReadResult) -> None:
+def _read_workbook(wb: Workbook, result: ReadResult) -> None:
     name = result.path.name
-    result.is_sample = SAMPLE_KEYWORD in (wb.properties.keywords or "")
-    grids = [(ws.title, *_grid(ws)) for ws in wb.worksheets if ws.sheet_state == "visible"]
+    result.is_sample = SAMPLE_KEYWORD in wb.keywords
+    grids = [(sheet.name, *_grid(sheet)) for sheet in wb.sheets]
     sheets = [(title, rows) for title, rows, _ in grids]
     tables = []
     for title, rows, filled in grids:
