@@ -12,6 +12,7 @@ a person sees what is wrong with a file without reading the database.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class FileReport:
     gaps: list[str] = field(default_factory=list)  # a survey return's wanted columns not found: "no supplier column"
     borough_code: str | None = None
     borough_from: str | None = None
+    return_date: dt.date | None = None  # a survey return's date: when the borough made it
+    return_date_from: str | None = None  # "template cell", "workbook properties" or "--survey-date"
     is_sample: bool = False
     records_read: int = 0
     loaded: int = 0
@@ -72,6 +75,8 @@ def file_report(result: ReadResult) -> FileReport:
         gaps=gaps,
         borough_code=result.borough_code,
         borough_from=result.borough_from,
+        return_date=result.return_date,
+        return_date_from=result.return_date_from,
         is_sample=result.is_sample,
         records_read=result.records_read,
         loaded=len(result.records),

@@ -89,13 +89,14 @@ def _stamp(report: FileReport, path: Path) -> FileReport:
 # --------------------------------------------------------------------------- extract
 
 
-def read_surveys(folders: list[Path]) -> Inputs:
-    """Read every survey workbook; any other file in a survey folder is a rejected file."""
+def read_surveys(folders: list[Path], survey_date: dt.date | None = None) -> Inputs:
+    """Read every survey workbook (``survey_date``: the date of a return that gives none); any other
+    file in a survey folder is a rejected file."""
     inputs = Inputs()
     for folder in folders:
         workbooks, others = survey_files(Path(folder))
         for path in workbooks:
-            result = read_survey(path)
+            result = read_survey(path, survey_date)
             inputs.reports.append(_stamp(file_report(result), path))
             inputs.records += result.records
             inputs.rejects += result.rejects
@@ -167,11 +168,14 @@ def build(
     contracts: list[Path] | None = None,
     command: str = "",
     today: dt.date | None = None,
+    survey_date: dt.date | None = None,
 ) -> BuildResult:
-    """Read the inputs and write the database at ``out``; raises BuildError before writing."""
+    """Read the inputs and write the database at ``out``; raises BuildError before writing.
+
+    ``survey_date`` (``--survey-date``) dates the survey returns that carry no date of their own."""
     started = _now()
     run_id = uuid.uuid4().hex[:12]
-    inputs = read_surveys(surveys or [])
+    inputs = read_surveys(surveys or [], survey_date)
     found = read_contracts(contracts or [])
     inputs.reports += found.reports
     inputs.records += found.records

@@ -53,6 +53,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "value_for_money": "TINYINT",
     "comments": "VARCHAR",
     "published_date": "DATE",
+    "return_date": "DATE",  # survey rows: when the return was made (load_files.return_date_from says how known)
     "contact_name": "VARCHAR",
     "contact_email": "VARCHAR",
     "contact_phone": "VARCHAR",  # survey rows: the contract owner's phone (members only, like all survey contacts)
@@ -116,6 +117,8 @@ LOAD_FILE_COLUMNS: dict[str, str] = {
     "gaps": "VARCHAR[]",  # a survey return's wanted columns not found: "no supplier column", "no end date column"
     "borough_code": "VARCHAR",  # a survey return's borough
     "borough_from": "VARCHAR",  # where that borough was found (a cell, a title, the file name)
+    "return_date": "DATE",  # a survey return's date: when the borough made it
+    "return_date_from": "VARCHAR",  # "template cell", "workbook properties" or "--survey-date"
     "records_read": "INTEGER",
     "loaded": "INTEGER",
     "merged": "INTEGER",  # the same notice already loaded from another file

@@ -1,8 +1,8 @@
 """The survey workbook LOTI sends to boroughs (``python -m etl template OUT.xlsx``).
 
-Three sheets: Instructions (with the Borough cell, B4), Systems (header on row 1, one row per
-system) and Lists (the dropdown values). Validation keeps borough, service area, hosting and
-the 1-5 scales to known values, so a returned template loads with no warnings.
+Three sheets: Instructions (with the Borough cell, B4, and the date of the return, B5), Systems
+(header on row 1, one row per system) and Lists (the dropdown values). Validation keeps
+borough, service area, hosting and the 1-5 scales to known values, so a returned template loads with no warnings.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ SYSTEMS_SHEET = "Systems"
 INSTRUCTIONS_SHEET = "Instructions"
 LISTS_SHEET = "Lists"
 BOROUGH_CELL = "B4"
+DATE_LABEL = "Date of this return"
+DATE_CELL = "B5"  # the reader finds it by its label in A5, as it finds the borough
 DATA_ROWS = 200  # rows that carry validation
 
 INSTRUCTIONS = [
     "Please list every system your borough runs, one row per system, on the Systems sheet.",
     "Choose your borough in cell B4 above, and the service area and hosting from the dropdowns.",
+    "Put the date you complete this return in cell B5 above (dd/mm/yyyy).",
     "Dates as dd/mm/yyyy. Contract end is the end before any extension; put options in Extension options (e.g. +1+1).",
     "Costs in pounds, without VAT. Scores are 1 (low) to 5 (high).",
     "Leave a cell blank if you do not know; write 'TBC' only where a date is genuinely not set.",
@@ -47,7 +50,7 @@ def build_template() -> Workbook:
 
 
 def _instructions(intro: Worksheet) -> Worksheet:
-    """The cover sheet: what to do, and the Borough cell (B4) the reader looks for."""
+    """The cover sheet: what to do, the Borough cell (B4) and the date cell (B5) the reader looks for."""
     intro.title = INSTRUCTIONS_SHEET
     intro["A1"] = "London borough technology and contracts survey"
     intro["A1"].font = Font(bold=True, size=14)
@@ -55,9 +58,13 @@ def _instructions(intro: Worksheet) -> Worksheet:
     intro["A4"] = "Borough"
     intro["A4"].font = Font(bold=True)
     intro[BOROUGH_CELL].fill = PatternFill("solid", fgColor="FFF2CC")
-    for i, line in enumerate(INSTRUCTIONS, start=6):
+    intro["A5"] = DATE_LABEL
+    intro["A5"].font = Font(bold=True)
+    intro[DATE_CELL].fill = PatternFill("solid", fgColor="FFF2CC")
+    intro[DATE_CELL].number_format = "DD/MM/YYYY"
+    for i, line in enumerate(INSTRUCTIONS, start=7):
         intro.cell(row=i, column=1, value=line)
-    intro.column_dimensions["A"].width = 14
+    intro.column_dimensions["A"].width = 20
     intro.column_dimensions["B"].width = 40
     return intro
 

@@ -22,7 +22,8 @@ from etl.build import survey_files
 from etl.extract.survey import read_survey
 
 # what names the file itself differs between formats; everything else must be equal
-FILE_FIELDS = {"source_ref", "source_file", "record_id"}
+# and the return's date: the sample's .xlsx carry it in their core properties, the copies made here do not
+FILE_FIELDS = {"source_ref", "source_file", "record_id", "return_date"}
 TWO_ROW = "barking_and_dagenham_survey_return.xlsx"  # cover sheet, two-row header, five merged ranges
 MERGED = "LBHF Tech Survey FINAL v2.xlsx"  # header merged across two columns, borough from the file name
 TEMPLATE = "camden_survey_return.xlsx"  # three sheets, borough in cell B4
@@ -105,6 +106,13 @@ def test_other_formats_load_the_same_rows_as_xlsx(returns, tmp_path, name, conve
     assert _rows(other) == _rows(xlsx)
     assert _accounting(other) == _accounting(xlsx)
     assert other.mapped_fields == xlsx.mapped_fields
+    assert {r["return_date"] for r in xlsx.records} == {dt.date(2019, 6, 28)}  # the sample's date
+    # a copy keeps a return's dated cover cell (Barking and Dagenham's); .xls, .ods and .csv give no properties
+    from_cell = name == TWO_ROW
+    assert (other.return_date_from, other.return_date) == (
+        ("template cell", dt.date(2019, 6, 28)) if from_cell else (None, None)
+    )
+    assert {r["return_date"] for r in other.records} == {other.return_date}
     if convert is not to_csv:  # a CSV's one sheet is named after the file
         assert other.headers == xlsx.headers
 

@@ -184,6 +184,25 @@ def coverage_problems(cov: dict) -> list[str]:
     return [text for text in map(problem_text, cov["survey_files"]) if text]
 
 
+def return_date_text(cov: dict) -> str:
+    """'Survey return made 3 March 2026 (template cell)': the latest dated return, loaded ones first."""
+    files = cov["survey_files"]
+    if not files:
+        return "No survey return"
+    loaded = [f for f in files if f["status"] != REJECTED]
+    dated = [f for f in loaded or files if f.get("return_date")]
+    if not dated:
+        return "Survey return made: date not recorded"
+    latest = max(dated, key=lambda f: f["return_date"])
+    return f"Survey return made {format.long_date(latest['return_date'])} ({latest['return_date_from']})"
+
+
+def latest_notice_text(cov: dict) -> str:
+    """'Latest notice published 12 May 2026', from the borough's open-data notices (not survey, not listings)."""
+    day = cov.get("latest_notice")
+    return f"Latest notice published {format.long_date(day)}" if day else "No published notice"
+
+
 def open_data_coverage(cov: dict) -> str:
     """'1 from contracts finder, 1 from register', or 'none'."""
     found = cov["open_data"]

@@ -184,6 +184,9 @@ def coverage_section(cov: dict) -> html.Section:
         html.Dd(survey, id="coverage-survey"),
         html.Dt("Open-data notices"),
         html.Dd(logic.open_data_coverage(cov), id="coverage-open-data"),
+        html.Dt("When the data was made"),
+        html.Dd(logic.return_date_text(cov), id="coverage-return-date"),
+        html.Dd(logic.latest_notice_text(cov), id="coverage-latest-notice"),
         html.Dt("Database built"),
         html.Dd(format.long_date(cov["built_at"])),
     ]

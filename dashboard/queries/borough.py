@@ -16,6 +16,7 @@ from dashboard.queries import END_COLUMN, Filters, where_clause
 from etl import reference
 
 ROW_LIMIT = 500
+NOT_NOTICES = "('survey', 'listing')"  # sources whose records are not published notices (etl.build.NOT_NOTICES)
 
 SYSTEM_COLUMNS = (
     "service_area", "system_name", "supplier_name", "end_date", "max_end_date", "annual_value", "confidence",
@@ -91,14 +92,19 @@ def ending(
 
 def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
     """What the inputs hold for the borough: its survey files (with their gaps, or why one was
-    rejected), records per source, build time."""
+    rejected, and when each return was made), records per source, its latest notice, build time."""
     files = cur.execute(
         """
-        SELECT file, status, records_read, loaded, rejected, skipped, coalesce(gaps, []), reason FROM load_files
-        WHERE source = 'survey' AND borough_code = ? ORDER BY file
+        SELECT file, status, records_read, loaded, rejected, skipped, coalesce(gaps, []), reason, return_date,
+               return_date_from
+        FROM load_files WHERE source = 'survey' AND borough_code = ? ORDER BY file
         """,
         [code],
     ).fetchall()
+    (latest_notice,) = cur.execute(
+        f"SELECT max(published_date) FROM contract_records WHERE borough_code = ? AND source NOT IN {NOT_NOTICES}",
+        [code],
+    ).fetchone()
     by_source = dict(
         cur.execute(
             "SELECT source, count(*) FROM contract_records WHERE borough_code = ? GROUP BY source ORDER BY source",
@@ -106,10 +112,14 @@ def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
         ).fetchall()
     )
     (built_at,) = cur.execute("SELECT max(value) FROM meta WHERE key = 'built_at'").fetchone()
-    file_keys = ("file", "status", "records_read", "loaded", "rejected", "skipped", "gaps", "reason")
+    file_keys = (
+        "file", "status", "records_read", "loaded", "rejected", "skipped", "gaps", "reason", "return_date",
+        "return_date_from",
+    )  # fmt: skip
     return {
         "survey_files": [dict(zip(file_keys, f, strict=True)) for f in files],
         "survey_rows": by_source.get("survey", 0),
         "open_data": {s: n for s, n in by_source.items() if s != "survey"},
+        "latest_notice": latest_notice,
         "built_at": built_at,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="contract data file or folder (OCDS JSON, Contracts Finder CSV, registers); repeatable",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_DB, help=f"database to write (default {DEFAULT_DB})")
+    parser.add_argument(
+        "--survey-date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date of a survey return that gives none (no date cell, no workbook properties)",
+    )
     parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
     parser.add_argument(
         "-v",
@@ -36,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print every warning (not one per kind), and each survey header and what it was mapped to",
     )
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         surveys = [DEFAULT_SURVEYS]
         contracts = [DEFAULT_CONTRACTS] if DEFAULT_CONTRACTS.is_dir() else []
     try:
-        result = build(Path(args.out), surveys, contracts, command=" ".join(sys.argv))
+        result = build(Path(args.out), surveys, contracts, command=" ".join(sys.argv), survey_date=args.survey_date)
     except BuildError as exc:
         print(f"build failed, database left as it was: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ where ``rejected`` counts rejects of single records (a whole-file reject reads n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,10 @@ class ReadResult:
     borough_code: str | None = None
     borough_from: str | None = None
     unmapped_columns: list[str] = field(default_factory=list)
+    # survey returns: when the return was made, and how that is known ("template cell",
+    # "workbook properties", "--survey-date")
+    return_date: dt.date | None = None
+    return_date_from: str | None = None
     # survey returns: every header cell read and what became of it, one dict per header:
     # {"sheet", "column" (letter), "header" (as written), "field" (or None), "how": "map" (the
     # column map), "matched 0.87" (by meaning, with its score), "ambiguous", "not mapped"}

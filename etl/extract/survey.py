@@ -5,14 +5,16 @@ headers, several sheets, totals and blank rows, dates and money as text. The rea
 header row on each sheet by how many cells name a known field: by the column map's exact line,
 else by meaning (``headers``: "Supplier / reseller" is the supplier), never two cells to one
 field. It finds the borough (a Borough column, a labelled cover cell, a title, or the file
-name), and accounts for every row below the header: loaded, rejected with a reason, or skipped
-(blank, totals). Every header cell and what became of it goes in ``ReadResult.headers``; a
+name) and the date of the return (a labelled cover cell, else the workbook's properties, else
+the build's ``--survey-date``), and accounts for every row below the header: loaded, rejected
+with a reason, or skipped (blank, totals). Every header cell and what became of it goes in ``ReadResult.headers``; a
 return with no table says which headers it found and the column-map lines that would read it.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 import re
@@ -26,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from etl.extract.headers import AMBIGUOUS, NOT_MAPPED, Match, match_header
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
 from etl.extract.survey_fields import BOROUGH_FIELD, FIELD_NAMES
-from etl.extract.workbook import Sheet, Workbook, read_workbook
+from etl.extract.workbook import Properties, Sheet, Workbook, read_workbook
 from etl.normalise.names import canonical_system, clean_text
 from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
 from etl.records import new_record, stable_id
@@ -46,6 +48,9 @@ BOROUGH_LABELS = {
     "borough name",
     "organisation name",
 }
+DATE_LABELS = {"date of this return", "date of return", "return date", "date returned", "date completed",
+               "survey date", "date of survey", "date submitted"}  # fmt: skip
+DATE_FROM_CELL, DATE_FROM_PROPERTIES, DATE_FROM_COMMAND = "template cell", "workbook properties", "--survey-date"
 # sheets a return is expected to carry beside its table; they are read for the borough only
 AUXILIARY_SHEETS = {"instructions", "lists", "guidance", "cover", "notes", "readme", "read me", "lookups", "contents"}
 COLUMN_MAP_FILE = "etl/refdata/survey_columns.csv"
@@ -89,8 +94,11 @@ class HeaderCell:
         }
 
 
-def read_survey(path: str | Path) -> ReadResult:
-    """Read a survey return; a file-level problem is recorded in ``error``, never raised."""
+def read_survey(path: str | Path, survey_date: dt.date | None = None) -> ReadResult:
+    """Read a survey return; a file-level problem is recorded in ``error``, never raised.
+
+    ``survey_date`` is the return's date when it gives none itself (the build's ``--survey-date``);
+    every record carries the file's date."""
     path = Path(path)
     result = ReadResult(path, SOURCE)
     try:
@@ -98,6 +106,10 @@ def read_survey(path: str | Path) -> ReadResult:
         _read_workbook(workbook, result)
     except RejectedFile as exc:
         result.reject_file(SOURCE, str(exc))
+    if result.return_date is None and survey_date is not None:
+        result.return_date, result.return_date_from = survey_date, DATE_FROM_COMMAND
+    for rec in result.records:
+        rec["return_date"] = result.return_date
     return result
 
 
@@ -220,6 +232,7 @@ def _read_workbook(wb: Workbook, result: ReadResult) -> None:
             tables.append((table, rows))
         elif _is_data_sheet(title, rows):
             result.notes.append(f"sheet {title!r}: no table of systems found, not read as data")
+    _return_date(sheets, {t.sheet: t.header_row for t, _ in tables}, wb.properties, result)
     if not tables:
         found = [(t, *_likeliest_header(rows, filled)) for t, rows, filled in grids if _is_data_sheet(t, rows)]
         result.headers = [c.entry(title) for title, _, cells in found for c in cells]
@@ -332,6 +345,26 @@ def _file_borough(path: Path, sheets, tables) -> tuple[str | None, str | None]:
                     return code, f"title {clean_text(value)!r} on sheet {title!r}"
     code = find_borough_in_text(path.stem)
     return (code, "file name") if code else (None, None)
+
+
+def _return_date(sheets, header_rows: dict[str, int], props: Properties, result: ReadResult) -> None:
+    """When the return was made: the cell labelled "Date of this return" (or a usual spelling) above
+    any table, else the workbook's modified (else created) date; a label with no date is a note."""
+    for title, rows in sheets:
+        for row in rows[: header_rows.get(title, HEADER_SCAN_ROWS + 1) - 1]:
+            for c, value in enumerate(row):
+                if not isinstance(value, str) or norm_key(value) not in DATE_LABELS:
+                    continue
+                given = next((v for v in row[c + 1 :] if _text(v)), None)
+                day, warning = parse_date(given)
+                if day:
+                    result.return_date, result.return_date_from = day, DATE_FROM_CELL
+                    return
+                if given is not None:
+                    result.notes.append(f"cell labelled {_text(value)!r} on sheet {title!r}: {warning}; not used")
+    stamp = props.modified or props.created
+    if stamp:
+        result.return_date, result.return_date_from = stamp.date(), DATE_FROM_PROPERTIES
 
 
 def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_borough: str | None) -> None:

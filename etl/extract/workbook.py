@@ -3,8 +3,9 @@
 python-calamine reads every workbook format, and 6-15x faster than openpyxl. Its cells are
 made to look like openpyxl's (blank is None, a whole number is an int, a date is a datetime)
 so the same return reads the same in any format. A CSV is one sheet of text, as Excel would
-export it. The workbook's keywords (the sample generator's mark) come from the package's
-core properties, which calamine does not read.
+export it. The workbook's keywords (the sample generator's mark) and its created and modified
+dates (when a return gives no date of its own) come from an .xlsx/.xlsm package's core
+properties, which calamine does not read; other formats give none.
 """
 
 from __future__ import annotations
@@ -34,12 +35,25 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Properties:
+    """A workbook's core properties that the reader uses; empty when the format has none."""
+
+    keywords: str = ""
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
+
+
 @dataclass
 class Workbook:
-    """The visible sheets of a return, and its keywords (empty when the format has none)."""
+    """The visible sheets of a return, and its core properties (empty when the format has none)."""
 
     sheets: list[Sheet]
-    keywords: str = ""
+    properties: Properties = field(default_factory=Properties)
+
+    @property
+    def keywords(self) -> str:
+        return self.properties.keywords
 
 
 def read_workbook(path: Path) -> Workbook:
@@ -57,7 +71,7 @@ def read_workbook(path: Path) -> Workbook:
         rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
         merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
         sheets.append(Sheet(meta.name, rows, merged))
-    return Workbook(sheets, _keywords(path))
+    return Workbook(sheets, read_properties(path))
 
 
 def _cell(value: object) -> object:
@@ -88,13 +102,31 @@ def _csv_rows(path: Path) -> list[list[object]]:
     return [[v if v.strip() else None for v in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
 
 
-def _keywords(path: Path) -> str:
-    """The keywords in an .xlsx/.xlsm's core properties, or "" (other formats, or none written)."""
+CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+DCTERMS = "{http://purl.org/dc/terms/}"
+
+
+def read_properties(path: Path) -> Properties:
+    """Keywords, created and modified of an .xlsx/.xlsm's docProps/core.xml; empty for other formats."""
     if not zipfile.is_zipfile(path):
-        return ""
+        return Properties()
     with zipfile.ZipFile(path) as z:
         if "docProps/core.xml" not in z.namelist():
-            return ""
+            return Properties()
         root = ElementTree.fromstring(z.read("docProps/core.xml"))
-    found = root.find("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords")
-    return (found.text or "") if found is not None else ""
+    keywords = root.find(f"{CORE}keywords")
+    return Properties(
+        keywords=(keywords.text or "") if keywords is not None else "",
+        created=_w3cdtf(root.find(f"{DCTERMS}created")),
+        modified=_w3cdtf(root.find(f"{DCTERMS}modified")),
+    )
+
+
+def _w3cdtf(element: ElementTree.Element | None) -> dt.datetime | None:
+    """A core-properties date ("2026-03-03T09:00:00Z"), naive; None when absent or unreadable."""
+    text = (element.text or "").strip() if element is not None else ""
+    try:
+        stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.replace(tzinfo=None)
