@@ -41,6 +41,7 @@ class FileReport:
     borough_from: str | None = None
     return_date: dt.date | None = None  # a survey return's date: when the borough made it
     return_date_from: str | None = None  # "template cell", "workbook properties" or "--survey-date"
+    return_contact: dict | None = None  # whom to ask about a survey return (its cover)
     is_sample: bool = False
     records_read: int = 0
     loaded: int = 0
@@ -77,6 +78,7 @@ def file_report(result: ReadResult) -> FileReport:
         borough_from=result.borough_from,
         return_date=result.return_date,
         return_date_from=result.return_date_from,
+        return_contact=result.return_contact,
         is_sample=result.is_sample,
         records_read=result.records_read,
         loaded=len(result.records),

@@ -119,6 +119,8 @@ LOAD_FILE_COLUMNS: dict[str, str] = {
     "borough_from": "VARCHAR",  # where that borough was found (a cell, a title, the file name)
     "return_date": "DATE",  # a survey return's date: when the borough made it
     "return_date_from": "VARCHAR",  # "template cell", "workbook properties" or "--survey-date"
+    # whom to ask about a survey return, from its cover: {"name", "email", "phone"} (members only)
+    "return_contact": "JSON",
     "records_read": "INTEGER",
     "loaded": "INTEGER",
     "merged": "INTEGER",  # the same notice already loaded from another file

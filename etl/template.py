@@ -25,12 +25,14 @@ LISTS_SHEET = "Lists"
 BOROUGH_CELL = "B4"
 DATE_LABEL = "Date of this return"
 DATE_CELL = "B5"  # the reader finds it by its label in A5, as it finds the borough
+CONTACT_CELLS = {"D4": "Return contact", "D5": "Contact email", "D6": "Contact phone"}  # values in column E
 DATA_ROWS = 200  # rows that carry validation
 
 INSTRUCTIONS = [
     "Please list every system your borough runs, one row per system, on the Systems sheet.",
     "Choose your borough in cell B4 above, and the service area and hosting from the dropdowns.",
-    "Put the date you complete this return in cell B5 above (dd/mm/yyyy).",
+    "Put the date you complete this return in cell B5 above (dd/mm/yyyy), and whom to ask about it in E4 to E6.",
+    "For each system, name its contract owner (name, email, phone): they are shown to LOTI members only.",
     "Dates as dd/mm/yyyy. Contract end is the end before any extension; put options in Extension options (e.g. +1+1).",
     "Costs in pounds, without VAT. Scores are 1 (low) to 5 (high).",
     "Leave a cell blank if you do not know; write 'TBC' only where a date is genuinely not set.",
@@ -62,7 +64,13 @@ def _instructions(intro: Worksheet) -> Worksheet:
     intro["A5"].font = Font(bold=True)
     intro[DATE_CELL].fill = PatternFill("solid", fgColor="FFF2CC")
     intro[DATE_CELL].number_format = "DD/MM/YYYY"
-    for i, line in enumerate(INSTRUCTIONS, start=7):
+    for cell, label in CONTACT_CELLS.items():
+        intro[cell] = label
+        intro[cell].font = Font(bold=True)
+        intro[cell.replace("D", "E")].fill = PatternFill("solid", fgColor="FFF2CC")
+    intro.column_dimensions["D"].width = 16
+    intro.column_dimensions["E"].width = 32
+    for i, line in enumerate(INSTRUCTIONS, start=8):
         intro.cell(row=i, column=1, value=line)
     intro.column_dimensions["A"].width = 20
     intro.column_dimensions["B"].width = 40

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import openpyxl
 from pagetree import by_id, texts
 
 from app import create_app
@@ -189,3 +190,26 @@ def test_the_return_date_words():
     assert (
         logic.latest_notice_text({"latest_notice": dt.date(2026, 9, 1)}) == "Latest notice published 1 September 2026"
     )
+
+
+def test_the_cover_says_whom_to_ask_about_the_return_and_the_build_keeps_it(tmp_path):
+    """The return's contact (its cover, E4:E6 on the template) is kept per file; none when the cover is blank."""
+    from etl.template import CONTACT_CELLS
+
+    (tmp_path / "surveys").mkdir()
+    path = write_return(tmp_path / "surveys" / "camden_return.xlsx", dt.date(2026, 3, 3))
+    wb = openpyxl.load_workbook(path)
+    for cell, value in zip(CONTACT_CELLS, ("A Officer", "a.officer@camden.gov.uk", "020 7974 4444"), strict=True):
+        wb["Instructions"][cell.replace("D", "E")] = value
+    wb.save(path)
+    assert read_survey(path).return_contact == {
+        "name": "A Officer",
+        "email": "a.officer@camden.gov.uk",
+        "phone": "020 7974 4444",
+    }
+    blank = write_return(tmp_path / "blank.xlsx", dt.date(2026, 3, 3))
+    assert read_survey(blank).return_contact is None
+    db = build(tmp_path / "c.duckdb", surveys=[tmp_path / "surveys"]).out
+    with duckdb.connect(str(db), read_only=True) as con:
+        (contact,) = con.execute("SELECT return_contact->>'$.email' FROM load_files").fetchone()
+    assert contact == "a.officer@camden.gov.uk"

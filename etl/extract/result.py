@@ -48,6 +48,7 @@ class ReadResult:
     # "workbook properties", "--survey-date")
     return_date: dt.date | None = None
     return_date_from: str | None = None
+    return_contact: dict | None = None  # whom to ask about the return (its cover): name, email, phone
     # survey returns: every header cell read and what became of it, one dict per header:
     # {"sheet", "column" (letter), "header" (as written), "field" (or None), "how": "map" (the
     # column map), "matched 0.87" (by meaning, with its score), "ambiguous", "not mapped"}

@@ -233,6 +233,7 @@ def _read_workbook(wb: Workbook, result: ReadResult) -> None:
         elif _is_data_sheet(title, rows):
             result.notes.append(f"sheet {title!r}: no table of systems found, not read as data")
     _return_date(sheets, {t.sheet: t.header_row for t, _ in tables}, wb.properties, result)
+    _return_contact(sheets, {t.sheet: t.header_row for t, _ in tables}, result)
     if not tables:
         found = [(t, *_likeliest_header(rows, filled)) for t, rows, filled in grids if _is_data_sheet(t, rows)]
         result.headers = [c.entry(title) for title, _, cells in found for c in cells]
@@ -355,7 +356,7 @@ def _return_date(sheets, header_rows: dict[str, int], props: Properties, result:
             for c, value in enumerate(row):
                 if not isinstance(value, str) or norm_key(value) not in DATE_LABELS:
                     continue
-                given = next((v for v in row[c + 1 :] if _text(v)), None)
+                given = _value_after(row, c)
                 day, warning = parse_date(given)
                 if day:
                     result.return_date, result.return_date_from = day, DATE_FROM_CELL
@@ -365,6 +366,36 @@ def _return_date(sheets, header_rows: dict[str, int], props: Properties, result:
     stamp = props.modified or props.created
     if stamp:
         result.return_date, result.return_date_from = stamp.date(), DATE_FROM_PROPERTIES
+
+
+# the cover's "whom to ask about this return" cells, by label: the field each label fills
+CONTACT_LABELS = {
+    "return contact": "name", "contact for this return": "name", "completed by": "name", "contact name": "name",
+    "return contact email": "email", "contact email": "email", "email": "email",
+    "return contact phone": "phone", "contact phone": "phone", "phone": "phone", "telephone": "phone",
+}  # fmt: skip
+
+
+def _value_after(row: list, c: int) -> object:
+    """The value a cover label at column ``c`` labels: the next filled cell of the two to its right,
+    unless that is another label (a blank date cell must not read its neighbour's label as a date)."""
+    given = next((v for v in row[c + 1 : c + 3] if _text(v)), None)
+    labels = DATE_LABELS | CONTACT_LABELS.keys()
+    return None if isinstance(given, str) and norm_key(given) in labels else given
+
+
+def _return_contact(sheets, header_rows: dict[str, int], result: ReadResult) -> None:
+    """Whom to ask about the return: cells labelled "Return contact", "Contact email"... above any table."""
+    found: dict[str, str] = {}
+    for title, rows in sheets:
+        for row in rows[: header_rows.get(title, HEADER_SCAN_ROWS + 1) - 1]:
+            for c, value in enumerate(row):
+                key = CONTACT_LABELS.get(norm_key(value)) if isinstance(value, str) else None
+                given = _value_after(row, c) if key else None
+                if key and given is not None and key not in found:
+                    found[key] = _text(given)
+    if found:
+        result.return_contact = {k: found.get(k) for k in ("name", "email", "phone")}
 
 
 def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_borough: str | None) -> None:
