@@ -122,7 +122,7 @@ def page(
     path = db.current_path()
     try:
         with db.cursor(path) as cur:
-            status = queries.data_status(cur)
+            status = {**queries.data_status(cur), **queries.data_dates(cur)}
             counts = None if st is None or href is None else queries.scope_counts(cur, st)
             content = body(cur)
     except db.DatabaseMissing:
@@ -219,13 +219,25 @@ def data_notices(status: dict, scope: html.Div | None = None) -> list:
     if scope is not None:
         out.append(scope)
     as_of = status.get("data_as_of") or status.get("built_at")
-    out.append(
-        html.P(
-            [f"Data as of {format.long_date(as_of)}", f" · database built {format.long_date(status.get('built_at'))}"],
-            className="text-body-secondary small",
-            id="data-as-of",
+    parts = [f"Data as of {format.long_date(as_of)}", f" · database built {format.long_date(status.get('built_at'))}"]
+    parts += made_when(status)
+    out.append(html.P(parts, className="text-body-secondary small", id="data-as-of"))
+    return out
+
+
+def made_when(dates: dict) -> list[str]:
+    """When the data itself was made, since a survey return may be years older than the build."""
+    out = []
+    first, last = dates.get("returns_from"), dates.get("returns_to")
+    if last:
+        span = (
+            format.month(last)
+            if format.month(first) == format.month(last)
+            else (f"{format.month(first)} to {format.month(last)}")
         )
-    )
+        out.append(f" · survey returns made {span}")
+    if dates.get("latest_notice"):
+        out.append(f" · latest notice published {format.long_date(dates['latest_notice'])}")
     return out
 
 

@@ -194,3 +194,15 @@ def test_merged_survey_and_open_data_show_in_the_overview(full_sample_build, ren
     figure = next(n for n in walk(page) if n["type"] == "Graph")["props"]["figure"]
     both_trace = next(t for t in figure["data"] if t["name"] == "Survey and open data")
     assert sum(both_trace["x"]) == both
+
+
+def test_every_page_says_when_the_returns_were_made_and_the_latest_notice(full_sample_build, render_page):
+    """The build date alone would hide that the sample's returns are from 2019."""
+    path, _ = full_sample_build
+    with db.cursor(path) as cur:
+        (latest,) = cur.execute(
+            "SELECT max(published_date) FROM contract_records WHERE source NOT IN ('survey', 'listing')"
+        ).fetchone()
+    line = "".join(texts(by_id(render_page(create_app(path), "/contracts"), "data-as-of")))
+    assert " · survey returns made June 2019" in line
+    assert f" · latest notice published {latest.day} {latest:%B %Y}" in line

@@ -231,6 +231,18 @@ def survey_returns(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def data_dates(cur: duckdb.DuckDBPyConnection) -> dict:
+    """When the data was made, beside when it was built: the survey returns' dates (first and
+    latest) and the latest published notice (survey and listing records are not notices)."""
+    first, last = cur.execute(
+        "SELECT min(return_date), max(return_date) FROM load_files WHERE source = 'survey' AND status <> 'rejected'"
+    ).fetchone()
+    (notice,) = cur.execute(
+        "SELECT max(published_date) FROM contract_records WHERE source NOT IN ('survey', 'listing')"
+    ).fetchone()
+    return {"returns_from": first, "returns_to": last, "latest_notice": notice}
+
+
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     """Whether the build used sample inputs, and its dates, as recorded by the ETL."""
     (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()

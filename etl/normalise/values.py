@@ -96,8 +96,9 @@ def parse_date(value: object, end: bool = False) -> Parsed:
         return (value, None) if _plausible(value) else (None, f"date {value.isoformat()} is out of range")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         n = _number(value)
-        if n is not None and 1900 <= n <= 2100 and n == int(n):
-            return _year_only(int(n), end), None
+        if n is not None and 1900 <= n <= 2100 and n == int(n):  # a bare year, typed as a number
+            day = _year_only(int(n), end)
+            return (day, None) if _plausible(day) else (None, f"year {int(n)} is out of range")
         if n is not None and 20000 < n < 80000:  # an Excel serial day number that lost its date format
             day = EXCEL_EPOCH + dt.timedelta(days=int(n))
             return (day, None) if _plausible(day) else (None, f"date {day.isoformat()} is out of range")
