@@ -179,16 +179,13 @@ def view_file(
         return no_database()
     except BadRequest as e:
         return bad_request([str(e)])
-    response = flask.Response(body, content_type=mimetype)
+    return _download(name, flask.Response(body, content_type=mimetype), disposition, cache)
+
+
+def _download(name: str, response: flask.Response, disposition: str = "attachment", cache: str = "no-store"):
+    """A file response: named, and not kept by caches (an export is of the data as it is now)."""
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response.headers["Cache-Control"] = cache
-    return response
-
-
-def _download(name: str, mimetype: str, body) -> flask.Response:
-    response = flask.Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -208,7 +205,8 @@ def export(view: str, fmt: str) -> flask.Response:
                 body = tmp.read()
         except db.DatabaseMissing:
             flask.abort(503, "No database yet: run `make data`.")
-        return _download(filename(view, fmt), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body)
+        xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _download(filename(view, fmt), flask.Response(body, mimetype=xlsx_type))
 
     def stream() -> Iterator[str]:
         # the cursor is opened here, not in export(), so it stays open while the rows are sent
@@ -221,7 +219,7 @@ def export(view: str, fmt: str) -> flask.Response:
             pass
     except db.DatabaseMissing:
         flask.abort(503, "No database yet: run `make data`.")
-    return _download(filename(view, fmt), "text/csv", flask.stream_with_context(stream()))
+    return _download(filename(view, fmt), flask.Response(flask.stream_with_context(stream()), mimetype="text/csv"))
 
 
 def init_app(server: flask.Flask) -> None:

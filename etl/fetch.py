@@ -402,6 +402,15 @@ def next_link(package: dict, current_url: str, api_url: str | None = None) -> st
 # --------------------------------------------------------------------------- a whole range
 
 
+def _refuse_other(folder: Path, other: str | None, refresh: bool) -> None:
+    """A folder holding another query's pages is not mixed with this one's unless told to replace it."""
+    if other and not refresh:
+        raise FetchError(
+            f"{folder} holds a download of another query ({other}); "
+            "use --refresh to replace it or --out for another folder"
+        )
+
+
 def _start_afresh(folder: Path, first_url: str) -> dict:
     """Forget an earlier download in this folder: its pages would mix with the new ones."""
     for path in page_files(folder):
@@ -469,11 +478,7 @@ def _resume(folder: Path, first_url: str, refresh: bool) -> dict:
         other = f"{plan['query']} in windows of {plan.get('window_hours')} h"
     elif state and state["first_url"] != first_url:
         other = state["first_url"]
-    if other and not refresh:
-        raise FetchError(
-            f"{folder} holds a download of another query ({other}); "
-            "use --refresh to replace it or --out for another folder"
-        )
+    _refuse_other(folder, other, refresh)
     if state is None or refresh or plan:
         clear_range(folder)
         state = _start_afresh(folder, first_url)
@@ -589,11 +594,7 @@ def _plan(folder: Path, query: Query, start: dt.date, end: dt.date, hours: float
         other = f"{state['first_url']}, paged by cursor"
     elif plan and {k: plan.get(k) for k in key} != key:
         other = f"{plan['query']} in windows of {plan.get('window_hours')} h"
-    if other and not refresh:
-        raise FetchError(
-            f"{folder} holds a download of another query ({other}); "
-            "use --refresh to replace it or --out for another folder"
-        )
+    _refuse_other(folder, other, refresh)
     if plan is None or other or refresh:
         clear_range(folder)
         plan = {**key, "windows": [_window(a, b) for a, b in windows(start, end, hours)], "splits": 0}

@@ -37,6 +37,18 @@ class ColumnMap:
                 return self.index[key[: -len(suffix)]]
         return None
 
+    def columns(self, names: list[str]) -> tuple[dict[str, int], list[str]]:
+        """(field -> column index, the headers it does not map): a repeated field keeps its first column."""
+        found: dict[str, int] = {}
+        ignored = []
+        for i, name in enumerate(names):
+            field = self.field(name)
+            if field and field not in found:
+                found[field] = i
+            elif name:
+                ignored.append(name)
+        return found, ignored
+
     def spelling(self, name: str) -> str:
         """The first normalised spelling of a field, to name it in messages."""
         return next(key for key, f in self.index.items() if f == name)

@@ -201,14 +201,7 @@ def read_listing_csv(path: str | Path) -> ReadResult:
 
 def _header(path: Path, names: list[str], result: ReadResult) -> dict[str, int]:
     """Field -> column index (a repeated field: its first column); unmapped columns become a note."""
-    columns: dict[str, int] = {}
-    ignored = []
-    for i, name in enumerate(names):
-        field = listing_field(name)
-        if field and field not in columns:
-            columns[field] = i
-        elif name:
-            ignored.append(name)
+    columns, ignored = COLUMNS.columns(names)
     if not is_listing_header(set(columns)):
         raise ValueError(f"{path.name}: not a system listing (needs a system and an authority or ONS code column)")
     if ignored:

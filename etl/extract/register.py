@@ -56,14 +56,7 @@ def read_register(path: str | Path) -> ReadResult:
 
 def _header(path: Path, names: list[str], result: ReadResult) -> dict[str, int]:
     """Field -> column index (a repeated field: its first column); unmapped columns become a note."""
-    columns: dict[str, int] = {}
-    ignored = []
-    for i, name in enumerate(names):
-        field = register_field(name)
-        if field and field not in columns:
-            columns[field] = i
-        elif name:
-            ignored.append(name)
+    columns, ignored = COLUMNS.columns(names)
     if not ({"title", "description"} & set(columns)) or "supplier" not in columns:
         raise ValueError(f"{path.name}: not a contract register (needs a title or description and a supplier column)")
     if ignored:
