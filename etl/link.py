@@ -230,12 +230,14 @@ def contract_row(group: list[tuple[dict, float | None]]) -> dict:
                 disagreements[field] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
     scores = [s for _, s in group if s is not None]
     named = next((r for r in recs if r["record_id"] == provenance.get("supplier_name")), None)
+    survey_ids = {r["record_id"] for r in surveys}
     row.update(
         supplier_count=len((named or {}).get("suppliers") or []),
         contract_id=f"c{recs[0]['record_id']}",
         record_ids=[r["record_id"] for r in recs],
         sources=sorted({r["source"] for r in recs}),
         provenance=provenance,
+        survey_fields=sorted(f for f, rid in provenance.items() if rid in survey_ids) or None,
         disagreements=disagreements or None,
         match_score=min(scores) if scores else None,  # the weakest link (a group has one, or a listing's too)
     )

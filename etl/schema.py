@@ -92,6 +92,7 @@ CONTRACT_COLUMNS: dict[str, str] = {
     "supplier_count": "INTEGER",  # suppliers of the contract (contract_suppliers rows); >1: a framework
     "match_score": "DOUBLE",  # NULL when the contract has one record
     "provenance": "JSON",  # field -> record_id it was taken from
+    "survey_fields": "VARCHAR[]",  # the fields whose value came from a survey return (members-only rules use it)
     "disagreements": "JSON",  # field -> {record_id: value} where the records differ
 }
 
