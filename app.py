@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dash
 
-from dashboard import db, exports, filters, pages
+from dashboard import db, exports, filters, pages, signin
 from dashboard.layout import nav_pages, shell
 from dashboard.texts import PRODUCT
 
@@ -63,6 +63,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     app.config.external_stylesheets = [app.get_asset_url("vendor/bootstrap.min.css")]
     app.index_string = INDEX_STRING
     app.server.config[db.CONFIG_KEY] = str(path.resolve())
+    signin.init_app(app.server)  # first: every later hook and page knows whether a member is asking
     for page in pages.PAGES:
         # Dash's page registry is global: registering the same module again (a second app in one
         # process, as the tests make) replaces its entry rather than adding one.

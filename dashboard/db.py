@@ -12,6 +12,11 @@ then requests keep reading the previous build.
 
 Nothing here opens the file at import or app creation: a connection opened before a
 pre-forking server (gunicorn ``--preload``) forks must not be shared by its workers.
+
+A cursor for anyone who is not a signed-in member reads the public tables (``dashboard.access``):
+temporary views on that cursor blank the members-only fields. Making them costs a few
+milliseconds, so such cursors are kept in a small pool per connection and reused; a member's
+cursor is always a fresh one without them.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from dashboard import access
+from dashboard.queries import access as public
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "citytools.duckdb"
@@ -53,6 +61,7 @@ class _Shared:
     con: duckdb.DuckDBPyConnection | None = None
     identity: tuple[int, int, int] | None = None
     in_use: int = 0
+    public: list = field(default_factory=list)  # idle cursors that read the public tables
 
 
 _lock = threading.Lock()
@@ -67,7 +76,22 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _checkout(path: Path) -> duckdb.DuckDBPyConnection:
+def version(path: str | Path) -> tuple[int, int, int]:
+    """The file's identity: it changes with every build (for caches keyed by database version)."""
+    return _identity(Path(path))
+
+
+POOL_SIZE = 16  # idle public cursors kept per connection (about one per concurrent request)
+
+
+def _close(shared: _Shared) -> None:
+    shared.public.clear()  # closing the connection closes its cursors
+    shared.con.close()
+    shared.con, shared.identity = None, None
+
+
+def _checkout(path: Path, member: bool) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
+    """(connection, cursor): a member's fresh cursor, or a public one from the pool."""
     key = str(path.resolve())
     with _lock:
         shared = _shared.setdefault(key, _Shared())
@@ -75,36 +99,53 @@ def _checkout(path: Path) -> duckdb.DuckDBPyConnection:
             identity = _identity(path)
         except DatabaseMissing:
             if shared.con is not None and shared.in_use == 0:
-                shared.con.close()
-                shared.con, shared.identity = None, None
+                _close(shared)
             raise
         if shared.con is not None and identity != shared.identity and shared.in_use == 0:
-            shared.con.close()
-            shared.con = None
+            _close(shared)
         if shared.con is None:
             shared.con = duckdb.connect(key, read_only=True)
             shared.identity = identity
         shared.in_use += 1
-        return shared.con.cursor()
+        con = shared.con
+        pooled = None if member or not shared.public else shared.public.pop()
+    if pooled is not None:
+        return con, pooled
+    cur = con.cursor()
+    if not member:
+        try:
+            public.make_public(cur)
+        except BaseException:
+            _release(path, con, cur, reuse=False)
+            raise
+    return con, cur
 
 
-def _release(path: Path, cur: duckdb.DuckDBPyConnection) -> None:
-    try:
-        cur.close()
-    finally:
-        with _lock:
-            _shared[str(path.resolve())].in_use -= 1
+def _release(path: Path, con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, reuse: bool) -> None:
+    with _lock:
+        shared = _shared[str(path.resolve())]
+        shared.in_use -= 1
+        if reuse and shared.con is con and len(shared.public) < POOL_SIZE:
+            shared.public.append(cur)
+            return
+    cur.close()
 
 
 @contextmanager
 def cursor(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor on the shared read-only connection; raises DatabaseMissing if there is no file."""
+    """A cursor on the shared read-only connection; raises DatabaseMissing if there is no file.
+
+    It reads members-only fields only when ``access.is_member()`` says so.
+    """
     path = Path(path)
-    cur = _checkout(path)
+    member = access.is_member()
+    con, cur = _checkout(path, member)
+    ok = False
     try:
         yield cur
+        ok = True
     finally:
-        _release(path, cur)
+        _release(path, con, cur, reuse=ok and not member)
 
 
 def close_all() -> None:
@@ -112,5 +153,4 @@ def close_all() -> None:
     with _lock:
         for shared in _shared.values():
             if shared.con is not None and shared.in_use == 0:
-                shared.con.close()
-                shared.con, shared.identity = None, None
+                _close(shared)

@@ -17,10 +17,10 @@ import duckdb
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import db, filters, format, queries, state
+from dashboard import db, filters, format, queries, signin, state
 from dashboard import links as links_
 from dashboard.figures import GRAPH_CONFIG
-from dashboard.texts import NO_DATABASE, PRODUCT, SAMPLE_NOTICE, TAGLINE
+from dashboard.texts import DEMO_NOTICE, NO_DATABASE, PRODUCT, PUBLIC_NOTICE, SAMPLE_NOTICE, TAGLINE
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,18 @@ def navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand(PRODUCT, href="/"),
                 html.Span(TAGLINE, className="navbar-text text-light small me-auto d-none d-md-inline"),
-                dbc.Nav(links, navbar=True),
+                dbc.Nav([*links, members_link()], navbar=True),
             ]
         ),
         color="dark",
         dark=True,
         className="mb-3",
     )
+
+
+def members_link() -> dbc.NavItem:
+    """Sign-in (or out) is a plain page of the server, not a Dash page: a full page load."""
+    return dbc.NavItem(dbc.NavLink("Members", href=signin.SIGN_IN, external_link=True, id="nav-members"))
 
 
 def shell() -> html.Div:
@@ -138,7 +143,27 @@ def page(
             ),
         ]
     scope = scope_notice(st, counts, href) if counts is not None else None
-    return [*header, *data_notices(status, scope), *content]
+    return [*header, access_notice(), *data_notices(status, scope), *content]
+
+
+def access_notice() -> html.Div:
+    """Whether this reader sees the members-only survey answers, and how to (see dashboard.access)."""
+    who = signin.viewer()
+    if who["demo"]:
+        link = html.A("Members' sign-in", href=signin.SIGN_IN, className="alert-link", id="sign-in-link")
+        return message(
+            [html.Strong("Demo mode: "), DEMO_NOTICE, " ", link], color="warning", message_id="access-notice"
+        )
+    if who["member"]:
+        org = f" ({who['organisation']})" if who.get("organisation") else ""
+        text = f"Signed in as {who['name']}{org}: the survey answers boroughs give in confidence are shown. "
+        return html.P([text, html.A("Sign out", href=signin.SIGN_IN, id="sign-in-link")], **_ACCESS_LINE)
+    return html.P(
+        [PUBLIC_NOTICE, " ", html.A("Members' sign-in", href=signin.SIGN_IN, id="sign-in-link")], **_ACCESS_LINE
+    )
+
+
+_ACCESS_LINE = {"className": "small text-body-secondary mb-2", "id": "access-notice", "role": "status"}
 
 
 def view_layout(view: state.View, title: str, content: Callable[..., list], lead: str | None = None) -> Callable:

@@ -18,3 +18,13 @@ SAMPLE_NOTICE = (
 )
 
 NO_DATABASE = "No database yet: run `make data` to build it, then reload this page."
+
+# Who sees the survey answers given in confidence (dashboard.access, dashboard.signin).
+PUBLIC_NOTICE = (
+    "Public view: what a system costs a borough, how confident and satisfied it is, its comments "
+    "and whom to call are survey answers given in confidence, shown to signed-in members only."
+)
+DEMO_NOTICE = (
+    "every visitor sees the members-only survey answers, because this server holds only sample "
+    "data. It never does this with real survey returns."
+)

@@ -209,12 +209,14 @@ def tiny_db_builder():
 
 @pytest.fixture
 def render_page():
-    """Render a Dash page the way the browser does: through the pages router callback."""
+    """Render a Dash page the way the browser does: through the pages router callback; as a
+    signed-in member unless ``member=False`` (the public view)."""
 
+    from members import member_client
     from pagetree import render as render_tree
 
-    def render(app, path: str = "/", search: str = "") -> list:
-        return render_tree(app.server.test_client(), path, search)
+    def render(app, path: str = "/", search: str = "", member: bool = True) -> list:
+        return render_tree(member_client(app) if member else app.server.test_client(), path, search)
 
     return render
 
@@ -331,3 +333,14 @@ def full_sample_cur(full_sample_build):
 
     with db.cursor(full_sample_build[0]) as cursor:
         yield cursor
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _read_as_member():
+    """Code called directly (not through a request) reads as a member, as the report command line
+    does with ``--members``; tests of the public view say ``access.members(False)``. Requests
+    always decide for themselves (sign-in), whatever this says."""
+    from dashboard import access
+
+    with access.members():
+        yield

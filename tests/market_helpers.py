@@ -9,6 +9,7 @@ import csv
 import json
 
 import plotly
+from members import member_client
 from pagetree import by_id, walk
 
 
@@ -56,6 +57,6 @@ def assert_export_is_the_table(tree, table_id: str, headings: list[str], rows: l
 
 
 def csv_lines(app, export_link: str) -> list[list[str]]:
-    """The rows of a CSV export through the app's route, without its '#' notice lines."""
-    body = app.server.test_client().get(export_link).get_data(as_text=True).lstrip("\ufeff")
+    """The rows of a CSV export through the app's route (as a member), without its '#' notice lines."""
+    body = member_client(app).get(export_link).get_data(as_text=True).lstrip("\ufeff")
     return list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))

@@ -9,6 +9,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from members import member_client
 
 from app import create_app
 from dashboard import db, exports
@@ -47,7 +48,7 @@ def split_csv(response) -> tuple[list[str], list[str], list[list[str]]]:
 @pytest.fixture(scope="module")
 def sample_client(sample_build):
     path, _ = sample_build
-    return create_app(path).server.test_client(), path
+    return member_client(create_app(path)), path
 
 
 def test_csv_export_of_a_borough_has_exactly_that_boroughs_rows(sample_client):

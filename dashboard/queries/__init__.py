@@ -243,6 +243,12 @@ def data_dates(cur: duckdb.DuckDBPyConnection) -> dict:
     return {"returns_from": first, "returns_to": last, "latest_notice": notice}
 
 
+def sample_only(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every input file of the build was a sample one (demo mode requires it)."""
+    (only,) = cur.execute("SELECT coalesce(bool_and(is_sample), false) FROM load_files").fetchone()
+    return bool(only)
+
+
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     """Whether the build used sample inputs, and its dates, as recorded by the ETL."""
     (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()
