@@ -32,8 +32,11 @@ data: $(BIN)/.runtime
 sample: $(BIN)/.runtime
 	$(BIN)/python -m etl sample --out data/inputs
 
+# Demo mode (everyone a member) is honoured only while the database holds nothing but the
+# sample: on real returns the app is closed to the public whatever DEMO says. DEMO=0 turns it off.
+DEMO ?= 1
 run: data
-	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) $(BIN)/python app.py
+	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) CITYTOOLS_DEMO=$(DEMO) $(BIN)/python app.py
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@
 
 The options are the report view's URL keys (the same validation, so a bad value is an error
 here too); each ``--out`` is written in the format its extension names. The database is only read.
+Without ``--members`` the report holds what the public may see (dashboard.access), so a file
+made for circulation cannot carry the survey answers boroughs gave in confidence.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dashboard import db, state
+from dashboard import access, db, state
 from dashboard.logic.report import VIEW, build_report, render_html, write_xlsx
 
 FORMATS = (".xlsx", ".html")
@@ -35,6 +37,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--q", help="text in the title, buyer, supplier or system")
     p.add_argument("--source", choices=list(state.SOURCES), help="only contracts with survey / open-data records")
     p.add_argument("--today", type=date.fromisoformat, help="the date the period starts from (default: today)")
+    p.add_argument("--members", action="store_true",
+                   help="include the survey answers given in confidence (costs, scores): for members only")  # fmt: skip
     p.add_argument("--out", action="append", type=Path, required=True, help="output file, .xlsx or .html; repeatable")
     return p
 
@@ -45,14 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(f"error: --out must end in .xlsx or .html: {', '.join(bad)}", file=sys.stderr)
         return 2
-    params = {k: v for k, v in vars(args).items() if k not in ("db", "out", "today") and v is not None}
+    params = {k: v for k, v in vars(args).items() if k not in ("db", "out", "today", "members") and v is not None}
     st, problems = VIEW.check(params)
     if problems:
         print("error: " + " ".join(problems), file=sys.stderr)
         return 2
     started = time.perf_counter()
     try:
-        with db.cursor(args.db) as cur:
+        with access.members(args.members), db.cursor(args.db) as cur:
             report = build_report(cur, st, today=args.today)
     except db.DatabaseMissing:
         print(f"error: no database at {args.db}: build it with `python -m etl build` (or `make data`)", file=sys.stderr)

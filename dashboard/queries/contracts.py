@@ -96,7 +96,7 @@ def _page_statement(filters: Filters | None, sort: list[tuple[str, bool]], limit
 
     Sorting 800k whole rows to keep 100 costs 4x sorting their keys (measured: 100 ms against
     25 ms at 1M contracts), so the first step picks the rows' ids by the sort keys, and the
-    second reads the columns of just those rows. The id is ``contract_id``, not ``rowid``: a
+    second reads the columns of just those rows. The id is ``contract_id``, not the row number: a
     cursor of the public reads ``contracts`` through a view (dashboard.access), which has none.
     """
     where, params = where_clause(filters)
