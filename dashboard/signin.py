@@ -26,6 +26,7 @@ import getpass
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sys
@@ -40,6 +41,8 @@ from flask_limiter.util import get_remote_address
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard import db, queries
+
+log = logging.getLogger(__name__)
 
 ACCOUNTS_ENV, ACCOUNTS_TOML_ENV, SECRET_ENV, DEMO_ENV = (
     "CITYTOOLS_ACCOUNTS", "CITYTOOLS_ACCOUNTS_TOML", "CITYTOOLS_SECRET_KEY", "CITYTOOLS_DEMO",
@@ -158,8 +161,15 @@ def viewer() -> dict:
 
 
 def _decide() -> None:
+    """Before every request: a member or not. A broken accounts file makes everyone public (and
+    is logged), never everyone a member."""
     flask.g.citytools_member = False  # until shown otherwise, even if what follows fails
-    flask.g.citytools_member = viewer()["member"]
+    try:
+        flask.g.citytools_member = viewer()["member"]
+    except ValueError:
+        log.exception("the accounts could not be read: every request is public until they are fixed")
+        flask.g.citytools_viewer = {"member": False, "demo": False, "name": None, "organisation": None,
+                                    "can_sign_in": False}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- pages
@@ -259,6 +269,9 @@ def init_app(server: flask.Flask) -> None:
         SESSION_COOKIE_NAME="citytools_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
+    if server.config[ACCOUNTS_KEY]:
+        with server.app_context():
+            accounts()  # a missing or malformed accounts file stops the app starting, loudly
     server.before_request(_decide)
     limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[])
     server.add_url_rule(SIGN_IN, "sign_in_page", sign_in_page, methods=["GET"])

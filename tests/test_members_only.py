@@ -299,3 +299,11 @@ def test_no_query_reads_around_the_public_views():
             line for line in module.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
         )
         assert not around.search(code), (module.name, around.search(code).group(0))
+
+
+def test_a_malformed_accounts_file_stops_the_app_starting(tmp_path, monkeypatch, secret_db):
+    bad = tmp_path / "accounts.toml"
+    bad.write_text('[members.bob]\nname = "Bob"\n', encoding="utf-8")  # no password hash
+    monkeypatch.setenv(signin.ACCOUNTS_ENV, str(bad))
+    with pytest.raises(ValueError, match="password_hash"):
+        create_app(secret_db)
