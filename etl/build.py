@@ -8,6 +8,7 @@ silently, and ``load_files`` holds the same figures.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -17,6 +18,7 @@ from pathlib import Path
 from etl import schema
 from etl.accounting import BuildResult, FileReport, file_report, rejected_file
 from etl.extract import read_contract_file
+from etl.extract.limits import max_file_mb, too_big
 from etl.extract.ocds import combine_compiled, is_ocds_record
 from etl.extract.survey import read_survey
 from etl.link import build_contracts, contract_supplier_rows, one_record_per_notice
@@ -82,21 +84,54 @@ def _digest(path: Path) -> str:
 
 def _stamp(report: FileReport, path: Path) -> FileReport:
     """The file's hash and size, so load_runs says exactly which bytes were built from."""
-    report.sha256, report.size_bytes = _digest(path), path.stat().st_size
+    with contextlib.suppress(OSError):  # gone or unreadable since: its report says why it was not loaded
+        report.sha256, report.size_bytes = _digest(path), path.stat().st_size
     return report
+
+
+def _failure(path: Path, exc: BaseException) -> str:
+    """Why a reader failed on a file, naming the file: its message, or the kind of failure."""
+    if isinstance(exc, RecursionError):
+        return f"{path.name}: nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return f"{path.name}: too large to read in memory"
+    if isinstance(exc, (_Refused, ValueError, OSError)):  # the readers' own messages
+        return str(exc) if path.name in str(exc) else f"{path.name}: {exc}"
+    text = " ".join(str(exc).split())[:300]
+    return f"{path.name}: cannot be read ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+class _Refused(Exception):
+    """A file refused before it is read (its message is the reason)."""
+
+
+def _refused(path: Path, limit_mb: float) -> str | None:
+    """Why a file is refused before it is read: over the size limit, or gone/unreadable."""
+    try:
+        return too_big(path, limit_mb)
+    except OSError as exc:
+        return f"{path.name}: cannot be read ({exc.strerror})"
 
 
 # --------------------------------------------------------------------------- extract
 
 
-def read_surveys(folders: list[Path], survey_date: dt.date | None = None) -> Inputs:
+def read_surveys(folders: list[Path], survey_date: dt.date | None = None, limit_mb: float | None = None) -> Inputs:
     """Read every survey workbook (``survey_date``: the date of a return that gives none); any other
-    file in a survey folder is a rejected file."""
-    inputs = Inputs()
+    file in a survey folder, one over the size limit, or one the reader fails on, is a rejected file."""
+    inputs, limit = Inputs(), max_file_mb(limit_mb)
     for folder in folders:
         workbooks, others = survey_files(Path(folder))
         for path in workbooks:
-            result = read_survey(path, survey_date)
+            try:
+                if reason := _refused(path, limit):
+                    raise _Refused(reason)
+                result = read_survey(path, survey_date)
+            except Exception as exc:  # noqa: BLE001 - no single file may take the build down
+                report, reject = rejected_file(path, "survey", _failure(path, exc))
+                inputs.reports.append(_stamp(report, path))
+                inputs.rejects.append(reject)
+                continue
             inputs.reports.append(_stamp(file_report(result), path))
             inputs.records += result.records
             inputs.rejects += result.rejects
@@ -110,16 +145,18 @@ def read_surveys(folders: list[Path], survey_date: dt.date | None = None) -> Inp
     return inputs
 
 
-def read_contracts(paths: list[Path]) -> Inputs:
-    """Read every contract file; a notice seen in an earlier file is counted as merged there."""
-    inputs = Inputs()
+def read_contracts(paths: list[Path], limit_mb: float | None = None) -> Inputs:
+    """Read every contract file; a notice seen in an earlier file is counted as merged there. A file
+    over the size limit, or one a reader fails on in any way, is a rejected file with the reason."""
+    inputs, limit = Inputs(), max_file_mb(limit_mb)
     kept: dict[str, tuple[dict, FileReport]] = {}
     for path in [p for given in paths for p in input_files(Path(given))]:
         try:
+            if reason := _refused(path, limit):
+                raise _Refused(reason)
             result = read_contract_file(path)
-        except (ValueError, OSError) as exc:
-            reason = str(exc) if path.name in str(exc) else f"{path.name}: {exc}"
-            report, reject = rejected_file(path, "contracts", reason)
+        except Exception as exc:  # noqa: BLE001 - no single file may take the build down
+            report, reject = rejected_file(path, "contracts", _failure(path, exc))
             inputs.rejects.append(reject)
         else:
             report = file_report(result)
@@ -169,14 +206,16 @@ def build(
     command: str = "",
     today: dt.date | None = None,
     survey_date: dt.date | None = None,
+    max_file_mb: float | None = None,
 ) -> BuildResult:
     """Read the inputs and write the database at ``out``; raises BuildError before writing.
 
-    ``survey_date`` (``--survey-date``) dates the survey returns that carry no date of their own."""
+    ``survey_date`` (``--survey-date``) dates the survey returns that carry no date of their own;
+    ``max_file_mb`` (``--max-file-mb``, else ``$CITYTOOLS_MAX_FILE_MB``, else 512) is the largest file read."""
     started = _now()
     run_id = uuid.uuid4().hex[:12]
-    inputs = read_surveys(surveys or [], survey_date)
-    found = read_contracts(contracts or [])
+    inputs = read_surveys(surveys or [], survey_date, max_file_mb)
+    found = read_contracts(contracts or [], max_file_mb)
     inputs.reports += found.reports
     inputs.records += found.records
     inputs.rejects += found.rejects

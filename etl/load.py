@@ -3,18 +3,26 @@
 The database is written to a temporary file beside the target and renamed over it only when
 complete, so a failed build leaves the previous database untouched. The tables and their
 columns are ``etl.schema``; every row is checked against it before anything is written.
+
+Builds of one database take turns: the writer holds ``<db>.lock`` (``fcntl.flock``, released by
+the OS when a build dies, even by SIGKILL) from reading the earlier builds' ``load_runs`` to the
+rename, so two builds at once both keep their row. The holder of the lock is the only writer,
+so any ``<db>.tmp-PID`` left by a killed build is removed then.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import fcntl
 import os
+import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from etl import schema
+from etl.extract.limits import clean_text_value, to_json
 
 
 def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, meta: dict[str, str]) -> Path:
@@ -34,15 +42,66 @@ def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, me
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        _write(tmp, frames, previous=out)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-        raise
+    with build_lock(out):
+        remove_stale_temporaries(out)
+        try:
+            _write(tmp, frames, previous=out)
+            os.replace(tmp, out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
+            raise
     return out
+
+
+@contextlib.contextmanager
+def build_lock(out: Path):
+    """Hold ``<db>.lock`` while writing ``out``; a second build waits for the first, and says so.
+
+    The holder removes the lock file before it lets go, so none is left beside the database; a
+    waiter that then gets the lock of a removed file takes the new one instead."""
+    path, said = out.with_name(f"{out.name}.lock"), False
+    while True:
+        lock = open(path, "a+")  # noqa: SIM115 - held until the build has written
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not said:
+                print(f"another build is writing {out}; waiting for it to finish", file=sys.stderr, flush=True)
+                said = True
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if _same_file(lock, path):
+            break
+        lock.close()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        lock.close()  # closing releases the lock
+
+
+def _same_file(lock, path: Path) -> bool:
+    """Whether the locked file is still the one at ``path`` (its holder removes it when done)."""
+    try:
+        here, there = os.fstat(lock.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def temporaries(out: Path) -> list[Path]:
+    """The temporary files a build of ``out`` writes (``<db>.tmp-PID`` and its ``.wal``)."""
+    return sorted(out.parent.glob(f"{out.name}.tmp-*"))
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove what killed builds left beside ``out``; only the lock holder calls this, so none is live."""
+    removed = []
+    for path in temporaries(out):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _write(path: Path, frames: dict[str, pd.DataFrame], previous: Path) -> None:
@@ -60,9 +119,10 @@ def _write(path: Path, frames: dict[str, pd.DataFrame], previous: Path) -> None:
 
 
 def _cell(value: object, column_type: str) -> object:
-    """JSON columns are serialised here, once, strings included, so every value is valid JSON."""
+    """JSON columns are serialised here, once, strings included, so every value is valid JSON
+    (text that is not JSON is a JSON string; NaN, infinities and lone surrogates are made safe)."""
     if column_type == "JSON" and value is not None:
-        return json.dumps(value, default=str, ensure_ascii=False)
+        return to_json(value)
     return value
 
 
@@ -85,12 +145,38 @@ def _row_name(values: dict, number: int) -> str:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
+    try:
+        _insert_frame(con, table, frame)
+    except duckdb.InvalidInputException as exc:
+        if "surrogate" not in str(exc):
+            raise
+        _insert_frame(con, table, _utf8(frame))  # JSON's "\\ud800" read as text: U+FFFD instead
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     con.register("incoming", frame)
     try:
         cols = ", ".join(frame.columns)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def _utf8(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text (and text in lists) encodable as UTF-8; only run when one is not."""
+
+    def fix(value: object) -> object:
+        if isinstance(value, str):
+            return clean_text_value(value)
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(fix)
+    return out
 
 
 def _copy_previous_runs(con: duckdb.DuckDBPyConnection, previous: Path) -> None:

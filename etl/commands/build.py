@@ -36,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="the date of a survey return that gives none (no date cell, no workbook properties)",
     )
+    parser.add_argument(
+        "--max-file-mb",
+        type=_positive,
+        metavar="MB",
+        help="refuse (reject unread) an input file bigger than this (default $CITYTOOLS_MAX_FILE_MB, else 512)",
+    )
     parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
     parser.add_argument(
         "-v",
@@ -52,6 +58,16 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MB")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Build, print the accounting; with no inputs named, the default input folders."""
     from etl.accounting import format_report, write_report  # the build's imports are heavy: only when building
@@ -62,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
         surveys = [DEFAULT_SURVEYS]
         contracts = [DEFAULT_CONTRACTS] if DEFAULT_CONTRACTS.is_dir() else []
     try:
-        result = build(Path(args.out), surveys, contracts, command=" ".join(sys.argv), survey_date=args.survey_date)
+        result = build(
+            Path(args.out),
+            surveys,
+            contracts,
+            command=" ".join(sys.argv),
+            survey_date=args.survey_date,
+            max_file_mb=args.max_file_mb,
+        )
     except BuildError as exc:
         print(f"build failed, database left as it was: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.extract.cf_csv import read_cf_csv
-from etl.extract.detect import detect_kind
+from etl.extract.detect import binary_reason, detect_kind
 from etl.extract.flat_ocds import KIND as FLAT_OCDS
 from etl.extract.flat_ocds import read_flat_ocds
 from etl.extract.listing import CSV_KIND as LISTING_CSV
@@ -44,6 +44,8 @@ def _read_by_kind(path: Path, kind: str | None) -> ReadResult:
         return read_listing_csv(path)
     if kind == LIBRARY_KIND:
         return read_library_catalogues(path)
+    if kind is None and (binary := binary_reason(path)):
+        raise ValueError(binary)
     if kind is None:
         raise ValueError(
             f"{path.name}: not a Contracts Finder CSV export, OCDS package (or flattened OCDS CSV), contract register"

@@ -23,7 +23,7 @@ from etl.extract.csvfile import csv_rows, extra_fields_warning, open_csv, raw_ro
 from etl.extract.result import ReadResult
 from etl.normalise.cpv import classify, normalise_cpv
 from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, iso_date, parse_date, parse_money
+from etl.normalise.values import annual_value, blank_errors, iso_date, parse_date, parse_money, spreadsheet_error
 from etl.records import new_record
 from etl.reference import borough_code, norm_key
 
@@ -70,11 +70,15 @@ def read_cf_csv(path: str | Path) -> ReadResult:
     reader, names = open_csv(path, result, "CSV export")
     header = _header(path, names)
     seen: set[str] = set()
-    for first_line, row in csv_rows(reader, path):
+    for first_line, row in csv_rows(reader, path, result, SOURCE, names):
         result.records_read += 1
         cells = {field: (row[i] if i < len(row) else "") for field, i in header.items()}
+        errors = blank_errors(cells)
         location = f"row {result.records_read + 1} (line {first_line})"
+        loaded = len(result.records)
         _read_row(cells, raw_row(names, row), location, seen, result)
+        if errors and len(result.records) > loaded:
+            result.records[-1]["warnings"] += errors
     return result
 
 
@@ -174,7 +178,9 @@ def parse_suppliers(packed: str) -> tuple[list[Supplier], list[str]]:
 def _suppliers(rec: dict, packed: str, warnings: list[str]) -> None:
     suppliers, problems = parse_suppliers(packed)
     warnings.extend(problems)
-    named = [s for s in suppliers if s.name and s.name.lower() != "null"]
+    errors = [s.name for s in suppliers if spreadsheet_error(s.name)]
+    warnings.extend(f"supplier: spreadsheet error {e!r} as a supplier name; taken as blank" for e in errors)
+    named = [s for s in suppliers if s.name and s.name.lower() != "null" and s.name not in errors]
     if not named:
         if rec["stage"] == "contract":
             warnings.append("awarded notice names no supplier")

@@ -6,29 +6,63 @@ import csv
 import io
 from pathlib import Path
 
+from etl.extract.limits import MAX_FIELD_KB
 from etl.extract.result import ReadResult
 from etl.normalise.names import clean
 
-EXTRA_FIELDS = "(extra fields)"  # key of the cells beyond the header in a rejected row's raw record
+EXTRA_FIELDS = "(extra fields)"
+# the csv module refuses a field over 128 KB and so the whole file: parse any length (the file's
+# size is limited), and reject just the row of a field over MAX_FIELD_KB (``csv_rows``)
+csv.field_size_limit(2**31 - 1)  # key of the cells beyond the header in a rejected row's raw record
+
+
+def decode_bytes(data: bytes, name: str, errors: str = "replace") -> tuple[str, str | None]:
+    """A text file's bytes as text, and a note when it was not UTF-8: UTF-16 (Excel's "Unicode
+    text", with a BOM or its NULs between ASCII letters) is decoded; any other NUL byte means a
+    binary file; else UTF-8 (a BOM allowed), else Windows-1252 (Excel's plain "CSV"; ``errors``
+    "strict" raises UnicodeDecodeError for the five bytes it lacks)."""
+    utf16 = utf16_codec(data[:4096])
+    if utf16:
+        try:
+            return data.decode(utf16), "file is UTF-16 encoded; read as UTF-16 (save as UTF-8 to avoid this note)"
+        except UnicodeDecodeError:
+            raise ValueError(f"{name}: UTF-16 encoded but not valid UTF-16: save as UTF-8") from None
+    if (at := data.find(b"\x00")) >= 0:
+        raise ValueError(f"{name}: contains NUL bytes (binary file?), the first at byte {at + 1:,}")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors=errors), "file is not UTF-8; read as Windows-1252"
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """ "utf-16" (with a BOM), "utf-16-le" or "-be" (ASCII text with a NUL beside each letter), or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    odd, even = head[1 : 2 * pairs : 2].count(0), head[0 : 2 * pairs : 2].count(0)
+    if odd >= 0.4 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.4 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def decode_csv(path: Path, result: ReadResult, kind: str) -> str:
-    """A CSV file's text: UTF-8 (Excel's "CSV UTF-8" adds a BOM), else Windows-1252 (plain "CSV").
-
-    A Windows-1252 read is noted on the result; a binary file or an unreadable one is refused
-    with a message naming the file.
-    """
+    """A CSV file's text (``decode_bytes``); how it was decoded, when not UTF-8, is noted on the
+    result; a binary file or an unreadable one is refused with a message naming the file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    if b"\x00" in data[:4096]:
+    if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         raise ValueError(f"{path.name}: binary file, not a {kind}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.notes.append("file is not UTF-8; read as Windows-1252")
-        return data.decode("cp1252", errors="replace")
+    text, note = decode_bytes(data, path.name)
+    if note:
+        result.notes.append(note)
+    return text
 
 
 def open_csv(path: Path, result: ReadResult, kind: str):
@@ -43,9 +77,11 @@ def open_csv(path: Path, result: ReadResult, kind: str):
     return reader, [clean(c) for c in cells]
 
 
-def csv_rows(reader, path: Path):
-    """(first line number, cells) of each non-empty row; a row the csv module cannot parse
-    stops the file with a message naming the file and the line."""
+def csv_rows(reader, path: Path, result: ReadResult | None = None, source: str = "", names: list[str] | None = None):
+    """(first line number, cells) of each non-empty row; a row the csv module cannot parse stops
+    the file with a message naming the file and the line. With ``result``, a row holding a field
+    over MAX_FIELD_KB is read, counted and rejected there ("line 7": "field of 300 KB, over the
+    limit of 128 KB"), and the rows after it are read as usual."""
     while True:
         line = reader.line_num + 1
         try:
@@ -54,8 +90,24 @@ def csv_rows(reader, path: Path):
             return
         except csv.Error as exc:
             raise ValueError(f"{path.name}: CSV cannot be parsed at line {line} ({exc})") from exc
-        if row:  # an empty physical line is not a row
-            yield line, row
+        if not row:  # an empty physical line is not a row
+            continue
+        longest = max(len(cell) for cell in row)
+        if result is not None and longest > MAX_FIELD_KB * 1024:
+            result.records_read += 1
+            reason = f"field of {longest / 1024:,.0f} KB, over the limit of {MAX_FIELD_KB} KB"
+            result.reject(source, f"line {line}", reason, {k: _cut(v) for k, v in raw_row(names or [], row).items()})
+            continue
+        yield line, row
+
+
+def _cut(value: object, limit: int = 200) -> object:
+    """A cell as a reject keeps it: long text cut short (the reason says how long it was)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}... ({len(value):,} characters)"
+    if isinstance(value, list):
+        return [_cut(v, limit) for v in value]
+    return value
 
 
 def raw_row(names: list[str], row: list[str]) -> dict:

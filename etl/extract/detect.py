@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import ijson
 
 from etl.extract.cf_csv import is_cf_header
+from etl.extract.csvfile import utf16_codec
 from etl.extract.flat_ocds import KIND as FLAT_OCDS
 from etl.extract.flat_ocds import flat_layout
+from etl.extract.limits import TooDeep, events, loads
 from etl.extract.listing import CSV_KIND as LISTING_CSV
 from etl.extract.listing import LIBRARY_KEY, LIBRARY_KIND, is_listing_header, listing_field
 from etl.normalise.names import clean
@@ -32,6 +33,22 @@ KINDS = ("ocds_release_package", "ocds_record_package", "ocds_jsonl", "cf_csv", 
 REGISTER_WHAT = ("title", "description", "contract name", "subject", "service", "contract details")
 REGISTER_WHO = ("supplier", "contractor", "vendor", "provider", "awarded to")
 REGISTER_WHEN_OR_HOW_MUCH = ("value", "amount", "cost", "start", "end", "expiry", "expires", "term")
+
+
+BINARY_SIGNATURES = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")  # zips (xlsx, ods), PDFs, OLE (xls)
+
+
+def binary_reason(path: str | Path) -> str | None:
+    """Why a file of no known kind is binary: NUL bytes in a file that is no known container (a
+    spreadsheet, a zip, a PDF), so its rejection says so; None otherwise."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError:
+        return None
+    if head.startswith(BINARY_SIGNATURES) or utf16_codec(head) or b"\x00" not in head:
+        return None
+    return f"{Path(path).name}: contains NUL bytes (binary file?), the first at byte {head.find(bytes(1)) + 1:,}"
 
 
 def detect_kind(path: str | Path) -> str | None:
@@ -54,8 +71,12 @@ def detect_kind(path: str | Path) -> str | None:
 
 
 def _text(head: bytes) -> str | None:
-    """The head as text, or None for binary files (spreadsheets, zips, PDFs)."""
-    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+    """The head as text (UTF-16 decoded), or None for binary files (spreadsheets, zips, PDFs, NULs)."""
+    if head.startswith(BINARY_SIGNATURES):
+        return None
+    if codec := utf16_codec(head):
+        return head[: len(head) - len(head) % 2].decode(codec, errors="ignore")
+    if b"\x00" in head:
         return None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -94,21 +115,24 @@ def _first_line_object(path: Path) -> tuple[object, bool]:
                     return None, False
             if len(line) >= FIRST_LINE_LIMIT and not line.endswith(b"\n"):
                 return None, False  # too long to parse here: scan it instead
-            obj = json.loads(line.decode("utf-8-sig"))
+            obj = loads(line.decode("utf-8-sig"), constants=True)  # a NaN is rejected with its line
             more = any(rest.strip() for rest in iter(lambda: f.readline(FIRST_LINE_LIMIT), b""))
             return obj, more
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+    except (ValueError, OSError):  # not JSON, or nested too deeply: the scan below says which
         return None, False
 
 
 def _package_kind(path: Path) -> str | None:
-    """Scan a JSON object's top-level keys for "releases", "records" (OCDS) or a library catalogue list."""
+    """Scan a JSON object's top-level keys for "releases", "records" (OCDS) or a library catalogue list;
+    JSON nested too deeply before them is refused (ValueError naming the file), not scanned."""
     kinds = {"releases": "ocds_release_package", "records": "ocds_record_package", LIBRARY_KEY: LIBRARY_KIND}
     try:
         with open(path, "rb") as f:
-            for prefix, event, value in ijson.parse(f):
+            for prefix, event, value in events(f):
                 if prefix == "" and event == "map_key" and value in kinds:
                     return kinds[value]
+    except TooDeep as exc:
+        raise ValueError(f"{Path(path).name}: {exc}") from exc
     except (ijson.JSONError, UnicodeDecodeError, OSError):
         return None
     return None

@@ -118,7 +118,7 @@ def read_flat_ocds(path: str | Path) -> ReadResult:
 def _rows(path: Path, result: ReadResult) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header cells and (first line, cells) of each row; an empty file is refused."""
     reader = csv.reader(io.StringIO(decode_csv(path, result, "flattened OCDS CSV"), newline=""))
-    rows = list(csv_rows(reader, path))
+    rows = list(csv_rows(reader, path, result, "ocds"))
     if not rows:
         raise ValueError(f"{path.name}: empty file")
     return [c.strip() for c in rows[0][1]], rows[1:]

@@ -20,16 +20,16 @@ listing row is neither a London buyer's contract nor of use without a borough.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from functools import cache
 from pathlib import Path
 
 from etl.extract.columns import ColumnMap
 from etl.extract.csvfile import csv_rows, extra_fields_warning, open_csv, raw_row
+from etl.extract.limits import TooDeep, loads
 from etl.extract.result import ReadResult
 from etl.normalise.names import clean
-from etl.normalise.values import parse_date
+from etl.normalise.values import blank_errors, parse_date
 from etl.records import new_record, stable_id
 from etl.reference import System, borough_code, borough_names, known_system, norm_key, read_table, service_area
 
@@ -140,8 +140,10 @@ def read_library_catalogues(path: str | Path) -> ReadResult:
     path = Path(path)
     result = ReadResult(path, LIBRARY_KIND)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads(path.read_bytes().decode("utf-8-sig"))
+    except TooDeep as exc:
+        raise ValueError(f"{path.name}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path.name}: not a readable JSON library catalogue list ({exc})") from exc
     services = data.get(LIBRARY_KEY) if isinstance(data, dict) else None
     if not isinstance(services, list):
@@ -193,7 +195,7 @@ def read_listing_csv(path: str | Path) -> ReadResult:
     result = ReadResult(path, CSV_KIND)
     reader, names = open_csv(path, result, "system listing CSV")
     columns = _header(path, names, result)
-    for line, row in csv_rows(reader, path):
+    for line, row in csv_rows(reader, path, result, SOURCE, names):
         result.records_read += 1
         _read_row(row, names, columns, line, result)
     return result
@@ -213,6 +215,7 @@ def _read_row(row: list[str], names: list[str], columns: dict[str, int], line: i
     """Load, reject or skip one row."""
     raw = raw_row(names, row)
     cells = {field: clean(row[i]) if i < len(row) else "" for field, i in columns.items()}
+    errors = blank_errors(cells)
     if not any(clean(c) for c in row):
         result.skipped["blank row"] += 1
         return
@@ -227,7 +230,7 @@ def _read_row(row: list[str], names: list[str], columns: dict[str, int], line: i
         result.reject(SOURCE, f"line {line}", problem, raw)
         return
     rec = listing_record(code, cells.get("authority", ""), found, f"{result.path.name}!{line}", result.path.name)
-    rec["warnings"] += warnings
+    rec["warnings"] += errors + warnings
     if warning := extra_fields_warning(raw):
         rec["warnings"].append(warning)
     result.records.append(rec)

@@ -32,6 +32,7 @@ from pathlib import Path
 import ijson
 from ocdsmerge import CompiledRelease
 
+from etl.extract.limits import TooDeep, events, loads
 from etl.extract.ocds_fields import SOURCES, main_award, release_record, source_of
 from etl.extract.ocds_notices import change_history
 from etl.extract.result import ReadResult
@@ -138,6 +139,8 @@ def _open(path: Path):
 
 
 def _json_error(path: Path, exc: Exception) -> ValueError:
+    if isinstance(exc, TooDeep):
+        return ValueError(f"{path.name}: {exc}")
     return ValueError(f"{path.name}: not valid JSON ({' '.join(str(exc).split())})")
 
 
@@ -146,35 +149,57 @@ def _package_meta(path: Path, stop: str) -> dict:
     meta: dict = {}
     with _open(path) as f:
         try:
-            for prefix, event, value in ijson.parse(f):
+            for prefix, event, value in events(f):
                 if prefix == stop:
                     break
                 if event in {"string", "number"} and "." not in prefix and prefix:
                     meta[prefix] = value
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
+        except (ijson.JSONError, UnicodeDecodeError, TooDeep) as exc:
             raise _json_error(path, exc) from exc
     return meta
 
 
 def _ocid_counts(path: Path, prefixes: set[str], multiple_values: bool = False) -> Counter | None:
-    """Releases per ocid, from a pass that builds nothing but the ocids; None if it cannot tell."""
+    """Releases per ocid, from a pass that builds nothing but the ocids; None if it cannot tell.
+
+    The pass checks the nesting of the whole file: a package nested too deeply is refused here
+    (a JSON Lines file gives None, and its deep line is rejected when read)."""
     counts: Counter = Counter()
     with _open(path) as f:
         try:
-            for prefix, event, value in ijson.parse(f, multiple_values=multiple_values):
+            for prefix, event, value in events(f, multiple_values=multiple_values):
                 if event == "string" and prefix in prefixes:
                     counts[value] += 1
+        except TooDeep as exc:
+            if multiple_values:
+                return None
+            raise _json_error(path, exc) from exc
         except (ijson.JSONError, UnicodeDecodeError):
             return None
     return counts
 
 
-def _stream(path: Path, prefix: str):
-    """The items of a package's array, parsed one at a time."""
+def _depth_pass(path: Path) -> None:
+    """Read the whole file's events once, so JSON nested too deeply is refused before items are built."""
+    with _open(path) as f:
+        try:
+            for _ in events(f):
+                pass
+        except TooDeep as exc:
+            raise _json_error(path, exc) from exc
+        except (ijson.JSONError, UnicodeDecodeError):
+            return  # _stream says where the JSON breaks
+
+
+def _stream(path: Path, prefix: str, depth_checked: bool = False):
+    """The items of a package's array, parsed one at a time (after a depth pass, unless a pass
+    over the whole file has made that check already)."""
+    if not depth_checked:
+        _depth_pass(path)
     with _open(path) as f:
         try:
             yield from ijson.items(f, f"{prefix}.item", use_float=True)
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, TooDeep) as exc:
             raise _json_error(path, exc) from exc
         except UnicodeDecodeError as exc:
             raise ValueError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
@@ -182,8 +207,9 @@ def _stream(path: Path, prefix: str):
 
 def _read_package(path: Path, result: ReadResult) -> None:
     meta = _package_meta(path, "releases")
-    collector = Collector(result, _ocid_counts(path, {"releases.item.ocid"}), meta.get("uri"))
-    for n, release in enumerate(_stream(path, "releases"), 1):
+    counts = _ocid_counts(path, {"releases.item.ocid"})  # None: the JSON breaks somewhere; _stream says where
+    collector = Collector(result, counts, meta.get("uri"))
+    for n, release in enumerate(_stream(path, "releases", depth_checked=counts is not None), 1):
         collector.add(release, f"release {n}")
     collector.finish()
 
@@ -246,11 +272,19 @@ def _line_object(line: bytes, n: int, result: ReadResult) -> object:
     if not text:
         return _NOT_A_LINE
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return loads(text)
+    except ValueError as exc:  # not JSON, nested too deeply, NaN, an integer of 5,000 digits
         result.records_read += 1
-        result.reject("ocds", f"line {n}", f"not valid JSON ({exc.msg} at column {exc.colno})", text)
+        result.reject("ocds", f"line {n}", _line_error(exc), text)
         return _NOT_A_LINE
+
+
+def _line_error(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if isinstance(exc, TooDeep):
+        return str(exc)
+    return f"not valid JSON ({' '.join(str(exc).split())[:200]})"
 
 
 # --------------------------------------------------------------------------- compiling
@@ -282,12 +316,31 @@ def unique_ids(value: object, notes: list[str], path: tuple[str, ...] = ()) -> o
     return items
 
 
+def same_date_conflicts(ordered: list[dict]) -> list[str]:
+    """Releases of one ocid dated the same instant that say different things (ids aside): which
+    wins is only file order, so it is said ("2 releases dated 2024-01-05T10:00:00Z differ; ...")."""
+    by_date: dict[str, list[dict]] = {}
+    for release in ordered:
+        if isinstance(release.get("date"), str):
+            by_date.setdefault(release["date"], []).append(release)
+    notes = []
+    for date, group in by_date.items():
+        if len(group) > 1 and len({_content(r) for r in group}) > 1:
+            notes.append(f"{len(group)} releases dated {date} differ; the later in file order was used")
+    return notes
+
+
+def _content(release: dict) -> str:
+    return json.dumps({k: v for k, v in release.items() if k != "id"}, sort_keys=True, default=str)
+
+
 def compile_releases(releases: list[dict]) -> tuple[dict, list[str]]:
     """The releases merged in date order (file order for equal or missing dates), with warnings."""
     notes = []
     if any(not isinstance(r.get("date"), str) for r in releases) and len(releases) > 1:
         notes.append("a release has no date; releases without one are merged first")
     ordered = sorted(enumerate(releases), key=lambda p: (str(p[1].get("date") or ""), p[0]))
+    notes += same_date_conflicts([r for _, r in ordered])
     merged = CompiledRelease(merge_rules=MERGE_RULES)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

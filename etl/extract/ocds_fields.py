@@ -35,7 +35,7 @@ from etl.extract.ocds_notices import (
 )
 from etl.normalise.cpv import classify, normalise_cpv
 from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, iso_date, parse_extension
+from etl.normalise.values import MAX_EXTENSION_MONTHS, annual_value, extended_end, in_range, iso_date, parse_extension
 from etl.records import new_record
 from etl.reference import add_months, borough_code, norm_key
 
@@ -327,11 +327,21 @@ def _duration_end(start: dt.date, period: dict) -> tuple[dt.date | None, str | N
     """The last day of a period given as a start and a duration (inclusive: 24 months from
     10 January 2027 end on 9 January 2029, as Find a Tender writes its periods)."""
     months, days = period.get("durationInMonths"), period.get("durationInDays")
-    if isinstance(months, int | float) and not isinstance(months, bool) and months > 0:
-        return add_months(start, int(months)) - dt.timedelta(days=1), f"{months:g} months"
-    if isinstance(days, int | float) and not isinstance(days, bool) and days > 0:
-        return start + dt.timedelta(days=int(days) - 1), f"{days:g} days"
-    return None, None
+    if _count(months, MAX_DURATION_MONTHS):
+        end, duration = add_months(start, int(months)) - dt.timedelta(days=1), f"{months:g} months"
+    elif _count(days, MAX_DURATION_MONTHS * 31):
+        end, duration = start + dt.timedelta(days=int(days) - 1), f"{days:g} days"
+    else:
+        return None, None
+    return (end, duration) if in_range(end) else (None, None)
+
+
+MAX_DURATION_MONTHS = 1200  # a period's duration past 100 years is no contract's: the end stays unknown
+
+
+def _count(value: object, limit: float) -> bool:
+    """Whether a duration figure is a positive number up to ``limit`` (no date arithmetic overflows)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= limit
 
 
 def _periods(rec: dict, rel: dict, parts: tuple[dict, dict, dict], lots: list[dict], warnings_: list[str]) -> bool:
@@ -413,9 +423,16 @@ def _extension(rec: dict, holders: tuple[dict, ...], extent_given: bool, warning
                 break
     elif warning and months is None:
         warnings_.append(f"renewal: {warning}")
+    if months is not None and not 0 <= months <= MAX_EXTENSION_MONTHS:
+        warnings_.append(
+            f"renewal: {months} months of options is more than {MAX_EXTENSION_MONTHS // 12} years; ignored"
+        )
+        months = None
     rec["extension_raw"], rec["extension_months"] = text, months
     if months and rec["end_date"] and not extent_given:
-        rec["max_end_date"] = add_months(rec["end_date"], months)
+        rec["max_end_date"], warning = extended_end(rec["end_date"], months)
+        if warning:
+            warnings_.append(f"renewal: {warning}")
 
 
 # --------------------------------------------------------------------------- values
@@ -442,6 +459,9 @@ def _value(rec: dict, parts: tuple[dict, dict, dict], lots: list[dict], warnings
         ("tender maximum", money(tender.get("maxValue"))),
     ):
         if value is None:
+            continue
+        if value.implausible is not None:
+            warnings_.append(f"{label} value {value.implausible:g} {value.currency} is over 100bn; taken as unknown")
             continue
         if value.amount is None:
             warnings_.append(f"{label} value {value.placeholder:g} {value.currency} is a placeholder; taken as unknown")

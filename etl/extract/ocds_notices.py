@@ -17,13 +17,14 @@ a period's dates), so both modules read them the same way.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from etl.normalise.names import clean
-from etl.normalise.values import iso_date
+from etl.normalise.values import MAX_AMOUNT, iso_date
 from etl.reference import read_table
 
 NOTICE_CODE = re.compile(r"UK\d{1,2}")
@@ -135,6 +136,7 @@ class Money:
     gross: bool  # only amountGross (VAT included) was given
     currency: str
     placeholder: float | None = None  # a token amount (at most 1) given in place of a value
+    implausible: float | None = None  # an amount over MAX_AMOUNT (£100bn), taken as unknown
 
 
 PLACEHOLDER_MAX = 1.0
@@ -154,6 +156,8 @@ def money(value: object) -> Money | None:
     currency = clean(value.get("currency")).upper() or "GBP"
     if amount <= PLACEHOLDER_MAX:
         return Money(None, is_gross, currency, amount)
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        return Money(None, is_gross, currency, implausible=amount)
     return Money(amount, is_gross, currency)
 
 

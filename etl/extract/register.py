@@ -21,9 +21,9 @@ from etl.extract.csvfile import csv_rows, extra_fields_warning, open_csv, raw_ro
 from etl.extract.result import ReadResult
 from etl.normalise.cpv import classify, normalise_cpv
 from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, parse_date, parse_extension, parse_money
+from etl.normalise.values import annual_value, blank_errors, extended_end, parse_date, parse_extension, parse_money
 from etl.records import new_record, stable_id
-from etl.reference import add_months, borough_code, borough_names, find_borough_in_text, norm_key, service_area
+from etl.reference import borough_code, borough_names, find_borough_in_text, norm_key, service_area
 
 SOURCE = "register"
 KIND = "register_csv"
@@ -48,7 +48,7 @@ def read_register(path: str | Path) -> ReadResult:
     columns = _header(path, names, result)
     file_borough = _file_borough(path, columns, result)
     seen: dict[str, int] = {}
-    for line, row in csv_rows(reader, path):
+    for line, row in csv_rows(reader, path, result, SOURCE, names):
         result.records_read += 1
         _read_row(row, names, columns, line, file_borough, seen, result)
     return result
@@ -80,6 +80,7 @@ def _read_row(row, names, columns, line, file_borough, seen, result: ReadResult)
     """Load, reject or skip one row."""
     raw = raw_row(names, row)
     cells = {field: clean(row[i]) if i < len(row) else "" for field, i in columns.items()}
+    errors = blank_errors(cells)
     filled = [clean(c) for c in row if clean(c)]
     location = f"line {line}"
     if not filled:
@@ -96,6 +97,7 @@ def _read_row(row, names, columns, line, file_borough, seen, result: ReadResult)
         result.reject(SOURCE, location, "no title, description or supplier", raw)
         return
     rec = register_record(cells, code, line, result.path.name, seen)
+    rec["warnings"] += errors
     if warning := extra_fields_warning(raw):
         rec["warnings"].append(warning)
     result.records.append(rec)
@@ -182,7 +184,9 @@ def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     if latest and end and latest < end:
         warnings.append("maximum end date before the end date; ignored")
         latest = None
-    extended = add_months(end, months) if end and months else end
+    extended, warning = extended_end(end, months)
+    if warning:
+        warnings.append(f"extension options: {warning}")
     if latest and extended and latest != extended and months is not None:
         warnings.append(f"maximum end date {latest:%d/%m/%Y} is not the end date plus the extension options; kept")
     rec.update(start_date=start, end_date=end, extension_months=months, extension_raw=cells.get("extension") or None)

@@ -26,13 +26,23 @@ import msoffcrypto
 from openpyxl.utils import get_column_letter
 
 from etl.extract.headers import AMBIGUOUS, NOT_MAPPED, Match, match_header
+from etl.extract.limits import MAX_FIELD_KB
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
 from etl.extract.survey_fields import BOROUGH_FIELD, FIELD_NAMES
 from etl.extract.workbook import Properties, Sheet, Workbook, read_workbook
+from etl.extract.workbook_limits import TooLarge
 from etl.normalise.names import canonical_system, clean_text
-from etl.normalise.values import parse_date, parse_extension, parse_hosting, parse_money, parse_scale
+from etl.normalise.values import (
+    blank_errors,
+    extended_end,
+    parse_date,
+    parse_extension,
+    parse_hosting,
+    parse_money,
+    parse_scale,
+)
 from etl.records import new_record, stable_id
-from etl.reference import add_months, borough_code, borough_names, find_borough_in_text, norm_key, service_area
+from etl.reference import borough_code, borough_names, find_borough_in_text, norm_key, service_area
 
 SOURCE = "survey"
 
@@ -138,6 +148,12 @@ def open_workbook(path: Path) -> Workbook:
         raise RejectedFile(f"{path.name}: not {kind}; the file is not a zip package")
     try:
         return read_workbook(path)
+    except TooLarge as exc:
+        raise RejectedFile(str(exc)) from exc
+    except ValueError as exc:
+        if str(exc).startswith(f"{path.name}: "):  # the CSV decoder's own reason (UTF-16, NUL bytes)
+            raise RejectedFile(str(exc)) from exc
+        raise RejectedFile(f"{path.name}: not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # noqa: BLE001 - readers raise many types for broken files
         raise RejectedFile(f"{path.name}: not a readable spreadsheet ({type(exc).__name__}: {exc})") from exc
 
@@ -422,6 +438,11 @@ def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_
             result.skipped["repeated header row"] += 1
             continue
         location = f"{table.sheet}!{excel_row}"
+        longest = max(map(len, texts))
+        if longest > MAX_FIELD_KB * 1024:
+            reason = f"field of {longest / 1024:,.0f} KB, over the limit of {MAX_FIELD_KB} KB"
+            result.reject(SOURCE, location, reason, [t[:200] for t in texts if t])
+            continue
         record, reason = survey_record(values, name, table.sheet, excel_row, file_borough)
         if reason:
             raw = {
@@ -437,13 +458,17 @@ def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_
 def survey_record(
     values: dict, file: str, sheet: str, row: int, file_borough: str | None
 ) -> tuple[dict | None, str | None]:
-    """One survey row -> (record, None) or (None, reason it was rejected)."""
+    """One survey row -> (record, None) or (None, reason it was rejected); a spreadsheet error
+    ("#REF!", "#N/A") in a cell is a blank with a warning, never a name."""
+    values = dict(values)
+    errors = blank_errors(values)
     code, raw_borough, reason = _row_borough(values, file_borough)
     if reason:
         return None, reason
     system_raw, supplier_raw = _text(values.get("system_name")), _text(values.get("supplier"))
     if not system_raw and not supplier_raw:
-        return None, "neither a system nor a supplier is named"
+        found = f" ({'; '.join(errors)})" if errors else ""
+        return None, f"neither a system nor a supplier is named{found}"
     rec = new_record(
         SOURCE,
         f"{file}#{sheet}!{row}",
@@ -457,6 +482,7 @@ def survey_record(
         title=system_raw or supplier_raw,
         comments=_text(values.get("comments")) or None,
     )
+    rec["warnings"] += errors
     # warnings in column order: the service area, then the term, then money and scores
     rec.update(_system_and_area(values, system_raw, rec["warnings"]))
     rec.update(_term(values, rec["warnings"]))
@@ -510,10 +536,12 @@ def _term(values: dict, warnings: list[str]) -> dict:
     ext_raw = values.get("extension_options")
     months, w = parse_extension(ext_raw, start, end)
     _note(warnings, "extension options", w)
+    latest, w = extended_end(end, months)
+    _note(warnings, "extension options", w)
     return {
         "start_date": start,
         "end_date": end,
-        "max_end_date": add_months(end, months) if end and months else end,
+        "max_end_date": latest,
         "extension_months": months,
         "extension_raw": _text(ext_raw) or None,
     }

@@ -20,10 +20,12 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from etl.extract.csvfile import decode_bytes
+from etl.extract.workbook_limits import TooLarge, check_package, grid_problem
+
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv"}
 SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")  # Excel writes one or the other
 
 
 @dataclass
@@ -57,10 +59,12 @@ class Workbook:
 
 
 def read_workbook(path: Path) -> Workbook:
-    """Every visible sheet of ``path``; raises ``python_calamine.CalamineError``, ``csv.Error`` or
-    ``UnicodeDecodeError`` on a broken file (the caller says so to the borough)."""
+    """Every visible sheet of ``path``; raises ``TooLarge`` for a workbook past the limits of
+    ``etl.extract.workbook_limits`` (checked before it is read), ``python_calamine.CalamineError``,
+    ``csv.Error`` or ``UnicodeDecodeError`` on a broken file (the caller says so to the borough)."""
     if path.suffix.lower() in CSV_SUFFIXES:
         return Workbook([Sheet(path.stem, _csv_rows(path))])
+    errors = check_package(path) if zipfile.is_zipfile(path) else {}
     with open(path, "rb") as f:  # from_filelike reads the content, whatever the file is named
         book = python_calamine.CalamineWorkbook.from_filelike(f)
     sheets = []
@@ -68,10 +72,22 @@ def read_workbook(path: Path) -> Workbook:
         if meta.visible != python_calamine.SheetVisibleEnum.Visible:
             continue
         sheet = book.get_sheet_by_name(meta.name)
+        end = sheet.end or (-1, -1)  # rows are read from A1, so the grid runs to the last cell
+        if problem := grid_problem(path.name, meta.name, end[0] + 1, end[1] + 1):
+            raise TooLarge(problem)
         rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        _restore_errors(rows, errors.get(meta.name, {}))
         merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
         sheets.append(Sheet(meta.name, rows, merged))
     return Workbook(sheets, read_properties(path))
+
+
+def _restore_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:
+    """Put back the error cells ("#REF!", "#N/A") calamine reads as blank, so the reader warns of them
+    as it does of errors typed or exported as text, instead of a blank no one hears of."""
+    for (r, c), text in errors.items():
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
+            rows[r][c] = text
 
 
 def _cell(value: object) -> object:
@@ -87,14 +103,7 @@ def _cell(value: object) -> object:
 
 def _csv_rows(path: Path) -> list[list[object]]:
     """A CSV's rows as text (blank cells None), in the encoding that reads it, comma or semicolon."""
-    raw = path.read_bytes()
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            if encoding == CSV_ENCODINGS[-1]:
-                raise
+    text, _ = decode_bytes(path.read_bytes(), path.name, errors="strict")  # UTF-16 read, NUL bytes refused
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

@@ -13,7 +13,7 @@ import math
 import re
 from zoneinfo import ZoneInfo
 
-from etl.reference import month_end, norm_key
+from etl.reference import add_months, month_end, norm_key
 
 Parsed = tuple[object, str | None]
 
@@ -51,6 +51,31 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 LONDON = ZoneInfo("Europe/London")
 
 
+# what Excel shows in a cell whose formula failed; exported or pasted as text, never a value
+SPREADSHEET_ERRORS = frozenset({
+    "#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#N/A!",
+})  # fmt: skip
+
+
+def spreadsheet_error(value: object) -> str | None:
+    """The spreadsheet error a cell holds as text ("#REF!", "#N/A"...), or None."""
+    if isinstance(value, str) and len(value) < 20 and value.strip().upper() in SPREADSHEET_ERRORS:
+        return value.strip()
+    return None
+
+
+def blank_errors(cells: dict) -> list[str]:
+    """Blank every cell of ``cells`` (field -> value) holding a spreadsheet error, in place; the
+    warnings say which ("supplier: spreadsheet error '#REF!'; taken as blank")."""
+    warnings = []
+    for name, value in cells.items():
+        if error := spreadsheet_error(value):
+            cells[name] = "" if isinstance(value, str) else None
+            warnings.append(f"{str(name).replace('_', ' ')}: spreadsheet error {error!r}; taken as blank")
+    return warnings
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -60,8 +85,27 @@ def _year(text: str) -> int:
     return y + 2000 if y < 100 else y
 
 
-def _plausible(d: dt.date) -> bool:
-    return 1980 <= d.year <= 2100
+FIRST_YEAR, LAST_YEAR = 1980, 2100  # the one plausible range of every date read, in every form
+
+
+class OutOfRange(ValueError):
+    """A date form names a year outside FIRST_YEAR..LAST_YEAR (raised before the date is built)."""
+
+
+def in_range(day: dt.date) -> bool:
+    """The one range check of every parsed date, whatever form it came in (and of extended ends)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def _ranged(day: dt.date, shown: str) -> Parsed:
+    return (day, None) if in_range(day) else (None, f"date {shown} is out of range")
+
+
+def _year_checked(year: int) -> int:
+    """A year read from text, refused before any date is built from it (FY9999/00 ends in year 10000)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise OutOfRange(year)
+    return year
 
 
 def _shown(value: object, limit: int = 40) -> str:
@@ -86,34 +130,43 @@ def parse_date(value: object, end: bool = False) -> Parsed:
 
     Text may be dd/mm/yyyy (UK order), ISO, "31 March 2027", "Sep-2027", "Q2 2027", "FY2026/27"
     or a bare year. Partial dates resolve to the start of the period, or to its end when
-    ``end`` is true (a contract "ending 2029" runs to 31/12/2029).
+    ``end`` is true (a contract "ending 2029" runs to 31/12/2029). Every form is held to the one
+    range (``in_range``: FIRST_YEAR to LAST_YEAR).
     """
     if _blank(value):
         return None, None
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return (value, None) if _plausible(value) else (None, f"date {value.isoformat()} is out of range")
+        return _ranged(value, value.isoformat())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        n = _number(value)
-        if n is not None and 1900 <= n <= 2100 and n == int(n):  # a bare year, typed as a number
-            day = _year_only(int(n), end)
-            return (day, None) if _plausible(day) else (None, f"year {int(n)} is out of range")
-        if n is not None and 20000 < n < 80000:  # an Excel serial day number that lost its date format
-            day = EXCEL_EPOCH + dt.timedelta(days=int(n))
-            return (day, None) if _plausible(day) else (None, f"date {day.isoformat()} is out of range")
-        return None, f"number {_shown(value)} is not a date"
+        return _number_date(value, end)
     text = str(value).strip()
     key = norm_key(text)
     if key in UNKNOWN_WORDS:
         return None, f"date given as {text!r}, treated as unknown"
     try:
         day, warning = _parse_date_text(text, end)
+    except OutOfRange:  # "Dec-9999", "Q4 9999", "FY9998/99", "Q1 1000"
+        return None, f"date {_shown(text)} is out of range"
     except ValueError as exc:
         return None, f"{_shown(text)} is not a valid date ({exc})"
-    if day is not None and not _plausible(day):  # "Q1 1000", "Sep-1850"
+    if day is not None and not in_range(day):
         return None, f"date {_shown(text)} is out of range"
     return day, warning
+
+
+def _number_date(value: float, end: bool) -> Parsed:
+    """A date typed as a number: a bare year, or an Excel serial day number that lost its date format."""
+    n = _number(value)
+    if n is not None and 1900 <= n <= 2100 and n == int(n):  # a bare year, typed as a number
+        if not FIRST_YEAR <= n <= LAST_YEAR:
+            return None, f"year {int(n)} is out of range"
+        return _year_only(int(n), end), None
+    if n is not None and 20000 < n < 80000:
+        day = EXCEL_EPOCH + dt.timedelta(days=int(n))
+        return _ranged(day, day.isoformat())
+    return None, f"number {_shown(value)} is not a date"
 
 
 def _year_only(year: int, end: bool) -> dt.date:
@@ -121,44 +174,41 @@ def _year_only(year: int, end: bool) -> dt.date:
 
 
 def _parse_date_text(text: str, end: bool) -> Parsed:
+    """The date a text names; every year read goes through ``_year_checked`` before a date is built."""
     t = text.strip().lower().replace(",", " ")
     t = re.sub(r"^(approx\.?|c\.|circa|around|about|est\.?|expected|expires?|ends?)\s+", "", t)
     t = re.sub(r"(\d+)(st|nd|rd|th)\b", r"\1", t)
     t = re.sub(r"\s+00:00(:00)?$", "", t)
     if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", t):
-        d, mo, y = int(m[1]), int(m[2]), _year(m[3])
-        return _checked(y, mo, d, text)
+        return _checked(_year(m[3]), int(m[2]), int(m[1]), text)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:t.*)?", t):
         return _checked(int(m[1]), int(m[2]), int(m[3]), text)
-    if m := re.fullmatch(r"(\d{1,2})[\s\-/]+([a-z]+)\.?[\s\-/]+(\d{2}|\d{4})", t):
-        mo = MONTHS.get(m[2])
-        if mo:
-            return _checked(_year(m[3]), mo, int(m[1]), text)
-    if m := re.fullmatch(r"([a-z]+)\.?[\s\-/']+(\d{2}|\d{4})", t):
-        mo = MONTHS.get(m[1])
-        if mo:
-            y = _year(m[2])
-            return (month_end(y, mo) if end else dt.date(y, mo, 1)), None
-    if m := re.fullmatch(r"(\d{1,2})[/\-](\d{4})", t):
-        y, mo = int(m[2]), int(m[1])
-        if 1 <= mo <= 12:
-            return (month_end(y, mo) if end else dt.date(y, mo, 1)), None
+    if (m := re.fullmatch(r"(\d{1,2})[\s\-/]+([a-z]+)\.?[\s\-/]+(\d{2}|\d{4})", t)) and MONTHS.get(m[2]):
+        return _checked(_year(m[3]), MONTHS[m[2]], int(m[1]), text)
+    month_year = re.fullmatch(r"([a-z]+)\.?[\s\-/']+(\d{2}|\d{4})", t)
+    if month_year and MONTHS.get(month_year[1]):
+        return _month(_year(month_year[2]), MONTHS[month_year[1]], end), None
+    if (m := re.fullmatch(r"(\d{1,2})[/\-](\d{4})", t)) and 1 <= int(m[1]) <= 12:
+        return _month(int(m[2]), int(m[1]), end), None
     if m := re.fullmatch(r"q([1-4])\s*(\d{4})|(\d{4})\s*q([1-4])", t):
         q, y = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
-        first = 3 * q - 2
-        return (
-            month_end(y, first + 2) if end else dt.date(y, first, 1)
-        ), f"quarter {text!r} taken as {'its end' if end else 'its start'}"
+        day = _month(y, 3 * q, end=True) if end else _month(y, 3 * q - 2, end=False)
+        return day, f"quarter {text!r} taken as {'its end' if end else 'its start'}"
     if m := re.fullmatch(r"fy\s*(\d{4})\s*[/\-]\s*(\d{2}|\d{4})", t):
-        y = int(m[1])
-        return (
-            dt.date(y + 1, 3, 31) if end else dt.date(y, 4, 1)
-        ), f"financial year {text!r} taken as {'its end' if end else 'its start'}"
+        y = _year_checked(int(m[1]))
+        day = dt.date(_year_checked(y + 1), 3, 31) if end else dt.date(y, 4, 1)
+        return day, f"financial year {text!r} taken as {'its end' if end else 'its start'}"
     if m := re.fullmatch(r"(\d{4})", t):
         y = int(m[1])
-        if 1980 <= y <= 2100:
+        if FIRST_YEAR <= y <= LAST_YEAR:
             return _year_only(y, end), None
     raise ValueError("unrecognised format")
+
+
+def _month(year: int, month: int, end: bool) -> dt.date:
+    """The first day of a month, or its last when ``end``; the year checked first."""
+    year = _year_checked(year)
+    return month_end(year, month) if end else dt.date(year, month, 1)
 
 
 def iso_date(value: object) -> Parsed:
@@ -176,28 +226,57 @@ def iso_date(value: object) -> Parsed:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError:
         return parse_date(text)
-    if not 1980 <= stamp.year <= 2100:
+    if not in_range(stamp.date()):
         return None, f"date {text!r} is out of range"
     if stamp.tzinfo is not None:
-        london = stamp.astimezone(LONDON)
+        try:
+            london = stamp.astimezone(LONDON)
+        except (OverflowError, ValueError):  # pragma: no cover - in range, so never past year 9999
+            return stamp.date(), None
         if london.time() == dt.time(0) and london.utcoffset() != stamp.utcoffset():
             return london.date(), None
     return stamp.date(), None
 
 
 def _checked(y: int, mo: int, d: int, text: str) -> Parsed:
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        return None, f"date {text!r} is out of range"
     try:
         day = dt.date(y, mo, d)
     except ValueError:
         return None, f"{text!r} is not a real date"
-    return (day, None) if _plausible(day) else (None, f"date {text!r} is out of range")
+    return day, None
+
+
+def extended_end(end: dt.date | None, months: int | None) -> Parsed:
+    """The latest end a term allows: ``end`` plus ``months`` of options (at most MAX_EXTENSION_MONTHS),
+    held to the one range; an end plus options past LAST_YEAR keeps the end, with a warning."""
+    if end is None or not months or months < 0:
+        return end, None
+    months = min(int(months), MAX_EXTENSION_MONTHS)
+    latest = add_months(end, months)
+    if not in_range(latest):
+        return end, f"end date plus {months} months of options is after {LAST_YEAR}; the latest end is taken as the end"
+    return latest, None
 
 
 _MULTIPLIERS = {"k": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "thousand": 1e3}
 
 
+MAX_AMOUNT = 100e9  # £100bn: no one contract costs more; a larger figure is a slip (or 1e308)
+
+
 def parse_money(value: object) -> Parsed:
-    """GBP amount from a number or text like "£1,250,000", "approx £45k", "£1.2m pa"."""
+    """GBP amount from a number or text like "£1,250,000", "approx £45k", "£1.2m pa"; finite, and
+    at most ``MAX_AMOUNT`` (a larger one is unknown, with a warning naming it)."""
+    amount, warning = _money(value)
+    if amount is not None and amount > MAX_AMOUNT:
+        shown = f"{amount:g}" if isinstance(value, (int, float)) else _shown(value)
+        return None, f"amount {shown} is over £{MAX_AMOUNT / 1e9:,.0f}bn; taken as unknown"
+    return amount, warning
+
+
+def _money(value: object) -> Parsed:
     if _blank(value):
         return None, None
     if isinstance(value, bool):
@@ -211,6 +290,9 @@ def parse_money(value: object) -> Parsed:
     t = text.lower().replace(",", "").replace("\u00a3", " ").replace("gbp", " ")
     if norm_key(t) in UNKNOWN_WORDS | {"free", "included", "nil cost"}:
         return None, f"amount given as {text!r}, treated as unknown"
+    if re.fullmatch(r"\s*\d+(\.\d+)?e[+-]?\d{1,4}\s*", t):  # "1e308": a number as a program writes it
+        n = float(t)
+        return _money(n) if math.isfinite(n) else (None, f"{_shown(text)} is not an amount")
     approx = bool(re.search(r"approx|circa|\bc\.|around|about|est|~|\+$", t))
     amounts = re.findall(r"(\d+(?:\.\d+)?)\s*(k|mn|m|million|bn|thousand)?\b", t)
     if not amounts:

@@ -1,0 +1,85 @@
+"""Hostile workbooks: refused before calamine builds them (zip bombs, stray far cells), the good files loaded.
+
+A workbook with cells at A1 and XFD1048576 made calamine abort the whole process (a 550 GB grid):
+that case runs through `python -m etl build` in a child, so a regression fails this test instead
+of killing the test run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import corpus
+from tests.hostile.corpus import assert_good_files_loaded, build_all, file_row
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMITS = "over the limit of 100,000 rows and 2,000,000 cells"
+
+
+def test_a_2_gb_zip_bomb_is_refused_from_its_sizes(tmp_path):
+    surveys, _ = corpus.good_inputs(tmp_path)
+    bomb = corpus.zip_bomb_xlsx(surveys / "camden_bomb.xlsx", inflated_mb=2048)
+    assert bomb.stat().st_size < 3 * 1024 * 1024
+    db, _ = build_all(tmp_path)
+    assert (
+        file_row(db, "camden_bomb.xlsx")["reason"] == "camden_bomb.xlsx: inflates to 2,048 MB, over the limit of 256 MB"
+    )
+    assert_good_files_loaded(db)
+
+
+def test_a_member_inflating_a_thousand_times_is_refused_by_its_ratio(tmp_path):
+    surveys, _ = corpus.good_inputs(tmp_path)
+    corpus.zip_bomb_xlsx(surveys / "camden_small_bomb.xlsx", inflated_mb=50)
+    db, _ = build_all(tmp_path)
+    reason = file_row(db, "camden_small_bomb.xlsx")["reason"]
+    assert reason.startswith("camden_small_bomb.xlsx: xl/worksheets/sheet1.xml inflates to 50 MB, ")
+    assert reason.endswith("times its compressed size, over the limit of 200 times (a zip bomb?)")
+    assert_good_files_loaded(db)
+
+
+@pytest.mark.parametrize(
+    ("cells", "claim"),
+    [
+        ([("XFD1048576", "x")], "1,048,576 rows x 16,384 columns"),
+        ([("A1", "System name"), ("XFD1048576", "x")], "1,048,576 rows x 16,384 columns"),
+        ([("A1048576", "x")], "1,048,576 rows x 1 columns"),
+    ],
+    ids=["one-far-cell", "a1-and-far-cell", "one-value-at-A1048576"],
+)
+def test_a_tiny_workbook_claiming_a_huge_sheet_is_refused_before_the_grid_is_built(tmp_path, cells, claim):
+    surveys, contracts = corpus.good_inputs(tmp_path)
+    corpus.sparse_xlsx(surveys / "camden_far.xlsx", cells)
+    assert (surveys / "camden_far.xlsx").stat().st_size < 2000
+    db = tmp_path / "out.duckdb"
+    args = ["--surveys", str(surveys), "--contracts", str(contracts), "--out", str(db)]
+    proc = subprocess.run([sys.executable, "-m", "etl", "build", *args], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert file_row(db, "camden_far.xlsx")["reason"] == f"camden_far.xlsx: sheet 'Systems' claims {claim}, {LIMITS}" + (
+        "; delete the stray cells far below or right of the table and send it again"
+    )
+    assert_good_files_loaded(db)
+
+
+def test_an_ods_repeating_a_row_a_million_times_is_refused(tmp_path):
+    surveys, _ = corpus.good_inputs(tmp_path)
+    corpus.repeated_rows_ods(surveys / "camden_repeated.ods")
+    db, _ = build_all(tmp_path)
+    assert (
+        f"sheet 'Systems' claims 1,000,001 rows x 2 columns, {LIMITS}" in file_row(db, "camden_repeated.ods")["reason"]
+    )
+    assert_good_files_loaded(db)
+
+
+def test_a_workbook_within_the_limits_still_reads(tmp_path):
+    """The hand-made workbook of the cases above, with its cells where a table's are: it loads."""
+    surveys, _ = corpus.good_inputs(tmp_path)
+    cells = [("A1", "Borough"), ("B1", "System name"), ("C1", "Supplier"), ("A2", "Hackney"), ("B2", "Mosaic")]
+    corpus.sparse_xlsx(surveys / "hackney_sparse.xlsx", [*cells, ("C2", "Servelec"), ("C900", "Civica")])
+    db, _ = build_all(tmp_path)
+    row = file_row(db, "hackney_sparse.xlsx")
+    assert (row["status"], row["loaded"]) == ("loaded with gaps", 2)
+    assert_good_files_loaded(db)
