@@ -10,8 +10,9 @@ Every file says what it is: the view, the filters in words, the technology scope
 contracts it leaves out, the data's as-of date, the Open Government Licence line when open data
 is included, and a warning when the data is the sample.
 Cells that a spreadsheet would run as a formula (text starting with = + - @, a tab or a
-carriage return) are prefixed with an apostrophe, and XLSX cells are written by type, never
-as formulas.
+carriage return) are prefixed with an apostrophe (``xlsx.neutralise``, the one rule), every CSV
+cell and notice line is quoted (one cell whatever the delimiter: comma, semicolon, tab, pipe),
+and XLSX cells are written by type, never as formulas.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
+import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -42,8 +43,9 @@ log = logging.getLogger(__name__)
 
 
 def csv_cell(value: object) -> object:
-    """A value as a CSV writer should get it: numbers as numbers, dates ISO, text neutralised."""
-    if value is None:
+    """A value as a CSV writer should get it: numbers as numbers, dates ISO, text neutralised;
+    infinity and NaN are unknown, so empty, as in the XLSX."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -53,12 +55,17 @@ def csv_cell(value: object) -> object:
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return neutralise(str(value))
+    return neutralise(str(value), delimited=True)
 
 
-def _neutralise_line(text: str) -> str:
-    """A '# ' notice line: a CSV reader splits it at commas, so no piece may start a formula either."""
-    return re.sub(r",(\s*)(?=[=+\-@\t\r])", r",\1'", text.replace("\r", " ").replace("\n", " "))
+def notice_line(label: str, text: str) -> str:
+    """A '# label: text' notice line as one quoted CSV cell, on one line.
+
+    Quoted, it is one cell whatever delimiter the spreadsheet splits on (comma, semicolon, tab,
+    pipe or any other), so a filter value such as ``x","=HYPERLINK(...)`` stays inside it; it
+    starts with '#', so it is never a formula.
+    """
+    return _csv_line([f"# {label}: {text}".replace("\r", " ").replace("\n", " ")])
 
 
 # --------------------------------------------------------------------------- what the file says
@@ -96,8 +103,10 @@ def filename(view: str, fmt: str, day: date | None = None) -> str:
 
 
 def _csv_line(values: Sequence[object]) -> str:
+    """One CSV line, every cell quoted: a quoted cell is one cell for every delimiter Excel may be
+    set to, so text holding ``;`` or a tab cannot spill into a next cell and start a formula there."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(values)
+    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerow(values)
     return buf.getvalue()
 
 
@@ -105,8 +114,8 @@ def csv_chunks(heading: list[tuple[str, str]], columns: list[str], rows: Iterabl
     """The CSV text: '# label: text' lines, then the header and the rows, in chunks for streaming."""
     yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8 (pound signs, accents)
     for label, text in heading:
-        yield _neutralise_line(f"# {label}: {text}") + "\r\n"
-    yield _csv_line([neutralise(c) for c in columns])
+        yield notice_line(label, text)
+    yield _csv_line([neutralise(c, delimited=True) for c in columns])
     batch: list[str] = []
     for row in rows:
         batch.append(_csv_line([csv_cell(v) for v in row]))

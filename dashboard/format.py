@@ -7,9 +7,21 @@ sentence and a hover label each want their own word for "not known".
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 DASH = "–"
+
+
+def known(n: object) -> bool:
+    """Whether ``n`` is a number to show: not None, and finite. A sum of huge values can overflow to
+    infinity and 0/0 gives NaN; neither is a value anyone can read, so both are shown as unknown."""
+    if n is None:
+        return False
+    try:
+        return math.isfinite(n)  # ints, floats, Decimals
+    except TypeError:
+        return True  # not a number at all: the caller formats it as it did before
 
 
 def as_date(value: object) -> date | None:
@@ -28,12 +40,12 @@ def as_date(value: object) -> date | None:
 
 def integer(n: int | float | None, missing: str = DASH) -> str:
     """1,234."""
-    return missing if n is None else f"{int(n):,}"
+    return f"{int(n):,}" if known(n) else missing
 
 
 def money(value: float | None, missing: str = DASH) -> str:
     """Pounds, shortened for a card or a sentence: £950, £12k, £3.4m, £1.2bn."""
-    if value is None:
+    if not known(value):
         return missing
     for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
         if abs(value) >= size:
@@ -43,7 +55,7 @@ def money(value: float | None, missing: str = DASH) -> str:
 
 def pounds(value: float | None, missing: str = "") -> str:
     """Pounds in full, for a table or a hover label: £12,345."""
-    return missing if value is None else f"£{value:,.0f}"
+    return f"£{value:,.0f}" if known(value) else missing
 
 
 def long_date(value: object, missing: str = "not recorded") -> str:
@@ -77,6 +89,8 @@ def cell(value: object, kind: str = "text", score_digits: int = 1) -> str:
     a dash for none. One rule for every on-screen and report table."""
     if value is None or value == "":
         return DASH
+    if kind in ("int", "money", "pct", "score") and not known(value):
+        return DASH  # infinity or NaN: not a number anyone can read
     if kind == "int":
         return integer(value)
     if kind == "money":

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import islice
 from urllib.parse import parse_qsl, quote, urlencode
 
 from etl import reference
@@ -37,6 +38,15 @@ SOURCES: dict[str, str] = {"survey": "Survey", "open_data": "Open data"}
 SCOPES: dict[str, str] = {"it": "Technology contracts", "all": "All contracts"}
 DEFAULT_SCOPE = "it"
 MAX_TEXT = 200  # longest free text or filter value kept (a URL is not a place for essays)
+# Bounds on what one request may make this module look at, so a forged URL or callback body with
+# 100,000 values or a megabyte of text costs no more than a page's worth of parsing.
+MAX_VALUES = 50  # values of one key (a list filter); more: the first MAX_VALUES, and a problem
+MAX_PAIRS = 500  # key=value pairs read from one query string; the rest are ignored and reported
+MAX_RAW = 4 * MAX_TEXT  # characters of one raw value read; a longer one is cut before parsing
+# The dates a URL may ask for: contracts of the data's plausible years (the ETL keeps its own range
+# for what it loads). A date outside cannot match a contract, and one near 9999 breaks date arithmetic.
+DATE_MIN = date(1990, 1, 1)
+DATE_MAX = date(2100, 12, 31)
 
 
 class Invalid(ValueError):
@@ -46,39 +56,49 @@ class Invalid(ValueError):
 # --------------------------------------------------------------------------- value parsers
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A value quoted for a problem message, shortened: a message must not repeat a megabyte."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def text(value: str) -> str:
     """Free text: white space folded, at most ``MAX_TEXT`` characters."""
     out = " ".join(value.split())
     if not out:
         raise Invalid("is empty")
-    return out[:MAX_TEXT]
+    return out[:MAX_TEXT].rstrip()
 
 
 def _borough(value: str) -> str:
     code = value.strip().upper()
     if code not in reference.borough_names():
-        raise Invalid(f"{value!r} is not the ONS code of a London authority (E09000001 to E09000033)")
+        raise Invalid(f"{shown(value)} is not the ONS code of a London authority (E09000001 to E09000033)")
     return code
 
 
-def _iso_date(value: str) -> str:
+def iso_date(value: str) -> str:
+    """A date from ``DATE_MIN`` to ``DATE_MAX``, as ISO text (the form every view's SQL binds)."""
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        day = date.fromisoformat(value.strip())
     except ValueError:
-        raise Invalid(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise Invalid(f"{shown(value)} is not a date (YYYY-MM-DD)") from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise Invalid(f"{day.isoformat()} is not between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}")
+    return day.isoformat()
 
 
 def _source(value: str) -> str:
     key = value.strip().lower()
     if key not in SOURCES:
-        raise Invalid(f"{value!r} is not one of {', '.join(SOURCES)}")
+        raise Invalid(f"{shown(value)} is not one of {', '.join(SOURCES)}")
     return key
 
 
 def _scope(value: str) -> str:
     key = value.strip().lower()
     if key not in SCOPES:
-        raise Invalid(f"{value!r} is not one of {', '.join(SCOPES)}")
+        raise Invalid(f"{shown(value)} is not one of {', '.join(SCOPES)}")
     return key
 
 
@@ -89,7 +109,7 @@ def sort_spec(value: str) -> str:
     """``col`` or ``-col`` (descending), comma-separated; each view whitelists the columns."""
     items = [s.strip() for s in value.split(",") if s.strip()]
     if not items or not all(_SORT_ITEM.fullmatch(s) for s in items):
-        raise Invalid(f"{value!r} is not a sort (column names, '-' for descending, commas between)")
+        raise Invalid(f"{shown(value)} is not a sort (column names, '-' for descending, commas between)")
     return ",".join(dict.fromkeys(items[:5]))
 
 
@@ -100,7 +120,7 @@ def integer(low: int, high: int) -> Callable[[str], int]:
         try:
             n = int(value.strip())
         except ValueError:
-            raise Invalid(f"{value!r} is not a whole number") from None
+            raise Invalid(f"{shown(value)} is not a whole number") from None
         if not low <= n <= high:
             raise Invalid(f"{n} is not between {low} and {high}")
         return n
@@ -113,7 +133,7 @@ def choice(*allowed: str) -> Callable[[str], str]:
 
     def parse(value: str) -> str:
         if value.strip() not in allowed:
-            raise Invalid(f"{value!r} is not one of {', '.join(allowed)}")
+            raise Invalid(f"{shown(value)} is not one of {', '.join(allowed)}")
         return value.strip()
 
     return parse
@@ -144,8 +164,8 @@ FILTERS: dict[str, Key] = {
         Key("supplier", text, multiple=True, filter=True, label="Supplier"),
         Key("system", text, multiple=True, filter=True, label="System"),
         Key("service_area", text, multiple=True, filter=True, label="Service area"),
-        Key("end_from", _iso_date, filter=True, label="Contract end from"),
-        Key("end_to", _iso_date, filter=True, label="Contract end to"),
+        Key("end_from", iso_date, filter=True, label="Contract end from"),
+        Key("end_to", iso_date, filter=True, label="Contract end to"),
         Key("q", text, filter=True, label="Text contains"),
         Key("source", _source, filter=True, label="Source"),
         Key("scope", _scope, filter=True, label="Scope", default=DEFAULT_SCOPE),
@@ -167,14 +187,54 @@ def keyset(own: Iterable[Key] = ()) -> dict[str, Key]:
 # --------------------------------------------------------------------------- parse and write
 
 
-def _as_list(raw: object) -> list[str]:
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean(value: str) -> str:
+    """A raw value fit to parse: at most ``MAX_RAW`` characters, no control characters, and no lone
+    surrogates (a forged callback may send them; no URL, database or page can hold them)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value[:MAX_RAW]))
+
+
+def _as_list(raw: object, key: Key) -> tuple[list[str], list[str]]:
+    """The values given for ``key`` as strings, and what was wrong with the rest.
+
+    A URL gives a string or a list of strings; a callback may be forged to give anything. Numbers
+    are read as their text for keys that are not free text; anything else (a dict, a list in a
+    list, a boolean) is ignored and reported. At most ``MAX_VALUES`` values are looked at.
+    """
     if raw is None:
-        return []
-    if isinstance(raw, str | int | float):
-        return [str(raw)]
-    if isinstance(raw, Iterable):
-        return [str(v) for v in raw if v is not None]
-    return [str(raw)]
+        return [], []
+    items = list(islice(raw, MAX_VALUES + 1)) if isinstance(raw, list | tuple | set | frozenset) else [raw]
+    problems = [f"{key.label}: more than {MAX_VALUES} values; only the first {MAX_VALUES} were read."]
+    if len(items) <= MAX_VALUES:
+        problems = []
+    values = []
+    for item in items[:MAX_VALUES]:
+        if isinstance(item, str):
+            values.append(_clean(item))
+        elif isinstance(item, int | float) and not isinstance(item, bool) and key.parse is not text:
+            values.append(str(item))
+        elif item is not None:
+            problems.append(f"{key.label}: a value of the wrong kind ({type(item).__name__}); ignored.")
+    return values, problems
+
+
+def _parsed(values: list[str], key: Key, problems: list[str]) -> list[object]:
+    """Each value parsed by its key; a value that does not fit is reported, one sentence each."""
+    out = []
+    for value in values:
+        if not value.strip():
+            continue
+        try:
+            out.append(key.parse(value))
+        except Invalid as e:
+            problems.append(f"{key.label}: {e}; ignored.")
+            continue
+        if key.parse is text and len(" ".join(value.split())) > MAX_TEXT:
+            problems.append(f"{key.label}: longer than {MAX_TEXT} characters; shortened.")
+    return out
 
 
 def check_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> tuple[State, list[str]]:
@@ -182,18 +242,17 @@ def check_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> tuple[
 
     Returns the canonical state and a list of problems, one sentence each. Keys outside
     ``keys`` are dropped silently (other tools add their own, e.g. ``utm_source``); for a
-    single-valued key given several times the last valid value wins.
+    single-valued key given several times the last valid value wins. Values of the wrong type
+    and values past the ``MAX_VALUES``/``MAX_RAW`` bounds are dropped or cut and reported.
     """
     st: State = {}
     problems: list[str] = []
+    if not isinstance(params, Mapping):
+        return st, [f"The view's settings were not readable ({type(params).__name__}); ignored."]
     for name, key in keys.items():
-        values = [v for v in _as_list(params.get(name)) if v.strip()]
-        parsed = []
-        for value in values:
-            try:
-                parsed.append(key.parse(value))
-            except Invalid as e:
-                problems.append(f"{key.label}: {e}; ignored.")
+        values, wrong = _as_list(params.get(name), key)
+        problems += wrong
+        parsed = _parsed(values, key, problems)
         if not parsed or (not key.multiple and parsed[-1] == key.default):
             continue
         st[name] = sorted(set(parsed)) if key.multiple else parsed[-1]
@@ -207,21 +266,32 @@ def from_params(params: Mapping[str, object], keys: KeySet = FILTERS) -> State:
     return check_params(params, keys)[0]
 
 
-def _pairs(search: str) -> dict[str, list[str]]:
+def _pairs(search: str) -> tuple[dict[str, list[str]], list[str]]:
+    """The query string's values by key, from its first ``MAX_PAIRS`` pairs (and a problem if cut)."""
+    pieces = search.lstrip("?").split("&", MAX_PAIRS)
+    problems = []
+    if len(pieces) > MAX_PAIRS:
+        pieces = pieces[:MAX_PAIRS]
+        problems.append(f"The link has more than {MAX_PAIRS} parts; only the first {MAX_PAIRS} were read.")
     out: dict[str, list[str]] = {}
-    for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=False):
+    for k, v in parse_qsl("&".join(pieces), keep_blank_values=False):
         out.setdefault(k, []).append(v)
-    return out
+    return out, problems
 
 
-def check_query(search: str | bytes | None, keys: KeySet = FILTERS) -> tuple[State, list[str]]:
-    """``check_params`` of a query string (with or without its leading ``?``)."""
+def check_query(search: object, keys: KeySet = FILTERS) -> tuple[State, list[str]]:
+    """``check_params`` of a query string (with or without its leading ``?``); anything that is not
+    text (a forged callback's number or dict) is an empty query, reported."""
     if isinstance(search, bytes):
         search = search.decode("utf-8", errors="replace")
-    return check_params(_pairs(search or ""), keys)
+    if search is not None and not isinstance(search, str):
+        return {}, [f"The link's query was not text ({type(search).__name__}); ignored."]
+    pairs, problems = _pairs(search or "")
+    st, more = check_params(pairs, keys)
+    return st, problems + more
 
 
-def parse_query(search: str | bytes | None, keys: KeySet = FILTERS) -> State:
+def parse_query(search: object, keys: KeySet = FILTERS) -> State:
     """The canonical state of a query string; invalid and unknown parts dropped."""
     return check_query(search, keys)[0]
 

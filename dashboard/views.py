@@ -48,7 +48,7 @@ def get(stem: str) -> state.View:
 
 def at(pathname: str | None) -> state.View | None:
     """The view served at a path (``/borough/E09000007`` is the borough view), or None."""
-    path = (pathname or "/").rstrip("/") or "/"
+    path = (pathname if isinstance(pathname, str) else "/").rstrip("/") or "/"  # a forged callback: anything
     for view in ALL:
         base = view.path.split("/<", 1)[0]
         if path == view.path or (base != view.path and path.startswith(base + "/")):

@@ -10,6 +10,8 @@ top to bottom, row by row.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,13 +20,29 @@ from typing import IO
 import xlsxwriter
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula (OWASP's list), and the full-width forms some
+# East Asian Excel set-ups read the same way.
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 MONEY = '"£"#,##0'
 DAY = "yyyy-mm-dd"
 
 
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would read as a formula, made inert with a leading apostrophe."""
+# The start of a CSV text, or a delimiter or line break inside it, then (past spaces and quotes) a
+# trigger: where a spreadsheet splitting on another delimiter than the file's would start a cell
+# (or a row) that is a formula. Linear: a class, then a lookahead of one repeated class.
+_CELL_START = re.compile('(^|[,;\t|\r\n])(?=[ "]*[' + re.escape("".join(_TRIGGERS)) + "])")
+
+
+def neutralise(text: str, delimited: bool = False) -> str:
+    """Text that a spreadsheet would read as a formula, made inert with a leading apostrophe.
+
+    ``delimited`` (CSV text): also after every delimiter and line break inside the text. Every CSV
+    cell is quoted, but a spreadsheet set to split on ``;`` reads ``"a","b;=1+2"`` as ``a,"b`` and
+    ``=1+2"``: past the first cell the quotes are out of step, so any delimiter in the text can
+    start a cell, and any line break a row.
+    """
+    if delimited:
+        return _CELL_START.sub(r"\1'", text)
     return "'" + text if text.startswith(_TRIGGERS) else text
 
 
@@ -114,8 +132,8 @@ class Book:
         return self._formats[key]
 
     def cell(self, ws, i: int, j: int, value: object, number_format: str | None = None, style: str | None = None):
-        """Write one value by its type; None leaves the cell empty."""
-        if value is None:
+        """Write one value by its type; None, infinity and NaN (unknown: no one can read them) leave it empty."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
             if style:
                 ws.write_blank(i, j, None, self._format(None, style))
             return

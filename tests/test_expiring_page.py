@@ -235,7 +235,7 @@ def test_rendered_page_and_export_agree(tiny_db, render_page):
     assert "Expiring soon" in texts(tree)
     response = app.server.test_client().get("/export/expiring.csv?months=18")
     assert response.status_code == 200
-    lines = [x for x in response.get_data(as_text=True).lstrip("\ufeff").splitlines() if not x.startswith("#")]
+    lines = [x for x in response.get_data(as_text=True).lstrip("\ufeff").splitlines() if not x.startswith('"#')]
     rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
     assert [r["Borough code"] for r in rows] == ["E09000001", "E09000002"]
     assert [r["End date"] for r in rows] == [(date.today() + timedelta(days=d)).isoformat() for d in (30, 400)]

@@ -37,11 +37,12 @@ def _close_connections():
 def split_csv(response) -> tuple[list[str], list[str], list[list[str]]]:
     """(notice lines, header, rows) of a CSV export."""
     text = response.get_data().decode("utf-8-sig")
+    lines = text.split("\r\n")
     notes = []
-    while text.startswith("# "):  # notice lines come first, one per line, never quoted
-        line, text = text.split("\r\n", 1)
-        notes.append(line)
-    table = list(csv.reader(io.StringIO(text, newline="")))
+    while lines and lines[0].startswith('"# '):  # notice lines come first, one quoted cell each
+        (cell,) = next(csv.reader([lines.pop(0)]))
+        notes.append(cell)
+    table = list(csv.reader(io.StringIO("\r\n".join(lines), newline="")))
     return notes, table[0], table[1:]
 
 
@@ -184,14 +185,20 @@ def test_csv_neutralises_formula_cells(injection_db):
     assert "-5" in [r[header.index("Annual value (£)")] for r in rows]  # a negative number stays a number
 
 
-def test_csv_notice_line_cannot_start_a_formula_cell(injection_db):
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_csv_notice_line_is_one_cell_in_every_delimiter(injection_db, delimiter):
     client = create_app(injection_db).server.test_client()
-    response = client.get("/export/contracts.csv", query_string={"supplier": ["=1+2", "x,=cmd|' /C calc'!A0"]})
+    hostile = ["=1+2", "x,=cmd|' /C calc'!A0", 'x","=HYPERLINK(""http://evil.example"")', "a;=1|=3"]
+    response = client.get("/export/contracts.csv", query_string={"supplier": hostile})
     notes, _, rows = split_csv(response)
-    filters_line = next(n for n in notes if n.startswith("# Filters:"))
-    for cell in next(csv.reader([filters_line])):
-        assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
     assert rows == []
+    filters_line = next(n for n in notes if n.startswith("# Filters:"))
+    assert all(h in filters_line for h in hostile)  # the values are said, whole
+    raw = [line for line in response.get_data().decode("utf-8-sig").split("\r\n") if line.startswith('"# ')]
+    assert len(raw) == len(notes)
+    for line in raw:
+        (cell,) = next(csv.reader([line], delimiter=delimiter))  # one cell, whatever the delimiter
+        assert cell.startswith("# ")
 
 
 def test_xlsx_neutralises_formula_cells_and_writes_no_formulas(injection_db):

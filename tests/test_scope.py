@@ -279,8 +279,10 @@ def test_exports_say_the_scope_and_hold_the_rows_shown(real_db):
 
     def export(search: str) -> tuple[list[str], list[list[str]]]:
         text = client.get(f"/export/contracts.csv{search}").get_data(as_text=True).lstrip("\ufeff")
-        notes = [line for line in text.splitlines() if line.startswith("# ")]
-        rows = list(csv.reader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("# ")))))
+        notes = [next(csv.reader([line]))[0] for line in text.splitlines() if line.startswith('"# ')]
+        rows = list(
+            csv.reader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith('"# '))))
+        )
         return notes, rows[1:]
 
     notes, rows = export("")

@@ -40,8 +40,18 @@ GRAPH_CONFIG = {
 
 
 def esc(text: object) -> str:
-    """Text as plotly should show it: literally. Plotly reads a few HTML tags inside text, so a
-    name like ``<b>`` is escaped to be shown, not applied (plotly turns &lt; back into <)."""
+    """Text as plotly should show it: literally, never as its markup.
+
+    Plotly reads a few HTML tags inside every text it draws (titles, tick labels, hover text,
+    legend names, annotations): ``<a href>`` becomes a live link, ``<b>``, ``<br>``, ``<span
+    style>`` apply. Escaping ``&``, ``<`` and ``>`` is what stops that, checked against plotly.js
+    (``src/lib/svg_text_utils.js``, and the bundled v4 ``plotly.min.js``): it splits the text at
+    ``<...>`` tags first, then decodes entities (``&lt;`` ``&gt;`` ``&amp;`` ``&#60;``...) in one
+    pass into plain text nodes, so ``&lt;a href=...&gt;`` shows as the characters ``<a href=...>``
+    and ``&amp;lt;`` as ``&lt;``. (Before 2017 plotly.js decoded entities before it looked for
+    tags, which made escaping useless; the app's bundle is far newer.) ``$...$`` is TeX only when
+    MathJax is loaded, which no graph of the app asks for.
+    """
     return html.escape("" if text is None else str(text), quote=False)
 
 
@@ -49,8 +59,20 @@ def esc(text: object) -> str:
 
 
 def title_of(text: str) -> dict:
-    """A chart title at the top left, where a reader starts, the same on every chart."""
-    return {"text": text, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 14}}
+    """A chart title at the top left, where a reader starts, the same on every chart.
+
+    Escaped here, once: titles name suppliers and systems ("When <supplier>'s contracts end"),
+    so they are data, never markup; callers pass plain text.
+    """
+    return {
+        "text": esc(text),
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": 14},
+    }
 
 
 def hbar(name: str, x: list, y: list, color: object, hovertemplate: str, **extra) -> dict:
@@ -58,7 +80,7 @@ def hbar(name: str, x: list, y: list, color: object, hovertemplate: str, **extra
     return {
         "type": "bar",
         "orientation": "h",
-        "name": name,
+        "name": esc(name),
         "x": x,
         "y": y,
         "marker": {"color": color},
@@ -87,7 +109,7 @@ def no_data(figure: dict, message: str) -> dict:
     """``figure`` with ``message`` in its middle, for a chart with nothing to draw."""
     figure["layout"]["annotations"] = [
         *figure["layout"].get("annotations", []),
-        {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5},
+        {"text": esc(message), "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5},
     ]
     return figure
 
@@ -95,7 +117,7 @@ def no_data(figure: dict, message: str) -> dict:
 def count_axis(title: str, max_count: int) -> dict:
     """An axis of whole numbers from zero; a tick per unit while the counts are small."""
     return {
-        "title": {"text": title},
+        "title": {"text": esc(title)},
         "rangemode": "tozero",
         "tickformat": ",d",
         **({"dtick": 1} if max_count <= 10 else {}),

@@ -6,7 +6,7 @@ Rows in (``logic.expiring.by_month``: every month of the period, zeros included)
 from __future__ import annotations
 
 from dashboard import format
-from dashboard.figures import FONT, OKABE_ITO
+from dashboard.figures import FONT, OKABE_ITO, esc
 
 
 def month_bar(months: list[tuple[str, int]]) -> dict:
@@ -15,7 +15,7 @@ def month_bar(months: list[tuple[str, int]]) -> dict:
         "data": [
             {
                 "type": "bar",
-                "x": [format.short_month(m + "-01") for m, _ in months],
+                "x": [esc(format.short_month(m + "-01")) for m, _ in months],
                 "y": [n for _, n in months],
                 "marker": {"color": OKABE_ITO["blue"]},
                 "hovertemplate": "%{x}: %{y:,} contracts end<extra></extra>",

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from dashboard import format as fmt
-from dashboard.figures import FONT
+from dashboard.figures import FONT, esc
 from etl import reference
 
 # ColorBrewer YlGnBu, 8 classes (the palest class is dropped so the lowest value is not near-white).
@@ -89,7 +89,7 @@ def domain(values: Iterable[float | int | None], measure: Measure) -> tuple[floa
     """
     if measure.kind == "score":
         return 1.0, 5.0
-    top = max((v for v in values if v is not None), default=0)
+    top = max((v for v in values if fmt.known(v)), default=0)  # an overflowed sum is no data
     return 0.0, float(top) if top > 0 else 1.0
 
 
@@ -99,8 +99,9 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def colour(value: float | None, lo: float, hi: float) -> str:
-    """The scale's colour for ``value`` (linear between lo and hi, clamped); NO_DATA for None."""
-    if value is None:
+    """The scale's colour for ``value`` (linear between lo and hi, clamped); NO_DATA for None (or a
+    value that is not finite, such as a sum that overflowed)."""
+    if not fmt.known(value) or not (fmt.known(lo) and fmt.known(hi)):
         return NO_DATA
     t = 0.0 if hi <= lo else min(max((float(value) - lo) / (hi - lo), 0.0), 1.0)
     pos = t * (len(SEQUENTIAL) - 1)
@@ -133,7 +134,7 @@ def fmt_value(value: float | None, measure: Measure) -> str:
     if measure.kind == "money":
         return fmt.money(value)
     if measure.kind == "score":
-        return fmt.DASH if value is None else f"{value:.1f}"
+        return f"{value:.1f}" if fmt.known(value) else fmt.DASH
     return fmt.integer(value)
 
 
@@ -170,13 +171,14 @@ def _tile_labels(values: Values, measure: Measure, lo: float, hi: float) -> tupl
         points["x"].append(col)
         points["y"].append(row)
         points["text"].append(f"{label}<br>{shown}")
-        points["hovertext"].append(f"{names[code]}<br>{measure.label}: {shown if value is not None else 'no data'}")
+        hover = f"{esc(names[code])}<br>{esc(measure.label)}: {esc(shown) if fmt.known(value) else 'no data'}"
+        points["hovertext"].append(hover)
         points["colour"].append(text_colour(fill))
     trace = {
         "type": "scatter", "mode": "markers+text", "x": points["x"], "y": points["y"], "text": points["text"],
         "textfont": {"color": points["colour"], "size": 11}, "hovertext": points["hovertext"], "hoverinfo": "text",
         # invisible squares the size of a tile, so hovering anywhere on a tile shows it
-        "marker": {"symbol": "square", "size": 30, "opacity": 0}, "showlegend": False, "name": measure.label,
+        "marker": {"symbol": "square", "size": 30, "opacity": 0}, "showlegend": False, "name": esc(measure.label),
     }  # fmt: skip
     return shapes, trace
 
@@ -188,7 +190,7 @@ def _colour_bar(measure: Measure, lo: float, hi: float) -> dict:
         "type": "scatter", "mode": "markers", "x": [0, 0], "y": [0, 0], "hoverinfo": "skip", "showlegend": False,
         "marker": {
             "color": [lo, hi], "cmin": lo, "cmax": hi, "colorscale": colorscale(), "showscale": True, "opacity": 0,
-            "colorbar": {"title": {"text": measure.label, "side": "right"}, "thickness": 12, "len": 0.8, **tick},
+            "colorbar": {"title": {"text": esc(measure.label), "side": "right"}, "thickness": 12, "len": 0.8, **tick},
         },
     }  # fmt: skip
 
@@ -205,7 +207,7 @@ def _tile_layout(measure: Measure, shapes: list[dict], has_data: bool) -> dict:
     if not has_data:
         notes.append(_paper_note("No contracts match", x=0.5, y=0.5))
     return {
-        "title": {"text": measure.title, "x": 0, "xanchor": "left", "pad": {"t": 4}},
+        "title": {"text": esc(measure.title), "x": 0, "xanchor": "left", "pad": {"t": 4}},
         "font": FONT,
         "height": 460,
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
@@ -225,6 +227,6 @@ def tile_figure(values: Values, measure: Measure) -> dict:
     """The tile map coloured by ``values`` (ONS code -> value; absent or None is grey, "no data")."""
     lo, hi = domain(values.values(), measure)
     shapes, labels = _tile_labels(values, measure, lo, hi)
-    has_data = any(v is not None for v in values.values())
+    has_data = any(fmt.known(v) for v in values.values())
     data = [labels, _colour_bar(measure, lo, hi)] if has_data else [labels]
     return {"data": data, "layout": _tile_layout(measure, shapes, has_data)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, hbar, no_data, top_legend
+from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, esc, hbar, no_data, top_legend
 
 
 def _base_layout(title: str, rows: int, max_count: int) -> dict:
@@ -25,7 +25,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
     ``groups``: source group key -> label (``queries.SOURCE_GROUPS``), passed in so that this
     module needs nothing from the database side.
     """
-    names = [r["name"] for r in rows]
+    names = [esc(r["name"]) for r in rows]
     max_total = max((r["total"] for r in rows), default=0)
     figure = {
         "data": [
@@ -34,7 +34,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
                 [r[key] for r in rows],
                 names,
                 SOURCE_COLOURS[key],
-                f"%{{y}}: %{{x:,}} contracts ({label.lower()})<extra></extra>",
+                f"%{{y}}: %{{x:,}} contracts ({esc(label.lower())})<extra></extra>",
             )
             for key, label in groups.items()
         ],
@@ -56,7 +56,7 @@ def service_area_bar(rows: list[dict]) -> dict:
             hbar(
                 "Contracts",
                 [r["contracts"] for r in rows],
-                [r["service_area"] for r in rows],
+                [esc(r["service_area"]) for r in rows],
                 OKABE_ITO["blue"],
                 "%{y}: %{x:,} contracts<extra></extra>",
             )

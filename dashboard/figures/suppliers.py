@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dashboard import format as fmt
 from dashboard.figures import OKABE_ITO, bar_layout, esc, hbar, no_data
 
 HHI_COLOURS = {"high": OKABE_ITO["vermillion"], "moderate": OKABE_ITO["orange"], "low": OKABE_ITO["bluish_green"]}
@@ -40,7 +41,7 @@ def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others:
         "layout": bar_layout(
             title,
             len(rows),
-            {"title": {"text": f"Share of {measure_label} (%)"}, "rangemode": "tozero", "ticksuffix": "%"},
+            {"title": {"text": esc(f"Share of {measure_label} (%)")}, "rangemode": "tozero", "ticksuffix": "%"},
             showlegend=False,
         ),
     }
@@ -68,7 +69,8 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
 
     ``areas`` are rows of ``queries.suppliers.concentration`` (``hhi``, ``band``, ``reading``).
     """
-    shown = sorted((a for a in areas if a["hhi"] is not None), key=lambda a: (-a["hhi"], a["service_area"]))
+    # an HHI that is not finite (shares of an overflowed sum) is not known, like a missing one
+    shown = sorted((a for a in areas if fmt.known(a["hhi"])), key=lambda a: (-a["hhi"], a["service_area"]))
     figure = {
         "data": [
             hbar(

@@ -158,7 +158,7 @@ def end_timeline(items: Sequence[dict], title: str, today: date, group_label: st
         len(labels),
         {"title": {"text": "Contract end (◇ latest end with every extension)"}, "type": "date"},
         showlegend=groups > 1,
-        legend={**top_legend(), "title": {"text": group_label}},
+        legend={**top_legend(), "title": {"text": esc(group_label)}},
         shapes=[line],
         annotations=[label],
     )

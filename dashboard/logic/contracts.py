@@ -34,14 +34,15 @@ def normalised(st: dict) -> dict:
 
 def sort_of_request(request: dict | None) -> list[tuple[str, bool]]:
     """The grid's sortModel as ``[(column, descending)]``, whitelisted like a URL's."""
-    model = (request or {}).get("sortModel") or []
-    spec = ",".join(("-" if m.get("sort") == "desc" else "") + str(m.get("colId", "")) for m in model)
+    model = request.get("sortModel") if isinstance(request, dict) else None
+    model = [m for m in model[:5] if isinstance(m, dict)] if isinstance(model, list) else []  # a forged body
+    spec = ",".join(("-" if m.get("sort") == "desc" else "") + str(m.get("colId", ""))[:40] for m in model)
     return q.parse_sort(spec)
 
 
 def search_for_sort(search: str | None, request: dict | None) -> str | None:
     """The URL after a sort made in the grid, or None when the URL already says that sort."""
-    if not request:
+    if not request or not isinstance(request, dict):
         return None
     current = normalised(VIEW.parse(search)).get("sort", "")
     wanted = q.sort_spec(sort_of_request(request))
@@ -66,15 +67,25 @@ def grid_row(row: dict) -> dict:
     return out
 
 
+MAX_ROW = 10**9  # no view has a billion rows; a larger start (a forged request) is an empty block
+
+
+def _row_number(value: object, default: int) -> int:
+    """A row number of a grid request, from 0 to ``MAX_ROW``; anything else is ``default``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return int(min(max(value, 0), MAX_ROW))
+
+
 def rows_block(cur: duckdb.DuckDBPyConnection, query: str, request: dict | None) -> dict:
     """The answer to one of the grid's getRowsRequest: a block of rows and the row count.
 
     ``query`` is the grid's own query string (its id), the filters it was rendered for; the
     sort comes from the request, which is what the grid's headers show.
     """
-    request = request or {}
-    start = max(0, int(request.get("startRow") or 0))
-    end = max(start, int(request.get("endRow") or start + BLOCK))
+    request = request if isinstance(request, dict) else {}
+    start = _row_number(request.get("startRow"), 0)
+    end = max(start, _row_number(request.get("endRow"), start + BLOCK))
     limit = min(end - start, q.MAX_PAGE)
     st = VIEW.parse(query)
     rows = q.contracts_page(cur, st, sort_of_request(request), offset=start, limit=limit)

@@ -115,7 +115,7 @@ def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object]) -> dict:
 
 def search_for_controls(search: str | None, code: str | None, months: object) -> str | None:
     """The URL after the picker or the months box changed, or None if it already says that."""
-    borough = [code] if code in reference.borough_names() else None
+    borough = [code] if isinstance(code, str) and code in reference.borough_names() else None
     return wl.controls_search(VIEW, search, {"window_months": months}, borough=borough)
 
 

@@ -66,14 +66,13 @@ SAMPLE_WARNING = SAMPLE_NOTICE
 
 
 def _window(value: str) -> str:
+    """``group|first end date``: the group is text like any filter's, the date within the URL's range."""
     group, sep, day = value.rpartition("|")
-    try:
-        start = date.fromisoformat(day.strip())
-    except ValueError:
-        start = None
-    if not sep or not group.strip() or start is None:
-        raise state.Invalid(f"{value!r} is not a window (service area|first end date, as the windows page links it)")
-    return f"{' '.join(group.split())}|{start.isoformat()}"
+    if not sep or not group.strip():
+        raise state.Invalid(
+            f"{state.shown(value)} is not a window (service area|first end date, as the windows page links it)"
+        )
+    return f"{state.text(group)}|{state.iso_date(day)}"
 
 
 KEYS = (
@@ -573,6 +572,8 @@ def search_for_choice(search: str | None, subject: str | None) -> str | None:
     A dropdown reporting the value it was drawn with (as Dash components may on mount) changes
     nothing, so it can never wipe a filter.
     """
+    if subject is not None and not isinstance(subject, str):
+        return None  # a dropdown gives text; anything else is a forged request
     st = VIEW.parse(search)
     on = report_on(st)
     if (subject or None) == current_subject(st, on):

@@ -153,7 +153,8 @@ def click_state(click_data: Mapping | None, st: Mapping[str, object]) -> dict | 
     clicked bar or window replace theirs. Manufacturer is not a shared filter, so a
     manufacturer window filters by its systems instead.
     """
-    points = (click_data or {}).get("points") or []
+    points = click_data.get("points") if isinstance(click_data, dict) else None  # a forged body: anything
+    points = points if isinstance(points, list) else []
     raw = points[0].get("customdata") if points and isinstance(points[0], dict) else None
     try:
         info = json.loads(raw) if isinstance(raw, str) else None

@@ -235,9 +235,21 @@ def survey_notice(cov: dict) -> list:
     return [ui.message([heading, items], color="warning", message_id="survey-notice")]
 
 
+def _path_code(code: str | None) -> str | None:
+    """The code in the path itself: Dash merges query parameters over path variables, so
+    ``/borough/E09000007?code=E09000001`` would otherwise show the City of London."""
+    try:
+        pathname = dash.ctx.inputs.get("_pages_location.pathname")
+    except dash.exceptions.MissingCallbackContextException:
+        return code
+    if isinstance(pathname, str) and pathname.rstrip("/").startswith("/borough/"):
+        return pathname.rstrip("/").rsplit("/", 1)[-1]
+    return code
+
+
 def layout(code: str | None = None, **query) -> list:
     """Dash calls this with the path's ``code`` and the query parameters."""
-    b = logic.resolve(code)
+    b = logic.resolve(_path_code(code))
     if b is None:
         return not_found(code)
     st, problems = VIEW.check(query)  # the same canonical filters as every other view

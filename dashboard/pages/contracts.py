@@ -131,7 +131,7 @@ def layout(**query) -> list:
 
 
 def load_rows(request, grid_id):
-    if not request:
+    if not request or not isinstance(grid_id, dict):  # a forged grid id is no request
         raise PreventUpdate
     return rows_response(grid_id["query"], request)
 

@@ -106,7 +106,7 @@ def test_contracts_filter_url_reload_back_and_export(page, live_app, page_errors
     download.save_as(saved)
     text = saved.read_text(encoding="utf-8-sig")
     assert "# Filters: Borough: Brent" in text
-    body = "".join(line for line in io.StringIO(text, newline="") if not line.startswith("# "))
+    body = "".join(line for line in io.StringIO(text, newline="") if not line.startswith('"# '))
     table = list(csv.reader(io.StringIO(body, newline="")))
     header, rows = table[0], table[1:]
     assert [r[header.index("Contract id")] for r in rows] == brent

@@ -23,7 +23,7 @@ VIEWS = [
 
 
 def export_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    body = "".join(line for line in io.StringIO(text, newline="") if not line.startswith("# "))
+    body = "".join(line for line in io.StringIO(text, newline="") if not line.startswith('"# '))
     table = list(csv.reader(io.StringIO(body, newline="")))
     return table[0], table[1:]
 
