@@ -117,7 +117,9 @@ def page_requests() -> list[tuple[str, str]]:
     for view in ALL:
         path = view.path.replace("<code>", BEXLEY)
         out += [(path, ""), (path, f"?borough={BEXLEY}")]
-    return out + [("/windows", "?group_by=system"), ("/expiring", "?months=24"), ("/systems", f"?service_area={RB}")]
+    out += [("/windows", "?group_by=system"), ("/expiring", "?months=24"), ("/systems", f"?service_area={RB}")]
+    # a market where every value is a survey answer: the public's shares are all unknown (was a 500)
+    return out + [("/suppliers", "?rank_by=value&borough=E09000028")]
 
 
 def file_requests() -> list[str]:

@@ -139,7 +139,7 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
             others[k] = sum(r[k] or 0 for r in rest)
         for k in (f"{k}_share" for k in keys):
             if all(k in r for r in rest):
-                others[k] = sum(r[k] for r in rest)
+                others[k] = sum(r[k] or 0 for r in rest)  # a share is NULL when no value is known
         head.append(others)
     return head
 
