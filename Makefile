@@ -8,7 +8,7 @@ CONTRACTS := data/inputs/contracts
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test data sample lint bench clean
+.PHONY: run serve loadtest test data sample lint bench clean
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,28 @@ sample: $(BIN)/.runtime
 DEMO ?= 1
 run: data
 	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) CITYTOOLS_DEMO=$(DEMO) $(BIN)/python app.py
+
+# Beyond one user: gunicorn, WORKERS processes (each its own read-only connection) of a few threads.
+WORKERS ?= 4
+serve: data
+	CITYTOOLS_DB=$(DB) CITYTOOLS_HOST=$(HOST) CITYTOOLS_PORT=$(PORT) WORKERS=$(WORKERS) \
+		$(BIN)/gunicorn -c gunicorn.conf.py app:server
+
+$(BIN)/.loadtest: requirements-loadtest.txt $(BIN)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-loadtest.txt
+	touch $@
+
+# USERS simulated users for DURATION against a `make serve` of its own on a London-scale database
+# (LOADTEST_CONTRACTS contracts, made once as data/loadtest-<n>.duckdb), 127.0.0.1 only; prints requests,
+# failures and p95 per endpoint, then stops the server. LOADTEST_SKIP=my_borough leaves a view out.
+USERS ?= 50
+DURATION ?= 60
+LOADTEST_CONTRACTS ?= 100000
+LOADTEST_PORT ?= 8051
+LOADTEST_SKIP ?=
+loadtest: data $(BIN)/.loadtest
+	$(BIN)/python loadtest/run.py --users $(USERS) --duration $(DURATION) --contracts $(LOADTEST_CONTRACTS) \
+		--port $(LOADTEST_PORT) --workers $(WORKERS) --source $(DB) --skip "$(LOADTEST_SKIP)"
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .

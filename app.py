@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dash
 
-from dashboard import db, exports, filters, pages, signin
+from dashboard import db, exports, filters, pages, serving, signin
 from dashboard.layout import nav_pages, shell
 from dashboard.texts import PRODUCT
 
@@ -69,6 +69,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         # process, as the tests make) replaces its entry rather than adding one.
         dash.register_page(page.__name__, layout=page.layout, **page.PAGE)
         page.register(app)
+    serving.init_app(app)  # security headers, 404s, body limit, friendly errors (dashboard/serving.py)
     app.layout = shell()
     filters.register_callbacks(app, nav_pages())
     exports.init_app(app.server)

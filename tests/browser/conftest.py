@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from dashboard import db
+from dashboard import db, signin
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -41,13 +41,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
+    # bypass_csp: these tests drive pages with Playwright's string predicates and injected scripts
+    # (axe), which the app's Content-Security-Policy blocks; tests/browser/test_csp.py checks the
+    # policy itself in a context of its own that keeps it.
+    viewport = {"width": 1400, "height": 1000}
+    return {**browser_context_args, "viewport": viewport, "accept_downloads": True, "bypass_csp": True}
 
 
 @contextmanager
-def serving(path: Path) -> Iterator[tuple[str, Path]]:
-    """(base URL, database) of the app on ``path``, served in a daemon thread while the block runs."""
+def serving(path: Path, demo: bool = True, configure=None) -> Iterator[tuple[str, Path]]:
+    """(base URL, database) of the app on ``path``, served in a daemon thread while the block runs.
+
+    ``demo``: as ``make run`` serves the sample (everyone a member, the sample being all there
+    is); ``configure(app)`` may set more up (sign-in) before it serves."""
     app = create_app(path)
+    app.server.config[signin.DEMO_KEY] = demo
+    if configure is not None:
+        configure(app)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="citytools-test-server", daemon=True)
     thread.start()
