@@ -191,3 +191,35 @@ def test_export_is_the_pairs_shown(sample_cur, sample_build, render_page):
     assert len(rows) == len(shown) > 0
     assert {r[4] for r in rows if r[0] == AREA} >= set(REVS["boroughs"]) - {code}
     assert EXPORTS["my_borough"](sample_cur, {}) == (headings, [])
+
+
+def test_bucketed_neighbours_equal_every_pair_compared():
+    """The bucketed search finds exactly what comparing every pair finds (the rule is ``_match``)."""
+    import random
+    from datetime import date as day
+    from datetime import timedelta
+
+    from dashboard.logic import my_borough as mb
+
+    rng = random.Random(7)
+    areas, systems, codes = ["A", "B", None], ["s1", "s2", "s3", None], ["E09000001", "E09000002", "E09000003"]
+
+    def row(i: int, code: str) -> dict:
+        end = None if rng.random() < 0.1 else day(2026, 1, 1) + timedelta(days=rng.randint(0, 900))
+        return {"contract_id": f"c{i}", "borough_code": code, "service_area": rng.choice(areas),
+                "system": rng.choice(systems), "end": end}  # fmt: skip
+
+    mine = [row(i, codes[0]) for i in range(60)]
+    others = [row(100 + i, rng.choice(codes)) for i in range(400)]
+    for months in (1, 6, 18):
+        brute = {
+            m["contract_id"]: sorted(
+                (o["contract_id"], mb._match(m, o, months))
+                for o in others
+                if m["end"] is not None and mb._match(m, o, months)
+            )
+            for m in mine
+        }
+        found = mb.neighbours(mine, others, months)
+        assert {k: sorted((o["contract_id"], o["match"]) for o in v) for k, v in found.items()} == brute
+        assert sum(len(v) for v in brute.values()) > 50  # the case is not empty

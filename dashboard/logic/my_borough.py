@@ -10,6 +10,7 @@ step through the URL; the window keys are this view's own (``window_months`` is 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from datetime import date
 
@@ -46,6 +47,25 @@ def _match(m: dict, o: dict, months: int) -> str | None:
     return "service area" if same_area else "system"
 
 
+def _buckets(others: list[dict], key: str) -> dict[str, tuple[list[date], list[dict]]]:
+    """Others with an end date, by ``key`` (service area or system), sorted by end date."""
+    grouped: dict[str, list[dict]] = {}
+    for o in others:
+        if o.get("end") is not None and o.get(key):
+            grouped.setdefault(o[key], []).append(o)
+    return {
+        k: ([o["end"] for o in rows], rows)
+        for k, rows in ((k, sorted(v, key=lambda o: o["end"])) for k, v in grouped.items())
+    }
+
+
+def _near_in(bucket: tuple[list[date], list[dict]] | None, end: date, months: int) -> list[dict]:
+    if bucket is None:
+        return []
+    ends, rows = bucket
+    return rows[bisect_left(ends, add_months(end, -months)) : bisect_right(ends, add_months(end, months))]
+
+
 def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, list[dict]]:
     """For each of a borough's contracts, other boroughs' contracts that could be procured with it.
 
@@ -55,13 +75,18 @@ def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, l
     (others may carry more: supplier, confidence...). Returns, per contract id of ``mine``,
     the neighbours closest first with ``match`` (what they share), ``days`` (their end minus
     this end) and ``distance`` (its absolute value); a contract without an end date has none,
-    since nothing can be said about when it could be procured.
+    since nothing can be said about when it could be procured. Others are bucketed by service
+    area and by system and sorted by end date, so each contract looks only at the ones that can
+    match it (comparing every pair took minutes at 100,000 contracts).
     """
+    areas, systems = _buckets(others, "service_area"), _buckets(others, "system")
     out: dict[str, list[dict]] = {}
     for m in mine:
         found = []
         if m.get("end") is not None:
-            for o in others:
+            candidates = _near_in(areas.get(m.get("service_area") or ""), m["end"], months)
+            candidates += _near_in(systems.get(m.get("system") or ""), m["end"], months)
+            for o in {id(o): o for o in candidates}.values():
                 match = _match(m, o, months)
                 if match:
                     days = (o["end"] - m["end"]).days
