@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
     parser.add_argument(
+        "--parquet", type=Path, metavar="DIR", help="also write every table as DIR/<table>.parquet (for other engines)"
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -92,4 +95,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_report(result, verbose=args.verbose))
     if args.report:
         write_report(result, Path(args.report))
+    if args.parquet:
+        from etl.parquet import write_parquet
+
+        written = write_parquet(Path(args.out), args.parquet)
+        print(f"wrote {len(written)} Parquet files to {args.parquet}")
     return 0
