@@ -35,8 +35,9 @@ def norm_key(text: object) -> str:
     if text is None:
         return ""
     s = html.unescape(str(text))
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    if not s.isascii():  # ASCII has no accents to strip (the per-character pass is most of the cost)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
     s = s.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
     s = re.sub(r"[^0-9a-z]+", " ", s)
     return " ".join(s.split())

@@ -19,9 +19,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"folder for the sample; returns go in DIR/surveys, open data in DIR/contracts (default {DEFAULT_INPUTS})",
     )
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument(
+        "--scale",
+        type=_records,
+        metavar="N",
+        help="instead of the sample, write about N records in the real formats (etl/scale.py), e.g. 50000 or 1000000",
+    )
+
+
+def _records(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of records")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scale:
+        return _run_scaled(args)
     from etl.sample import write_sample
     from etl.sample_contracts import write_sample_contracts
 
@@ -29,4 +47,14 @@ def run(args: argparse.Namespace) -> int:
     contracts = write_sample_contracts(args.out / "contracts", seed=args.seed)
     print(f"wrote {len(surveys)} sample survey returns to {args.out / 'surveys'}")
     print(f"wrote {len(contracts)} sample contract data files to {args.out / 'contracts'}")
+    return 0
+
+
+def _run_scaled(args: argparse.Namespace) -> int:
+    from etl.scale import write_scaled
+
+    files = write_scaled(args.out, args.scale, seed=args.seed)
+    for kind, paths in files.items():
+        print(f"wrote {len(paths)} {kind} files")
+    print(f"about {args.scale:,} records under {args.out} (surveys/, contracts/)")
     return 0

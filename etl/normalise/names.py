@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import ftfy
 from cleanco import basename
@@ -22,17 +22,20 @@ _LEGAL_TAIL = re.compile(r"\b(ltd|limited|plc|llp|inc|incorporated|llc|co|compan
 
 
 def clean_text(value: object) -> str:
-    """Unescape HTML entities, repair mojibake and collapse whitespace."""
+    """Unescape HTML entities, repair mojibake and collapse whitespace.
+
+    Plain printable ASCII (most text in survey returns and open data) has nothing for either to
+    fix, so it skips them: ftfy costs about 50 microseconds a cell, most of a survey row's time."""
     if value is None:
         return ""
-    s = ftfy.fix_text(html.unescape(str(value)))
+    s = str(value)
+    if _NEEDS_FIXING.search(s):
+        s = ftfy.fix_text(html.unescape(s))
     return " ".join(s.split())
 
 
 def clean(value: object) -> str:
-    """``clean_text``, but plain printable ASCII skips ftfy (most text in open data; ftfy is slow)."""
-    if isinstance(value, str) and not _NEEDS_FIXING.search(value):
-        return " ".join(value.split())
+    """The same as ``clean_text`` (kept: the extractors name it)."""
     return clean_text(value)
 
 
@@ -48,6 +51,12 @@ def company_number(value: object) -> str | None:
 
 def supplier_key(name: object) -> str:
     """Matching key for a company name: 'Bytes Software Services Ltd.' -> 'bytes software services'."""
+    return _supplier_key("" if name is None else str(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _supplier_key(name: str) -> str:
+    """Cached: a build asks for the key of the same few thousand names once per record (cleanco is slow)."""
     s = norm_key(clean_text(name))
     if not s:
         return ""

@@ -120,15 +120,32 @@ def resolve_suppliers(
 
 
 def _fuzzy_union(keys, candidates, clusters, methods, aliases, fixed) -> None:
-    """Join each used key to near-identical candidates; never two different fixed names or a 'distinct' pair."""
+    """Join each used key to near-identical candidates; never two different fixed names or a 'distinct' pair.
+
+    Keys are compared only with candidates of the same first word (different first words are
+    different companies, however close the rest), block by block: one matrix of every key against
+    every candidate would take 40,000 x 40,000 cells at UK scale.
+    """
     if not keys or len(candidates) < 2:
         return
+    blocks: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for a in keys:
+        blocks[a.split()[0]][0].append(a)
+    for b in candidates:
+        if b and b.split()[0] in blocks:  # an empty key is near nothing
+            blocks[b.split()[0]][1].append(b)
+    for first in sorted(blocks):
+        _fuzzy_block(*blocks[first], clusters, methods, aliases, fixed)
+
+
+def _fuzzy_block(keys, candidates, clusters, methods, aliases, fixed) -> None:
+    """``_fuzzy_union`` for keys and candidates (both sorted) sharing a first word."""
     scores = process.cdist(keys, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, workers=1)
     for i, a in enumerate(keys):
         for j in scores[i].nonzero()[0]:
             b = candidates[j]
-            if a == b or frozenset({a, b}) in aliases.distinct or a.split()[0] != b.split()[0]:
-                continue  # different first words are different companies, however close the rest
+            if a == b or frozenset({a, b}) in aliases.distinct:
+                continue
             if a in fixed and b in fixed and fixed[a][0] != fixed[b][0]:
                 continue
             clusters.union(a, b)
