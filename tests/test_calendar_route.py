@@ -15,6 +15,7 @@ from icalendar import Calendar
 from app import create_app
 from dashboard import db
 from dashboard.logic import expiring as view
+from etl.reference import add_months
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +52,8 @@ def test_one_event_per_row_with_the_end_dates(tiny_db):
 def test_procurement_starts_are_18_months_before_the_end(tiny_db):
     found = events(client_for(tiny_db).get("/calendar.ics?months=24&kind=procurement"))
     con = duckdb.connect(str(tiny_db), read_only=True)
-    expected = dict(
-        con.execute(
-            "SELECT contract_id || '-procure@citytools', CAST(end_date - INTERVAL 18 MONTH AS DATE) FROM contracts "
-            "WHERE contract_id IN ('c-col', 'c-bd')"
-        ).fetchall()
-    )
+    ends = con.execute("SELECT contract_id, end_date FROM contracts WHERE contract_id IN ('c-col', 'c-bd')").fetchall()
+    expected = {f"{cid}-procure@citytools": add_months(end, -18) for cid, end in ends}  # a month end stays one
     assert {str(e["UID"]): e.decoded("DTSTART") for e in found} == expected
 
 
@@ -95,3 +92,39 @@ def test_bad_parameters_are_a_400_with_the_reason(tiny_db, query, says):
 def test_no_database_is_a_503(tmp_path):
     response = client_for(tmp_path / "missing.duckdb").get("/calendar.ics")
     assert response.status_code == 503
+
+
+def test_events_link_back_to_the_app_and_to_the_notice(tiny_db):
+    found = events(client_for(tiny_db).get("/calendar.ics?months=24"))
+    by_uid = {str(e["UID"]): e for e in found}
+    event = by_uid["c-bd-end@citytools"]
+    assert str(event["URL"]) == "http://localhost/contracts?scope=all&contract=c-bd"  # absolute, from the request
+    description = str(event["DESCRIPTION"])
+    assert "In City Tools: http://localhost/contracts?scope=all&contract=c-bd" in description
+    assert "Status: Procurement overdue" in description  # ends in 400 days: inside the 18-month lead
+
+
+@pytest.fixture
+def contact_db(tmp_path):
+    from handmade import record, write_records
+
+    soon = date.today() + timedelta(days=200)
+    records = [
+        record("owner", end_date=soon, contact_name="A. Patel", contact_email="a.patel@camden.example"),
+        record("open", source="contracts_finder", borough_code="E09000012", service_area="Parking", end_date=soon,
+               contact_name="Parking Team", source_url="https://example.org/notice/9"),
+    ]  # fmt: skip
+    return write_records(tmp_path / "contacts.duckdb", records)
+
+
+def test_contacts_ride_with_events_for_members_only(contact_db):
+    from members import member_client
+
+    app = create_app(contact_db)
+    member = {str(e["UID"]).split("-end")[0]: e for e in events(member_client(app).get("/calendar.ics"))}
+    public_body = app.server.test_client().get("/calendar.ics").get_data(as_text=True)
+    public = {str(e["UID"]).split("-end")[0]: e for e in Calendar.from_ical(public_body).walk("VEVENT")}
+    assert "A. Patel" in str(member["cowner"]["CONTACT"]) and "A. Patel" not in public_body
+    assert "CONTACT" not in public["cowner"]
+    assert "Parking Team" in str(public["copen"]["CONTACT"])  # a notice's contact is public
+    assert "Notice: https://example.org/notice/9" in str(public["copen"]["DESCRIPTION"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from pagetree import walk
@@ -69,7 +70,9 @@ def test_filters_apply_and_count_agrees(cur):
 def test_rows_carry_provenance_and_sources(cur):
     bd = next(r for r in q.contracts_page(cur) if r["contract_id"] == "c-bd")
     assert bd["sources"] == "contracts_finder, survey"
-    assert bd["records"] == "survey: survey.xlsx#r-bd-survey; contracts_finder: notices.csv#r-bd-cf"
+    started = (date.today() - timedelta(days=1000)).isoformat()  # conftest: every tiny record started then
+    survey, notice = "survey: survey.xlsx#r-bd-survey", "contracts_finder: notices.csv#r-bd-cf"
+    assert bd["records"] == f"contract {started}, {survey}; contract {started}, {notice}"
     assert bd["borough"] == "Barking and Dagenham" and bd["buyer"] == "Barking and Dagenham"
 
 
@@ -256,3 +259,65 @@ def test_a_framework_says_how_many_suppliers_it_has(tmp_path, contracts_db_build
         block = logic.rows_block(cur, "", {"startRow": 0, "endRow": 10})
     shown = {r["title"]: r["supplier"] for r in block["rowData"]}
     assert shown == {"Framework": "Capita and 14 others (framework)", "Single": "Civica"}
+
+
+# --------------------------------------------------------------------------- stage, status, lifecycle
+
+
+@pytest.fixture
+def lifecycle_db(tmp_path):
+    """Camden's contract (a survey row and its award, changed once), a live Camden tender, a Hackney plan."""
+    from handmade import record, write_records
+
+    from etl.link import build_contracts
+
+    award = record(
+        "award", source="contracts_finder", start_date=date(2024, 4, 1), end_date=date(2027, 3, 31),
+        published_date=date(2024, 2, 1), notice_type="UK7", source_url="https://example.org/award",
+        history=[{"date": "2025-01-10", "notice_type": "UK10", "what": "contract change", "notice_id": "ch-1"}],
+        supplier_key="civica", title="OpenRevenues revenues and benefits system",
+    )  # fmt: skip
+    survey = record("row", start_date=date(2024, 4, 1), end_date=date(2027, 3, 31), system_name="OpenRevenues",
+                    supplier_key="civica")  # fmt: skip
+    tender = record("tender", source="contracts_finder", stage="tender", service_area="Parking", title="Parking")
+    plan = record("plan", source="contracts_finder", stage="planning", borough_code="E09000012", title="Plan")
+    records = [award, survey, tender, plan]
+    assert len(build_contracts(records)) == 3, "the survey row and its award are one contract"
+    return write_records(tmp_path / "life.duckdb", records)
+
+
+def test_stage_filter_is_whitelisted_and_applied(lifecycle_db):
+    st, problems = logic.VIEW.check({"stage": ["tender", "planning", "bogus"]})
+    assert st == {"stage": ["planning", "tender"]} and len(problems) == 1 and "Stage" in problems[0]
+    with db.cursor(lifecycle_db) as cur:
+        assert [r["stage"] for r in q.contracts_page(cur, {"stage": ["tender"]})] == ["tender"]
+        assert sorted(r["stage"] for r in q.contracts_page(cur, st)) == ["planning", "tender"]
+        assert q.count(cur, {"stage": ["contract"]}) == 1
+        assert q.count(cur, {"stage": "'; DROP TABLE contracts; --"}) == 3  # not a stage: no filter, no harm
+
+
+def test_rows_carry_stage_status_and_lifecycle(lifecycle_db):
+    with db.cursor(lifecycle_db) as cur:
+        rows = {r["stage"]: r for r in q.contracts_page(cur)}
+    contract = rows["contract"]
+    steps = [(s["stage"], s["notice_type"]) for s in contract["lifecycle"]]
+    assert steps[-1] == ("contract change", "UK10") and ("contract", "UK7") in steps
+    assert [s["date"] for s in contract["lifecycle"]] == sorted(s["date"] for s in contract["lifecycle"])
+    assert "contract change UK10 2025-01-10" in contract["records"]
+    today = date(2026, 4, 1)
+    assert logic.grid_row(contract, today)["status"] == "Procurement overdue"
+    assert logic.grid_row(rows["tender"], today)["status"] == ""  # a tender is not a contract yet
+    assert "lifecycle" not in logic.grid_row(contract, today)  # the grid gets text, not the list
+
+
+def test_one_contract_shows_its_lifecycle_with_links(lifecycle_db, render_page):
+    with db.cursor(lifecycle_db) as cur:
+        (cid,) = cur.execute("SELECT contract_id FROM contracts WHERE stage = 'contract'").fetchone()
+    page = render_page(create_app(lifecycle_db), "/contracts", f"?scope=all&contract={cid}")
+    panel = next(n for n in walk(page) if n["props"].get("id") == "contracts-lifecycle")
+    items = [n for n in walk(panel) if n["type"] == "Li"]
+    assert len(items) == 3  # the award, the survey row and the change
+    hrefs = {n["props"].get("href") for n in walk(panel) if n["props"].get("href")}
+    assert hrefs == {"https://example.org/award"}
+    missing = render_page(create_app(lifecycle_db), "/contracts", "?contract=c-none")
+    assert any("No contract with that id" in str(n["props"].get("children")) for n in walk(missing))

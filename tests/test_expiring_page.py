@@ -181,7 +181,8 @@ def test_page_lists_the_rows_with_gap_badges_contacts_and_safe_links(hand_db):
     assert "Gap" not in texts(islington)  # ends in 24 months, beyond the 18-month gap horizon
     assert view.GAP_EXPLANATION in texts(by_id(tree, "expiring-gap-explanation"))
     links = {props(n).get("href") for n in walk(hackney) if props(n).get("href")}
-    assert links == {"mailto:parking@example.org"}  # the javascript: notice is not linked
+    contract_link = "/contracts?scope=all&contract=" + props(hackney)["data-contract"]
+    assert links == {"mailto:parking@example.org", contract_link}  # the javascript: notice is not linked
     assert "https://example.org/notice/1" in {props(n).get("href") for n in walk(islington)}
     assert '=HYPERLINK("http://x")' in texts(hackney)  # names are text
     assert "30 September 2027" in texts(camden)  # the latest end with extensions
@@ -235,7 +236,7 @@ def test_rendered_page_and_export_agree(tiny_db, render_page):
     assert "Expiring soon" in texts(tree)
     response = app.server.test_client().get("/export/expiring.csv?months=18")
     assert response.status_code == 200
-    lines = [x for x in response.get_data(as_text=True).lstrip("\ufeff").splitlines() if not x.startswith('"#')]
+    lines = response.get_data(as_text=True).splitlines()  # the header is the first line
     rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
     assert [r["Borough code"] for r in rows] == ["E09000001", "E09000002"]
     assert [r["End date"] for r in rows] == [(date.today() + timedelta(days=d)).isoformat() for d in (30, 400)]
@@ -247,3 +248,39 @@ def test_rendered_page_reports_bad_parameters(tiny_db, render_page):
     shown = texts(tree)
     assert "Ending within (months)" in shown and "CPV division" in shown
     assert [props(r)["data-contract"] for r in table_rows(tree)] == ["c-col"]  # the default 12 months
+
+
+# --------------------------------------------------------------------------- time-aware, market, contacts
+
+
+def test_rows_say_their_status_and_overdue_procurement(hand_db):
+    with db.cursor(hand_db) as cur:
+        tree = expiring_page.content(cur, {"months": 24}, today=TODAY)
+    hackney, camden, islington = table_rows(tree)
+    assert [props(r)["data-status"] for r in (hackney, camden, islington)] == ["overdue", "overdue", "ending"]
+    assert "Procurement overdue" in texts(camden) and "Ending" in texts(islington)
+    assert "31 March 2025: should already have started" in texts(camden)  # 18 months before 30 September 2026
+    assert "should already have started" not in texts(islington)
+    assert "Tender" in texts(hackney)  # the Parking tender is linked as Hackney's market
+    assert "No planning, tender or award notice from Camden for Revenues and Benefits or OpenRevenues" in texts(camden)
+
+
+def test_ended_contracts_are_hidden_said_and_shown_on_request(tiny_db, render_page):
+    """tiny_db: c-barnet-1 ended 100 days ago."""
+    app = create_app(tiny_db)
+    since = (date.today() - timedelta(days=200)).isoformat()
+    tree = render_page(app, "/expiring", f"?end_from={since}")
+    assert "c-barnet-1" not in [props(r)["data-contract"] for r in table_rows(tree)]
+    assert texts(by_id(tree, "expiring-ended")).startswith("1 contract of this period has ended and is hidden.")
+    toggle = props(by_id(tree, "expiring-ended-toggle"))["href"]
+    assert view.VIEW.parse(toggle.split("?", 1)[1]) == {"end_from": since, "ended": "show"}
+    shown = render_page(app, "/expiring", f"?end_from={since}&ended=show")
+    statuses = {props(r)["data-contract"]: props(r)["data-status"] for r in table_rows(shown)}
+    assert statuses["c-barnet-1"] == "ended" and "Ended" in texts(shown)
+
+
+def test_the_public_is_told_contacts_are_for_members(tiny_db, render_page):
+    app = create_app(tiny_db)
+    public = texts(render_page(app, "/expiring", "?months=24", member=False))
+    member = texts(render_page(app, "/expiring", "?months=24"))
+    assert view.MEMBERS_CONTACTS in public and view.MEMBERS_CONTACTS not in member

@@ -7,14 +7,38 @@ the grid shows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date
 
 import duckdb
 
-from dashboard import format, state
+from dashboard import format, state, status
 from dashboard.queries import contracts as q
+from etl.schema import STAGES
 
 BLOCK = 100  # rows per request of the grid
+STAGE_LABELS = {
+    "planning": "Planning (pipeline, market engagement)",
+    "tender": "Tender (open opportunity)",
+    "award": "Award (not yet a contract)",
+    "contract": "Contract (signed or running)",
+    "cancelled": "Cancelled",
+    "dynamic_market": "Dynamic market",
+}
+assert set(STAGE_LABELS) == set(STAGES), "a stage of etl.schema.STAGES has no label"
+
+
+def _contract_id(value: str) -> str:
+    text = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}", text):
+        raise state.Invalid(f"{state.shown(value)} is not a contract id")
+    return text
+
+
+STAGE = state.Key("stage", state.choice(*STAGES), multiple=True, label="Stage")
+# one contract and its notice lifecycle: the link from Expiring and the calendar; a new filter drops it
+CONTRACT = state.Key("contract", _contract_id, keep_on_filter=False, label="Contract")
 
 
 # --------------------------------------------------------------------------- sort
@@ -54,9 +78,17 @@ def search_for_sort(search: str | None, request: dict | None) -> str | None:
 # --------------------------------------------------------------------------- grid rows
 
 
-def grid_row(row: dict) -> dict:
+def status_of(row: dict, today: date | None = None) -> str:
+    """The contract's status in words (``dashboard.status``; '' for what is not a contract yet)."""
+    if row.get("stage") not in (None, "contract"):
+        return ""
+    return status.label(status.status(row.get("end_date"), row.get("max_end_date"), today or date.today()))
+
+
+def grid_row(row: dict, today: date | None = None) -> dict:
     """A contract as the grid shows it: text ready to read (sorting happened in DuckDB)."""
-    out = dict(row)
+    out = {k: v for k, v in row.items() if k != "lifecycle"}
+    out["status"] = status_of(row, today)
     for key in ("start_date", "end_date", "max_end_date"):
         out[key] = row[key].isoformat() if row[key] else ""
     out["annual_value"] = format.pounds(row["annual_value"])
@@ -106,7 +138,33 @@ def contracts_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str]
     columns = [c.heading for c in q.COLUMNS]
     ids = [c.id for c in q.COLUMNS]
     rows = q.contracts_rows(cur, st, url_sort(st))
-    return columns, ([row[i] for i in ids] for row in rows)
+    today = date.today()
+    return columns, ([{**row, "status": status_of(row, today)}[i] for i in ids] for row in rows)
 
 
-VIEW = state.View("contracts", "/contracts", (state.SORT,), exports={"contracts": contracts_table})
+# --------------------------------------------------------------------------- one contract
+
+
+def contract_detail(cur: duckdb.DuckDBPyConnection, st: dict) -> dict | None:
+    """The contract the URL's ``contract`` names, under the URL's filters, with its lifecycle; None if none."""
+    if not st.get("contract"):
+        return None
+    rows = q.contracts_page(cur, st, limit=1)
+    return rows[0] if rows else None
+
+
+def lifecycle_step(step: dict) -> str:
+    """'Tender (UK4), 3 January 2025: contracts_finder 1234-abc'."""
+    stage = step.get("stage") or "record"
+    words = STAGE_LABELS.get(stage, stage).split(" (")[0]
+    if step.get("notice_type"):
+        words += f" ({step['notice_type']})"
+    day = format.long_date(step.get("date"), missing="")
+    return f"{words}{', ' + day if day else ''}: {step.get('source')} {step.get('ref')}"
+
+
+def stage_options() -> list[dict]:
+    return [{"label": label, "value": key} for key, label in STAGE_LABELS.items()]
+
+
+VIEW = state.View("contracts", "/contracts", (state.SORT, STAGE, CONTRACT), exports={"contracts": contracts_table})

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 from icalendar import Calendar, Event
 
-from dashboard import format, state
-from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, expiring
+from dashboard import format, links, state, status
+from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, ended_count, expiring
 from etl import reference
 
 DEFAULT_MONTHS = 12
@@ -25,9 +25,13 @@ KIND_LABELS = {"end": "Contract end dates", "procurement": "Procurement start da
 # More rows than this make the page slow to draw; the page says when the list is cut.
 ROW_LIMIT = 1000
 GAP_EXPLANATION = (
-    f"Gap: the contract ends within {GAP_MONTHS} months and no tender or pipeline notice has been seen "
-    "for that borough and service area, so the borough may not have gone to market yet."
+    f"Gap: the contract ends within {GAP_MONTHS} months and no planning, tender or award notice has been seen "
+    "from that borough for its service area or system since the contract started, so the borough may not "
+    "have gone to market yet."
 )
+# How a matching market notice is named, by its stage (a notice matched by its type alone: the type).
+NOTICE_WORDS = {"planning": "Planning notice", "tender": "Tender", "award": "Award"}
+MEMBERS_CONTACTS = "Contacts from survey returns are shown to signed-in members."
 
 # CPV 2008 divisions that technology contracts are published under, named for the dropdown.
 CPV_DIVISIONS: dict[str, str] = {
@@ -61,10 +65,12 @@ def _cpv(value: str) -> str:
 
 
 MONTHS = state.Key("months", _months, label="Ending within (months)")
+ENDED = state.Key("ended", state.choice("show"), label="Ended contracts")  # shown on request only
 KEYS = (
     MONTHS,
     state.Key("cpv", _cpv, label="CPV division"),
     state.Key("kind", state.choice(*KINDS), label="Calendar events"),
+    ENDED,
 )
 
 
@@ -87,13 +93,29 @@ def period(st: dict, today: date) -> tuple[date, date]:
     return start, end
 
 
-def view_rows(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> tuple[list[dict], bool]:
-    """The contracts the view shows (soonest end first) and whether the list was cut at ``ROW_LIMIT``."""
-    today = today or date.today()
+def shows_ended(st: dict) -> bool:
+    return st.get("ended") == "show"
+
+
+def _query(st: dict, today: date) -> dict:
+    """The arguments of the state's query: the period as end dates, the horizon, the CPV division."""
     start, end = period(st, today)
     filters = {**state.filters_of(st), "end_from": start.isoformat(), "end_to": end.isoformat()}
-    rows = expiring(cur, filters, today=today, lead_months=LEAD_MONTHS, cpv_division=st.get("cpv"), limit=ROW_LIMIT + 1)
+    return {"filters": filters, "months": months_of(st), "today": today, "lead_months": LEAD_MONTHS,
+            "cpv_division": st.get("cpv")}  # fmt: skip
+
+
+def view_rows(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> tuple[list[dict], bool]:
+    """The contracts the view shows (soonest end first; ended ones only with ``ended=show``) and
+    whether the list was cut at ``ROW_LIMIT``."""
+    args = _query(st, today or date.today())
+    rows = expiring(cur, **args, limit=ROW_LIMIT + 1, show_ended=shows_ended(st))
     return rows[:ROW_LIMIT], len(rows) > ROW_LIMIT
+
+
+def ended_in_period(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> int:
+    """How many contracts of the period have ended: hidden unless ``ended=show``, and said either way."""
+    return ended_count(cur, **_query(st, today or date.today()))
 
 
 # --------------------------------------------------------------------------- words
@@ -128,22 +150,105 @@ def summary(rows: list[dict], start: date, end: date, cut: bool) -> str:
     )
 
 
+def empty_text(st: dict) -> str:
+    """Why the list is empty, and how to widen it."""
+    if shows_ended(st):
+        return "No contracts end in this period under these filters: widen the period or clear a filter."
+    return ("No contracts end in this period under these filters that can still be acted on (ended ones are "
+            "hidden): widen the period, clear a filter, or show ended contracts.")  # fmt: skip
+
+
 def cut_message() -> str:
     return f"Showing the first {ROW_LIMIT:,} contracts by end date: narrow the filters to see the rest."
 
 
+def ended_sentence(n: int, shown: bool) -> str:
+    """What the page says about the period's ended contracts ('' when there are none)."""
+    if not n:
+        return ""
+    things = format.plural(n, "contract")
+    if shown:
+        return f"{things} of this period {'has' if n == 1 else 'have'} ended and {'is' if n == 1 else 'are'} shown."
+    return f"{things} of this period {'has' if n == 1 else 'have'} ended and {'is' if n == 1 else 'are'} hidden."
+
+
+def procurement_text(row: dict) -> str:
+    """'30 September 2025', or '30 September 2025: should already have started' when overdue."""
+    day = format.long_date(row.get("procurement_start"))
+    return f"{day}: {status.OVERDUE_TEXT}" if row.get("status") == "overdue" else day
+
+
+def procurement_sentence(row: dict) -> str:
+    """'Start procurement by 30 September 2025: should already have started' (calendar, exports)."""
+    return f"Start procurement by {procurement_text(row)}"
+
+
+def notice_label(notice: dict) -> str:
+    """'Tender (UK4), January 2025': a matching notice as its link says it."""
+    kind = NOTICE_WORDS.get(notice.get("stage"), notice.get("notice_type") or "Notice")
+    if notice.get("notice_type") and notice.get("stage") in NOTICE_WORDS:
+        kind += f" ({notice['notice_type']})"
+    when = format.month(notice.get("date"))
+    return f"{kind}, {when}" if when else kind
+
+
+def searched(row: dict, names: dict[str, str]) -> str:
+    """What the market match looked for: 'no planning, tender or award notice from Camden for
+    Revenues and Benefits since April 2019' (the gap flag's words)."""
+    what = " or ".join(dict.fromkeys(x for x in (row.get("service_area"), row.get("system_name")) if x))
+    if not what:
+        return "no notice can be matched: the contract's service area and system are not known"
+    where = names.get(row.get("borough_code"), row.get("borough_code") or "the buyer")
+    since = f" since {format.month(row['start_date'])}" if row.get("start_date") else ""
+    return f"no planning, tender or award notice from {where} for {what}{since}"
+
+
+def _text(value: object) -> str | None:
+    """A contact field as one line of at most 200 characters, or None."""
+    if value is None:
+        return None
+    return " ".join(str(value).split())[:200] or None
+
+
+def contact(row: dict) -> dict | None:
+    """Whom to call, first known of: the contract owner a survey return names, the return's own contact,
+    the buyer contact of the contract's notice, a matching market notice's contact; with where it is from.
+    Survey answers are NULL on a public cursor, so the public gets the notices' contacts only."""
+    notices = row.get("notices") or []
+    candidates = [
+        (row.get("survey_contact"), "survey return"),
+        (row.get("return_contact"), "survey return (cover)"),
+        ({"name": row.get("contact_name"), "email": row.get("contact_email")}, "notice"),
+        *(({"name": n.get("contact_name"), "email": n.get("contact_email")}, "market notice") for n in notices),
+    ]
+    for found, source in candidates:
+        if not isinstance(found, dict):
+            continue
+        out = {k: _text(found.get(k)) for k in ("name", "email", "phone")}
+        if any(out.values()):
+            return {**out, "email": links.safe_email(out["email"]) or out["email"], "from": source}
+    return None
+
+
+def contact_text(found: dict | None) -> str:
+    """'J. Okafor, j.okafor@camden.gov.uk, 020 7974 4444 (survey return)', or ''."""
+    if not found:
+        return ""
+    return ", ".join(v for v in (found["name"], found["email"], found["phone"]) if v) + f" ({found['from']})"
+
+
 def table_cells(row: dict, names: dict[str, str]) -> list[str]:
-    """The text cells of a row of the page's table, before the contact, notice and gap columns."""
+    """The text cells of a row of the page's table, after its status and before the contact,
+    notice, market notices and gap columns."""
     extended = row.get("max_end_date")
     return [
-        format.long_date(row["end_date"]),
         names.get(row["borough_code"], row["borough_code"] or "–"),
         format.supplier(row.get("supplier_name"), row.get("supplier_count")),
         row.get("system_name") or row.get("title") or "–",
         row.get("service_area") or "–",
         format.long_date(extended) if extended and extended != row["end_date"] else "–",
         format.money(row.get("annual_value")),
-        format.long_date(row.get("procurement_start")),
+        procurement_text(row),
     ]
 
 
@@ -171,29 +276,49 @@ def month_table(months: list[tuple[str, int]]) -> list[list]:
 # --------------------------------------------------------------------------- export
 
 EXPORT_COLUMNS = [
-    "End date", "Borough code", "Borough", "Buyer", "Incumbent supplier", "System", "Title", "Service area",
-    "Latest end with extensions", "Annual value (GBP)", "Start procurement by", "CPV division",
-    "Buyer contact", "Buyer contact email", "Notice",
-    f"Gap (no tender or pipeline notice, ends within {GAP_MONTHS} months)",
+    "End date", "Status", "Borough code", "Borough", "Buyer", "Incumbent supplier", "System", "Title", "Service area",
+    "Latest end with extensions", "Annual value (GBP)", "Start procurement by", "Procurement",
+    "CPV division", "Contact", "Contact email", "Contact phone", "Contact from", "Notice",
+    "In City Tools", "Market notices", "Market notice links", "Market notices searched",
+    f"Gap (no planning, tender or award notice, ends within {GAP_MONTHS} months)",
 ]  # fmt: skip
 
 
-def export_rows(rows: list[dict]) -> list[list]:
-    """Raw values for CSV/Excel, in ``EXPORT_COLUMNS`` order."""
-    names = reference.borough_names()
+def contract_href(row: dict) -> str:
+    """The contract in the app: the Contracts view of that one contract, with its notice lifecycle."""
+    return links.href("contracts", {"scope": "all", "contract": row["contract_id"]})
+
+
+def _export_row(r: dict, names: dict[str, str], base_url: str) -> list:
+    who = contact(r) or {}
+    notices = r.get("notices") or []
     return [
-        [r["end_date"], r["borough_code"], names.get(r["borough_code"], r["borough_code"]), r["buyer_name"],
-         r["supplier_name"], r["system_name"], r["title"], r["service_area"], r["max_end_date"], r["annual_value"],
-         r["procurement_start"], r["cpv_division"], r["contact_name"], r["contact_email"], r["source_url"],
-         bool(r["gap"])]
-        for r in rows
+        r["end_date"], status.label(r["status"]), r["borough_code"], names.get(r["borough_code"], r["borough_code"]),
+        r["buyer_name"], r["supplier_name"], r["system_name"], r["title"], r["service_area"], r["max_end_date"],
+        r["annual_value"], r["procurement_start"], procurement_sentence(r), r["cpv_division"], who.get("name"),
+        who.get("email"), who.get("phone"), who.get("from"), r["source_url"], base_url + contract_href(r),
+        r["notice_count"], " ".join(n["url"] for n in notices if links.safe_url(n.get("url"))),
+        "" if r["notice_count"] else searched(r, names), bool(r["gap"]),
     ]  # fmt: skip
+
+
+def export_rows(rows: list[dict], base_url: str = "") -> list[list]:
+    """Raw values for CSV/Excel, in ``EXPORT_COLUMNS`` order; ``base_url`` makes the app links absolute."""
+    names = reference.borough_names()
+    return [_export_row(r, names, base_url.rstrip("/")) for r in rows]
+
+
+def request_base() -> str:
+    """The app's address as the request reached it ('https://citytools.example'), '' outside a request."""
+    import flask  # the server's framework; logic stays importable without a request
+
+    return flask.request.host_url.rstrip("/") if flask.has_request_context() else ""
 
 
 def export_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
     """The rows the page lists, raw, for CSV/Excel."""
     rows, _cut = view_rows(cur, st)
-    return EXPORT_COLUMNS, export_rows(rows)
+    return EXPORT_COLUMNS, export_rows(rows, request_base())
 
 
 # --------------------------------------------------------------------------- calendar (RFC 5545)
@@ -205,52 +330,74 @@ PRODID = "-//City Tools//London borough contracts//EN"
 
 
 def calendar_name(st: dict) -> str:
-    """The calendar's name in a client: what it holds, with the filters in words."""
+    """The calendar's name in a client: what it holds, with the horizon and the filters in words."""
     words = state.describe(st)
-    return ("City Tools: contracts ending" + (f" ({'; '.join(words)})" if words else ""))[:200]
+    horizon = "" if uses_filter_dates(st) else f" within {months_of(st)} months"
+    return (f"City Tools: contracts ending{horizon}" + (f" ({'; '.join(words)})" if words else ""))[:200]
 
 
-def _event(uid: str, day: date, summary: str, description: str, url: str | None, stamp: datetime) -> Event:
+def _event(uid: str, day: date, summary: str, row: dict, links_to: tuple[str, str | None], stamp: datetime) -> Event:
+    """An all-day event; ``links_to``: (the contract in the app, its notice)."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", summary)
-    event.add("description", description)
+    event.add("description", _description(row, *links_to))
     event.add("transp", "TRANSPARENT")
-    if url:
-        event.add("url", url)
+    app, notice = links_to
+    if app or notice:
+        event.add("url", app or notice)
+    found = contact(row)
+    if found:
+        event.add("contact", contact_text(found))
     return event
 
 
-def _description(row: dict) -> str:
+def _description(row: dict, app: str, notice: str | None) -> str:
     who = row.get("buyer_name") or row.get("borough_code") or "unknown buyer"
     held = format.supplier(row.get("supplier_name"), row.get("supplier_count"), missing="unknown supplier")
     details = [f"Buyer: {who}", f"Supplier: {held}", f"Service area: {row.get('service_area') or 'not known'}"]
+    if row.get("status"):
+        details.append(f"Status: {status.label(row['status'])}")
     if row.get("max_end_date") and row.get("max_end_date") != row.get("end_date"):
         details.append(f"Latest end with extensions: {row['max_end_date'].isoformat()}")
     if row.get("annual_value") is not None:
         details.append(f"Annual value: {format.pounds(row['annual_value'])}")
+    if row.get("procurement_start"):
+        details.append(procurement_sentence(row))
+    found = contact(row)
+    if found:
+        details.append(f"Contact: {contact_text(found)}")
+    details += [f"In City Tools: {app}"] if app else []
+    details += [f"Notice: {notice}"] if notice else []
+    for n in (row.get("notices") or [])[:3]:
+        details.append(f"Market notice: {notice_label(n)}" + (f" {n['url']}" if links.safe_url(n.get("url")) else ""))
     return "\n".join(details)
 
 
-def _events(row: dict, kind: str, stamp: datetime) -> list[Event]:
+def _events(row: dict, kind: str, stamp: datetime, base_url: str) -> list[Event]:
     """A contract's events: its end date, its procurement start, or both."""
     what = row.get("system_name") or row.get("title") or "contract"
     who = row.get("buyer_name") or row.get("borough_code") or "unknown buyer"
-    description, url, out = _description(row), row.get("source_url"), []
+    app = base_url + contract_href(row) if base_url and row.get("contract_id") else ""
+    links_to, out = (app, links.safe_url(row.get("source_url"))), []
     if kind in ("end", "both") and row.get("end_date"):
         uid = f"{row['contract_id']}-end@citytools"
-        out.append(_event(uid, row["end_date"], f"Contract ends: {what} ({who})", description, url, stamp))
+        out.append(_event(uid, row["end_date"], f"Contract ends: {what} ({who})", row, links_to, stamp))
     if kind in ("procurement", "both") and row.get("procurement_start"):
         uid = f"{row['contract_id']}-procure@citytools"
-        out.append(_event(uid, row["procurement_start"], f"Start procurement: {what} ({who})", description, url, stamp))
+        summary = f"Start procurement: {what} ({who})"
+        out.append(_event(uid, row["procurement_start"], summary, row, links_to, stamp))
     return out
 
 
-def contract_calendar(rows: list[dict], kind: str = "end", stamp: datetime | None = None, name: str = "") -> bytes:
-    """One event per contract end date (``kind="end"``), per procurement start, or both."""
+def contract_calendar(
+    rows: list[dict], kind: str = "end", stamp: datetime | None = None, name: str = "", base_url: str = ""
+) -> bytes:
+    """One event per contract end date (``kind="end"``), per procurement start, or both; with
+    ``base_url`` (the app's address) each event links back to its contract in the app."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
@@ -260,15 +407,17 @@ def contract_calendar(rows: list[dict], kind: str = "end", stamp: datetime | Non
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name or "City Tools: contract end dates")
     for row in rows:
-        for event in _events(row, kind, stamp):
+        for event in _events(row, kind, stamp, base_url.rstrip("/")):
             cal.add_component(event)
     return cal.to_ical()
 
 
-def calendar_feed(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> bytes:
-    """The ``/calendar.ics`` body for a state: the page's rows as events of the state's ``kind``."""
+def calendar_feed(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None, base_url: str = "") -> bytes:
+    """The ``/calendar.ics`` body for a state: the page's rows as events of the state's ``kind``,
+    linked back to the app at ``base_url`` (the request's, when called in one)."""
     rows, _cut = view_rows(cur, st, today or date.today())
-    return contract_calendar(rows, kind=st.get("kind") or DEFAULT_KIND, name=calendar_name(st))
+    kind = st.get("kind") or DEFAULT_KIND
+    return contract_calendar(rows, kind=kind, name=calendar_name(st), base_url=base_url or request_base())
 
 
 VIEW = state.View("expiring", "/expiring", KEYS, exports={"expiring": export_table})

@@ -13,10 +13,10 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import duckdb
-from dash import ALL, MATCH, Input, Output, State, html
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import db, state
+from dashboard import db, links, state
 from dashboard import layout as ui
 from dashboard.filters import URL
 from dashboard.logic import contracts as logic
@@ -33,7 +33,9 @@ PAGE = {
 }
 
 GRID = "contracts-grid"
+STAGE_ID = "contracts-stage"
 WIDTHS = {"title": 260, "records": 280, "disagreements": 260, "buyer": 200, "supplier": 200, "system": 170}
+WIDTHS |= {"stage": 110, "status": 170}
 NUMERIC = {"annual_value", "total_value", "match_score"}
 HIDDEN = {"contract_id"}
 
@@ -92,6 +94,58 @@ def grid(st: dict, n: int) -> dag.AgGrid:
     )
 
 
+# --------------------------------------------------------------------------- controls and detail
+
+
+def stage_control(st: dict) -> html.Div:
+    """The stage filter (URL key ``stage``, repeatable): contracts, tenders, planning notices..."""
+    return html.Div(
+        [
+            html.Label("Stage", htmlFor=STAGE_ID, className="form-label small mb-1"),
+            dcc.Dropdown(
+                id=STAGE_ID,
+                options=logic.stage_options(),
+                value=st.get("stage") or [],
+                multi=True,
+                placeholder="Any stage",
+            ),
+        ],
+        className="mb-2",
+        style={"maxWidth": "36rem"},
+    )
+
+
+def _step(step: dict) -> html.Li:
+    url = links.safe_url(step.get("url"))
+    link = [" ", html.A("Notice", href=url, target="_blank", rel="noopener noreferrer")] if url else []
+    return html.Li([logic.lifecycle_step(step), *link])
+
+
+def detail(row: dict | None, st: dict) -> html.Section:
+    """One contract (``contract=`` in the URL): what it is, where it stands, its notice lifecycle."""
+    everything = VIEW.href({k: v for k, v in st.items() if k != "contract"})
+    back = dcc.Link("Show every contract", href=everything)
+    if row is None:
+        return html.Section(
+            [ui.message(["No contract with that id matches these filters. ", back], color="warning")],
+            id="contracts-detail",
+        )
+    what = row.get("system") or row.get("title") or row["contract_id"]
+    who = row.get("borough") or row.get("buyer") or ""
+    facts = f"{logic.status_of(row)}; ends {row.get('end_date') or 'not recorded'}; stage {row.get('stage')}"
+    return html.Section(
+        [
+            html.H2(f"{what} ({who})" if who else what, className="h5"),
+            html.P(facts, className="mb-1"),
+            html.H3("Notice lifecycle", className="h6"),
+            html.Ol([_step(s) for s in row.get("lifecycle") or []], id="contracts-lifecycle"),
+            back,
+        ],
+        className="border rounded p-3 mb-3",
+        id="contracts-detail",
+    )
+
+
 # --------------------------------------------------------------------------- page
 
 
@@ -99,7 +153,10 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: list[str]) -> li
     n = q.count(cur, st)
     described = state.describe(st)
     out = [ui.message(p, color="warning") for p in problems]
+    if st.get("contract"):
+        out.append(detail(logic.contract_detail(cur, st), st))
     out += [
+        stage_control(st),
         html.P(
             [html.Strong(logic.count_line(n), id="contracts-count")]
             + ([html.Span(" · " + "; ".join(described), className="text-body-secondary")] if described else []),
@@ -107,8 +164,9 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: list[str]) -> li
         ),
         html.P(
             "Sort by clicking a column heading (shift-click adds a second column). "
-            "The Notice column links to the public notice where there is one; Records says which "
-            "survey rows and notices a contract was merged from.",
+            "The Notice column links to the public notice where there is one; Records gives the notice "
+            "lifecycle: the pipeline, tender, award and contract notices and survey rows a contract was "
+            "merged from, with their dates, and its changes.",
             className="small text-body-secondary mb-1",
         ),
         ui.download_links("contracts", st),
@@ -130,6 +188,12 @@ def layout(**query) -> list:
     )
 
 
+def _stages(value: object) -> list[str] | None:
+    """The dropdown's value as stages (a forged callback may send anything; the URL parser checks)."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return [str(v) for v in items[:10] if isinstance(v, str)] or None
+
+
 def load_rows(request, grid_id):
     if not request or not isinstance(grid_id, dict):  # a forged grid id is no request
         raise PreventUpdate
@@ -145,6 +209,7 @@ def sort_to_url(requests, search):
 
 def register(app: dash.Dash) -> None:
     """The page's callbacks, on ``app`` (called by ``create_app``)."""
+    ui.url_from_control(app, STAGE_ID, lambda value, search: VIEW.updated(search, stage=_stages(value)))
     app.callback(
         Output({"type": GRID, "query": MATCH}, "getRowsResponse"),
         Input({"type": GRID, "query": MATCH}, "getRowsRequest"),

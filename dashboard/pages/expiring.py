@@ -17,9 +17,10 @@ import duckdb
 import flask
 from dash import dcc, html
 
-from dashboard import exports, links
+from dashboard import access, exports, links, status
 from dashboard import layout as ui
 from dashboard.figures.expiring import month_bar
+from dashboard.format import long_date as format_date
 from dashboard.logic import expiring as view
 from dashboard.logic.expiring import VIEW
 from dashboard.queries.expiring import HORIZONS
@@ -124,22 +125,34 @@ def calendar_links(st: dict, host: str | None) -> html.Section:
 # --------------------------------------------------------------------------- list
 
 
-def gap_badge() -> dbc.Badge:
+def gap_badge(searched: str | None = None) -> dbc.Badge:
+    """The gap flag; on a row it says what was searched (``searched``), in its tooltip and to screen readers."""
+    said = searched or "no planning, tender or award notice seen"
     return dbc.Badge(
-        ["Gap", html.Span(": no tender or pipeline notice seen", className="visually-hidden")],
+        ["Gap", html.Span(f": {said}", className="visually-hidden")],
         color="warning",
         text_color="dark",
         className="ms-1",
-        title=view.GAP_EXPLANATION,
+        title=f"Gap: {said}" if searched else view.GAP_EXPLANATION,
     )
 
 
+def status_badge(key: str) -> dbc.Badge:
+    """Where the contract stands today, as a word on its colour (``dashboard.status``)."""
+    dark = key in ("ending", "unknown")
+    return dbc.Badge(status.label(key), color=status.BADGES[key], text_color="dark" if dark else None)
+
+
 def _contact(row: dict) -> list:
-    email = links.safe_email(row.get("contact_email"))
-    name = row.get("contact_name")
-    if email:
-        return [html.A(name or email, href=f"mailto:{email}")]
-    return [name] if name else ["–"]
+    found = view.contact(row)
+    if not found:
+        return ["–"]
+    email = links.safe_email(found["email"])
+    name = found["name"] or found["email"]
+    out: list = [html.A(name or email, href=f"mailto:{email}")] if email else [name or ""]
+    if found["phone"]:
+        out += [html.Br(), found["phone"]]
+    return [*out, html.Br(), html.Small(f"from the {found['from']}", className="text-body-secondary")]
 
 
 def _notice(row: dict) -> object:
@@ -147,18 +160,37 @@ def _notice(row: dict) -> object:
     return html.A("Notice", href=url, target="_blank", rel="noopener noreferrer") if url else "–"
 
 
+def _market(row: dict, names: dict[str, str]) -> list:
+    """The matching planning, tender and award notices as links, or what was searched for them."""
+    items = []
+    for n in row.get("notices") or []:
+        url, label = links.safe_url(n.get("url")), view.notice_label(n)
+        link = html.A(label, href=url, target="_blank", rel="noopener noreferrer", title=n.get("title") or "")
+        items.append(html.Li(link if url else label, className="market-notice"))
+    if not items:
+        said = view.searched(row, names)
+        return [html.Span(said[:1].upper() + said[1:], className="small")]
+    more = row.get("notice_count", 0) - len(items)
+    tail = [html.Li(f"and {more:,} more", className="small")] if more > 0 else []
+    return [html.Ul([*items, *tail], className="list-unstyled mb-0")]
+
+
 COLUMNS = [
-    ("Ends", False), ("Borough", False), ("Incumbent supplier", False), ("System or title", False),
+    ("Ends", False), ("Status", False), ("Borough", False), ("Incumbent supplier", False), ("System or title", False),
     ("Service area", False), ("Latest end with extensions", False), ("Annual value", True),
-    ("Start procurement by", False), ("Buyer contact", False), ("Notice", False), ("Gap", False),
+    ("Start procurement by", False), ("Contact", False), ("Notice", False), ("Market notices", False),
+    ("Gap", False),
 ]  # fmt: skip
 
 
 def _row(r: dict, names: dict[str, str]) -> html.Tr:
-    cells = [*view.table_cells(r, names), _contact(r), _notice(r), gap_badge() if r.get("gap") else ""]
+    ends = dcc.Link(format_date(r["end_date"]), href=view.contract_href(r), title="The contract and its lifecycle")
+    gap = gap_badge(view.searched(r, names)) if r.get("gap") else ""
+    cells = [ends, status_badge(r["status"]), *view.table_cells(r, names), _contact(r), _notice(r),
+             _market(r, names), gap]  # fmt: skip
     return html.Tr(
         [html.Td(c, className="text-end" if COLUMNS[i][1] else None) for i, c in enumerate(cells)],
-        **{"data-contract": r["contract_id"]},
+        **{"data-contract": r["contract_id"], "data-status": r["status"]},
     )
 
 
@@ -175,6 +207,24 @@ def rows_table(rows: list[dict]) -> dbc.Table:
         striped=True,
         id="expiring-table",
     )
+
+
+def ended_note(st: dict, n: int) -> html.P | None:
+    """How many ended contracts of the period are hidden (or shown), with the link that flips it."""
+    shown = view.shows_ended(st)
+    sentence = view.ended_sentence(n, shown)
+    if not sentence:
+        return None
+    flip = VIEW.href({**st, "ended": None if shown else "show"})
+    link = dcc.Link("Hide them" if shown else "Show them", href=flip, id="expiring-ended-toggle")
+    return html.P([sentence, " ", link], className="small", id="expiring-ended")
+
+
+def contacts_note() -> html.P | None:
+    """For the public: survey contacts exist but are for members (the cursor has blanked them)."""
+    if access.is_member():
+        return None
+    return html.P(view.MEMBERS_CONTACTS, className="small text-body-secondary", id="expiring-contacts-note")
 
 
 def month_chart(rows: list[dict], start: date, end: date) -> dbc.Card:
@@ -212,12 +262,15 @@ def content(
     if cut:
         out.append(ui.message(view.cut_message(), color="warning"))
     out += [
+        note for note in (ended_note(st, view.ended_in_period(cur, st, today)), contacts_note()) if note is not None
+    ]
+    out += [
         html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"),
         ui.download_links("expiring", st, "of this list"),
         calendar_links(st, host),
     ]
     if not rows:
-        out.append(ui.message("No contracts end in this period under these filters.", message_id="expiring-empty"))
+        out.append(ui.message(view.empty_text(st), message_id="expiring-empty"))
         return out
     return [*out, month_chart(rows, start, end), html.Div(rows_table(rows), className="table-responsive")]
 
@@ -239,7 +292,7 @@ def calendar_ics() -> flask.Response:
     """``/calendar.ics``: the expiring page's contracts as iCalendar events (``kind``: end, procurement or both)."""
     return exports.view_file(
         VIEW,
-        lambda cur, st: (view.calendar_feed(cur, st, date.today()), "citytools-expiring.ics"),
+        lambda cur, st: (view.calendar_feed(cur, st, date.today(), flask.request.host_url), "citytools-expiring.ics"),
         "text/calendar; charset=utf-8",
         disposition="inline",
         cache="no-cache",

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
 from dashboard.queries import Filters, where_clause
 from etl import reference
+from etl.schema import STAGES
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("max_end_date", "Latest end", "c.max_end_date"),
     Column("annual_value", "Annual value (£)", "c.annual_value"),
     Column("total_value", "Total value (£)", "c.total_value"),
+    Column("stage", "Stage", "c.stage"),
+    Column("status", "Status", None, sortable=False),  # dashboard.status on the day, filled in Python
     Column("sources", "Sources", "array_to_string(c.sources, ', ')"),
     Column("supplier_count", "Suppliers", "c.supplier_count"),
     Column("match_score", "Match score", "c.match_score"),
     Column("disagreement", "Sources disagree", "c.disagreements IS NOT NULL"),
     Column("disagreements", "Disagreements", None, sortable=False),
-    Column("records", "Records", None, sortable=False),
+    Column("records", "Records (notice lifecycle)", None, sortable=False),
     Column("source_url", "Notice", "c.source_url", sortable=False),
     Column("contract_id", "Contract id", "c.contract_id"),
 )
@@ -75,6 +79,25 @@ def sort_spec(sort: list[tuple[str, bool]]) -> str:
     return ",".join(("-" if desc else "") + column for column, desc in sort)
 
 
+def where(filters: Filters | None) -> tuple[str, list]:
+    """``queries.where_clause`` and this view's own keys: ``stage`` (any of, from ``STAGES``) and
+    ``contract`` (one contract by id, the view's link to a contract and its lifecycle)."""
+    filters = filters or {}
+    condition, params = where_clause(filters)
+    stages = [s for s in _listed(filters.get("stage")) if s in STAGES]
+    if stages:
+        condition += f" AND stage IN ({', '.join('?' for _ in stages)})"
+        params = [*params, *stages]
+    if filters.get("contract"):
+        condition += " AND contract_id = ?"
+        params = [*params, str(filters["contract"])]
+    return condition, params
+
+
+def _listed(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)] if value else []
+
+
 def _order_by(sort: list[tuple[str, bool]]) -> str:
     terms = [f"{column} {'DESC' if desc else 'ASC'} NULLS LAST" for column, desc in sort if column in SORTABLE]
     if not any(column == "contract_id" for column, _ in sort):
@@ -99,7 +122,7 @@ def _page_statement(filters: Filters | None, sort: list[tuple[str, bool]], limit
     second reads the columns of just those rows. The id is ``contract_id``, not the row number: a
     cursor of the public reads ``contracts`` through a view (dashboard.access), which has none.
     """
-    where, params = where_clause(filters)
+    condition, params = where(filters)
     order = _order_by(sort)
     keys = "".join(f", {BY_ID[col].sql} AS {col}" for col, _ in sort if col in SORTABLE and col != "contract_id")
     selected = ", ".join(f"{c.sql} AS {c.id}" for c in COLUMNS if c.sql)
@@ -107,7 +130,7 @@ def _page_statement(filters: Filters | None, sort: list[tuple[str, bool]], limit
         WITH picked AS (
             SELECT c.contract_id AS contract_id{keys}
             FROM contracts c LEFT JOIN {_BOROUGH_NAMES}
-            WHERE {where}
+            WHERE {condition}
             ORDER BY {order}
             LIMIT ? OFFSET ?
         )
@@ -121,22 +144,21 @@ def _page_statement(filters: Filters | None, sort: list[tuple[str, bool]], limit
 
 def _all_statement(filters: Filters | None, sort: list[tuple[str, bool]]) -> tuple[str, list]:
     """Every filtered row in ``sort`` order, with its records joined in (exports read them all)."""
-    where, params = where_clause(filters)
+    condition, params = where(filters)
     order = _order_by(sort)
     selected = ", ".join(f"{c.sql} AS {c.id}" for c in COLUMNS if c.sql)
     sql = f"""
         WITH base AS (
             SELECT {selected}, {_EXTRA}
             FROM contracts c LEFT JOIN {_BOROUGH_NAMES}
-            WHERE {where}
+            WHERE {condition}
         ),
         refs AS (
             SELECT contract_id, unnest(record_ids) AS record_id, generate_subscripts(record_ids, 1) AS i FROM base
         ),
         recs AS (
             SELECT refs.contract_id,
-                   list({{'record_id': r.record_id, 'source': r.source, 'ref': r.source_ref, 'url': r.source_url}}
-                        ORDER BY refs.i) AS records
+                   list({_RECORD} ORDER BY refs.i) AS records
             FROM refs JOIN contract_records r USING (record_id)
             GROUP BY refs.contract_id
         )
@@ -147,16 +169,53 @@ def _all_statement(filters: Filters | None, sort: list[tuple[str, bool]]) -> tup
     return sql, [*_names(), *params]
 
 
+# A record as the view tells it: where it came from and where it stands in the notice lifecycle.
+_RECORD = (
+    "{'record_id': r.record_id, 'source': r.source, 'ref': r.source_ref, 'url': r.source_url, 'stage': r.stage, "
+    "'notice_type': r.notice_type, 'date': coalesce(r.published_date, r.start_date), "
+    "'history': CAST(r.history AS VARCHAR)}"
+)
+
+
 def _records(cur: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, dict]:
     """The records behind a page of contracts, by id: a lookup on the primary key, not a scan."""
     if not record_ids:
         return {}
     marks = ", ".join("?" for _ in record_ids)
     rows = cur.execute(
-        f"SELECT record_id, source, source_ref, source_url FROM contract_records WHERE record_id IN ({marks})",
-        record_ids,
+        f"SELECT r.record_id, {_RECORD} FROM contract_records r WHERE r.record_id IN ({marks})", record_ids
     ).fetchall()
-    return {rid: {"record_id": rid, "source": src, "ref": ref, "url": url} for rid, src, ref, url in rows}
+    return dict(rows)
+
+
+def _changes(raw: str | None) -> list[dict]:
+    """A record's changes after it was let (UK10 change, UK11 termination), from its history JSON."""
+    try:
+        history = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [h for h in history if isinstance(h, dict)] if isinstance(history, list) else []
+
+
+def _day(value: object) -> date | None:
+    """A history entry's date (ISO text in the JSON) as a date, like the records' own; None if it is not one."""
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def lifecycle(records: list[dict] | None) -> list[dict]:
+    """A contract's notices in order: each record (pipeline, tender, award, contract) and each change,
+    as {"date", "stage", "notice_type", "source", "ref", "url"}, dated ones first, oldest first."""
+    out = []
+    for r in records or []:
+        out.append({k: r.get(k) for k in ("date", "stage", "notice_type", "source", "ref", "url")})
+        for h in _changes(r.get("history")):
+            step = {"date": _day(h.get("date")), "stage": h.get("what") or "change", "url": None}
+            out.append({**step, "notice_type": h.get("notice_type"), "source": r.get("source"),
+                        "ref": h.get("notice_id") or r.get("ref")})  # fmt: skip
+    return sorted(out, key=lambda e: (e["date"] is None, str(e["date"] or "")))
 
 
 def _label(field: str) -> str:
@@ -164,8 +223,13 @@ def _label(field: str) -> str:
 
 
 def _describe_records(records: list[dict] | None) -> str:
-    """'survey: Brent.xlsx#Systems!12; contracts_finder: 1234-abc': where the contract's data came from."""
-    return "; ".join(f"{r['source']}: {r['ref']}" for r in records or [])
+    """'tender UK4 2025-01-03, contracts_finder: 1234-abc; contract, survey: Brent.xlsx#Systems!12': the
+    contract's notice lifecycle (``lifecycle``), each step with the record it came from."""
+    steps = []
+    for e in lifecycle(records):
+        what = " ".join(str(x) for x in (e["stage"], e["notice_type"], e["date"]) if x)
+        steps.append(f"{what}, {e['source']}: {e['ref']}" if what else f"{e['source']}: {e['ref']}")
+    return "; ".join(steps)
 
 
 def _describe_disagreements(raw: str | None, records: list[dict] | None) -> str:
@@ -186,13 +250,14 @@ def _row(names: list[str], values: tuple) -> dict:
     row.pop("record_ids")
     row["disagreements"] = _describe_disagreements(row.pop("disagreements_json"), records)
     row["records"] = _describe_records(records)
+    row["lifecycle"] = lifecycle(records)
     return row
 
 
 def count(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> int:
     """How many contracts match the filters: the view's 'N contracts match'."""
-    where, params = where_clause(filters)
-    return cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()[0]
+    condition, params = where(filters)
+    return cur.execute(f"SELECT count(*) FROM contracts WHERE {condition}", params).fetchone()[0]
 
 
 def contracts_page(
