@@ -38,6 +38,18 @@ def query_of(href: str) -> dict:
     return parse_qs(urlsplit(href).query)
 
 
+def md_rows(node) -> list[list[str]]:
+    """The body rows of the Markdown tables under ``node``, cells unescaped, as a reader sees them."""
+    import re
+
+    out = []
+    for n in walk(node):
+        if n["type"] == "Markdown":
+            lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
+            out += [[re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")] for line in lines]
+    return out
+
+
 def row(cid, code, end, start=START, max_end=None, group="Revenues and Benefits", **kw):
     return {
         "contract_id": cid,
@@ -131,7 +143,7 @@ def test_windows_are_shaded_over_their_group_and_clickable():
     assert (rect["y0"], rect["y1"]) == (1.5, 5.5)  # the Revenues and Benefits heading to its last row
     assert rect["layer"] == "below" and rect["opacity"] < 0.5
     handles = trace(figure, ft.TRACE_WINDOWS)
-    assert handles["text"] == ["3 boroughs"] and handles["y"] == [2]
+    assert "text" not in handles and handles["mode"] == "markers" and handles["y"] == [2]  # labels: the table
     click = json.loads(handles["customdata"][0])
     assert click == {
         "kind": "window",
@@ -262,21 +274,22 @@ def test_cap_note_and_table_on_the_whole_sample(sample_build, render_page):
     assert dated > tl.MAX_DRAWN
     note = texts(by_id(tree, "timeline-note"))
     assert any(f"Showing 300 of {dated:,} contracts" in t for t in note)
-    table = next(n for n in walk(tree) if n["type"] == "Tbody")
-    assert len(table["props"]["children"]) == tl.MAX_DRAWN
+    assert len(md_rows(by_id(tree, "timeline-table"))) == tl.MAX_DRAWN
 
 
-def test_controls_links_keep_the_view(sample_build, render_page):
+def test_options_show_the_url_and_write_it_back(sample_build, render_page):
     search = "?service_area=Housing&group_by=system&window_months=9"
     tree = render_page(create_app(sample_build[0]), "/timeline", search)
-    links = {
-        n["props"]["children"]: n["props"]["href"]
-        for n in walk(by_id(tree, "timeline-controls"))
-        if n["type"] == "Link"
-    }
-    assert query_of(links["One row per contract"]) == {**query_of(search), "rows": ["contract"]}
-    assert query_of(links["Service area"]) == {"service_area": ["Housing"], "window_months": ["9"]}
-    assert query_of(links["Change them on the Windows page"]) == query_of(search)
+    assert by_id(tree, page.OPTION_IDS["rows"])["props"]["value"] == "borough"
+    assert by_id(tree, page.OPTION_IDS["group_by"])["props"]["value"] == "system"
+    assert by_id(tree, page.RESULTS)["props"]["data-search"] == tl.VIEW.search(tl.VIEW.parse(search))
+    assert tl.search_for_options(search, "borough", "system") is None  # the URL says it already
+    assert query_of(tl.search_for_options(search, "contract", "system")) == {**query_of(search), "rows": ["contract"]}
+    by_area = tl.search_for_options(search, "borough", "service_area")  # the default grouping: no key
+    assert query_of(by_area) == {"service_area": ["Housing"], "window_months": ["9"]}
+    assert query_of(tl.search_for_options(search, "sideways", "evil")) == query_of(by_area)  # forged: defaults
+    rule = next(n for n in walk(by_id(tree, "timeline-rule")) if n["type"] == "Link")
+    assert query_of(rule["props"]["href"]) == query_of(search)
 
 
 def test_bad_rows_value_falls_back(sample_build, render_page):
@@ -292,5 +305,96 @@ def test_export_is_the_drawn_contracts(sample_build, render_page):
         headings, rows = EXPORTS["timeline"](cur, st)
     tree = render_page(create_app(sample_build[0]), "/timeline", "?service_area=Revenues%20and%20Benefits")
     assert headings == tl.TABLE_HEADINGS
-    assert len(rows) == len(next(n for n in walk(tree) if n["type"] == "Tbody")["props"]["children"])
+    assert len(rows) == len(md_rows(by_id(tree, "timeline-table")))
     assert {r[0] for r in rows} == {"Revenues and Benefits"}
+
+
+# --------------------------------------------------------------------------- rows never overlap, labels never collide
+
+
+def bars_by_row(figure: dict) -> dict[int, list[tuple[date, date]]]:
+    """Per row, the spans drawn on it (term bars and extension bars), from the figure itself."""
+    out: dict[int, list[tuple[date, date]]] = {}
+    for t in figure["data"]:
+        if t["type"] != "bar":
+            continue
+        for y, base, x in zip(t["y"], t["base"], t["x"], strict=True):
+            start = date.fromisoformat(base)
+            out.setdefault(y, []).append((start, start + timedelta(days=x // ft.DAY_MS)))
+    return out
+
+
+def test_a_borough_with_two_contracts_at_once_gets_two_lanes():
+    rows = [
+        row("a", "E09000003", D(2027, 3, 31)),  # Barnet: two revenues contracts running together
+        row("b", "E09000003", D(2028, 3, 31), start=D(2023, 4, 1)),
+        row("c", "E09000003", D(2031, 3, 31), start=D(2028, 4, 1)),  # after both: the first lane free
+        row("d", "E09000007", D(2027, 6, 30)),
+    ]
+    figure = figure_of(rows)
+    ticks = figure["layout"]["yaxis"]["ticktext"]
+    assert ticks == ["<b>Revenues and Benefits</b>", "Barnet", "Barnet (2)", "Camden"]
+    for spans in bars_by_row(figure).values():
+        spans.sort()
+        assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)), spans  # nothing drawn over anything
+    lanes = tl.borough_lanes([r for r in rows if r["borough_code"] == "E09000003"])
+    assert [[c["contract_id"] for c in lane] for lane in lanes] == [["a", "c"], ["b"]]
+
+
+def test_an_extension_or_an_end_marker_counts_as_drawn():
+    rows = [
+        row("a", "E09000003", D(2027, 3, 31), max_end=D(2029, 3, 31)),
+        row("b", "E09000003", D(2028, 3, 31), start=D(2027, 5, 1)),  # starts inside a's extension
+        row("c", "E09000003", D(2026, 1, 31), start=None),  # a marker at its end, inside a's term
+    ]
+    lanes = tl.borough_lanes(rows)
+    assert [[c["contract_id"] for c in lane] for lane in lanes] == [["a"], ["c", "b"]]  # b starts after c's mark
+
+
+def test_window_labels_are_a_table_not_text_on_the_chart(sample_build, render_page):
+    search = "?group_by=service_area&service_area=Revenues%20and%20Benefits"
+    tree = render_page(create_app(sample_build[0]), "/timeline", search)
+    assert all(t.get("mode") != "markers+text" and "text" not in t for t in graph(tree)["data"])
+    table = by_id(tree, "timeline-windows")
+    rows = md_rows(table)
+    start = f"{REVS['end_from'].day} {REVS['end_from']:%B %Y}"
+    planted = [r for r in rows if r[0] == "Revenues and Benefits" and r[1].startswith(start)]
+    assert len(planted) == 1 and planted[0][2] == str(len(REVS["boroughs"]))
+
+
+def test_overdue_windows_say_so_under_the_chart(sample_build):
+    with db.cursor(sample_build[0]) as cur:
+        st = {"service_area": ["Revenues and Benefits"]}
+        m = tl.model(cur, st, today=REVS["end_from"] - timedelta(days=1))  # procurement long due
+        drawn, _ = tl.fitted(m)
+        rows = tl.window_rows(m, drawn)
+        after = tl.model(cur, st, today=D(2100, 1, 1))
+    start = f"{REVS['end_from'].day} {REVS['end_from']:%B %Y}"
+    (planted,) = [r for r in rows if r[1].startswith(start)]
+    assert planted[3].endswith(": should already have started") and planted[4] == "Procurement overdue"
+    assert all(r[3].endswith("should already have started") == (r[4] == "Procurement overdue") for r in rows)
+    assert after["windows"] == [] and after["ended_windows"] == len(m["windows"])
+    assert "made only of ended contracts not shaded" in tl.summary(after)
+
+
+# --------------------------------------------------------------------------- the figure budget
+
+
+def test_the_figure_is_kept_under_its_budget_and_the_note_says_so(sample_build, monkeypatch):
+    with db.cursor(sample_build[0]) as cur:
+        m = tl.model(cur, {})
+        drawn, figure = tl.fitted(m)
+        assert ft.json_bytes(figure) <= tl.FIGURE_BUDGET and len(drawn["bars"]) == tl.MAX_DRAWN
+        full = ft.json_bytes(figure)
+        monkeypatch.setattr(tl, "FIGURE_BUDGET", full // 3)
+        drawn, figure = tl.fitted(m)
+        _, exported = tl.timeline_table(cur, {})
+    assert ft.json_bytes(figure) <= full // 3 and tl.MIN_DRAWN <= len(drawn["bars"]) < tl.MAX_DRAWN
+    assert f"kept under {full // 3 // 1000} KB" in drawn["note"]
+    assert len(exported) == len(drawn["bars"])  # the export holds what is drawn
+
+
+def test_the_figure_sent_for_the_whole_sample_is_within_budget(sample_build, render_page):
+    for search in ("", "?rows=contract", "?group_by=system"):
+        figure = graph(render_page(create_app(sample_build[0]), "/timeline", search))
+        assert ft.json_bytes(figure) <= tl.FIGURE_BUDGET, search

@@ -114,3 +114,42 @@ def test_the_rule_in_words_follows_the_parameters():
     )
     assert rule() == rule(DEFAULTS)
     assert f"at least {DEFAULTS['min_boroughs']} boroughs" in rule() and "(by contract end dates)" in rule()
+
+
+# --------------------------------------------------------------------------- where a window stands today
+
+
+def test_window_status_follows_the_status_rule():
+    from dashboard import status
+    from dashboard.logic.windows import contract_status, window_status
+
+    contracts = [c("a", "E1", D(2027, 3, 31)), c("b", "E2", D(2027, 6, 30)), c("d", "E3", D(2027, 9, 30))]
+    (window,), _ = find_windows(contracts)  # procurement start 30 September 2025
+    assert window_status(window, D(2025, 9, 30)) == "ending"  # the day itself is not late
+    assert window_status(window, D(2024, 1, 1)) == "running"  # its first end is past the 24 months' horizon
+    assert window_status(window, D(2025, 10, 1)) == "overdue"
+    assert window_status(window, D(2027, 7, 1)) == "overdue"  # two contracts still running
+    assert window_status(window, D(2027, 10, 1)) == "ended"  # every contract past its end
+    for today in (D(2025, 1, 1), D(2027, 4, 1), D(2028, 1, 1)):
+        assert [contract_status(x, today) for x in contracts] == [
+            status.status(x.end, x.max_end, today) for x in contracts
+        ]
+
+
+def test_a_contract_running_on_its_extension_keeps_its_window_live():
+    from dashboard.logic.windows import window_status
+
+    contracts = [c("a", "E1", D(2024, 3, 31), max_end=D(2027, 3, 31)), c("b", "E2", D(2024, 6, 30))]
+    contracts.append(c("d", "E3", D(2024, 9, 30)))
+    (window,), _ = find_windows(contracts)
+    assert window_status(window, D(2026, 12, 1)) == "overdue"  # not ended: a's extension runs to 2027
+
+
+def test_pages_of_ten_and_a_page_past_the_end_shows_the_last():
+    from dashboard.logic.windows import PAGE_SIZE, paged
+
+    assert PAGE_SIZE == 10
+    assert paged(0, None) == (1, 1, 0)
+    assert paged(43, 2) == (2, 5, 10)
+    assert paged(43, 99) == (5, 5, 40)
+    assert paged(43, "2") == (1, 5, 0)  # not a validated page number: the first

@@ -14,6 +14,7 @@ data, never markup.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
@@ -146,21 +147,18 @@ def window_parts(windows: Sequence[Mapping], rows: Sequence) -> tuple[list[dict]
     names = reference.borough_names()
     bands = _bands(rows)
     shapes: list[dict] = []
-    handles = {"x": [], "y": [], "text": [], "textposition": [], "customdata": [], "hovertext": []}
-    seen: dict[str, int] = {}
+    handles = {"x": [], "y": [], "customdata": [], "hovertext": []}
     for w in windows:
         if w["group"] not in bands:
             continue
-        # labels alternate sides of their diamonds, the first to the left, so neighbours point apart
-        nth = seen[w["group"]] = seen.get(w["group"], -1) + 1
+        # no text beside the diamond: labels of windows close in time printed over each other; the
+        # page lists the windows in a table under the chart, and the hover says it all
         top, bottom = bands[w["group"]]
         shapes.append(_window_rect(w, top, bottom))
         _add(
             handles,
             x=(w["start"] + (w["end"] - w["start"]) / 2).isoformat(),
             y=top,
-            text=f"{len(w['boroughs'])} boroughs",
-            textposition="middle right" if nth % 2 else "middle left",
             customdata=w["click"],
             hovertext=window_hover(w, names),
         )
@@ -169,11 +167,10 @@ def window_parts(windows: Sequence[Mapping], rows: Sequence) -> tuple[list[dict]
     marker = {"color": WINDOW_COLOUR, "symbol": "diamond", "size": 13, "line": {"color": "white", "width": 1}}
     trace = {
         "type": "scatter",
-        "mode": "markers+text",
+        "mode": "markers",
         **handles,
         "name": TRACE_WINDOWS,
         "hoverinfo": "text",
-        "textfont": {"color": "#8a5a00", "size": 12},
         "marker": marker,
     }
     return shapes, [trace]
@@ -312,3 +309,8 @@ def timeline_figure(chart: Mapping, today: date | None = None) -> dict:
     layout["shapes"] = [*shapes, *separators(rows), line]
     layout["annotations"] = [label, *notes(chart["note"], not rows, height)]
     return {"data": [*bar_traces(chart["bars"]), *handles], "layout": layout}
+
+
+def json_bytes(figure: Mapping) -> int:
+    """The size of a figure as the browser receives it (compact JSON), for the page's budget."""
+    return len(json.dumps(figure, separators=(",", ":"), default=str).encode())

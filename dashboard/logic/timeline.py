@@ -20,13 +20,16 @@ from datetime import date
 import duckdb
 
 from dashboard import format as fmt
-from dashboard import state
+from dashboard import state, status
+from dashboard.figures import timeline as ft
 from dashboard.logic import windows as wl
 from dashboard.queries import UNKNOWN_SERVICE_AREA
 from dashboard.queries import timeline as tq
 from etl import reference
 
 MAX_DRAWN = 300  # contracts drawn at most; the rest are counted in a visible note
+FIGURE_BUDGET = 300_000  # bytes of figure JSON at most: fewer contracts are drawn (and it is said) past it
+MIN_DRAWN = 20  # the budget never draws fewer than this
 NOT_KNOWN = UNKNOWN_SERVICE_AREA  # the group of contracts without one, drawn last
 ROW_LABELS = {"borough": "One row per borough", "contract": "One row per contract"}
 MODES = tuple(ROW_LABELS)  # one lane per borough, or one per contract
@@ -53,9 +56,18 @@ def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date 
     """The contracts drawn, the counts behind the cap note, and the windows to shade."""
     today = today or date.today()
     p = wl.window_params(st)
-    windows, _ = wl.windows_of(cur, st, p)
+    found, _ = wl.windows_of(cur, st, p)
+    windows, statuses = wl.live_windows(found, today, p["lead_months"])  # as the Windows page lists them
     drawn = tq.timeline_rows(cur, p["group_by"], st, st.get("manufacturer"), limit=MAX_DRAWN, today=today)
-    return {"params": p, "mode": rows_mode(st), "windows": windows, "today": today, **drawn}
+    return {
+        "params": p,
+        "mode": rows_mode(st),
+        "windows": windows,
+        "status": statuses,
+        "ended_windows": len(found) - len(windows),
+        "today": today,
+        **drawn,
+    }
 
 
 # --------------------------------------------------------------------------- rows
@@ -85,12 +97,42 @@ def _lanes(items: list[dict], mode: str, detail: tuple[str, str], rows: list[Row
             where[c["contract_id"]] = len(rows)
             rows.append(Row(len(rows), label[:48], group))
         return
-    lanes: dict[str, int] = {}
-    for code in sorted({c["borough_code"] for c in items}, key=lambda k: names.get(k, k)):
-        lanes[code] = len(rows)
-        rows.append(Row(len(rows), names.get(code, code), group))
+    by_borough: dict[str, list[dict]] = {}
     for c in items:
-        where[c["contract_id"]] = lanes[c["borough_code"]]
+        by_borough.setdefault(c["borough_code"], []).append(c)
+    for code in sorted(by_borough, key=lambda k: names.get(k, k)):
+        name = names.get(code, code)
+        for n, lane in enumerate(borough_lanes(by_borough[code]), start=1):
+            for c in lane:
+                where[c["contract_id"]] = len(rows)
+            rows.append(Row(len(rows), name if n == 1 else f"{name} ({n})", group))
+
+
+def extent(c: Mapping) -> tuple[date, date]:
+    """What a contract's drawing covers: its term (or its end marker) and its extension options."""
+    start, end, max_end = c.get("start"), c["end"], c.get("max_end")
+    begin = start if start is not None and start <= end else end
+    return begin, max(end, max_end) if max_end is not None else end
+
+
+def borough_lanes(items: list[dict]) -> list[list[dict]]:
+    """One borough's contracts of a group in as few lanes as never overlap (greedy by start).
+
+    Two contracts that run at the same time (a borough with two revenues systems) would be drawn
+    over each other on one row; each takes the first lane free by its start, the next if none is.
+    """
+    lanes: list[list[dict]] = []
+    last: list[date] = []
+    for c in sorted(items, key=lambda c: (*extent(c), c["contract_id"])):
+        begin, finish = extent(c)
+        free = next((i for i, until in enumerate(last) if until < begin), None)
+        if free is None:
+            lanes.append([c])
+            last.append(finish)
+        else:
+            lanes[free].append(c)
+            last[free] = finish
+    return lanes
 
 
 def arrange(
@@ -100,7 +142,8 @@ def arrange(
 
     Groups alphabetically ("Not known" last), each with a heading row; in a group, boroughs by
     name (``mode="borough"``: all of a borough's contracts on one row) or contracts by end date,
-    labelled with the borough and the system (the supplier when grouped by system).
+    labelled with the borough and the system (the supplier when grouped by system). A borough
+    whose contracts overlap in time gets a lane for each (``borough_lanes``): bars never overlap.
     """
     detail = ("supplier", "system") if group_by == "system" else ("system", "supplier")
     by_group: dict[str, list[dict]] = {}
@@ -177,12 +220,16 @@ def click_state(click_data: Mapping | None, st: Mapping[str, object]) -> dict | 
 # --------------------------------------------------------------------------- the chart
 
 
-def cap_note(drawn: int, total: int, undated: int = 0) -> str | None:
-    """The sentence that says what the chart leaves out, or None when it shows everything."""
+def cap_note(drawn: int, total: int, undated: int = 0, budget: bool = False) -> str | None:
+    """The sentence that says what the chart leaves out, or None when it shows everything.
+
+    ``budget``: fewer were drawn than ``MAX_DRAWN`` to keep the figure under ``FIGURE_BUDGET``.
+    """
     parts = []
     if total > drawn:
+        why = f"; the chart is kept under {FIGURE_BUDGET // 1000} KB so that it stays quick" if budget else ""
         parts.append(
-            f"Showing {drawn:,} of {total:,} contracts (those ending soonest from today); "
+            f"Showing {drawn:,} of {total:,} contracts (those ending soonest from today{why}); "
             "narrow the filters to see the rest."
         )
     if undated:
@@ -220,6 +267,7 @@ def chart(
     total: int | None = None,
     undated: int = 0,
     limit: int = MAX_DRAWN,
+    budget: bool = False,
 ) -> dict:
     """What the figure draws of ``contracts`` (dicts as ``queries.timeline`` returns, in drawing priority).
 
@@ -236,41 +284,83 @@ def chart(
         "bars": [{**c, "y": where[c["contract_id"]], "click": contract_click(c)} for c in drawn],
         "windows": shaded(windows),
         "title": title(mode, group_by),
-        "note": cap_note(len(drawn), total, undated),
+        "note": cap_note(len(drawn), total, undated, budget),
     }
 
 
-def page_chart(m: Mapping) -> dict:
-    """``chart`` of the page's model."""
+def page_chart(m: Mapping, limit: int = MAX_DRAWN, budget: bool = False) -> dict:
+    """``chart`` of the page's model, drawing at most ``limit`` contracts."""
     p = m["params"]
     return chart(
-        m["rows"], m["windows"], group_by=p["group_by"], mode=m["mode"], total=m["total"], undated=m["undated"]
+        m["rows"],
+        m["windows"],
+        group_by=p["group_by"],
+        mode=m["mode"],
+        total=m["total"],
+        undated=m["undated"],
+        limit=limit,
+        budget=budget,
     )
+
+
+def fitted(m: Mapping, today: date | None = None) -> tuple[dict, dict]:
+    """(chart, figure) of the page's model, with as many contracts as keep the figure's JSON
+    under ``FIGURE_BUDGET`` (at most ``MAX_DRAWN``, at least ``MIN_DRAWN``); the note says so."""
+    limit, budget = MAX_DRAWN, False
+    while True:
+        drawn = page_chart(m, limit, budget)
+        figure = ft.timeline_figure(drawn, today=today or m.get("today"))
+        size, shown = ft.json_bytes(figure), len(drawn["bars"])
+        if size <= FIGURE_BUDGET or shown <= MIN_DRAWN:
+            return drawn, figure
+        limit = max(MIN_DRAWN, min(shown - 1, int(shown * FIGURE_BUDGET / size * 0.95)))
+        budget = True
 
 
 # --------------------------------------------------------------------------- what the page says
 
 
-def choice_states(st: Mapping[str, object]) -> dict[str, dict[str, dict]]:
-    """The state behind each link of the page's choices: rows per borough or contract, and each grouping."""
-    keep = link_state(st)
-
-    def changed(**values: object) -> dict:
-        merged = {**keep, **values}
-        return {k: v for k, v in merged.items() if v is not None}
-
-    default_group = wl.PARAM_DEFAULTS["group_by"]
-    return {
-        "rows": {key: changed(rows=None if key == "borough" else key) for key in MODES},
-        "group_by": {key: changed(group_by=None if key == default_group else key) for key in wl.GROUP_LABELS},
-    }
-
-
 def summary(m: Mapping) -> str:
+    ended = m.get("ended_windows") or 0
+    hidden = f" ({fmt.plural(ended, 'window')} made only of ended contracts not shaded)" if ended else ""
     return (
-        f"{fmt.plural(m['total'], 'dated contract')}; {fmt.plural(len(m['windows']), 'window')} shaded. "
+        f"{fmt.plural(m['total'], 'dated contract')}; {fmt.plural(len(m['windows']), 'window')} shaded{hidden}. "
         "Click a bar to see that contract in Contracts, or a window's diamond to see its contracts."
     )
+
+
+WINDOW_HEADINGS = ["Window", "Contracts end", "Boroughs", "Start procurement by", "Status"]
+
+
+def window_rows(m: Mapping, drawn: Mapping) -> list[list]:
+    """The windows shaded on the chart, as the table under it lists them: the chart carries no
+    labels of its own (labels of windows close in time printed over each other)."""
+    lead = m["params"]["lead_months"]
+    out = []
+    for w in sorted(m["windows"], key=lambda w: (w.group, w.start)):
+        if w.group not in {r.group for r in drawn["rows"]}:
+            continue
+        key = m["status"].get(w.key) or wl.window_status(w, m["today"], lead)
+        late = f": {status.OVERDUE_TEXT}" if key == "overdue" else ""
+        out.append(
+            [
+                w.group,
+                f"{fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
+                len(w.boroughs),
+                fmt.long_date(w.procurement_start) + late,
+                status.label(key),
+            ]
+        )
+    return out
+
+
+def search_for_options(search: str | None, rows: object, group_by: object) -> str | None:
+    """The timeline URL after its rows or grouping option changed, or None when it already says that."""
+    mode = rows if rows in MODES else "borough"
+    group = wl.window_params({"group_by": group_by})["group_by"]
+    default = wl.PARAM_DEFAULTS["group_by"]
+    new = VIEW.updated(search, rows=None if mode == "borough" else mode, group_by=None if group == default else group)
+    return None if new == VIEW.search(VIEW.parse(search)) else new
 
 
 def table_rows(rows: list[dict]) -> list[list]:
@@ -298,8 +388,10 @@ def screen_rows(rows: list[dict]) -> list[list[str]]:
 
 
 def timeline_table(cur: duckdb.DuckDBPyConnection, st: dict):
-    """The contracts the timeline draws (at most ``MAX_DRAWN``), grouped as on the chart."""
-    return TABLE_HEADINGS, table_rows(model(cur, st)["rows"])
+    """The contracts the timeline draws (at most ``MAX_DRAWN``, fewer past the figure budget), as on the chart."""
+    m = model(cur, st)
+    drawn, _ = fitted(m)
+    return TABLE_HEADINGS, table_rows(m["rows"][: len(drawn["bars"])])
 
 
 VIEW = state.View("timeline", "/timeline", (*wl.WINDOW_KEYS, ROWS), exports={"timeline": timeline_table})

@@ -30,7 +30,7 @@ from functools import lru_cache
 import duckdb
 
 from dashboard import format as fmt
-from dashboard import state
+from dashboard import state, status
 from dashboard.queries import windows as wq
 from dashboard.queries.windows import Contract  # the algorithm's row type, named here for its callers
 from etl import reference
@@ -242,10 +242,19 @@ def base_end_range(window: Window) -> tuple[date, date]:
     return min(ends), max(ends)
 
 
-def current(windows: list[Window], today: date) -> tuple[list[Window], int]:
-    """Windows whose last contract ends today or later, and how many ended before: no longer opportunities."""
-    kept = [w for w in windows if w.end >= today]
-    return kept, len(windows) - len(kept)
+def contract_status(c: Contract, today: date, lead_months: int = DEFAULTS["lead_months"]) -> str:
+    """Where one contract of a window stands today (``dashboard.status``, the one rule)."""
+    return status.status(c.base_end if c.base_end is not None else c.end, c.max_end, today, lead_months=lead_months)
+
+
+def window_status(w: Window, today: date, lead_months: int = DEFAULTS["lead_months"]) -> str:
+    """A window's status: ``ended`` when every contract in it has ended (no longer an opportunity),
+    ``overdue`` when its procurement start has passed, else as ``dashboard.status`` puts its first end."""
+    if all(contract_status(c, today, lead_months) == "ended" for c in w.contracts):
+        return "ended"
+    if w.procurement_start < today:
+        return "overdue"
+    return status.status(w.start, None, today, lead_months=lead_months)
 
 
 # --------------------------------------------------------------------------- URL parameters
@@ -307,6 +316,22 @@ def search_for_controls(search: str | None, values: Sequence) -> str | None:
     return controls_search(VIEW, search, dict(zip(PARAM_NAMES, values, strict=True)))
 
 
+def search_for_options(search: str | None, values: Sequence, show_ended: object = False, move: int = 0) -> str | None:
+    """The windows URL after an in-page option changed, or None when the URL already says it.
+
+    ``values``: the parameters in ``PARAM_NAMES`` order; ``show_ended``: the "show ended
+    windows" switch; ``move``: -1 or +1 for the pager's buttons. A changed parameter or switch
+    goes back to the first page (the old page number means nothing in a new list).
+    """
+    if move:
+        current = VIEW.parse(search).get("page", 1)
+        new = VIEW.updated(search, page=max(1, current + move))
+        return None if new == VIEW.search(VIEW.parse(search)) else new
+    ended = ENDED_SHOW if show_ended is True or show_ended == [ENDED_SHOW] else None
+    new = controls_search(VIEW, search, dict(zip(PARAM_NAMES, values, strict=True)), ended=ended)
+    return None if new is None else VIEW.updated(new, page=None)
+
+
 def _keys() -> tuple[state.Key, ...]:
     """The window keys of the URL: the windows, timeline and my-borough views read them.
 
@@ -319,6 +344,10 @@ def _keys() -> tuple[state.Key, ...]:
 
 
 WINDOW_KEYS = _keys()
+ENDED_SHOW = "show"
+# The windows page's own keys (not the other window views'): ended windows on request, and the page.
+ENDED_KEY = state.Key("ended", state.choice(ENDED_SHOW), label="Ended windows")
+PAGE_KEY = state.Key("page", state.integer(1, 1000), keep_on_filter=False, label="Page", default=1)
 
 
 def link_state(st: Mapping[str, object]) -> dict:
@@ -347,6 +376,7 @@ def window_state(st: Mapping[str, object], w: Window) -> dict:
 # --------------------------------------------------------------------------- the page's model
 
 MAX_WINDOWS = 50  # windows listed at most (and exported): beyond that, the list is no longer a shortlist
+PAGE_SIZE = 10  # windows per page: a page of cards stays a few screens long, on a phone too
 OPEN_DETAILS = 3  # the first windows show their contracts without a click
 MAX_CONTRACT_ROWS = 40  # per window on screen (more than the 33 authorities); the export has them all
 MAX_UNKNOWN_NAMED = 20  # contracts with no end date named per window; the rest counted
@@ -361,19 +391,44 @@ def windows_of(
     return find_windows(contracts, p["min_boroughs"], p["window_months"], p["lead_months"])
 
 
+def live_windows(windows: list[Window], today: date, lead_months: int, show_ended: bool = False) -> tuple[list, dict]:
+    """The windows a view lists (those made only of ended contracts only when asked) and every window's status."""
+    statuses = {w.key: window_status(w, today, lead_months) for w in windows}
+    listed = [w for w in windows if show_ended or statuses[w.key] != "ended"]
+    return listed, statuses
+
+
+def paged(count: int, page: object) -> tuple[int, int, int]:
+    """(page, pages, offset) of a list of ``count`` windows: a page past the end shows the last one."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(page if isinstance(page, int) and page >= 1 else 1, pages)
+    return page, pages, (page - 1) * PAGE_SIZE
+
+
 def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date | None = None) -> dict:
-    """The windows the page lists for a URL state, ranked and capped, with what the page says about them."""
+    """The windows the page lists for a URL state, ranked and capped, with what the page says about them.
+
+    ``windows`` is the whole list (what the exports hold); ``shown`` the current page of it.
+    """
     today = today or date.today()
     p = window_params(st)
     found, unknown = windows_of(cur, st, p)
     effect = extension_effect(windows_of(cur, st, p, "base")[0], found) if p["extensions"] == "max" else {}
-    live, past = current(found, today)
-    ranked = rank_windows(live, p["rank"])
+    show_ended = st.get("ended") == ENDED_SHOW
+    listed, statuses = live_windows(found, today, p["lead_months"], show_ended)
+    ranked = rank_windows(listed, p["rank"])[:MAX_WINDOWS]
+    page, pages, offset = paged(len(ranked), st.get("page"))
     return {
         "params": p,
-        "windows": ranked[:MAX_WINDOWS],
-        "total": len(ranked),
-        "past": past,
+        "windows": ranked,
+        "shown": ranked[offset : offset + PAGE_SIZE],
+        "first_rank": offset + 1,
+        "page": page,
+        "pages": pages,
+        "total": len(listed),
+        "ended": sum(1 for key in statuses.values() if key == "ended"),
+        "show_ended": show_ended,
+        "status": statuses,
         "effect": effect,
         "unknown": sum(len(v) for v in unknown.values()),
         "today": today,
@@ -387,17 +442,29 @@ def summary(m: Mapping) -> tuple[str, str]:
 
 
 def notes(m: Mapping) -> list[str]:
-    """What the list leaves out: windows past the cap, windows that already ended."""
+    """What the list leaves out: windows past the cap, windows made only of contracts that ended."""
     out = []
     if m["total"] > len(m["windows"]):
         out.append(
             f"Listing the first {len(m['windows'])} of {m['total']:,} windows; "
             "raise the minimum number of boroughs or narrow the filters to see others."
         )
-    if m["past"]:
-        one = m["past"] == 1
-        out.append(f"{fmt.plural(m['past'], 'window')} that ended before today {'is' if one else 'are'} not listed.")
+    if m["ended"]:
+        n, one = m["ended"], m["ended"] == 1
+        what = f"{fmt.plural(n, 'window')} made only of contracts that have ended"
+        if m["show_ended"]:
+            out.append(f"Including {what} (marked Ended).")
+        else:
+            out.append(f"{what} {'is' if one else 'are'} hidden; “Show windows that have ended” lists them.")
     return out
+
+
+def page_text(m: Mapping) -> str:
+    """Which windows of the list the page shows ("Windows 11 to 20 of 43")."""
+    if not m["shown"]:
+        return ""
+    first, last = m["first_rank"], m["first_rank"] + len(m["shown"]) - 1
+    return f"Windows {first} to {last} of {len(m['windows'])} · page {m['page']} of {m['pages']}"
 
 
 # --------------------------------------------------------------------------- one window's card
@@ -411,8 +478,13 @@ def _name(code: str, names: Mapping[str, str]) -> str:
     return names.get(code, code)
 
 
-def contract_rows(w: Window, extended: set[str], names: Mapping[str, str]) -> list[list[str]]:
-    """The window's contracts as the card's table shows them, the first ``MAX_CONTRACT_ROWS``."""
+CONTRACT_COLUMNS = ["Borough", "Supplier", "System", "End date", "Latest end", "Annual value", "Status", "Note"]
+
+
+def contract_rows(
+    w: Window, extended: set[str], names: Mapping[str, str], today: date, lead_months: int = DEFAULTS["lead_months"]
+) -> list[list[str]]:
+    """The window's contracts as the card's table shows them (``CONTRACT_COLUMNS``), the first ``MAX_CONTRACT_ROWS``."""
     return [
         [
             _name(c.borough_code, names),
@@ -421,10 +493,17 @@ def contract_rows(w: Window, extended: set[str], names: Mapping[str, str]) -> li
             fmt.long_date(c.base_end),
             fmt.long_date(c.max_end),
             fmt.money(c.annual_value),
+            status.label(contract_status(c, today, lead_months)),
             "Only with extensions" if c.contract_id in extended else "",
         ]
         for c in w.contracts[:MAX_CONTRACT_ROWS]
     ]
+
+
+def procurement_text(w: Window, key: str, lead_months: int) -> str:
+    """When to start procurement; past, it says so (``dashboard.status.OVERDUE_TEXT``)."""
+    late = f": {status.OVERDUE_TEXT}" if key == "overdue" else ""
+    return f" · start procurement by {fmt.long_date(w.procurement_start)}{late} ({lead_months} months' lead)"
 
 
 def _extension_note(extended: list[Contract], names: Mapping[str, str]) -> str | None:
@@ -464,21 +543,21 @@ def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
     names = reference.borough_names()
     extended = moved_by_extensions(w, m["effect"])
     valued = sum(1 for c in w.contracts if c.annual_value is not None)
+    key = m["status"].get(w.key) or window_status(w, m["today"], p["lead_months"])
     return {
         "rank": rank,
         "group": w.group,
         "group_label": GROUP_LABELS[p["group_by"]],
+        "status": key,
         "ends": f"Contracts end {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
-        "procurement": (
-            f" · start procurement by {fmt.long_date(w.procurement_start)} ({p['lead_months']} months' lead)"
-        ),
+        "procurement": procurement_text(w, key, p["lead_months"]),
         "boroughs": [(code, _name(code, names)) for code in w.boroughs],
         "suppliers": _list(w.suppliers),
         "systems": _list(w.systems),
         "value": fmt.money(w.annual_value) if valued else NOT_RECORDED,
         "value_note": f" (over the {valued} of {len(w.contracts)} contracts with a known value)" if valued else "",
         "extensions": _extension_note(extended, names),
-        "contracts": contract_rows(w, {c.contract_id for c in extended}, names),
+        "contracts": contract_rows(w, {c.contract_id for c in extended}, names, m["today"], p["lead_months"]),
         "count": len(w.contracts),
         "more": _more_note(w),
         "unknown": _unknown_note(w, names),
@@ -492,16 +571,16 @@ def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
 WINDOW_HEADINGS = [
     "Rank", "Grouped by", "Group", "Contracts end from", "Contracts end to", "Start procurement by",
     "Boroughs", "Borough names", "Contracts", "Incumbent suppliers", "Systems", "Total annual value (£)",
-    "Contracts with no end date (may also be in scope)", "Contracts only in the window with extensions",
+    "Contracts with no end date (may also be in scope)", "Contracts only in the window with extensions", "Status",
 ]  # fmt: skip
 CONTRACT_HEADINGS = [
     "Rank", "Group", "Window from", "Window to", "Contract id", "Borough code", "Borough", "Supplier", "System",
-    "End date", "Latest end date", "Annual value (£)", "Only with extensions",
+    "End date", "Latest end date", "Annual value (£)", "Only with extensions", "Status",
 ]  # fmt: skip
 
 
 def windows_table(cur: duckdb.DuckDBPyConnection, st: dict):
-    """One row per window listed, in the page's order."""
+    """One row per window listed, in the page's order: every page of the list, not only the one on screen."""
     m = model(cur, st)
     names = reference.borough_names()
     group_label = GROUP_LABELS[m["params"]["group_by"]]
@@ -515,6 +594,7 @@ def windows_table(cur: duckdb.DuckDBPyConnection, st: dict):
                 len(w.contracts), "; ".join(w.suppliers), "; ".join(w.systems), w.annual_value,
                 len(w.unknown_end),
                 "; ".join(f"{_name(c.borough_code, names)} ({c.contract_id})" for c in extended),
+                status.label(m["status"][w.key]),
             ]
         )  # fmt: skip
     return WINDOW_HEADINGS, rows
@@ -524,6 +604,7 @@ def window_contracts_table(cur: duckdb.DuckDBPyConnection, st: dict):
     """One row per contract of the windows listed, window by window in the page's order."""
     m = model(cur, st)
     names = reference.borough_names()
+    lead = m["params"]["lead_months"]
     rows = []
     for rank, w in enumerate(m["windows"], start=1):
         extended = {c.contract_id for c in moved_by_extensions(w, m["effect"])}
@@ -531,6 +612,7 @@ def window_contracts_table(cur: duckdb.DuckDBPyConnection, st: dict):
             [
                 rank, w.group, w.start, w.end, c.contract_id, c.borough_code, _name(c.borough_code, names),
                 c.supplier, c.system, c.base_end, c.max_end, c.annual_value, c.contract_id in extended,
+                status.label(contract_status(c, m["today"], lead)),
             ]
             for c in w.contracts
         )  # fmt: skip
@@ -538,5 +620,8 @@ def window_contracts_table(cur: duckdb.DuckDBPyConnection, st: dict):
 
 
 VIEW = state.View(
-    "windows", "/windows", WINDOW_KEYS, exports={"windows": windows_table, "window_contracts": window_contracts_table}
+    "windows",
+    "/windows",
+    (*WINDOW_KEYS, ENDED_KEY, PAGE_KEY),
+    exports={"windows": windows_table, "window_contracts": window_contracts_table},
 )

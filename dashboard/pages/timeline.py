@@ -1,8 +1,11 @@
 """Timeline: when the filtered contracts run and end, with the joint procurement windows shaded.
 
 A Gantt chart (``dashboard.figures.timeline``) of what ``dashboard.logic.timeline`` reads and
-arranges for the URL state; the page says when it draws fewer contracts than match.
+arranges for the URL state; the page says when it draws fewer contracts than match, and lists
+the shaded windows in a table under the chart.
 
+Its options (rows per borough or contract, the grouping) redraw only the chart and what goes
+with it, and write the URL without rebuilding the page (``pages.windows.register_partial``).
 Clicking a bar or a window's handle filters the rest of the app: ``click_href`` turns the
 point's ``customdata`` into a Contracts URL (``logic.timeline.click_state``, then the contracts
 view's keys), and a thin callback navigates there through a ``dcc.Location`` this page owns.
@@ -10,20 +13,20 @@ view's keys), and a thin callback navigates there through a ``dcc.Location`` thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 import dash
+import dash_bootstrap_components as dbc
 import duckdb
 from dash import Input, Output, State, dcc, html
 
 from dashboard import layout as ui
 from dashboard import links, state
-from dashboard.figures import timeline as ft
 from dashboard.logic import timeline as tl
 from dashboard.logic import windows as wl
 from dashboard.logic.timeline import VIEW
-from dashboard.pages.windows import navigate
+from dashboard.pages.windows import markdown_table, navigate, register_partial
 from dashboard.texts import PRODUCT
 
 PAGE = {
@@ -35,7 +38,10 @@ PAGE = {
 }
 
 GRAPH = "timeline-graph"
-LOCATION = "timeline-url"
+LOCATION = "timeline-url"  # clicks on the chart go to Contracts through it
+OPTIONS_LOCATION = "timeline-options-url"  # refresh=False: options change the address, not the page
+RESULTS = "timeline-results"
+OPTION_IDS = {"rows": "timeline-rows", "group_by": "timeline-group-by"}
 
 
 # --------------------------------------------------------------------------- clicks
@@ -54,55 +60,96 @@ def click_to_contracts(click_data, search):
 # --------------------------------------------------------------------------- page
 
 
-def _choices(label: str, current: str, options: Mapping[str, str], states: Mapping[str, dict], nav_id: str) -> html.Nav:
-    """A row of links, one per choice; the current one is marked for screen readers too."""
-    items: list = [html.Span(f"{label}: ", className="me-1")]
-    for key, text in options.items():
-        if key == current:
-            items.append(html.Strong(text, className="me-2", **{"aria-current": "true"}))
-        else:
-            items.append(dcc.Link(text, href=links.href("timeline", states[key]), className="me-2"))
-    return html.Nav(items, className="small mb-1", id=nav_id, **{"aria-label": label})
+def _choices(label: str, current: str, options: dict[str, str], option_id: str) -> dbc.Col:
+    """A row of radio buttons in a fieldset: choosing one redraws the chart (see ``register``)."""
+    return dbc.Col(
+        html.Fieldset(
+            [
+                html.Legend(label, className="form-label small mb-1 fs-6"),
+                dbc.RadioItems(
+                    id=option_id,
+                    options=[{"label": text, "value": key} for key, text in options.items()],
+                    value=current,
+                    inline=True,
+                    label_class_name="small",
+                ),
+            ]
+        ),
+        xs=12,
+        md=6,
+    )
 
 
 def controls(st: dict, p: dict, mode: str) -> html.Div:
-    states = tl.choice_states(st)
     windows = links.href("windows", tl.link_state(st))
     return html.Div(
         [
             dcc.Location(id=LOCATION, refresh="callback-nav"),
-            _choices("Rows", mode, tl.ROW_LABELS, states["rows"], "timeline-rows"),
-            _choices(wl.LABELS["group_by"], p["group_by"], wl.GROUP_LABELS, states["group_by"], "timeline-group-by"),
+            dcc.Location(id=OPTIONS_LOCATION, refresh=False),
+            dbc.Row(
+                [
+                    _choices("Rows", mode, tl.ROW_LABELS, OPTION_IDS["rows"]),
+                    _choices(wl.LABELS["group_by"], p["group_by"], wl.GROUP_LABELS, OPTION_IDS["group_by"]),
+                ],
+                className="g-2",
+            ),
             html.P(
                 [f"Windows: {wl.rule(p)}. ", dcc.Link("Change them on the Windows page", href=windows)],
                 className="small mb-1",
+                id="timeline-rule",
             ),
         ],
         id="timeline-controls",
     )
 
 
-def chart(m: dict) -> object:
-    figure = ft.timeline_figure(tl.page_chart(m), today=m["today"])
-    table = ui.data_table(tl.TABLE_HEADINGS, tl.screen_rows(m["rows"]), "Contracts drawn on the timeline")
-    return ui.chart(figure, table, GRAPH)
+def chart(m: dict) -> list:
+    """The chart (within the figure budget), its contracts as a table, and the windows it shades."""
+    drawn, figure = tl.fitted(m)
+    rows = tl.screen_rows(m["rows"][: len(drawn["bars"])])
+    table = markdown_table(tl.TABLE_HEADINGS, rows, "Contracts drawn on the timeline", id="timeline-table")
+    out: list = []
+    if drawn["note"]:
+        out.append(ui.message(drawn["note"], color="info", message_id="timeline-note"))
+    out.append(ui.chart(figure, table, GRAPH))
+    windows = tl.window_rows(m, drawn)
+    if windows:
+        caption = "Windows shaded on the timeline (hover a diamond for its boroughs)"
+        out.append(markdown_table(tl.WINDOW_HEADINGS, windows, caption, id="timeline-windows"))
+    return out
+
+
+def results(m: dict, st: dict, problems: Sequence[str] = ()) -> list:
+    """Everything the options change: the summary, the downloads, the chart and its tables."""
+    described = state.describe(st)
+    out: list = [ui.message(text, color="warning") for text in problems]
+    out += [
+        *([html.P("Filtered: " + "; ".join(described), className="mb-1 small")] if described else []),
+        html.P(tl.summary(m), className="mb-1", id="timeline-summary"),
+        ui.download_links("timeline", st, "of the contracts drawn"),
+        *chart(m),
+    ]
+    return out
 
 
 def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = (), today: date | None = None) -> list:
     """Everything below the heading, for a validated URL state (a plain dict works too)."""
     m = tl.model(cur, st, today)
-    described = state.describe(st)
-    note = tl.cap_note(len(m["rows"]), m["total"], m["undated"])
-    out: list = [ui.message(text, color="warning") for text in problems]
-    out += [
+    return [
         controls(st, m["params"], m["mode"]),
-        *([html.P("Filtered: " + "; ".join(described), className="mb-1 small")] if described else []),
-        html.P(tl.summary(m), className="mb-1", id="timeline-summary"),
+        html.Div(results(m, st, problems), id=RESULTS, **{"data-search": VIEW.search(st)}),
     ]
-    if note:
-        out.append(ui.message(note, color="info", message_id="timeline-note"))
-    out += [ui.download_links("timeline", st, "of the contracts drawn"), chart(m)]
-    return out
+
+
+def redraw(cur: duckdb.DuckDBPyConnection, search: str | None) -> tuple[list, list]:
+    """The results and the options' values for the URL an option wrote (or back/forward went to)."""
+    st, problems = VIEW.check_query(search)
+    m = tl.model(cur, st)
+    return results(m, st, problems), [m["mode"], m["params"]["group_by"]]
+
+
+def options_to_search(search: str | None, _trigger: object, values: Sequence) -> str | None:
+    return tl.search_for_options(search, *values)
 
 
 layout = ui.view_layout(
@@ -118,6 +165,8 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(LOCATION, "href"),
         Input(GRAPH, "clickData"),
-        State(LOCATION, "search"),
+        State(OPTIONS_LOCATION, "search"),  # kept current by the options (the other one is not)
         prevent_initial_call=True,
     )(click_to_contracts)
+    options = [(OPTION_IDS["rows"], "value"), (OPTION_IDS["group_by"], "value")]
+    register_partial(app, VIEW, (OPTIONS_LOCATION, RESULTS), options, options_to_search, redraw)

@@ -1,18 +1,22 @@
 """Joint procurement windows: where several boroughs' contracts for the same thing end together.
 
 The ranked list of windows (``dashboard.logic.windows``: the model, each card's texts and the
-exports) for the shared filters and the window parameters in the URL.
+exports) for the shared filters and the window parameters in the URL, ten windows a page.
 
-The parameter controls write the URL through a ``dcc.Location`` the page owns
-(``refresh="callback-nav"``): Dash pages then re-render the page from the new query, so a link,
-a reload and back/forward all give the same list. The callback is thin; the new URL is
-``logic.windows.search_for_controls``. The control components here (``controls_section``,
-``labelled``, ``number_input``, ``navigate``) serve the my-borough page's controls too.
+In-page options update only what they change: a control writes the URL through a
+``dcc.Location`` of the page's own with ``refresh=False`` (the browser's address changes, the
+page is not rebuilt), and a second callback redraws only the results below the controls from
+that URL (``register_partial``, shared with the timeline). A link, a reload and back/forward
+give the same list: back/forward moves the page's location too, which redraws the results.
+The callbacks are thin; the new URL is ``logic.windows.search_for_options``. The control
+components here (``controls_section``, ``labelled``, ``number_input``, ``navigate``) serve the
+my-borough page's controls too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import dash
@@ -21,8 +25,8 @@ import duckdb
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboard import db, filters, links, state, status
 from dashboard import layout as ui
-from dashboard import links, state
 from dashboard.logic import windows as wl
 from dashboard.logic.windows import VIEW
 from dashboard.texts import PRODUCT
@@ -35,17 +39,23 @@ PAGE = {
     "order": 40,
 }
 
-LOCATION = "windows-url"
+LOCATION = "windows-url"  # refresh=False: options change the address, not the page
+RESULTS = "windows-results"
 CONTROL_IDS: dict[str, str] = {name: f"windows-{name}" for name in wl.PARAM_NAMES}
+ENDED = "windows-ended"
+PAGER = ("windows-previous", "windows-next")
 
 
 # --------------------------------------------------------------------------- controls (shared with my borough)
 
 
-def controls_section(title: str, location: str, section_id: str, rows: list) -> html.Section:
-    """A box of controls that write the URL through their own ``dcc.Location``."""
+def controls_section(
+    title: str, location: str, section_id: str, rows: list, refresh: bool | str = "callback-nav"
+) -> html.Section:
+    """A box of controls that write the URL through their own ``dcc.Location`` (``refresh=False``:
+    the address changes and the page is not rebuilt; see ``register_partial``)."""
     return html.Section(
-        [html.H2(title, className="visually-hidden"), dcc.Location(id=location, refresh="callback-nav"), *rows],
+        [html.H2(title, className="visually-hidden"), dcc.Location(id=location, refresh=refresh), *rows],
         className="border rounded p-3 mb-3",
         id=section_id,
         **{"aria-label": title},
@@ -100,7 +110,7 @@ def _radios(name: str, labels: dict[str, str], value: str) -> dbc.Col:
     )
 
 
-def controls(p: dict) -> html.Section:
+def controls(p: dict, show_ended: bool = False) -> html.Section:
     """The window parameters, showing the URL's values; changing one writes the URL."""
     group_by = dcc.Dropdown(
         id=CONTROL_IDS["group_by"],
@@ -124,35 +134,75 @@ def controls(p: dict) -> html.Section:
                 className="g-2",
             ),
             dbc.Row(radios, className="g-2 mt-1"),
+            dbc.Switch(
+                id=ENDED,
+                label="Show windows that have ended (made only of contracts past their end)",
+                value=show_ended,
+                className="small mt-2 mb-0",
+            ),
         ],
+        refresh=False,
     )
 
 
-def controls_to_url(*values_and_search):
-    return navigate(wl.search_for_controls(values_and_search[-1], values_and_search[:-1]))
+def options_to_search(search: str | None, trigger: object, values: Sequence) -> str | None:
+    """The new URL of an in-page option: parameters, the ended switch, or a pager button."""
+    move = {PAGER[0]: -1, PAGER[1]: 1}.get(trigger, 0)  # type: ignore[call-overload]
+    return wl.search_for_options(search, values[: len(wl.PARAM_NAMES)], values[len(wl.PARAM_NAMES)], move)
 
 
 # --------------------------------------------------------------------------- components
 
 
-def _boroughs(c: dict, st: dict) -> list:
-    out: list = []
-    for i, (code, name) in enumerate(c["boroughs"]):
-        out += [", "] if i else []
-        out.append(dcc.Link(name, href=links.borough_href(code, st)))
-    return out
+def _boroughs(c: dict, st: dict) -> dcc.Markdown:
+    """The window's boroughs, each a link to its page, as one Markdown line (a link component
+    each made a page of windows 100 components heavier: see ``markdown_table``)."""
+    named = ", ".join(f"[{markdown_text(name)}](<{links.borough_href(code, st)}>)" for code, name in c["boroughs"])
+    return dcc.Markdown(f"**{len(c['boroughs'])} boroughs:** {named}", className="mb-1 window-boroughs")
+
+
+def status_badge(key: str, **props) -> dbc.Badge:
+    """A status (``dashboard.status``) as a badge in its colour, with its words."""
+    dark = status.BADGES[key] in ("light", "warning")
+    return dbc.Badge(status.label(key), color=status.BADGES[key], text_color="dark" if dark else None, **props)
+
+
+# Markdown's ASCII punctuation, each escaped with a backslash so that a value is always its own text
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(value: object) -> str:
+    """A value as literal Markdown text: one line, every punctuation mark escaped (no link, tag or pipe)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split())) or " "
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, **props) -> html.Div:
+    """A long table as one ``dcc.Markdown`` component rather than a component per cell.
+
+    The browser's Dash renderer spends time per component on every update, and more the more
+    components the page already has: a page of ten windows' contract tables (900 components)
+    took 4-7 s to redraw, most of it in the renderer. Values are escaped (``markdown_text``) and
+    HTML is never allowed, so a name stays text; numbers are right-aligned.
+    """
+    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(columns))]
+    lines = [
+        "| " + " | ".join(markdown_text(c) for c in columns) + " |",
+        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
+        *("| " + " | ".join(markdown_text(v) for v in r) + " |" for r in rows),
+    ]
+    return html.Div(
+        [html.P(caption, className="small text-body-secondary mb-1"), dcc.Markdown("\n".join(lines))],
+        className="table-responsive markdown-table",
+        **props,
+    )
 
 
 def _contracts(c: dict) -> html.Details:
     """The window's contracts in a details element, open for the first few windows."""
-    table = ui.data_table(
-        ["Borough", "Supplier", "System", "End date", "Latest end", "Annual value", "Note"],
-        c["contracts"],
-        f"Contracts in the {c['group']} window",
-    )
+    table = markdown_table(wl.CONTRACT_COLUMNS, c["contracts"], f"Contracts in the {c['group']} window")
     more = [html.P(c["more"], className="small text-body-secondary mb-0")] if c["more"] else []
     return html.Details(
-        [html.Summary(f"The {c['count']} contracts"), html.Div(table, className="table-responsive"), *more],
+        [html.Summary(f"The {c['count']} contracts"), table, *more],
         open=c["open"],
         className="my-2",
     )
@@ -175,14 +225,21 @@ def _links(c: dict) -> html.P:
 
 def window_card(c: dict, st: dict) -> html.Article:
     """One window (``logic.windows.card``): what, when, who, for how much, and links to its views."""
-    heading = [f"{c['rank']}. ", c["group"], html.Small(f" · {c['group_label']}", className="text-body-secondary")]
-    who = [html.Strong("Incumbent suppliers: "), c["suppliers"], html.Br(), html.Strong("Systems: "), c["systems"]]
+    heading = [
+        f"{c['rank']}. ",
+        c["group"],
+        html.Small(f" · {c['group_label']} ", className="text-body-secondary"),
+        status_badge(c["status"], className="ms-1 fs-6 align-middle window-status"),
+    ]
+    who = (
+        f"**Incumbent suppliers:** {markdown_text(c['suppliers'])}  \n**Systems:** {markdown_text(c['systems'])}  \n"
+        f"**Total annual value:** {markdown_text(c['value'] + c['value_note'])}"
+    )  # one component for three lines (see markdown_table)
     body = [
         html.H3(heading, className="h5"),
         html.P([html.Strong(c["ends"]), c["procurement"]], className="mb-1"),
-        html.P([html.Strong(f"{len(c['boroughs'])} boroughs: "), *_boroughs(c, st)], className="mb-1 window-boroughs"),
-        html.P(who, className="mb-1"),
-        html.P([html.Strong("Total annual value: "), c["value"], c["value_note"]], className="mb-1"),
+        _boroughs(c, st),
+        dcc.Markdown(who, className="mb-1 window-who"),
     ]
     if c["extensions"]:
         body.append(html.P(c["extensions"], className="mb-1 text-warning-emphasis window-extensions"))
@@ -191,7 +248,7 @@ def window_card(c: dict, st: dict) -> html.Article:
         unknown = [html.Strong("May also be in scope (no end date recorded): "), c["unknown"]]
         body.append(html.P(unknown, className="small mb-1 window-unknown"))
     body.append(_links(c))
-    return html.Article(dbc.CardBody(body), className="card mb-3 window-card", id=f"window-{c['rank']}")
+    return html.Article(body, className="card card-body mb-3 window-card", id=f"window-{c['rank']}")
 
 
 def summary(m: dict) -> html.P:
@@ -199,13 +256,26 @@ def summary(m: dict) -> html.P:
     return html.P([html.Strong(count, id="windows-count"), rule], className="mb-1")
 
 
-def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = (), today: date | None = None) -> list:
-    """Everything below the heading, for a validated URL state (a plain dict works too)."""
-    m = wl.model(cur, st, today)
+def pager(m: dict) -> html.Nav:
+    """Previous / next buttons and which windows are shown; always there (disabled at the ends),
+    so the options callback always has its inputs."""
+    button = {"color": "outline-primary", "size": "sm", "n_clicks": 0}
+    return html.Nav(
+        [
+            dbc.Button("Previous 10", id=PAGER[0], disabled=m["page"] <= 1, className="me-2", **button),
+            html.Span(wl.page_text(m), className="small me-2", id="windows-page"),
+            dbc.Button("Next 10", id=PAGER[1], disabled=m["page"] >= m["pages"], **button),
+        ],
+        className="my-2" if m["pages"] > 1 else "d-none",
+        **{"aria-label": "Pages of windows"},
+    )
+
+
+def results(m: dict, st: dict, problems: Sequence[str] = ()) -> list:
+    """Everything the options change: the summary, notes, links, this page's cards and the pager."""
     described = state.describe(st)
     out: list = [ui.message(text, color="warning") for text in problems]
     out += [
-        controls(m["params"]),
         summary(m),
         *([html.P("Filtered: " + "; ".join(described), className="mb-1 small")] if described else []),
         *(html.P(text, className="small text-body-secondary mb-1 windows-note") for text in wl.notes(m)),
@@ -217,7 +287,7 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
             ),
             className="mb-1",
         ),
-        ui.download_links("windows", st, "of these windows"),
+        ui.download_links("windows", st, "of these windows (every page)"),
         ui.download_links("window_contracts", st, "of their contracts"),
     ]
     if not m["windows"]:
@@ -227,9 +297,31 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
                 message_id="windows-none",
             )
         )
-    cards = [window_card(wl.card(rank, w, m, st), st) for rank, w in enumerate(m["windows"], start=1)]
-    out.append(html.Section(cards, id="windows-list"))
+    first = m["first_rank"]
+    cards = [window_card(wl.card(rank, w, m, st), st) for rank, w in enumerate(m["shown"], start=first)]
+    out += [html.Section(cards, id="windows-list"), pager(m)]
     return out
+
+
+def control_values(m: dict) -> list:
+    """The options' values for a model, in the order the options callback reads them."""
+    return [*(m["params"][name] for name in wl.PARAM_NAMES), m["show_ended"]]
+
+
+def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = (), today: date | None = None) -> list:
+    """Everything below the heading, for a validated URL state (a plain dict works too)."""
+    m = wl.model(cur, st, today)
+    return [
+        controls(m["params"], m["show_ended"]),
+        html.Div(results(m, st, problems), id=RESULTS, **{"data-search": VIEW.search(st)}),
+    ]
+
+
+def redraw(cur: duckdb.DuckDBPyConnection, search: str | None) -> tuple[list, list]:
+    """The results and the options' values for the URL an option wrote (or back/forward went to)."""
+    st, problems = VIEW.check_query(search)
+    m = wl.model(cur, st)
+    return results(m, st, problems), control_values(m)
 
 
 layout = ui.view_layout(
@@ -240,11 +332,92 @@ layout = ui.view_layout(
 )
 
 
+# --------------------------------------------------------------------------- partial updates (shared with the timeline)
+
+
+def redrawn(
+    view: state.View, render: Callable, search: str | None, pathname: str | None, shown: str | None, values: Sequence
+) -> tuple[list, str, list]:
+    """(results, their search, option values) for ``search``, each ``no_update`` where unchanged.
+
+    ``shown`` is the search the results on screen were drawn for: the same view again (a
+    location mounting, an option the URL already says) costs nothing. Another path means the
+    app is leaving the page: the pages router draws that.
+    """
+    canonical = view.search(view.parse(search))
+    if pathname != view.path or canonical == shown:
+        raise PreventUpdate
+    try:
+        with db.cursor(db.current_path()) as cur:
+            children, wanted = render(cur, search)
+    except (db.DatabaseMissing, duckdb.Error):
+        children, wanted = [ui.message("The data could not be read: reload the page.", color="danger")], values
+    kept = [w if w != v else dash.no_update for w, v in zip(wanted, values, strict=True)]
+    return children, canonical, kept
+
+
+def shell_location(search: str | None, shell_search: str | None, shell_href: str | None) -> tuple:
+    """The shell location's new ``search`` and ``href``: the address the browser already shows.
+
+    Both, or neither: a ``dcc.Location`` given a new search beside its old href pushes the old
+    address back (and, with ``refresh="callback-nav"``, rebuilds the page). Equal to the address,
+    they move nothing; they tell the filter bar and the menu links the options in force.
+    """
+    if search == shell_search or not isinstance(shell_href, str):
+        return dash.no_update, dash.no_update
+    base = shell_href.split("#", 1)[0].split("?", 1)[0]
+    return search or "", base + (search or "")
+
+
+def register_partial(
+    app: dash.Dash,
+    view: state.View,
+    ids: tuple[str, str],
+    controls: Sequence[tuple[str, str]],
+    to_search: Callable[[str | None, object, Sequence], str | None],
+    render: Callable[[duckdb.DuckDBPyConnection, str | None], tuple[list, list]],
+    buttons: Sequence[str] = (),
+) -> None:
+    """Options that write the URL (``ids[0]``, a ``dcc.Location`` with ``refresh=False``) and redraw
+    only the results (``ids[1]``, whose ``data-search`` says which URL they show).
+
+    The shell's location (``filters.URL``) is told the new search too, after the address has
+    changed, so the filter bar and the menu links carry the options and nothing navigates.
+    """
+    location, target = ids
+
+    def options_to_url(*args):
+        values, search = args[: len(controls)], args[-1]  # between them: the buttons' clicks
+        return navigate(to_search(search, dash.ctx.triggered_id, values))
+
+    def url_to_results(search, pathname, shown, shell_search, shell_href, *values):
+        children, canonical, kept = redrawn(view, render, search, pathname, shown, values)
+        return children, canonical, *shell_location(search, shell_search, shell_href), *kept
+
+    app.callback(
+        Output(location, "search"),
+        *(Input(i, prop) for i, prop in controls),
+        *(Input(b, "n_clicks") for b in buttons),
+        State(location, "search"),
+        prevent_initial_call=True,
+    )(options_to_url)
+    app.callback(
+        Output(target, "children"),
+        Output(target, "data-search"),
+        Output(filters.URL, "search", allow_duplicate=True),
+        Output(filters.URL, "href", allow_duplicate=True),
+        *(Output(i, prop, allow_duplicate=True) for i, prop in controls),
+        Input(location, "search"),
+        State(location, "pathname"),
+        State(target, "data-search"),
+        State(filters.URL, "search"),
+        State(filters.URL, "href"),
+        *(State(i, prop) for i, prop in controls),
+        prevent_initial_call=True,
+    )(url_to_results)
+
+
 def register(app: dash.Dash) -> None:
     """The page's callbacks, on ``app`` (called by ``create_app``)."""
-    app.callback(
-        Output(LOCATION, "search"),
-        *(Input(CONTROL_IDS[name], "value") for name in wl.PARAM_NAMES),
-        State(LOCATION, "search"),
-        prevent_initial_call=True,
-    )(controls_to_url)
+    controls_ = [*((CONTROL_IDS[name], "value") for name in wl.PARAM_NAMES), (ENDED, "value")]
+    register_partial(app, VIEW, (LOCATION, RESULTS), controls_, options_to_search, redraw, PAGER)
