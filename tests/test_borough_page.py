@@ -9,7 +9,7 @@ import pytest
 from pagetree import by_id, texts, walk
 
 from app import create_app
-from dashboard import db
+from dashboard import access, db, status
 from dashboard.logic import borough as logic
 from dashboard.pages import borough as page
 from dashboard.queries import borough as bq
@@ -151,7 +151,11 @@ def test_page_shows_the_borough(tiny_db, render_page):
         ["Education and Schools", "Capita One", "Capita", *body_rows(tree, "borough-systems-table")[0][3:]],
         ["Not known", "not named", "O'Brien & Sons Ltd", *body_rows(tree, "borough-systems-table")[1][3:]],
     ]
-    assert body_rows(tree, "borough-systems-table")[0][5:] == ["£50k", "–", "–"]
+    running, ended = (status.status(date.today() + timedelta(days=d), None, date.today()) for d in (800, -100))
+    assert body_rows(tree, "borough-systems-table")[0][5:] == [status.label(running), "£50k", "–", "–", "–"]
+    assert body_rows(tree, "borough-systems-table")[1][5] == status.label(ended) == "Ended"
+    # Barnet sent no survey return in the tiny database: said atop the page
+    assert texts(by_id(tree, "survey-notice")) == ["Barnet has sent no survey return: only open notices are shown."]
     assert [r[0] for r in body_rows(tree, "borough-suppliers-table")] == ["Capita", "O'Brien & Sons Ltd"]
     assert "2" in texts(by_id(tree, "borough-contracts"))
     assert texts(by_id(tree, "coverage-survey")) == ["No: this build has no survey return from this borough."]
@@ -202,11 +206,36 @@ def test_export_is_the_systems_table(tiny_db, render_page):
     with db.cursor(tiny_db) as cursor:
         headings, rows = EXPORTS["borough"](cursor, {"borough": BARNET})
         assert EXPORTS["borough"](cursor, {}) == (headings, [])  # no borough named: nothing
-    assert headings == logic.SYSTEM_HEADINGS
+    assert headings == logic.EXPORT_HEADINGS and headings[: len(logic.SYSTEM_HEADINGS)] == logic.SYSTEM_HEADINGS
     shown = body_rows(render_page(create_app(tiny_db), f"/borough/{BARNET}"), "borough-systems-table")
     assert len(rows) == len(shown)
     assert [r[1] for r in rows] == ["Capita One", None]
     assert rows[0][3] == date.today() + timedelta(days=800)  # raw values for spreadsheets
+    assert [r[5] for r in rows] == [r[5] for r in shown]  # the status, as the page says it
+
+
+def test_borough_page_shows_whom_to_call_to_members_only(full_sample_build, render_page):
+    from dashboard.queries import my_borough as contacts_q
+
+    app = create_app(full_sample_build[0])
+    code = "E09000014"  # Haringey's survey rows name their contract owners
+    member = render_page(app, f"/borough/{code}")
+    with db.cursor(full_sample_build[0]) as cur:
+        _h, exported = logic.systems_table(cur, {"borough": [code]})
+        rows, _ = bq.systems(cur, code)
+        known = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    contact = logic.SYSTEM_HEADINGS.index("Contact")
+    shown = [r[contact] for r in body_rows(member, "borough-systems-table")]
+    assert [c for c in shown if c != "–"] and len([c for c in shown if c != "–"]) == len(known)
+    assert [r[contact] for r in exported if r[contact]] == [c for c in shown if c != "–"]
+    assert not [n for n in walk(member) if n["props"].get("id") == "contacts-note"]
+    public = render_page(app, f"/borough/{code}", member=False)
+    with access.members(False), db.cursor(full_sample_build[0]) as cur:
+        open_only = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    assert {v["source"] for v in open_only.values()} <= {"open notice"} and len(open_only) < len(known)
+    public_shown = [r[contact] for r in body_rows(public, "borough-systems-table") if r[contact] != "–"]
+    assert len(public_shown) == len(open_only)
+    assert "signed-in members" in " ".join(texts(by_id(public, "contacts-note")))
 
 
 def test_content_takes_an_injected_today(cur):

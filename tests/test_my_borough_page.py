@@ -8,7 +8,7 @@ import pytest
 from pagetree import by_id, texts, walk
 
 from app import create_app
-from dashboard import db
+from dashboard import access, db, status
 from dashboard.logic import my_borough as mb
 from dashboard.logic.my_borough import neighbours
 from dashboard.views import EXPORTS
@@ -34,19 +34,26 @@ def c(cid, code, end, area=AREA, system="Northgate iWorld", **kw):
 MINE = c("mine", "E09000007", D(2027, 3, 31))
 
 
-def neighbour_rows(section: dict) -> list[tuple[str, list[str]]]:
-    """(the system of the borough's contract, the texts of one neighbour's row) for each row of a section."""
+def neighbour_rows(tree) -> list[tuple[str, list[str]]]:
+    """(the system of the borough's contract, the texts of one listed neighbour) for each neighbour row."""
     out = []
-    for block in walk(section):
-        if "my-borough-contract" not in str(block["props"].get("className", "")):
+    for row in walk(tree):
+        if "my-borough-contract" not in str(row["props"].get("className", "")):
             continue
-        system = next(n for n in walk(block) if n["type"] == "Strong")["props"]["children"]
-        out += [
-            (system, texts(tr))
-            for tr in walk(block)
-            if tr["type"] == "Tr" and not any(n["type"] == "Th" for n in walk(tr))
-        ]
+        system = next(n for n in walk(row) if n["type"] == "Strong")["props"]["children"]
+        for table in walk(row):
+            if table["type"] == "Table":
+                body = next(n for n in walk(table) if n["type"] == "Tbody")
+                out += [(system, texts(tr)) for tr in walk(body) if tr["type"] == "Tr"]
     return out
+
+
+def contract_rows(tree) -> list[dict]:
+    return [n for n in walk(tree) if "my-borough-contract" in str(n["props"].get("className", ""))]
+
+
+def today_status(end, max_end) -> str:
+    return status.status(end, max_end, date.today())
 
 
 # --------------------------------------------------------------------------- the rule
@@ -118,7 +125,7 @@ def sample_cur(sample_build):
 @pytest.mark.parametrize("code", REVS["boroughs"])
 def test_planted_window_boroughs_are_each_others_nearest(sample_cur, code):
     m = mb.model(sample_cur, {"borough": [code]})
-    (items,) = [items for area, items in m["sections"] if area == AREA]
+    items = [(mine, near) for mine, near in m["rows"] if mine["service_area"] == AREA]
     (mine, near) = next((mine, near) for mine, near in items if REVS["end_from"] <= mine["end"] <= REVS["end_to"])
     others = sorted(set(REVS["boroughs"]) - {code})
     nearest = [o["borough_code"] for o in near if o["service_area"] == AREA][: len(others)]
@@ -126,29 +133,31 @@ def test_planted_window_boroughs_are_each_others_nearest(sample_cur, code):
     assert all(o["borough_code"] != code for o in near)
 
 
-def test_page_lists_service_by_service_with_links(sample_build, render_page):
+def test_page_lists_one_row_per_contract_in_taxonomy_order_with_links(sample_build, sample_cur, render_page):
     code = REVS["boroughs"][0]
     tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}&source=survey")
-    sections = [n for n in walk(tree) if "my-borough-area" in str(n["props"].get("className", ""))]
-    headings = [next(h for h in walk(s) if h["type"] == "H2")["props"]["children"] for s in sections]
+    rows = contract_rows(tree)
+    areas = [texts(r)[0] for r in rows]
     order = [sa.name for sa in reference.service_areas()]
-    assert headings == sorted(headings, key=order.index)
-    revs = sections[headings.index(AREA)]
-    links = [n["props"]["href"] for n in walk(revs) if n["type"] == "Link"]
+    assert areas == sorted(areas, key=order.index)
+    revs = [r for r in rows if texts(r)[0] == AREA]
+    links = [n["props"]["href"] for r in revs for n in walk(r) if n["type"] == "Link"]
     linked = {href.split("?")[0].removeprefix("/borough/") for href in links}
     assert set(REVS["boroughs"]) - {code} <= linked
     assert all(href.endswith("?source=survey") for href in links)  # filters go along, not the borough
-    shown = texts(revs)
-    # in a service area's section every neighbour shares the service area, and the system too
-    # exactly when it runs the same system as the contract it is listed under
+    # every neighbour shares the service area, and the system too exactly when it runs the same one
     shares = [
-        (row[5], "service area and system" if row[1] == system else "service area")
-        for system, row in neighbour_rows(revs)
+        (row[6], "service area and system" if row[1] == system else "service area")
+        for system, row in neighbour_rows({"type": "Div", "props": {"children": revs}})
     ]
     assert [said for said, _ in shares] == [meant for _, meant in shares]
     assert {said for said, _ in shares} == {"service area and system", "service area"}  # the sample has both
-    assert any(t.endswith(" of 5") for t in shown)  # confidence and satisfaction from the survey
+    assert any(t.endswith(" of 5") for r in revs for t in texts(r))  # confidence and satisfaction from the survey
     assert by_id(tree, "my-borough-picker")["props"]["value"] == code
+    # the page is a summary: each contract lists at most NEAR_SHOWN neighbours
+    m = mb.model(sample_cur, {"borough": [code], "source": "survey"})
+    assert len(neighbour_rows(tree)) == sum(min(len(near), mb.NEAR_SHOWN) for _c, near in m["rows"])
+    assert len(rows) == len(m["rows"])
 
 
 def test_without_a_borough_the_page_asks_for_one(sample_build, render_page):
@@ -177,20 +186,186 @@ def test_controls_write_the_url():
     assert mb.search_for_controls("?borough=E09000003", "evil", None) == ""
 
 
-def test_export_is_the_pairs_shown(sample_cur, sample_build, render_page):
+def test_export_is_every_pair_of_the_contracts_shown(sample_cur, sample_build, render_page):
     assert EXPORTS["my_borough"] is mb.my_borough_table
     code = REVS["boroughs"][0]
     headings, rows = EXPORTS["my_borough"](sample_cur, {"borough": [code]})
     assert headings == mb.EXPORT_HEADINGS
+    m = mb.model(sample_cur, {"borough": [code]})
+    assert m["pages"] == 1
+    assert len(rows) == sum(max(1, len(near)) for _c, near in m["rows"]) > 0
     tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}")
-    shown = [
-        n
-        for n in walk(tree)
-        if n["type"] == "Tr" and n["props"].get("children") and next(iter(walk(n["props"]["children"])))["type"] == "Td"
-    ]
-    assert len(rows) == len(shown) > 0
-    assert {r[4] for r in rows if r[0] == AREA} >= set(REVS["boroughs"]) - {code}
+    assert len(contract_rows(tree)) == len(m["rows"])
+    assert {r[5] for r in rows if r[0] == AREA} >= set(REVS["boroughs"]) - {code}
     assert EXPORTS["my_borough"](sample_cur, {}) == (headings, [])
+
+
+# --------------------------------------------------------------------------- time-aware
+
+
+def test_compared_hides_ended_on_both_sides_and_counts_them():
+    today = D(2026, 12, 1)
+    mine = mb.with_status([c("live", "E09000007", D(2027, 3, 31)), c("gone", "E09000007", D(2024, 12, 31))], today, 18)
+    others = [
+        c("o-live", "E09000001", D(2027, 4, 30)),
+        c("o-ended-near-gone", "E09000002", D(2024, 10, 31)),
+        # its base end has passed, but an extension runs to 2027: running on it, not ended
+        c("o-extended", "E09000003", D(2026, 11, 30), max_end=D(2027, 11, 30)),
+    ]
+    assert [m["contract_id"] for m in mb.listed(mine, False)] == ["live"]
+    shut = mb.compared(mb.listed(mine, False), others, 6, False, today, 18)
+    assert [(m["contract_id"], [o["contract_id"] for o in near]) for m, near in shut["rows"]] == [
+        ("live", ["o-live", "o-extended"])
+    ]
+    assert shut["hidden_near"] == 0
+    shown = mb.compared(mb.listed(mine, True), others, 6, True, today, 18)
+    assert {m["contract_id"]: [o["contract_id"] for o in near] for m, near in shown["rows"]} == {
+        "live": ["o-live", "o-extended"],
+        "gone": ["o-ended-near-gone"],
+    }
+    assert {m["contract_id"]: m["status"] for m, _near in shown["rows"]} == {"live": "overdue", "gone": "ended"}
+    assert shown["hidden_near"] == 0
+
+
+def test_an_ended_neighbour_of_a_live_contract_is_hidden_and_counted():
+    today = D(2026, 12, 1)
+    mine = mb.with_status([c("live", "E09000007", D(2026, 12, 31))], today, 18)
+    others = [c("o-ended", "E09000001", D(2026, 10, 31)), c("o", "E09000002", D(2027, 1, 31))]
+    shut = mb.compared(mine, others, 6, False, today, 18)
+    assert [o["contract_id"] for o in shut["rows"][0][1]] == ["o"] and shut["hidden_near"] == 1
+
+
+def _camden_statuses(cur) -> list[str]:
+    rows = cur.execute(
+        "SELECT end_date, max_end_date FROM contracts WHERE borough_code = 'E09000007' AND stage = 'contract'"
+    ).fetchall()
+    return [today_status(end, latest) for end, latest in rows]
+
+
+def test_camden_by_default_lists_only_what_can_be_acted_on(full_sample_cur):
+    statuses = _camden_statuses(full_sample_cur)
+    ended = statuses.count("ended")
+    assert ended > 0  # the sample's Revenues and Benefits contract ended on 31 December 2024
+    m = mb.model(full_sample_cur, {"borough": ["E09000007"]})
+    assert m["count"] == len(statuses) - ended and m["hidden_mine"] == ended
+    assert all(mine["status"] != "ended" for mine, _near in m["rows"])
+    assert all(o["status"] != "ended" for _mine, near in m["rows"] for o in near)
+    assert AREA not in {mine["service_area"] for mine, _near in m["rows"]}
+    assert f"{ended} of Camden's contracts" in mb.hidden_text(m)
+    shown = mb.model(full_sample_cur, {"borough": ["E09000007"], "ended": "show"})
+    assert shown["count"] == len(statuses) and mb.hidden_text(shown) is None
+    (revs,) = [(mine, near) for mine, near in shown["rows"] if mine["service_area"] == AREA]
+    assert revs[0]["status"] == "ended" and revs[0]["end"] == D(2024, 12, 31)
+    assert all(o["status"] == today_status(o["end"], o["max_end"]) for o in revs[1])
+
+
+def test_the_export_follows_the_ended_default(full_sample_cur):
+    col = mb.EXPORT_HEADINGS.index("Your status")
+    theirs = mb.EXPORT_HEADINGS.index("Their status")
+    _h, rows = mb.my_borough_table(full_sample_cur, {"borough": ["E09000007"]})
+    assert rows and "Ended" not in {r[col] for r in rows} | {r[theirs] for r in rows}
+    _h, all_rows = mb.my_borough_table(full_sample_cur, {"borough": ["E09000007"], "ended": "show"})
+    assert "Ended" in {r[col] for r in all_rows} and len(all_rows) > len(rows)
+    assert {(r[0], r[1]) for r in rows if r[col] == "Ended"} == set()
+
+
+def test_page_says_what_is_hidden_and_shows_it_on_request(full_sample_build, render_page):
+    app = create_app(full_sample_build[0])
+    tree = render_page(app, "/my-borough", "?borough=E09000007")
+    hidden = by_id(tree, "my-borough-hidden")
+    assert "already ended" in " ".join(texts(hidden))
+    (show,) = [n for n in walk(hidden) if n["type"] == "Link"]
+    assert mb.VIEW.parse(show["props"]["href"].split("?", 1)[1])["ended"] == "show"
+    badges = [" ".join(texts(n)) for n in walk(tree) if n["type"] == "Badge"]
+    assert badges and "Ended" not in badges
+    assert AREA not in [texts(r)[0] for r in contract_rows(tree)]
+    shown = render_page(app, "/my-borough", "?borough=E09000007&ended=show")
+    assert AREA in [texts(r)[0] for r in contract_rows(shown)]
+    assert "Ended" in [" ".join(texts(n)) for n in walk(shown) if n["type"] == "Badge"]
+    assert "Hide ended contracts" in texts(by_id(shown, "my-borough-hidden"))
+
+
+def test_overdue_says_procurement_should_already_have_started():
+    assert mb.status_words("overdue").endswith(status.OVERDUE_TEXT)
+    assert mb.status_words("running") == status.label("running")
+
+
+# --------------------------------------------------------------------------- size
+
+
+def test_long_lists_are_paged(sample_cur, monkeypatch, sample_build, render_page):
+    monkeypatch.setattr(mb, "PAGE_SIZE", 5)
+    code = REVS["boroughs"][0]
+    whole = mb.model(sample_cur, {"borough": [code]})
+    assert whole["pages"] == -(-whole["count"] // 5) > 1 and len(whole["rows"]) == 5
+    second = mb.model(sample_cur, {"borough": [code], "page": 2})
+    assert second["page"] == 2 and not {m["contract_id"] for m, _ in second["rows"]} & {
+        m["contract_id"] for m, _ in whole["rows"]
+    }
+    beyond = mb.model(sample_cur, {"borough": [code], "page": 999})
+    assert beyond["page"] == beyond["pages"]
+    _h, exported = mb.my_borough_table(sample_cur, {"borough": [code], "page": 2})
+    every = mb._comparison(sample_cur, code, {"borough": [code]}, date.today(), paged=False)["rows"]
+    assert len(exported) == sum(max(1, len(near)) for _m, near in every)  # all pages, not the one asked for
+    tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}")
+    assert "Next" in texts(by_id(tree, "my-borough-pager"))
+
+
+# --------------------------------------------------------------------------- who to call, honest states
+
+
+def test_contacts_come_from_the_survey_row_then_the_cover_then_a_notice(full_sample_cur):
+    from dashboard.queries import my_borough as q
+
+    ids = [r[0] for r in full_sample_cur.execute("SELECT contract_id FROM contracts").fetchall()]
+    found = q.contacts(full_sample_cur, ids)
+    assert {v["source"] for v in found.values()} == set(q.CONTACT_FROM.values())
+    (cid, name) = full_sample_cur.execute(
+        """SELECT c.contract_id, cr.contact_name FROM contracts c, unnest(c.record_ids) AS u(rid)
+           JOIN contract_records cr ON cr.record_id = u.rid
+           WHERE cr.source = 'survey' AND cr.contact_name IS NOT NULL ORDER BY 1 LIMIT 1"""
+    ).fetchone()
+    assert found[cid]["name"] == name and found[cid]["source"] == "survey return"
+    assert all(v["name"] or v["email"] or v["phone"] for v in found.values())
+
+
+def test_the_public_gets_no_survey_contact(full_sample_build):
+    from dashboard.queries import my_borough as q
+
+    with access.members(False), db.cursor(full_sample_build[0]) as cur:
+        ids = [r[0] for r in cur.execute("SELECT contract_id FROM contracts").fetchall()]
+        found = q.contacts(cur, ids)
+    assert found and {v["source"] for v in found.values()} == {"open notice"}
+
+
+def test_neighbours_show_whom_to_call_to_members_and_say_so_to_the_public(full_sample_build, render_page):
+    app = create_app(full_sample_build[0])
+    member = render_page(app, "/my-borough", "?borough=E09000007")
+    assert not [n for n in walk(member) if n["props"].get("id") == "my-borough-contacts-note"]
+    neighbours = neighbour_rows(member)
+    assert any(row[-1] not in ("–", "") for _s, row in neighbours)  # somebody to call
+    mails = [n["props"]["href"] for n in walk(member) if n["type"] == "A" and "mailto:" in str(n["props"].get("href"))]
+    assert mails and all(m.startswith("mailto:") and "@" in m for m in mails)
+    public = render_page(app, "/my-borough", "?borough=E09000007", member=False)
+    note = by_id(public, "my-borough-contacts-note")
+    assert "signed-in members" in " ".join(texts(note))
+    assert [n["props"]["href"] for n in walk(note) if n["type"] == "A"] == ["/sign-in"]
+
+
+def test_a_borough_without_a_return_says_so(full_sample_build, render_page):
+    tree = render_page(create_app(full_sample_build[0]), "/my-borough", "?borough=E09000004")
+    assert texts(by_id(tree, "my-borough-no-return")) == [
+        "Bexley has sent no survey return: only open notices are shown."
+    ]
+    assert "my-borough-no-return" not in str(
+        render_page(create_app(full_sample_build[0]), "/my-borough", "?borough=E09000007")
+    )
+
+
+def test_an_empty_result_says_why_and_how_to_widen(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/my-borough", "?borough=E09000007&q=nothing-matches-this")
+    text = " ".join(texts(by_id(tree, "my-borough-empty")))
+    assert "No contract of Camden matches these filters" in text and "Clear the filters" in text
 
 
 def test_bucketed_neighbours_equal_every_pair_compared():

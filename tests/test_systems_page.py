@@ -304,3 +304,50 @@ def test_rendered_page_treats_an_injection_attempt_as_a_name(tiny_db, render_pag
     assert not has_id(tree, "systems-boroughs-table")
     tree = render_page(create_app(tiny_db), "/systems", "?system=Civica+Pay")
     assert [r[0] for r in table_rows(tree, "systems-boroughs-table")] == ["City of London"]
+
+
+# --------------------------------------------------------------------------- status and whom to call
+
+
+def test_each_contract_says_its_status_by_the_one_rule(sample_cur):
+    from dashboard import status
+
+    table, result = logic.main_table(sample_cur, {"system": "Mosaic"})
+    col = table.headings.index("Status")
+    today = date.today()
+    assert [r[col] for r in table.rows] == [
+        status.label(status.status(r["end_date"], r["max_end_date"], today)) for r in result["rows"]
+    ]
+    ended = logic.detail_table(result["rows"], False, today=date(2100, 1, 1))
+    assert {r[col] for r in ended.rows} == {"Ended"}  # judged on the day given
+
+
+def test_contact_cells_link_only_safe_emails():
+    text_, link = logic.contact_cells({"name": "R. Chen", "email": "r.chen@example.org", "phone": "020 7000 0000"})
+    assert text_ == "R. Chen · 020 7000 0000" and link.values == {"email": "r.chen@example.org"}
+    assert logic.contact_cells({"name": "X", "email": "javascript:alert(1)", "phone": None}) == ("X", None)
+    assert logic.contact_cells(None) == (None, None)
+    assert page.cell_href(link, {}) == "mailto:r.chen@example.org"
+
+
+def test_systems_show_whom_to_call_to_members_and_say_so_to_the_public(full_sample_build, render_page):
+    from dashboard.queries import my_borough as contacts_q
+
+    app = create_app(full_sample_build[0])
+    system = "Northgate iWorld"
+    member = render_page(app, "/systems", f"?system={system}")
+    contact = table_headings(member, "systems-boroughs-table").index("Contact")
+    shown = [r[contact] for r in table_rows(member, "systems-boroughs-table") if r[contact] != "–"]
+    from dashboard import db
+
+    with db.cursor(full_sample_build[0]) as cur:
+        _t, result = logic.main_table(cur, {"system": system})
+        known = contacts_q.contacts(cur, [r["contract_id"] for r in result["rows"]])
+    assert shown and len(shown) == len(known)
+    mails = [n["props"]["href"] for n in walk(member) if n["type"] == "A" and "mailto:" in n["props"].get("href", "")]
+    assert all(m.startswith("mailto:") for m in mails)
+    assert not [n for n in walk(member) if n["props"].get("id") == "systems-contacts-note"]
+    public = render_page(app, "/systems", f"?system={system}", member=False)
+    assert "signed-in members" in text(by_id(public, "systems-contacts-note"))
+    public_shown = [r[contact] for r in table_rows(public, "systems-boroughs-table") if r[contact] != "–"]
+    assert len(public_shown) < len(shown)

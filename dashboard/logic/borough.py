@@ -8,21 +8,24 @@ exactly as the reader left it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import unquote
 
 import duckdb
 
-from dashboard import format, queries, state
+from dashboard import format, queries, state, status
 from dashboard.logic import matrix
 from dashboard.queries import borough as bq
+from dashboard.queries import my_borough as contacts_q
 from dashboard.texts import PRODUCT
 from etl import reference
 
 MAX_SHOWN_CODE = 60  # an unknown code is echoed back, but not an arbitrarily long one
 SYSTEM_HEADINGS = [
-    "Service area", "System", "Supplier", "Contract end", "Latest end", "Annual cost (£)", "Confidence (1-5)",
-    "Satisfaction (1-5)",
+    "Service area", "System", "Supplier", "Contract end", "Latest end", "Status", "Annual cost (£)",
+    "Confidence (1-5)", "Satisfaction (1-5)", "Contact",
 ]  # fmt: skip
+EXPORT_HEADINGS = [*SYSTEM_HEADINGS, "Contact email", "Contact phone", "Contact from"]
 ENDING_HEADINGS = ["Contract end", "When", "Service area", "System", "Supplier", "Latest end", "Annual cost"]
 SUPPLIER_HEADINGS = ["Supplier", "Contracts", "Systems", "Annual value"]
 
@@ -71,8 +74,15 @@ def _or_dash(value: object) -> str:
     return "–" if value is None else str(value)
 
 
+def with_status(rows: list[dict], today: date | None = None) -> list[dict]:
+    """The rows, each with its ``status`` (``dashboard.status``, the one rule) on ``today``."""
+    day = today or date.today()
+    return [{**r, "status": status.status(r["end_date"], r["max_end_date"], day)} for r in rows]
+
+
 def system_cells(rows: list[dict]) -> list[list[str]]:
-    """The systems table as text, in ``SYSTEM_HEADINGS`` order (rows of ``queries.borough.systems``)."""
+    """The systems table as text, in ``SYSTEM_HEADINGS`` order less the contact (rows of
+    ``with_status``; the page draws the status as a badge and the contact as a link)."""
     return [
         [
             r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
@@ -80,12 +90,20 @@ def system_cells(rows: list[dict]) -> list[list[str]]:
             format.supplier(r["supplier_name"], r["supplier_count"], missing="not recorded"),
             format.short_date(r["end_date"]),
             format.short_date(r["max_end_date"]),
+            status.label(r.get("status") or status.status(r["end_date"], r["max_end_date"], date.today())),
             format.money(r["annual_value"]),
             _or_dash(r["confidence"]),
             _or_dash(r["satisfaction"]),
         ]
         for r in rows
     ]
+
+
+def no_return_text(cov: dict, name: str) -> str | None:
+    """What the page says atop when the borough sent no survey return at all, else None."""
+    if cov["survey_files"] or cov["survey_rows"]:
+        return None
+    return f"{name} has sent no survey return: only open notices are shown."
 
 
 def supplier_cells(row: dict) -> list[str]:
@@ -223,9 +241,16 @@ def systems_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], 
     """The borough's systems by service area, as shown on its page (``borough`` names the one borough)."""
     code = _export_code(st)
     if code is None:
-        return list(SYSTEM_HEADINGS), []
+        return list(EXPORT_HEADINGS), []
     rows, _total = bq.systems(cur, code, st)
-    return list(SYSTEM_HEADINGS), [[r[c] for c in bq.SYSTEM_COLUMNS] for r in rows]
+    found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    out = []
+    for r in with_status(rows):
+        c = found.get(r["contract_id"]) or {}
+        raw = [r[col] for col in bq.SYSTEM_COLUMNS]
+        out.append([*raw[:5], status.label(r["status"]), *raw[5:], c.get("name"), c.get("email"), c.get("phone"),
+                    c.get("source")])  # fmt: skip
+    return list(EXPORT_HEADINGS), out
 
 
 VIEW = state.View("borough", "/borough/<code>", matrix.VIEW.keys, exports={"borough": systems_table})

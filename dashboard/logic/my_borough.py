@@ -2,10 +2,15 @@
 
 For each of the borough's contracts, the other boroughs' contracts in the same service area
 (or on the same system) that end within ``window_months`` of it, closest first (``neighbours``,
-a plain function), with their suppliers, systems and how confident and satisfied those
-boroughs said they are (survey). The rows come from ``dashboard.queries.windows``. The borough
-is the shared ``borough`` filter (one code), so the filter bar and the page's picker stay in
-step through the URL; the window keys are this view's own (``window_months`` is the one read).
+a plain function), with their suppliers, systems, how confident and satisfied those boroughs
+said they are (survey) and whom to call there. The rows come from ``dashboard.queries.windows``,
+the contacts from ``dashboard.queries.my_borough``. The borough is the shared ``borough``
+filter (one code), so the filter bar and the page's picker stay in step through the URL.
+
+Time-aware (``dashboard.status``): by default only contracts that can still be acted on are
+compared, on both sides; ended ones are counted and shown with ``ended=show``. The page is one
+row per contract (its nearest neighbour and how many more), paged, so it stays small whatever
+the size of the data; the export holds every pair of the contracts shown.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from datetime import date
 import duckdb
 
 from dashboard import format as fmt
-from dashboard import state
+from dashboard import state, status
+from dashboard.links import safe_email
 from dashboard.logic import windows as wl
 from dashboard.queries import UNKNOWN_SERVICE_AREA
+from dashboard.queries import my_borough as q
 from dashboard.queries import windows as wq
 from etl import reference
 from etl.reference import add_months
@@ -100,6 +107,10 @@ def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, l
 
 # --------------------------------------------------------------------------- the page's model
 
+PAGE_SIZE = 50  # the borough's contracts per page
+NEAR_SHOWN = 5  # neighbours listed under one contract; the rest are in the export
+SHOW_ENDED = "show"
+
 
 def chosen(st: Mapping[str, object]) -> tuple[str | None, list[str]]:
     """The borough of the page and what to tell the reader about the choice."""
@@ -123,25 +134,83 @@ def _area_order(area: str | None) -> tuple[int, str]:
     return (order.get(area, len(order)) if area else len(order) + 1, area or "")
 
 
-def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object]) -> dict:
-    """The borough's contracts by service area (taxonomy order), each with its neighbours."""
-    code, notes = chosen(st)
-    months = wl.window_params(st)["window_months"]
-    if code is None:
-        return {"code": None, "months": months, "notes": notes, "sections": []}
-    mine = wq.borough_contracts(cur, code, st)
-    near = neighbours(mine, wq.neighbour_candidates(cur, code, months, st), months)
-    by_area: dict[str | None, list[tuple[dict, list[dict]]]] = {}
+def with_status(rows: list[dict], today: date, lead_months: int) -> list[dict]:
+    """The rows, each with its ``status`` (``dashboard.status``: the one rule) for ``today``."""
+    return [{**r, "status": status.status(r["end"], r.get("max_end"), today, lead_months=lead_months)} for r in rows]
+
+
+def live(rows: list[dict]) -> list[dict]:
+    """The rows that can still be acted on: every status but ``ended``."""
+    return [r for r in rows if r["status"] in status.ACTIONABLE]
+
+
+def listed(mine: list[dict], show_ended: bool) -> list[dict]:
+    """The borough's contracts the view lists, in taxonomy order: ended ones only on request."""
+    kept = mine if show_ended else live(mine)
+    return sorted(kept, key=lambda c: _area_order(c["service_area"]))
+
+
+def compared(mine: list[dict], others: list[dict], months: int, show_ended: bool, today: date, lead: int) -> dict:
+    """The contracts ``mine`` (already ``listed``) with their neighbours, each with its status on
+    ``today``, and how many ended neighbours were left out.
+
+    An ended neighbour of a live contract is no partner for a joint procurement, so it is left
+    out unless ``show_ended``; ``hidden_near`` counts them, so the reader knows what "show ended"
+    adds. Statuses are judged only for the neighbours found (thousands of candidates at scale).
+    """
+    near = neighbours(mine, others, months)
+    rows, hidden_near = [], 0
     for contract in mine:
-        by_area.setdefault(contract["service_area"], []).append((contract, near[contract["contract_id"]]))
-    sections = [(area, by_area[area]) for area in sorted(by_area, key=_area_order)]
-    return {"code": code, "months": months, "notes": notes, "sections": sections}
+        found = with_status(near[contract["contract_id"]], today, lead)
+        kept = found if show_ended else live(found)
+        hidden_near += len(found) - len(kept)
+        rows.append((contract, kept))
+    return {"rows": rows, "hidden_near": hidden_near}
+
+
+def page_of(st: Mapping[str, object], total: int) -> tuple[int, int]:
+    """(the page asked for, clamped to the pages there are; how many pages there are)."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    asked = st.get("page") if isinstance(st.get("page"), int) else 1
+    return min(max(asked, 1), pages), pages
+
+
+def _comparison(
+    cur: duckdb.DuckDBPyConnection, code: str, st: Mapping[str, object], today: date, paged: bool = True
+) -> dict:
+    """What the view shows for ``code``: one page of its contracts with their neighbours (every
+    page when not ``paged``, as the export holds), and the counts the page states."""
+    params = wl.window_params(st)
+    months, lead, show_ended = params["window_months"], params["lead_months"], st.get("ended") == SHOW_ENDED
+    mine = with_status(wq.borough_contracts(cur, code, st), today, lead)
+    rows = listed(mine, show_ended)
+    page, pages = page_of(st, len(rows)) if paged else (1, 1)
+    if paged:
+        rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    others = q.candidates(cur, code, rows, months, st)
+    out = compared(rows, others, months, show_ended, today, lead)
+    hidden_mine = 0 if show_ended else len(mine) - len(live(mine))
+    count = len(mine) - hidden_mine
+    return {"months": months, **out, "hidden_mine": hidden_mine, "count": count, "page": page, "pages": pages}
+
+
+def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date | None = None) -> dict:
+    """The borough's contracts (one page), each with its neighbours, their contacts, and the counts."""
+    code, notes = chosen(st)
+    if code is None:
+        return {"code": None, "months": wl.window_params(st)["window_months"], "notes": notes, "rows": []}
+    m = {"code": code, "notes": notes, "show_ended": st.get("ended") == SHOW_ENDED}
+    m.update(_comparison(cur, code, st, today or date.today()))
+    shown = [o for _c, near in m["rows"] for o in near[:NEAR_SHOWN]]
+    m["contacts"] = q.contacts(cur, [o["contract_id"] for o in shown])
+    m["returns"] = q.survey_returns(cur, [code])
+    return m
 
 
 def search_for_controls(search: str | None, code: str | None, months: object) -> str | None:
     """The URL after the picker or the months box changed, or None if it already says that."""
     borough = [code] if isinstance(code, str) and code in reference.borough_names() else None
-    return wl.controls_search(VIEW, search, {"window_months": months}, borough=borough)
+    return wl.controls_search(VIEW, search, {"window_months": months}, borough=borough, page=None)
 
 
 # --------------------------------------------------------------------------- what the page says
@@ -154,12 +223,49 @@ def area_name(area: str | None) -> str:
 def summary(m: Mapping) -> tuple[str, str]:
     """The borough's contracts and how many have a neighbour, as the summary line says them."""
     name = reference.borough_names()[m["code"]]
-    contracts = sum(len(items) for _area, items in m["sections"])
-    with_near = sum(1 for _area, items in m["sections"] for _c, near in items if near)
+    areas = {contract["service_area"] for contract, _near in m["rows"]}
+    with_near = sum(1 for _c, near in m["rows"] if near)
+    which = "" if m["show_ended"] else " that can still be acted on"
+    more = f" (this page: {fmt.plural(len(m['rows']), 'contract')})" if m["pages"] > 1 else ""
     return (
-        f"{name}: {fmt.plural(contracts, 'contract')}",
-        f" in {fmt.plural(len(m['sections']), 'service area')}; "
-        f"{with_near} with at least one other borough's contract ending within {m['months']} months.",
+        f"{name}: {fmt.plural(m['count'], 'contract')}{which}",
+        f"{more}; on this page {with_near} in {fmt.plural(len(areas), 'service area')} have at least one other "
+        f"borough's contract ending within {m['months']} months.",
+    )
+
+
+def hidden_text(m: Mapping) -> str | None:
+    """How many ended contracts the default view leaves out, or None when it leaves none out."""
+    if m["show_ended"] or not (m["hidden_mine"] or m["hidden_near"]):
+        return None
+    name = reference.borough_names()[m["code"]]
+    parts = []
+    if m["hidden_mine"]:
+        parts.append(f"{m['hidden_mine']} of {name}'s contracts")
+    if m["hidden_near"]:
+        theirs = "other borough's contract" if m["hidden_near"] == 1 else "other boroughs' contracts"
+        parts.append(f"{m['hidden_near']} {theirs} ending near those listed")
+    return f"Hidden because they have already ended: {' and '.join(parts)}."
+
+
+def no_return_text(m: Mapping) -> str | None:
+    """What the page says when the borough sent no survey return (then only open notices are known)."""
+    if m["returns"].get(m["code"]):
+        return None
+    name = reference.borough_names()[m["code"]]
+    return f"{name} has sent no survey return: only open notices are shown."
+
+
+def empty_text(m: Mapping) -> str | None:
+    """Why nothing is listed and how to widen it, or None when something is."""
+    if m["rows"]:
+        return None
+    name = reference.borough_names()[m["code"]]
+    if m["hidden_mine"]:
+        return f"Every one of {name}'s {fmt.plural(m['hidden_mine'], 'contract')} here has ended: show ended ones."
+    return (
+        f"No contract of {name} matches these filters. Clear the filters, or widen the scope to all contracts, "
+        "to see more."
     )
 
 
@@ -178,11 +284,18 @@ def _score(value: int | None) -> str:
     return NOT_RECORDED if value is None else f"{value} of 5"
 
 
-NEIGHBOUR_HEADINGS = ["Borough", "System", "Supplier", "Ends", "Difference", "Shares", "Confidence", "Satisfaction"]
+def status_words(key: str) -> str:
+    """The status as a badge says it; an overdue one says what is overdue."""
+    return f"{status.label(key)}: {status.OVERDUE_TEXT}" if key == "overdue" else status.label(key)
+
+
+NEIGHBOUR_HEADINGS = [
+    "Borough", "System", "Supplier", "Ends", "Difference", "Status", "Shares", "Confidence", "Satisfaction", "Contact",
+]  # fmt: skip
 
 
 def neighbour_cells(o: Mapping) -> list[str]:
-    """One neighbour as the page's table shows it (the first cell, the borough, links to its page)."""
+    """One neighbour as the page's table shows it, less the status and contact (badge and links)."""
     return [
         reference.borough_names().get(o["borough_code"], o["borough_code"]),
         o["system"] or NOT_RECORDED,
@@ -195,6 +308,21 @@ def neighbour_cells(o: Mapping) -> list[str]:
     ]
 
 
+def nearest_text(o: Mapping) -> str:
+    """The nearest neighbour in a line after its borough's name: what, and when against yours."""
+    return f": {o['system'] or 'system not recorded'}, ends {fmt.long_date(o['end'])} ({apart(o['days'])})"
+
+
+def more_text(near: list[dict]) -> str:
+    """The disclosure's label: how many neighbours there are in all."""
+    return f"All {len(near)} near it" if len(near) > 1 else "Details"
+
+
+def left_out(near: list[dict]) -> int:
+    """How many neighbours are in the export but not listed on the page."""
+    return max(0, len(near) - NEAR_SHOWN)
+
+
 def contract_heading(mine: Mapping) -> tuple[str, str]:
     """What the contract is and when it ends (with its latest end, when extensions go further)."""
     later = mine.get("max_end") and mine["end"] and mine["max_end"] > mine["end"]
@@ -204,37 +332,68 @@ def contract_heading(mine: Mapping) -> tuple[str, str]:
 
 
 def no_neighbours(mine: Mapping, near: list[dict], months: int) -> str | None:
-    """Why a contract has no table of neighbours, or None when it has one."""
-    if mine["end"] is None:
+    """Why a contract has no neighbours listed (and how to widen), or None when it has some."""
+    if mine["end"] is None and mine.get("max_end") is None:
         return "Its end date is not recorded, so it cannot be compared."
+    if mine["end"] is None:
+        return "Only its latest end with extensions is recorded, so it cannot be compared."
     if not near:
-        return f"No other borough's contract in this service area or on this system ends within {months} months."
+        return (
+            f"No other borough's contract in this service area or on this system ends within {months} months "
+            "that can still be acted on: widen “Ending within” to see more."
+        )
     return None
+
+
+def contact_text(contact: Mapping | None) -> tuple[str | None, str | None, str | None]:
+    """(name to show, a safe email or None, phone) of a contact; all None when none is known."""
+    if not contact:
+        return None, None, None
+    return contact.get("name"), safe_email(contact.get("email")), contact.get("phone")
 
 
 # --------------------------------------------------------------------------- export
 
 EXPORT_HEADINGS = [
-    "Service area", "Your system", "Your supplier", "Your end date", "Other borough code", "Other borough",
-    "Their system", "Their supplier", "Their end date", "Days apart (theirs minus yours)", "Shares",
-    "Their confidence (1-5)", "Their satisfaction (1-5)",
+    "Service area", "Your system", "Your supplier", "Your end date", "Your status", "Other borough code",
+    "Other borough", "Their system", "Their supplier", "Their end date", "Their status",
+    "Days apart (theirs minus yours)", "Shares", "Their confidence (1-5)", "Their satisfaction (1-5)",
+    "Their contact", "Their contact email", "Their contact phone", "Contact from",
 ]  # fmt: skip
 
 
-def my_borough_table(cur: duckdb.DuckDBPyConnection, st: dict):
-    """One row per (your contract, neighbour) pair, as the page lists them; nothing without a borough."""
+def _export_rows(mine: dict, near: list[dict], contacts: dict[str, dict]) -> list[list]:
     names = reference.borough_names()
-    rows = [
-        [
-            area_name(area), mine["system"], mine["supplier"], mine["end"],
-            o["borough_code"], names.get(o["borough_code"], o["borough_code"]), o["system"], o["supplier"], o["end"],
-            o["days"], o["match"], o["confidence"], o["satisfaction"],
-        ]
-        for area, items in model(cur, st)["sections"]
-        for mine, near in items
-        for o in near
-    ]  # fmt: skip
-    return EXPORT_HEADINGS, rows
+    own = [area_name(mine["service_area"]), mine["system"], mine["supplier"], mine["end"], status.label(mine["status"])]
+    if not near:
+        return [own + [None] * (len(EXPORT_HEADINGS) - len(own))]
+    out = []
+    for o in near:
+        c = contacts.get(o["contract_id"]) or {}
+        out.append(
+            [
+                *own, o["borough_code"], names.get(o["borough_code"], o["borough_code"]), o["system"], o["supplier"],
+                o["end"], status.label(o["status"]), o["days"], o["match"], o["confidence"], o["satisfaction"],
+                c.get("name"), c.get("email"), c.get("phone"), c.get("source"),
+            ]
+        )  # fmt: skip
+    return out
 
 
-VIEW = state.View("my_borough", "/my-borough", wl.WINDOW_KEYS, exports={"my_borough": my_borough_table})
+def my_borough_table(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None):
+    """Every contract the view lists (all pages, ended ones only with ``ended=show``), one row per
+    neighbour, or one row with empty neighbour cells for a contract without any."""
+    code, _notes = chosen(st)
+    if code is None:
+        return EXPORT_HEADINGS, []
+    rows = _comparison(cur, code, st, today or date.today(), paged=False)["rows"]
+    contacts = q.contacts(cur, [o["contract_id"] for _mine, near in rows for o in near])
+    return EXPORT_HEADINGS, [line for mine, near in rows for line in _export_rows(mine, near, contacts)]
+
+
+KEYS = (
+    *wl.WINDOW_KEYS,
+    state.Key("ended", state.choice(SHOW_ENDED), label="Ended contracts"),
+    state.Key("page", state.integer(1, 100_000), keep_on_filter=False, label="Page"),
+)
+VIEW = state.View("my_borough", "/my-borough", KEYS, exports={"my_borough": my_borough_table})

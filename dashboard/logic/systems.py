@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 
 from dashboard import format as fmt
-from dashboard import state
+from dashboard import state, status
+from dashboard.links import safe_email
+from dashboard.queries import my_borough as contacts_q
 from dashboard.queries import systems as q
 from etl import reference
 
@@ -45,7 +48,8 @@ class Column:
 class Link:
     """Where a cell leads: view ``stem`` with the current state and ``values`` changed (None drops a key).
 
-    The stem ``borough`` means a borough's page; its ``values`` hold the ONS ``code``.
+    The stem ``borough`` means a borough's page; its ``values`` hold the ONS ``code``. The stem
+    ``mailto`` is an email address (``values["email"]``, already checked by ``links.safe_email``).
     """
 
     stem: str
@@ -134,25 +138,42 @@ def ranking_summary(total: int, n_boroughs: int) -> str:
 # --------------------------------------------------------------------------- chosen systems
 
 
-def detail_table(rows: list[dict], several: bool) -> Table:
-    """The chosen systems' contracts; each borough leads to its profile."""
+def contact_cells(contact: dict | None) -> tuple[str | None, dict[int, Link] | None]:
+    """A contact as one cell ('Name · phone') and, where its email is safe, a mailto ``Link``."""
+    if not contact:
+        return None, None
+    email = safe_email(contact.get("email"))
+    text = " · ".join(filter(None, (contact.get("name") or email, contact.get("phone"))))
+    return text or None, Link("mailto", {"email": email}) if email else None
+
+
+def detail_table(rows: list[dict], several: bool, contacts: dict | None = None, today: date | None = None) -> Table:
+    """The chosen systems' contracts, each with its status on ``today`` and whom to call where known;
+    each borough leads to its profile, each contact's email to a mailto link."""
     names = reference.borough_names()
+    day, contacts = today or date.today(), contacts or {}
     columns = [
         Column("Borough"),
         *([Column("System")] if several else []),
         Column("Supplier"),
         Column("Contract ends", "date"),
         Column("Latest end with extensions", "date"),
+        Column("Status"),
         Column("Annual cost", "money"),
         Column("Confidence (1-5)", "int"),
         Column("Satisfaction (1-5)", "int"),
+        Column("Contact"),
     ]
-    out = [
-        [names.get(r["borough_code"], r["borough_code"]), *([r["system"]] if several else []), r["supplier"],
-         r["end_date"], r["max_end_date"], r["annual_value"], r["confidence"], r["satisfaction"]]
-        for r in rows
-    ]  # fmt: skip
-    return Table(columns, out, [borough_link(r["borough_code"]) for r in rows])
+    out, row_links = [], []
+    for r in rows:
+        contact, mail = contact_cells(contacts.get(r["contract_id"]))
+        out.append(
+            [names.get(r["borough_code"], r["borough_code"]), *([r["system"]] if several else []), r["supplier"],
+             r["end_date"], r["max_end_date"], status.label(status.status(r["end_date"], r["max_end_date"], day)),
+             r["annual_value"], r["confidence"], r["satisfaction"], contact]
+        )  # fmt: skip
+        row_links.append({**borough_link(r["borough_code"]), **({len(columns) - 1: mail} if mail else {})})
+    return Table(columns, out, row_links)
 
 
 def system_sentence(r: dict, n_boroughs: int) -> str:
@@ -242,7 +263,8 @@ def main_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[Table, di
         result = q.ranking(cur, filters)
         return ranking_table(result["rows"]), result
     result = q.system_contracts(cur, filters)
-    return detail_table(result["rows"], len(systems) > 1), result
+    contacts = contacts_q.contacts(cur, [r["contract_id"] for r in result["rows"]])
+    return detail_table(result["rows"], len(systems) > 1, contacts), result
 
 
 export_table = exporter(main_table)

@@ -21,7 +21,9 @@ from dashboard import layout as ui
 from dashboard.logic import borough as logic
 from dashboard.logic.borough import VIEW
 from dashboard.logic.overview import headline_figures
+from dashboard.pages.my_borough import contact_cell, contacts_note, status_badge
 from dashboard.queries import borough as bq
+from dashboard.queries import my_borough as contacts_q
 from etl import reference
 
 PAGE = {
@@ -117,17 +119,29 @@ def _download(b: reference.Borough, st: dict) -> html.P:
     )
 
 
-def systems_section(rows: list[dict], total: int, b: reference.Borough, st: dict) -> html.Section:
+def system_rows(cur: duckdb.DuckDBPyConnection, rows: list[dict], today: date | None) -> list[list]:
+    """The systems table's cells: text, with the status as a badge and whom to call as a link."""
+    found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    with_status = logic.with_status(rows, today)
+    out = []
+    for r, cells in zip(with_status, logic.system_cells(with_status), strict=True):
+        cells[5] = status_badge(r["status"])
+        out.append([*cells, contact_cell(found.get(r["contract_id"]))])
+    return out
+
+
+def systems_section(cells: list[list], total: int, b: reference.Borough, st: dict) -> html.Section:
     caption = f"{b.name}'s contracts by service area"
     parts = [
         html.H2("Systems by service area", className="h4"),
-        table(logic.SYSTEM_HEADINGS, logic.system_cells(rows), caption, {5, 6, 7}, "borough-systems-table", {3, 4}),
+        *contacts_note(),
+        table(logic.SYSTEM_HEADINGS, cells, caption, {6, 7, 8}, "borough-systems-table", {3, 4}),
     ]
-    if total > len(rows):
+    if total > len(cells):
         parts.append(
             html.P(
                 [
-                    f"Showing the first {len(rows):,} of {total:,} contracts. ",
+                    f"Showing the first {len(cells):,} of {total:,} contracts. ",
                     dcc.Link("See them all", href=links.href("contracts", st, borough=[b.code])),
                 ],
                 className="small",
@@ -214,19 +228,22 @@ def content(
     cov = bq.coverage(cur, b.code)
     return [
         *(ui.message(p, color="warning") for p in problems or []),
-        *survey_notice(cov),
+        *survey_notice(cov, b.name),
         *header_links(b, st),
         cards(numbers),
-        systems_section(rows, total, b, st),
+        systems_section(system_rows(cur, rows, today), total, b, st),
         suppliers_section(bq.suppliers(cur, b.code, st), b, st),
         ending_section(bq.ending(cur, b.code, st, today), numbers, b),
         coverage_section(cov),
     ]
 
 
-def survey_notice(cov: dict) -> list:
-    """A warning atop the page when a survey return of the borough loaded with gaps or was rejected:
-    the tables below then lack what that return did not give, and the reader must know why."""
+def survey_notice(cov: dict, name: str) -> list:
+    """A warning atop the page when the borough sent no survey return, or one loaded with gaps or was
+    rejected: the tables below then lack what that return did not give, and the reader must know why."""
+    none_sent = logic.no_return_text(cov, name)
+    if none_sent:
+        return [ui.message(none_sent, color="warning", message_id="survey-notice")]
     found = logic.coverage_problems(cov)
     if not found:
         return []

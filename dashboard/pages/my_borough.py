@@ -14,8 +14,8 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import Input, Output, State, dcc, html
 
+from dashboard import access, links, signin, status
 from dashboard import layout as ui
-from dashboard import links
 from dashboard.logic import my_borough as mb
 from dashboard.logic.my_borough import VIEW
 from dashboard.pages.windows import controls_section, labelled, navigate, number_input
@@ -63,13 +63,36 @@ def controls_to_url(code, months, search):
 # --------------------------------------------------------------------------- components
 
 
-def neighbour_table(near: list[dict], st: dict, table_id: str) -> dbc.Table:
+def status_badge(key: str) -> dbc.Badge:
+    """A contract's status (``dashboard.status``) as a badge whose words say it, colour aside."""
+    dark = status.BADGES[key] in ("warning", "light")
+    return dbc.Badge(
+        mb.status_words(key), color=status.BADGES[key], text_color="dark" if dark else None, className="status-badge"
+    )
+
+
+def contact_cell(contact: dict | None) -> list:
+    """Whom to call: a name, a mailto link and a phone where known (survey contacts reach members only)."""
+    name, email, phone = mb.contact_text(contact)
+    out: list = []
+    if email:
+        out.append(html.A(name or email, href=f"mailto:{email}"))
+    elif name:
+        out.append(name)
+    if phone:
+        out += [" · ", phone]
+    return out or ["–"]
+
+
+def neighbour_table(near: list[dict], contacts: dict, st: dict, table_id: str) -> dbc.Table:
     """Other boroughs' contracts, closest end date first; borough names link to their pages."""
     body = []
-    for o in near:
+    for o in near[: mb.NEAR_SHOWN]:
         name, *cells = mb.neighbour_cells(o)
         link = dcc.Link(name, href=links.borough_href(o["borough_code"], st))
-        body.append(html.Tr([html.Td(link), *(html.Td(text) for text in cells)]))
+        tds = [html.Td(link), *(html.Td(text) for text in cells[:4]), html.Td(status_badge(o["status"]))]
+        tds += [*(html.Td(text) for text in cells[4:]), html.Td(contact_cell(contacts.get(o["contract_id"])))]
+        body.append(html.Tr(tds))
     return dbc.Table(
         [
             html.Caption("Other boroughs' contracts ending near this one, closest first"),
@@ -78,33 +101,103 @@ def neighbour_table(near: list[dict], st: dict, table_id: str) -> dbc.Table:
         ],
         size="sm",
         striped=True,
-        hover=True,
         className="mb-0",
         id=table_id,
     )
 
 
-def contract_block(mine: dict, near: list[dict], months: int, st: dict) -> html.Div:
-    what, when = mb.contract_heading(mine)
-    heading = html.P([html.Strong(what), when], className="mb-1")
-    why_not = mb.no_neighbours(mine, near, months)
+def nearest_cell(mine: dict, near: list[dict], m: dict, st: dict) -> list:
+    """The nearest other borough's contract, whom to call there, and the rest behind a disclosure."""
+    why_not = mb.no_neighbours(mine, near, m["months"])
     if why_not:
-        detail = html.P(why_not, className="small text-body-secondary")
-    else:
-        table = neighbour_table(near, st, f"my-borough-near-{mine['contract_id']}")
-        detail = html.Div(table, className="table-responsive")
-    return html.Div([heading, detail], className="mb-3 my-borough-contract")
-
-
-def area_section(i: int, area: str | None, items: list, months: int, st: dict) -> html.Section:
-    return html.Section(
-        [
-            html.H2(mb.area_name(area), className="h4 mt-3"),
-            *(contract_block(mine, near, months, st) for mine, near in items),
-        ],
-        id=f"my-borough-area-{i}",
-        className="my-borough-area",
+        return [html.Span(why_not, className="small text-body-secondary")]
+    first = near[0]
+    name = mb.neighbour_cells(first)[0]
+    out: list = [
+        html.Div([dcc.Link(name, href=links.borough_href(first["borough_code"], st)), mb.nearest_text(first), " ",
+                  status_badge(first["status"])]),
+        html.Div(["Contact: ", *contact_cell(m["contacts"].get(first["contract_id"]))], className="small"),
+    ]  # fmt: skip
+    table = neighbour_table(near, m["contacts"], st, f"my-borough-near-{mine['contract_id']}")
+    more = mb.left_out(near)
+    csv = html.A("CSV download", href=links.export_href("my_borough", "csv", st))
+    extra = [html.P([f"and {more} more in the ", csv], className="small mb-0")] if more else []
+    out.append(
+        html.Details(
+            [html.Summary(mb.more_text(near)), html.Div(table, className="table-responsive"), *extra],
+            className="my-borough-more",
+        )
     )
+    return out
+
+
+ROW_HEADINGS = ["Service area", "Your contract", "Status", "Nearest other borough's contract"]
+
+
+def contract_row(mine: dict, near: list[dict], m: dict, st: dict) -> html.Tr:
+    what, when = mb.contract_heading(mine)
+    return html.Tr(
+        [
+            html.Td(mb.area_name(mine["service_area"])),
+            html.Td([html.Strong(what), when]),
+            html.Td(status_badge(mine["status"])),
+            html.Td(nearest_cell(mine, near, m, st)),
+        ],
+        className="my-borough-contract",
+        id=f"my-borough-contract-{mine['contract_id']}",
+    )
+
+
+def comparison_table(m: dict, st: dict) -> html.Div:
+    """One row per contract of the borough (this page of them), in taxonomy order."""
+    table = dbc.Table(
+        [
+            html.Caption("Your contracts, service by service, with the nearest other borough's contract"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ROW_HEADINGS])),
+            html.Tbody([contract_row(mine, near, m, st) for mine, near in m["rows"]]),
+        ],
+        size="sm",
+        className="mb-0",
+        id="my-borough-table",
+    )
+    return html.Div(table, className="table-responsive")
+
+
+def pager(m: dict, st: dict) -> list:
+    """Previous and next links when the borough's contracts take more than one page."""
+    if m["pages"] <= 1:
+        return []
+    page = m["page"]
+    items: list = [f"Page {page} of {m['pages']}. "]
+    if page > 1:
+        items.append(dcc.Link("Previous", href=VIEW.href({**st, "page": page - 1 if page > 2 else None})))
+    if page < m["pages"]:
+        items += [" · " if page > 1 else "", dcc.Link("Next", href=VIEW.href({**st, "page": page + 1}))]
+    return [html.Nav(items, className="small my-2", id="my-borough-pager", **{"aria-label": "Pages"})]
+
+
+def notices(m: dict, st: dict) -> list:
+    """What the page leaves out and why: no survey return, ended contracts hidden, contacts for members."""
+    out: list = []
+    no_return = mb.no_return_text(m)
+    if no_return:
+        out.append(ui.message(no_return, color="warning", message_id="my-borough-no-return"))
+    hidden = mb.hidden_text(m)
+    if hidden:
+        show = dcc.Link("Show ended contracts", href=VIEW.href({**st, "ended": mb.SHOW_ENDED, "page": None}))
+        out.append(html.P([hidden, " ", show], className="mb-1", id="my-borough-hidden"))
+    elif m["show_ended"]:
+        hide = dcc.Link("Hide ended contracts", href=VIEW.href({**st, "ended": None, "page": None}))
+        out.append(html.P(["Ended contracts are shown. ", hide], className="mb-1", id="my-borough-hidden"))
+    return [*out, *contacts_note("my-borough-contacts-note")]
+
+
+def contacts_note(note_id: str = "contacts-note") -> list:
+    """For the public: that the survey's contacts are for signed-in members, and where to sign in."""
+    if access.is_member():
+        return []
+    sign_in = html.A("Sign in", href=signin.SIGN_IN)
+    return [html.P(["Contacts are shown to signed-in members. ", sign_in], className="small", id=note_id)]
 
 
 def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = ()) -> list:
@@ -117,12 +210,17 @@ def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = 
             ui.message("Pick your borough to see whose contracts end near yours.", message_id="my-borough-prompt")
         )
         return out
+    out += notices(m, st)
+    empty = mb.empty_text(m)
+    if empty:
+        return [*out, ui.message(empty, message_id="my-borough-empty")]
     count, rest = mb.summary(m)
     out += [
         html.P([html.Strong(count), rest], id="my-borough-summary", className="mb-1"),
         ui.download_links("my_borough", st, "of these comparisons"),
+        comparison_table(m, st),
+        *pager(m, st),
     ]
-    out += [area_section(i, area, items, m["months"], st) for i, (area, items) in enumerate(m["sections"])]
     return out
 
 

@@ -24,6 +24,7 @@ from dashboard import links, queries, state
 from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
 from dashboard.logic import systems as ls
 from dashboard.logic.systems import VIEW, Link, Table, show
+from dashboard.pages.my_borough import contacts_note
 from dashboard.queries import systems as q
 from dashboard.texts import PRODUCT
 
@@ -45,6 +46,8 @@ def cell_href(link: Link, st: Mapping[str, object]) -> str:
     """The href of a table cell's ``Link``: a borough's page, or a view with the current state changed."""
     if link.stem == "borough":
         return links.borough_href(link.values["code"])
+    if link.stem == "mailto":
+        return f"mailto:{link.values['email']}"
     return links.href(link.stem, st, **link.values)
 
 
@@ -54,7 +57,9 @@ def linked_table(table: Table, caption: str, st: Mapping[str, object], table_id:
     def cell(i: int, j: int, value: object) -> html.Td:
         text = show(value, table.columns[j].kind)
         link = table.links[i].get(j) if table.links else None
-        content = dcc.Link(text, href=cell_href(link, st)) if link and value not in (None, "") else text
+        content = text
+        if link and value not in (None, ""):  # an email opens the mail client, not an in-app page
+            content = (html.A if link.stem == "mailto" else dcc.Link)(text, href=cell_href(link, st))
         return html.Td(content, className="text-end" if table.columns[j].numeric else None)
 
     head = [html.Th(c.heading, scope="col", className="text-end" if c.numeric else None) for c in table.columns]
@@ -176,6 +181,7 @@ def detail_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -
     caption = f"Boroughs using {ls.and_list(systems)}, soonest contract end first"
     return [
         *intro,
+        *contacts_note("systems-contacts-note"),
         *capped(len(table.rows), result["total"], "contracts"),
         scrolling(table, caption, filters, "systems-boroughs-table"),
         dbc.Row(

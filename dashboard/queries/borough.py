@@ -39,14 +39,14 @@ def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None =
     (total,) = cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()
     rows = cur.execute(
         f"""
-        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count FROM contracts WHERE {where}
+        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count, contract_id FROM contracts WHERE {where}
         ORDER BY list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
                  system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
         LIMIT ?
         """,
         [*params, _area_order(), ROW_LIMIT],
     ).fetchall()
-    return [dict(zip((*SYSTEM_COLUMNS, "supplier_count"), r, strict=True)) for r in rows], total
+    return [dict(zip((*SYSTEM_COLUMNS, "supplier_count", "contract_id"), r, strict=True)) for r in rows], total
 
 
 def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> list[dict]:
