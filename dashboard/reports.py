@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard import access, db, state
-from dashboard.logic.report import VIEW, build_report, render_html, write_xlsx
+from dashboard.logic.report import DEFAULT_BASE_URL, VIEW, build_report, render_html, write_xlsx
 
 FORMATS = (".xlsx", ".html")
 LIST_OPTIONS = {"borough": "ONS code (E09...)", "service_area": "", "system": "", "supplier": ""}
@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=date.fromisoformat, help="the date the period starts from (default: today)")
     p.add_argument("--members", action="store_true",
                    help="include the survey answers given in confidence (costs, scores): for members only")  # fmt: skip
+    p.add_argument("--base-url", dest="base_url", default=DEFAULT_BASE_URL,
+                   help="the app's address, where the report's links point (default: %(default)s)")  # fmt: skip
     p.add_argument("--out", action="append", type=Path, required=True, help="output file, .xlsx or .html; repeatable")
     return p
 
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(f"error: --out must end in .xlsx or .html: {', '.join(bad)}", file=sys.stderr)
         return 2
-    params = {k: v for k, v in vars(args).items() if k not in ("db", "out", "today", "members") and v is not None}
+    not_keys = ("db", "out", "today", "members", "base_url")
+    params = {k: v for k, v in vars(args).items() if k not in not_keys and v is not None}
     st, problems = VIEW.check(params)
     if problems:
         print("error: " + " ".join(problems), file=sys.stderr)
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         with access.members(args.members), db.cursor(args.db) as cur:
-            report = build_report(cur, st, today=args.today)
+            report = build_report(cur, st, today=args.today, base_url=args.base_url)
     except db.DatabaseMissing:
         print(f"error: no database at {args.db}: build it with `python -m etl build` (or `make data`)", file=sys.stderr)
         return 1

@@ -317,7 +317,7 @@ def test_html_links_only_http_notices(rb_report):
                 "source_url": url}
                for i, url in enumerate(urls)]  # fmt: skip
     text = render_html(dataclasses.replace(rb_report, notices=notices))
-    table = text[text.index('<table id="table-notices">') :]
+    table = text[text.index('<table id="table-notices"') :]
     table = table[: table.index("</table>")]
     assert re.findall(r'href="([^"]*)"', table) == ["https://www.contractsfinder.service.gov.uk/Notice/1"]
     assert table.count("<td>–</td>") == 3 and "javascript:" not in table and "data:text" not in table
@@ -486,3 +486,48 @@ def test_the_windows_rule_in_the_report_is_the_one_its_windows_were_found_by(ful
     expected = f"at least 3 boroughs whose contracts for the same {group} end within 6 months of each other"
     assert report.window_rule.startswith(expected)
     assert f"Groups of {report.window_rule}, so that they could procure together." in html.unescape(render_html(report))
+
+
+# --------------------------------------------------------------------------- a file one can send
+
+
+def _report_link(text: str) -> str:
+    return html.unescape(re.search(r'<a href="([^"]+)" id="report-link">', text).group(1))
+
+
+def test_links_are_absolute_to_the_host_asked(full_sample):
+    client = client_for(full_sample)
+    page = client.get("/report/html?service_area=Revenues+and+Benefits", base_url="https://citytools.example")
+    link = _report_link(page.get_data(as_text=True))
+    assert link == "https://citytools.example/reports?service_area=Revenues%20and%20Benefits"
+    book = load_workbook(BytesIO(client.get("/report/xlsx?months=12", base_url="http://10.0.0.5:8050").data))
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Link"] == "http://10.0.0.5:8050/reports?months=12"
+
+
+def test_cli_links_to_its_base_url(full_sample, tmp_path):
+    default, other = tmp_path / "default.html", tmp_path / "other.html"
+    assert main(["--db", str(full_sample), "--service-area", RB, "--out", str(default)]) == 0
+    assert _report_link(default.read_text(encoding="utf-8")).startswith(rep.DEFAULT_BASE_URL + "reports?service_area=")
+    assert main(["--db", str(full_sample), "--base-url", "https://ct.example/app/", "--out", str(other)]) == 0
+    assert _report_link(other.read_text(encoding="utf-8")) == "https://ct.example/app/reports"
+
+
+def test_print_css_numbers_pages_and_keeps_headings_with_what_follows(rb_report):
+    text = render_html(rb_report)
+    style = text[text.index("<style>") : text.index("</style>")]
+    page_rule = style[style.index("@page") :]
+    assert 'counter(page) " of " counter(pages)' in page_rule and "@top-left" in page_rule
+    assert re.search(r"h1, h2, h3, caption \{ break-after: avoid;", style)
+    assert 'a[href^="http"]::after { content: " <" attr(href) ">"' in style  # notice addresses printed
+    # the headline grid may break between its cards: kept whole, it jumped to page 2 and left page 1 blank
+    assert "figure, .keep, .headline > div, tr" in style and ".headline," not in style
+
+
+def test_css_strings_cannot_close_the_style(rb_report):
+    hostile = 'x"; } body { display: none } </style><script>alert(1)</script>'
+    assert rep.css_string(hostile) == '"x' + "".join(f"\\{ord(c):06x}" if not c.isalnum() and c != " " else c
+                                                      for c in hostile[1:]) + '"'  # fmt: skip
+    text = render_html(dataclasses.replace(rb_report, title=hostile))
+    style = text[text.index("<style>") : text.index("</style>")]
+    assert "</style" not in style.lower()[7:] and "<script" not in style

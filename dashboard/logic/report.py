@@ -24,6 +24,7 @@ from typing import IO
 
 import duckdb
 import jinja2
+import markupsafe
 
 from dashboard import format, links, queries, state, xlsx
 from dashboard.figures import report as charts
@@ -37,6 +38,9 @@ from dashboard.texts import OGL, OGL_URL, PRODUCT, SAMPLE_NOTICE
 from etl import reference
 
 REPORT_MONTHS = 24
+# Where the report's links point when it is not made for a request (the CLI, scheduled runs): the
+# app as `make run` serves it. A request's report links to the host it was asked from.
+DEFAULT_BASE_URL = "http://127.0.0.1:8050/"
 # "N suppliers hold X% of them": the fewest suppliers that hold this share of the contracts ending, up to MAX.
 CONCENTRATION_SHARE = 80.0
 MAX_TOP_SUPPLIERS = 5
@@ -168,6 +172,16 @@ class Report:
     scope_key: str = state.DEFAULT_SCOPE  # ``it`` (technology contracts) or ``all``
     window_rule: str = rule()  # the windows rule in words, as the windows were searched
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    base_url: str = DEFAULT_BASE_URL  # the app's root: the report's links are absolute, to work in a file sent on
+
+    @property
+    def link(self) -> str:
+        """The absolute URL of the report's page with its state: opens the same report in the app."""
+        return self.base_url.rstrip("/") + VIEW.path + (f"?{self.query}" if self.query else "")
+
+    def url(self, path: str) -> str:
+        """An absolute URL of an app path ('/report/xlsx?...')."""
+        return self.base_url.rstrip("/") + path
 
     @property
     def as_of(self) -> str:
@@ -359,8 +373,11 @@ def _named(rows: list[dict], names: dict[str, str], key: str = "borough_code", t
     return [{**row, to: names.get(row[key], row[key])} for row in rows]
 
 
-def build_report(cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: date | None = None) -> Report:
-    """All the report's numbers and words for a state. Raises ValueError for a window that is gone."""
+def build_report(
+    cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: date | None = None, base_url: str = DEFAULT_BASE_URL
+) -> Report:
+    """All the report's numbers and words for a state; ``base_url`` is the app's root its links start
+    with. Raises ValueError for a window that is gone."""
     st = dict(st or {})
     today = today or date.today()
     kind, subject, noun = subject_of(st)
@@ -397,6 +414,7 @@ def build_report(cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: 
         scope_counts=queries.scope_counts(cur, filters),
         scope_key=queries.chosen_scope(filters),
         window_rule=rule({**WINDOW_DEFAULTS, "group_by": window_group(st)}),
+        base_url=base_url,
     )
     report.numbers.update(derived_numbers(report))
     report.summary = summary_text(report)
@@ -519,7 +537,7 @@ def about_rows(r: Report) -> list[tuple[str, str]]:
         ("Data as of", r.as_of),
         ("Database built", str(r.status.get("built_at") or "not recorded")),
         ("Report generated", r.generated_at.isoformat(sep=" ")),
-        ("Link", VIEW.path + (f"?{r.query}" if r.query else "")),
+        ("Link", r.link),
     ]
     if r.status.get("is_sample"):
         rows.insert(0, ("Warning", SAMPLE_WARNING))
@@ -618,8 +636,18 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell_text, raw=data_value, safe_url=links.safe_url, integer=format.integer)
+    env.filters.update(
+        cell=cell_text, raw=data_value, safe_url=links.safe_url, integer=format.integer, css_string=css_string
+    )
     return env
+
+
+def css_string(text: object, limit: int = 90) -> markupsafe.Markup:
+    """Text as a quoted CSS string (the print header's ``content``), every character but letters,
+    digits and spaces escaped, so data can never close the string or the ``<style>`` element."""
+    plain = str(text)[:limit]
+    body = "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x}" for c in plain)
+    return markupsafe.Markup(f'"{body}"')
 
 
 def html_rows(r: Report) -> dict:

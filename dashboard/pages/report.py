@@ -168,7 +168,7 @@ def report_file(kind: str) -> flask.Response:
 
     def make(cur, st) -> tuple[bytes, str]:
         try:
-            report = rep.build_report(cur, st, date.today())
+            report = rep.build_report(cur, st, date.today(), base_url=flask.request.host_url)
         except ValueError as e:  # a window that is not in this build
             raise exports.BadRequest(str(e)) from None
         if kind == "xlsx":
