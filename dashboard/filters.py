@@ -12,19 +12,25 @@ The callbacks are thin: ``sync`` and ``nav_links`` are plain functions, tested d
 
 from __future__ import annotations
 
+import html as html_text
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dash
 import dash_bootstrap_components as dbc
 import duckdb
-from dash import Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from dashboard import db, state, views
 from dashboard.queries import filters as option_queries
 
 URL = "url"  # the dcc.Location of the shell that filters and views write to
 CLEAR = "filter-clear"
+BAR = "filter-bar"
+FILTER_TOGGLE = "filter-toggle"  # "Filters (n set)": shows and hides the bar on a narrow screen
+FILTER_BODY = "filter-body"  # the controls the toggle folds
+MENU = "nav-menu"  # the navbar's collapsing links (dashboard.layout.navbar)
+MENU_TOGGLE = "nav-toggle"  # the button that opens them on a narrow screen
 SOURCE_ALL = "all"  # the radio value for 'both sources' (no filter)
 
 
@@ -95,49 +101,73 @@ def _date_input(key: str, label: str) -> list:
 
 
 def filter_bar() -> html.Section:
-    """The bar of shared filters, empty: the sync callback fills values and options from the URL."""
+    """The bar of shared filters, empty: the sync callback fills values and options from the URL.
+
+    On a narrow screen the controls fold behind a "Filters (n set)" button (folded at first, so a
+    phone shows the page, not two screens of controls); wider screens always show them.
+    """
+    toggle = html.Button(
+        toggle_label(0),
+        id=FILTER_TOGGLE,
+        n_clicks=0,
+        type="button",
+        className="btn btn-outline-dark btn-sm filter-toggle",
+        **{"aria-controls": FILTER_BODY, "aria-expanded": "false"},
+    )
     return html.Section(
         [
             html.H2("Filters", className="visually-hidden"),
             dcc.Location(id=URL, refresh="callback-nav"),
-            dbc.Row([_dropdown(key) for key in LISTS], className="g-2"),
-            dbc.Row(
+            toggle,
+            html.Div(
                 [
-                    dbc.Col(_date_input("end_from", "Contract end from"), xs=6, md=3, lg=2),
-                    dbc.Col(_date_input("end_to", "Contract end to"), xs=6, md=3, lg=2),
-                    dbc.Col(_radio("filter-source", "Source", source_options({}), SOURCE_ALL), xs=12, md=6, lg=3),
-                    dbc.Col(_radio("filter-scope", "Contracts", SCOPE_OPTIONS, state.DEFAULT_SCOPE), xs=12, md=4, lg=2),
-                    dbc.Col(
-                        [
-                            html.Label("Text contains", htmlFor="filter-q", className="form-label small mb-1"),
-                            dcc.Input(
-                                id="filter-q",
-                                type="search",
-                                value="",
-                                debounce=TEXT_DEBOUNCE,
-                                placeholder="Title, buyer, supplier or system",
-                                className="form-control form-control-sm",
-                                maxLength=state.MAX_TEXT,
-                            ),
-                        ],
-                        xs=12,
-                        md=8,
-                        lg=3,
-                    ),
-                    dbc.Col(
-                        dbc.Button("Clear filters", id=CLEAR, color="dark", outline=True, size="sm"),
-                        xs=12,
-                        md=4,
-                        lg=2,
-                        className="d-flex align-items-end",
-                    ),
+                    dbc.Row([_dropdown(key) for key in LISTS], className="g-2"),
+                    _more_controls(),
                 ],
-                className="g-2 mt-1",
+                id=FILTER_BODY,
+                className="filter-body",
             ),
         ],
         className="filter-bar border rounded p-3 mb-3 bg-light",
-        id="filter-bar",
+        id=BAR,
         **{"aria-label": "Filters"},
+    )
+
+
+def _more_controls() -> dbc.Row:
+    """The second row of the bar: end dates, source, scope, free text and the clear button."""
+    return dbc.Row(
+        [
+            dbc.Col(_date_input("end_from", "Contract end from"), xs=6, md=3, lg=2),
+            dbc.Col(_date_input("end_to", "Contract end to"), xs=6, md=3, lg=2),
+            dbc.Col(_radio("filter-source", "Source", source_options({}), SOURCE_ALL), xs=12, md=6, lg=3),
+            dbc.Col(_radio("filter-scope", "Contracts", SCOPE_OPTIONS, state.DEFAULT_SCOPE), xs=12, md=4, lg=2),
+            dbc.Col(
+                [
+                    html.Label("Text contains", htmlFor="filter-q", className="form-label small mb-1"),
+                    dcc.Input(
+                        id="filter-q",
+                        type="search",
+                        value="",
+                        debounce=TEXT_DEBOUNCE,
+                        placeholder="Title, buyer, supplier or system",
+                        className="form-control form-control-sm",
+                        maxLength=state.MAX_TEXT,
+                    ),
+                ],
+                xs=12,
+                md=8,
+                lg=3,
+            ),
+            dbc.Col(
+                dbc.Button("Clear filters", id=CLEAR, color="dark", outline=True, size="sm"),
+                xs=12,
+                md=4,
+                lg=2,
+                className="d-flex align-items-end",
+            ),
+        ],
+        className="g-2 mt-1",
     )
 
 
@@ -212,7 +242,9 @@ def sync(
     elif trigger in {c.id for c in CONTROLS}:
         new_search = state.with_filters(search, state.from_params(state_of_controls(values)), keys)
         st = state.parse_query(new_search)
-        out_search = new_search if new_search != (search or "") else no
+        # a control that only echoes the URL (a dropdown settling its value) must not rewrite it: the
+        # page's notes on values the URL held but the view ignored would vanish with them
+        out_search = no if same_view(new_search, search, pathname) else new_search
         out_values = [no] * len(CONTROLS)
     else:  # the URL changed (link, back/forward, a view's own control) or first load
         st = state.parse_query(search)
@@ -223,6 +255,56 @@ def sync(
         return [out_search, *out_values]
     lists, sources = options_for(st)
     return [out_search, *out_values, *(lists[key] for key in LISTS), sources]
+
+
+def same_view(new: str | None, search: str | None, pathname: str | None) -> bool:
+    """Whether two query strings mean the same view at ``pathname`` (its keys, canonical values)."""
+    keys = _keys_at(pathname)
+    return state.parse_query(new, keys) == state.parse_query(search, keys)
+
+
+def filters_set(search: str | None) -> int:
+    """How many shared filters the URL sets (each key once, however many values), the scope included."""
+    return len(state.filters_of(state.parse_query(search)))
+
+
+def toggle_label(n: int) -> str:
+    """The narrow screen's filter button: ``Filters (2 set)``, or just ``Filters``."""
+    return f"Filters ({n} set)" if n else "Filters"
+
+
+def clicked_value(click: object) -> str | None:
+    """The filter value a chart's clicked point carries: its ``customdata`` (or the first item of it).
+
+    Charts put the value to filter by there (an ONS code, a service area, a supplier), escaped like
+    every text of a figure (``figures.esc``), so it is unescaped here; a point without one (the
+    "All others" bar, "Not known") filters nothing. A forged callback may send anything, so
+    anything that is not that shape is None.
+    """
+    if not isinstance(click, dict) or not isinstance(click.get("points"), list) or not click["points"]:
+        return None
+    point = click["points"][0]
+    value = point.get("customdata") if isinstance(point, dict) else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return html_text.unescape(value) if isinstance(value, str) and value.strip() else None
+
+
+def cross_filtered(click: object, search: str | None, pathname: str | None, key: str) -> str | None:
+    """The query string after a click on a chart: ``key`` gains the clicked value (None: no change).
+
+    The view's other keys stay; a page number, which means nothing under new filters, goes.
+    """
+    value = clicked_value(click)
+    if value is None or key not in state.LIST_FILTERS:
+        return None
+    keys = _keys_at(pathname)
+    current = state.parse_query(search, keys)
+    chosen = list(current.get(key) or [])
+    if value in chosen:
+        return None
+    new = state.with_filters(search, {**state.filters_of(current), key: [*chosen, value]}, keys)
+    return None if same_view(new, search, pathname) else new
 
 
 def _keys_at(pathname: str | None) -> state.KeySet:
@@ -255,6 +337,7 @@ def register_callbacks(app: dash.Dash, nav_pages: Sequence[dict]) -> None:
         *values, _clicks, pathname = values_clicks_path
         return sync(dash.ctx.triggered_id, search, values, pathname=pathname)
 
+    register_shell_callbacks(app)
     if not nav_pages:
         return
 
@@ -266,6 +349,32 @@ def register_callbacks(app: dash.Dash, nav_pages: Sequence[dict]) -> None:
     )
     def navbar_links(pathname, search):
         return nav_links(pathname, search, nav_pages)
+
+
+def register_shell_callbacks(app: dash.Dash) -> None:
+    """The menu and the folded filter bar open and close in the browser (``assets/shell.js``); the
+    bar's button says how many filters the URL sets (``filters_set``)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="citytools", function_name="toggleMenu"),
+        Output(MENU, "is_open"),
+        Output(MENU_TOGGLE, "aria-expanded"),
+        Input(MENU_TOGGLE, "n_clicks"),
+        Input(URL, "pathname"),
+        State(MENU, "is_open"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="citytools", function_name="toggleFilters"),
+        Output(FILTER_BODY, "className"),
+        Output(FILTER_TOGGLE, "aria-expanded"),
+        Input(FILTER_TOGGLE, "n_clicks"),
+        State(FILTER_BODY, "className"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(Output(FILTER_TOGGLE, "children"), Input(URL, "search"))
+    def filter_toggle_label(search):
+        return toggle_label(filters_set(search))
 
 
 def nav_id(page: dict) -> str:

@@ -33,22 +33,46 @@ def nav_pages() -> list[dict]:
     return [page for page in dash.page_registry.values() if page.get("nav", True)]
 
 
+CONTENT = "content"  # the page below the filter bar: where "Skip to content" lands
+
+
 def navbar() -> dbc.Navbar:
-    """Product name and one link per registered page; links carry the current filters (see filters.nav_links)."""
+    """Product name and one link per registered page; links carry the current filters (see filters.nav_links).
+
+    Below the ``xl`` breakpoint the links fold behind a menu button (a clientside callback,
+    ``assets/shell.js``, opens and closes it without a server round trip). The button is a plain
+    button with the toggler's look rather than dbc.NavbarToggler, which cannot say aria-expanded.
+    """
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=filters.nav_id(page)))
         for page in nav_pages()
     ]
+    toggle = html.Button(
+        html.Span(className="navbar-toggler-icon"),
+        id=filters.MENU_TOGGLE,
+        n_clicks=0,
+        type="button",
+        className="navbar-toggler",
+        **{"aria-controls": filters.MENU, "aria-expanded": "false", "aria-label": "Menu"},
+    )
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(PRODUCT, href="/"),
-                html.Span(TAGLINE, className="navbar-text text-light small me-auto d-none d-md-inline"),
-                dbc.Nav([*links, members_link()], navbar=True),
-            ]
+                html.Span(TAGLINE, className="navbar-text text-light small me-auto navbar-tagline"),
+                toggle,
+                dbc.Collapse(
+                    dbc.Nav([*links, members_link()], navbar=True, className="ms-auto"),
+                    id=filters.MENU,
+                    is_open=False,
+                    navbar=True,
+                ),
+            ],
+            fluid="xl",
         ),
         color="dark",
         dark=True,
+        expand="xl",
         className="mb-3",
     )
 
@@ -67,7 +91,8 @@ def shell() -> html.Div:
     """
     return html.Div(
         [
-            html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
+            # past the menu and the filter bar, straight to the page
+            html.A("Skip to content", href=f"#{CONTENT}", className="visually-hidden-focusable", id="skip-content"),
             html.Header(navbar()),
             html.Main(
                 dbc.Container(
@@ -75,12 +100,16 @@ def shell() -> html.Div:
                         filters.filter_bar(),
                         # a spinner only when a page takes a while (quick renders do not flicker); the old
                         # page stays visible, dimmed, underneath
-                        dcc.Loading(
-                            dash.page_container,
-                            delay_show=400,
-                            type="circle",
-                            overlay_style={"visibility": "visible", "opacity": 0.5},
-                            id="page-loading",
+                        html.Div(
+                            dcc.Loading(
+                                dash.page_container,
+                                delay_show=400,
+                                type="circle",
+                                overlay_style={"visibility": "visible", "opacity": 0.5},
+                                id="page-loading",
+                            ),
+                            id=CONTENT,
+                            tabIndex="-1",
                         ),
                     ],
                     fluid="lg",
@@ -90,7 +119,10 @@ def shell() -> html.Div:
             ),
             html.Footer(
                 dbc.Container(
-                    f"{PRODUCT}: contract data from borough surveys and public contract notices.",
+                    [
+                        f"{PRODUCT}: contract data from borough surveys and public contract notices. ",
+                        dcc.Link("About the data, sources and licences", href="/about", id="footer-about"),
+                    ],
                     fluid="lg",
                     className="text-body-secondary small py-3",
                 ),
@@ -183,13 +215,15 @@ def view_layout(view: state.View, title: str, content: Callable[..., list], lead
 def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[object, str | None], str | None]) -> None:
     """Wire a page's control to the URL: ``new_search(value, search)`` is the query string to go to.
 
-    None, or the same query string, leaves the URL alone (so setting the control from the URL
-    does not write the URL again).
+    None, or a query string that means the same view as the current one, leaves the URL alone:
+    so setting the control from the URL does not write the URL again, and a URL with a value the
+    view ignored keeps it, so the page's note on it stays (it vanished when the control's first
+    value rewrote the URL to its canonical form).
     """
 
-    def to_url(value, search):
+    def to_url(value, search, pathname):
         new = new_search(value, search)
-        if new is None or new == (search or ""):
+        if new is None or filters.same_view(new, search, pathname):
             raise PreventUpdate
         return new
 
@@ -197,8 +231,59 @@ def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[obje
         Output(filters.URL, "search", allow_duplicate=True),
         Input(control_id, "value"),
         State(filters.URL, "search"),
+        State(filters.URL, "pathname"),
         prevent_initial_call=True,
     )(to_url)
+
+
+def cross_filter(app: dash.Dash, graph_id: str, key: str) -> None:
+    """Clicking a bar or tile of ``graph_id`` adds its value to the URL's filter ``key``.
+
+    The value is the point's ``customdata`` (see ``filters.clicked_value``); the filter bar and
+    the page then follow the URL, as after any filter change.
+    """
+
+    def to_url(click, search, pathname):
+        new = filters.cross_filtered(click, search, pathname, key)
+        if new is None:
+            raise PreventUpdate
+        return new
+
+    app.callback(
+        Output(filters.URL, "search", allow_duplicate=True),
+        Input(graph_id, "clickData"),
+        State(filters.URL, "search"),
+        State(filters.URL, "pathname"),
+        prevent_initial_call=True,
+    )(to_url)
+
+
+def url_problems(problems: Sequence[str] | None) -> list:
+    """What the view ignored in its URL, one warning each, kept until the reader dismisses it."""
+    return [
+        dbc.Alert(p, color="warning", dismissable=True, fade=False, className="my-2 url-problem")
+        for p in problems or []
+    ]
+
+
+def empty_state(what: str, st: Mapping[str, object], href: Callable[[dict], str], message_id: str) -> html.Div:
+    """Nothing to show: say why (the filters, the scope, or no data at all) and how to widen it.
+
+    ``what`` is plural ("contracts with a known supplier"); ``href(state)`` links to this view.
+    """
+    described = state.describe(st)
+    kept = {k: v for k, v in st.items() if k not in state.FILTERS}
+    if described:
+        parts = [f"No {what} match these filters ({'; '.join(described)}). Remove a filter in the bar above, or "]
+        link = dcc.Link("clear them all", href=href(kept), className="alert-link empty-widen")
+        parts += [link, "."]
+    elif st.get("scope") != "all":
+        wider = href({**kept, "scope": "all"})
+        link = dcc.Link("Show all contracts", href=wider, className="alert-link empty-widen")
+        parts = [f"No {what} among the technology contracts. ", link, " to include the rest."]
+    else:
+        parts = [f"No {what} in this database: build it with more inputs (`make data`, or `python -m etl build`)."]
+    return message(parts, message_id=message_id)
 
 
 def message(text: str | list, color: str = "info", message_id: str | None = None) -> html.Div:
@@ -275,6 +360,14 @@ def stat_card(label: str, value: str, note: str | None = None, card_id: str | No
     return dbc.Col(card, xs=6, md=4, xl=3)
 
 
+def headline_card(line: str, note: str | None, card_id: str) -> dbc.Card:
+    """A finding in one line ("3 suppliers hold 52% of contracts"), its basis in small print below."""
+    body = [html.P(line, className="h4 mb-1 headline-line")]
+    if note:
+        body.append(html.P(note, className="small text-body-secondary mb-0"))
+    return dbc.Card(dbc.CardBody(body), className="mb-3 headline-card", id=card_id)
+
+
 def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str) -> dbc.Table:
     """A plain HTML table of a chart's numbers: values as text, numbers right-aligned."""
     numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows) for i in range(len(columns))]
@@ -324,18 +417,19 @@ def download_links(view: str, st: dict, what: str = "") -> html.Div:
     return html.Div(links, className="download-links my-2")
 
 
-def chart(figure: dict, table: dbc.Table, graph_id: str) -> dbc.Card:
-    """A chart with its numbers as a table in a details element, for screen readers and copying."""
+def chart(figure: dict, table: dbc.Table, graph_id: str, hint: str | None = None) -> dbc.Card:
+    """A chart with its numbers as a table in a details element, for screen readers and copying.
+
+    ``hint`` says what clicking the chart does (a cross-filter, see ``cross_filter``).
+    """
     title = figure["layout"]["title"]["text"]
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG),
-                html.Details(
-                    [html.Summary(f"Show the table: {title}"), html.Div(table, className="table-responsive")],
-                    className="mt-2",
-                ),
-            ]
-        ),
-        className="mb-4",
+    body = [dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="clickable-chart" if hint else None)]
+    if hint:
+        body.append(html.P(hint, className="small text-body-secondary mb-1 chart-hint"))
+    body.append(
+        html.Details(
+            [html.Summary(f"Show the table: {title}"), html.Div(table, className="table-responsive")],
+            className="mt-2",
+        )
     )
+    return dbc.Card(dbc.CardBody(body), className="mb-4")

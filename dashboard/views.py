@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dashboard import state
 from dashboard.logic import (
+    about,
     borough,
     contracts,
     expiring,
@@ -35,6 +36,7 @@ ALL: tuple[state.View, ...] = (
     expiring.VIEW,
     report.VIEW,
     borough.VIEW,
+    about.VIEW,
 )
 BY_STEM: dict[str, state.View] = {v.stem: v for v in ALL}
 # export name (``/export/<name>.csv``) -> its table function, and -> the view it belongs to

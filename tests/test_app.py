@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import math
 from datetime import date
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -206,3 +207,108 @@ def test_every_page_says_when_the_returns_were_made_and_the_latest_notice(full_s
     line = "".join(texts(by_id(render_page(create_app(path), "/contracts"), "data-as-of")))
     assert " · survey returns made June 2019" in line
     assert f" · latest notice published {latest.day} {latest:%B %Y}" in line
+
+
+# --------------------------------------------------------------------------- the shell: phone, keyboard, cross-filters
+
+
+def test_shell_has_a_collapsing_menu_a_folded_filter_bar_and_a_skip_link(tiny_db):
+    from dashboard import filters
+    from dashboard.layout import CONTENT
+
+    tree = create_app(tiny_db).server.test_client().get("/_dash-layout").get_json()
+    toggle = by_id(tree, filters.MENU_TOGGLE)["props"]
+    assert (toggle["aria-controls"], toggle["aria-expanded"]) == (filters.MENU, "false")
+    assert by_id(tree, filters.MENU)["props"]["is_open"] is False
+    assert by_id(tree, "skip-content")["props"]["href"] == f"#{CONTENT}"
+    assert by_id(tree, filters.FILTER_TOGGLE)["props"]["aria-controls"] == filters.FILTER_BODY
+    assert "open" not in by_id(tree, filters.FILTER_BODY)["props"]["className"].split()
+    # the content the skip link lands on comes after the filter bar
+    ids = [n["props"].get("id") for n in walk(tree)]
+    assert ids.index(filters.BAR) < ids.index(CONTENT)
+
+
+@pytest.mark.parametrize(
+    ("search", "n", "label"),
+    [("", 0, "Filters"), ("?borough=E09000007&borough=E09000005", 1, "Filters (1 set)"),
+     ("?borough=E09000007&q=pay&scope=all&window_months=6", 3, "Filters (3 set)"), ("?borough=nonsense", 0, "Filters")],
+)  # fmt: skip
+def test_filters_set_counts_the_urls_filters(search, n, label):
+    from dashboard import filters
+
+    assert filters.filters_set(search) == n
+    assert filters.toggle_label(filters.filters_set(search)) == label
+
+
+@pytest.mark.parametrize(
+    ("click", "value"),
+    [({"points": [{"customdata": "E09000007"}]}, "E09000007"),
+     ({"points": [{"customdata": ["Housing &amp; &lt;Homes&gt;", "reading", 3]}]}, "Housing & <Homes>"),
+     ({"points": [{"customdata": None}]}, None), ({"points": []}, None), (None, None), ("x", None),
+     ({"points": [{"customdata": {"a": 1}}]}, None), ({"points": [{"customdata": "  "}]}, None)],
+)  # fmt: skip
+def test_clicked_value_reads_customdata_and_nothing_else(click, value):
+    from dashboard import filters
+
+    assert filters.clicked_value(click) == value
+
+
+def test_cross_filter_adds_the_clicked_value_and_keeps_the_views_keys():
+    from dashboard import filters
+
+    def click(v):
+        return {"points": [{"customdata": v}]}
+
+    new = filters.cross_filtered(click("E09000007"), "?measure=annual_value", "/matrix", "borough")
+    assert new == "?borough=E09000007&measure=annual_value"
+    both = filters.cross_filtered(click("E09000005"), new, "/matrix", "borough")
+    assert both == "?borough=E09000005&borough=E09000007&measure=annual_value"
+    assert filters.cross_filtered(click("E09000005"), both, "/matrix", "borough") is None  # already there
+    assert filters.cross_filtered(click("nonsense"), "", "/", "borough") is None  # not a borough: no change
+    assert filters.cross_filtered(click("E09000007"), "", "/", "measure") is None  # only list filters
+
+
+def test_same_view_compares_meaning_not_spelling():
+    """A control echoing the URL must not rewrite it: the page's notes on ignored values would go."""
+    from dashboard import filters
+
+    assert filters.same_view("", "?cpv=zz&months=99", "/expiring")
+    assert filters.same_view("?borough=E09000007", "?borough=e09000007&borough=XYZ", "/")
+    assert not filters.same_view("?borough=E09000005", "?borough=E09000007", "/")
+
+
+def test_overview_bars_filter_by_borough_and_service_area(tiny_db, render_page):
+    from dashboard import filters
+
+    tree = render_page(create_app(tiny_db), "/")
+    boroughs = by_id(tree, "overview-borough-chart")["props"]["figure"]["data"][0]
+    assert boroughs["customdata"][0] == "E09000001"
+    areas = by_id(tree, "overview-service-area-chart")["props"]["figure"]["data"][0]
+    by_area = dict(zip(areas["y"], areas["customdata"], strict=True))
+    assert by_area["Not known"] is None  # no filter picks contracts without an area
+    first = areas["y"][0]
+    new = filters.cross_filtered({"points": [{"customdata": by_area[first]}]}, "", "/", "service_area")
+    assert new == "?service_area=" + quote(first)
+
+
+def test_overview_headline_says_how_few_suppliers_hold_half(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/")
+    # tiny: 4 contracts, 4 suppliers with one each, so two hold half
+    assert texts(by_id(tree, "overview-headline"))[0] == "2 suppliers hold 50% of contracts"
+
+
+def test_overview_empty_result_says_why_and_how_to_widen(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/", "?supplier=Nobody%20Ltd&end_from=2020-01-01")
+    message = by_id(tree, "overview-empty")
+    words = " ".join(texts(message))
+    assert "No contracts match these filters (Supplier: Nobody Ltd; Contract end from: 2020-01-01)" in words
+    link = next(n for n in walk(message) if n["type"] == "Link")
+    assert link["props"]["href"] == "/"  # cleared
+    assert not any(n["props"].get("id") == "overview-borough-chart" for n in walk(tree))
+
+
+def test_bad_url_values_are_dismissable_warnings(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/matrix", "?borough=XYZ")
+    alerts = [n for n in walk(tree) if "url-problem" in (n["props"].get("className") or "")]
+    assert len(alerts) == 1 and alerts[0]["props"]["dismissable"] is True
+    assert "XYZ" in texts(alerts[0])[0]

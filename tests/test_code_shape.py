@@ -68,7 +68,7 @@ def test_importing_the_pages_registers_nothing():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     registered, callbacks, pages = json.loads(out.stdout)
     assert (registered, callbacks) == (0, 0)
-    assert pages == 11
+    assert pages == 12
 
 
 def test_every_page_has_a_view_of_the_same_name():

@@ -110,7 +110,16 @@ def test_concentration_leaves_out_unknown_suppliers_and_areas():
 def test_hhi_reading(value, suppliers, starts):
     assert q.hhi_reading(value, suppliers).startswith(starts)
     if value == 2_500:
-        assert q.hhi_reading(value, suppliers).endswith("like 4.0 equal-sized suppliers")
+        assert "like 4.0 equal-sized suppliers" in q.hhi_reading(value, suppliers)
+
+
+@pytest.mark.parametrize(("suppliers", "small"), [(2, True), (10, True), (11, False), (40, False)])
+def test_a_market_of_ten_or_fewer_says_its_cr10_means_nothing(suppliers, small):
+    """CR10 is 100% in any market of ten suppliers or fewer: the reading says so, and the HHI's floor."""
+    reading = q.hhi_reading(10_000 / suppliers, suppliers)
+    assert ("CR10 is 100% by construction" in reading) is small
+    if small:
+        assert f"HHI at least {10_000 / suppliers:,.0f}" in reading
 
 
 @pytest.mark.parametrize(
@@ -378,3 +387,104 @@ def test_rendered_profile_of_a_quoted_name_and_an_injection(tiny_db, render_page
     assert table_rows(tree, "suppliers-contracts-table")[0][0] == "Barnet"
     tree = render_page(app, "/suppliers", "?supplier=x%27+OR+%271%27%3D%271")
     assert "x' OR '1'='1" in text(by_id(tree, "suppliers-not-found"))
+
+
+# --------------------------------------------------------------------------- headline, value for money, cross-filter
+
+
+@pytest.mark.parametrize(
+    ("sizes", "holders", "share"),
+    [
+        ({"A": 6, "B": 2, "C": 2}, 1, 60),  # one supplier holds more than half alone
+        ({"A": 3, "B": 3, "C": 2, "D": 2}, 2, 60),  # the two largest are needed
+        ({f"S{i:02}": 1 for i in range(12)}, 6, 50),  # equal sizes: exactly half
+    ],
+)
+def test_market_holders_on_hand_made_markets(sizes, holders, share):
+    h = q.market_holders(hand_made(market("Housing", sizes)))
+    assert (h["holders"], h["share"], h["suppliers"]) == (holders, pytest.approx(share), len(sizes))
+    line, note = logic.holders_headline(h)
+    assert (
+        line
+        == f"{holders} supplier{'s' if holders > 1 else ''} hold{'s' if holders == 1 else ''} {share}% of contracts"
+    )
+    assert ("too few for concentration to mean much" in note) is (len(sizes) <= q.CR_SIZE)
+
+
+def test_market_holders_of_nothing_is_no_headline():
+    h = q.market_holders(hand_made(market("Housing", {"A": 2})), {"supplier": "nobody"})
+    assert h["suppliers"] == 0 and logic.holders_headline(h) is None
+
+
+def test_market_holders_match_a_direct_count(sample_cur):
+    """The fewest suppliers holding half: checked against a sort in Python of a direct count."""
+    counts = sorted(
+        (n for (n,) in sample_cur.execute(
+            "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE "
+            "AND supplier_name IS NOT NULL GROUP BY supplier_name"
+        ).fetchall()),
+        reverse=True,
+    )  # fmt: skip
+    total, held, n = sum(counts), 0, 0
+    while 2 * held < total:
+        held += counts[n]
+        n += 1
+    h = q.market_holders(sample_cur, {})
+    assert (h["holders"], h["contracts"], h["suppliers"]) == (n, total, len(counts))
+    assert h["share"] == pytest.approx(100 * held / total)
+
+
+def test_value_for_money_per_area_against_vendors():
+    con = hand_made(market("Housing", {"A": 2, "B": 1}) + market("Libraries", {"C": 2}))
+    con.execute("UPDATE contracts SET value_for_money = 2 WHERE supplier_name = 'A'")
+    con.execute("UPDATE contracts SET value_for_money = 5 WHERE supplier_name = 'C'")
+    rows = {r["service_area"]: r for r in q.value_for_money(con)}
+    assert (rows["Housing"]["vendors"], rows["Housing"]["scores"], rows["Housing"]["score"]) == (2, 2, 2.0)
+    assert (rows["Libraries"]["vendors"], rows["Libraries"]["score"]) == (1, 5.0)
+    assert "too few" in logic.vfm_summary(list(rows.values()))
+    assert [r[0] for r in logic.vfm_table(list(rows.values())).rows] == ["Housing", "Libraries"]
+
+
+@pytest.mark.parametrize(
+    ("xs", "ys", "words"),
+    [([1, 2, 3, 4], [1, 2, 3, 4], "more vendors tend to score higher"),
+     ([1, 2, 3, 4], [4, 3, 2, 1], "tend to score lower"),
+     ([1, 2, 3, 4], [3, 3, 3, 3], "do not vary")],
+)  # fmt: skip
+def test_vfm_summary_reads_the_correlation(xs, ys, words):
+    pairs = enumerate(zip(xs, ys, strict=True))
+    rows = [{"service_area": f"a{i}", "vendors": x, "score": y, "scores": 1} for i, (x, y) in pairs]
+    assert words in logic.vfm_summary(rows)
+    r = logic.correlation(xs, ys)
+    assert r is None if words == "do not vary" else abs(r) == pytest.approx(1)
+
+
+def test_value_for_money_is_for_members_only(sample_db, render_page):
+    app = create_app(sample_db)
+    public = render_page(app, "/suppliers", member=False)
+    assert "signed-in members" in text(by_id(public, "suppliers-vfm-members"))
+    assert not any(n["props"].get("id") == "suppliers-vfm-chart" for n in walk(public))
+    member = render_page(app, "/suppliers")
+    figure = by_id(member, "suppliers-vfm-chart")["props"]["figure"]
+    assert figure["data"][0]["x"] and len(figure["data"][0]["x"]) == len(figure["data"][0]["y"])
+    assert "Across" in text(by_id(member, "suppliers-vfm-summary"))
+
+
+def test_headline_card_on_the_rendered_page(sample_db, render_page):
+    tree = render_page(create_app(sample_db), "/suppliers")
+    assert " of contracts" in text(by_id(tree, "suppliers-headline"))
+
+
+def test_share_and_hhi_bars_carry_what_a_click_filters_by(sample_cur):
+    from dashboard import filters
+
+    folded = q.fold_others(q.market_shares(sample_cur, {})["rows"], q.CHART_TOP)
+    bar = share_bar(folded, "contracts", "contracts", others=q.OTHERS)
+    first = {"points": [{"customdata": bar["data"][0]["customdata"][0]}]}
+    assert filters.clicked_value(first) == folded[0]["supplier"]
+    others = {"points": [{"customdata": bar["data"][0]["customdata"][-1]}]}
+    assert filters.clicked_value(others) is None  # "All others" is no one supplier
+    hhi = hhi_bar(q.concentration(sample_cur), logic.HHI_THRESHOLDS)
+    area = hhi["data"][0]["customdata"][0]
+    new = filters.cross_filtered({"points": [{"customdata": area}]}, "?rank_by=value", "/suppliers", "service_area")
+    assert parse_qs(new.lstrip("?")) == {"service_area": [hhi["data"][0]["y"][0]], "rank_by": ["value"]}

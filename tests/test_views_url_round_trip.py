@@ -38,6 +38,10 @@ OWN_VALUES: dict[str, object] = {
     "months": 24,
     "cpv": "72",
     "kind": "both",
+    "ended": "show",
+    "page": 2,
+    "stage": ["contract", "tender"],
+    "contract": "c-not-in-the-sample",
     "window": "Revenues and Benefits|2027-03-31",
     "report_on": "window",
 }

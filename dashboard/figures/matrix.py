@@ -162,7 +162,7 @@ def _tile_labels(values: Values, measure: Measure, lo: float, hi: float) -> tupl
     """The squares, and one invisible point per square carrying its label, value and hover text."""
     names = reference.borough_names()
     shapes: list[dict] = []
-    points: dict[str, list] = {"x": [], "y": [], "text": [], "hovertext": [], "colour": []}
+    points: dict[str, list] = {"x": [], "y": [], "text": [], "hovertext": [], "colour": [], "code": []}
     for code, label, row, col in GRID:
         value = values.get(code)
         fill = colour(value, lo, hi)
@@ -174,9 +174,11 @@ def _tile_labels(values: Values, measure: Measure, lo: float, hi: float) -> tupl
         hover = f"{esc(names[code])}<br>{esc(measure.label)}: {esc(shown) if fmt.known(value) else 'no data'}"
         points["hovertext"].append(hover)
         points["colour"].append(text_colour(fill))
+        points["code"].append(esc(code))
     trace = {
         "type": "scatter", "mode": "markers+text", "x": points["x"], "y": points["y"], "text": points["text"],
         "textfont": {"color": points["colour"], "size": 11}, "hovertext": points["hovertext"], "hoverinfo": "text",
+        "customdata": points["code"],  # a click filters the views by the borough (dashboard.filters)
         # invisible squares the size of a tile, so hovering anywhere on a tile shows it
         "marker": {"symbol": "square", "size": 30, "opacity": 0}, "showlegend": False, "name": esc(measure.label),
     }  # fmt: skip

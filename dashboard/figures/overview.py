@@ -26,6 +26,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
     module needs nothing from the database side.
     """
     names = [esc(r["name"]) for r in rows]
+    codes = [esc(r.get("code")) or None for r in rows]
     max_total = max((r["total"] for r in rows), default=0)
     figure = {
         "data": [
@@ -35,6 +36,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
                 names,
                 SOURCE_COLOURS[key],
                 f"%{{y}}: %{{x:,}} contracts ({esc(label.lower())})<extra></extra>",
+                customdata=codes,  # what a click filters by (dashboard.filters.clicked_value)
             )
             for key, label in groups.items()
         ],
@@ -49,8 +51,12 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
     return figure
 
 
-def service_area_bar(rows: list[dict]) -> dict:
-    """Horizontal bars of contracts per service area, most first (rows of counts_by_service_area)."""
+def service_area_bar(rows: list[dict], unknown: str | None = None) -> dict:
+    """Horizontal bars of contracts per service area, most first (rows of counts_by_service_area).
+
+    A click on a bar filters by its area; ``unknown`` is the label of contracts without one, which
+    no filter can pick, so its bar carries no value.
+    """
     figure = {
         "data": [
             hbar(
@@ -59,6 +65,7 @@ def service_area_bar(rows: list[dict]) -> dict:
                 [esc(r["service_area"]) for r in rows],
                 OKABE_ITO["blue"],
                 "%{y}: %{x:,} contracts<extra></extra>",
+                customdata=[None if r["service_area"] == unknown else esc(r["service_area"]) for r in rows],
             )
         ],
         "layout": {

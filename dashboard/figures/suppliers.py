@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dashboard import format as fmt
-from dashboard.figures import OKABE_ITO, bar_layout, esc, hbar, no_data
+from dashboard.figures import FONT, OKABE_ITO, bar_layout, esc, hbar, no_data, title_of
 
 HHI_COLOURS = {"high": OKABE_ITO["vermillion"], "moderate": OKABE_ITO["orange"], "low": OKABE_ITO["bluish_green"]}
 
@@ -36,6 +36,8 @@ def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others:
                 [esc(r["supplier"]) for r in rows],
                 [OKABE_ITO["black"] if r["supplier"] == others else OKABE_ITO["blue"] for r in rows],
                 "%{y}: %{x:.1f}%<extra></extra>",
+                # a click opens the supplier's profile; the "all others" bar is no one supplier
+                customdata=[None if r["supplier"] == others else esc(r["supplier"]) for r in rows],
             )
         ],
         "layout": bar_layout(
@@ -78,8 +80,9 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
                 [round(a["hhi"]) for a in shown],
                 [esc(a["service_area"]) for a in shown],
                 [HHI_COLOURS[a["band"]] for a in shown],
-                "%{y}: HHI %{x:,} (%{customdata[1]} suppliers)<br>%{customdata[0]}<extra></extra>",
-                customdata=[[esc(a["reading"]), a["suppliers"]] for a in shown],
+                "%{y}: HHI %{x:,} (%{customdata[2]} suppliers)<br>%{customdata[1]}<extra></extra>",
+                # the area first: a click filters by it (dashboard.filters.clicked_value)
+                customdata=[[esc(a["service_area"]), esc(a["reading"]), a["suppliers"]] for a in shown],
             )
         ],
         "layout": bar_layout(
@@ -91,3 +94,48 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
         ),
     }
     return no_data(figure, "No service area with a known supplier") if not shown else figure
+
+
+def vfm_scatter(rows: Sequence[dict]) -> dict:
+    """Each service area as a point: its number of vendors (x) against the boroughs' average
+    value-for-money score (y, 1-5), the point's size growing with the number of scores.
+
+    ``rows`` are the scored areas of ``queries.suppliers.value_for_money``.
+    """
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [r["vendors"] for r in rows],
+                "y": [round(r["score"], 2) for r in rows],
+                "hovertext": [
+                    f"{esc(r['service_area'])}: {r['vendors']} vendors, value for money {r['score']:.1f} "
+                    f"({r['scores']} scores)"
+                    for r in rows
+                ],
+                "hoverinfo": "text",
+                "marker": {
+                    "color": OKABE_ITO["blue"],
+                    "opacity": 0.8,
+                    "size": [min(10 + 2 * r["scores"], 36) for r in rows],
+                    "line": {"width": 1, "color": "white"},
+                },
+                "name": "Service areas",
+            }
+        ],
+        "layout": {
+            "title": title_of("Value for money against the number of vendors, by service area"),
+            "font": FONT,
+            "height": 380,
+            "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "xaxis": {"title": {"text": "Vendors in the service area"}, "rangemode": "tozero", "gridcolor": "#e9ecef"},
+            "yaxis": {"title": {"text": "Value for money (1-5)"}, "range": [0.5, 5.5], "dtick": 1,
+                      "gridcolor": "#e9ecef"},
+            "showlegend": False,
+            "hoverlabel": {"font": FONT},
+        },
+    }  # fmt: skip
+    return no_data(figure, "No value-for-money scores") if not rows else figure

@@ -254,3 +254,79 @@ VIEW = state.View(
     (state.Key("rank_by", state.choice(*q.RANK_BY), label="Rank suppliers by"),),
     exports={"suppliers": export_table},
 )
+
+
+# --------------------------------------------------------------------------- headline and value for money
+
+
+def holders_headline(h: dict) -> tuple[str, str] | None:
+    """'N suppliers hold X% of contracts' and its note, from ``queries.suppliers.market_holders``;
+    None when no contract has a supplier. A market of ten or fewer suppliers is said to be one."""
+    if not h["suppliers"] or h["holders"] is None:
+        return None
+    n = h["holders"]
+    line = f"{fmt.plural(n, 'supplier')} {'holds' if n == 1 else 'hold'} {h['share']:.0f}% of contracts"
+    note = (
+        f"the fewest suppliers holding at least half of the {fmt.integer(h['contracts'])} contracts with a "
+        f"named supplier, of {fmt.plural(h['suppliers'], 'supplier')} in all"
+    )
+    if q.too_small(h["suppliers"]):
+        note += f"; only {fmt.integer(h['suppliers'])} suppliers, too few for concentration to mean much"
+    return line, note + "."
+
+
+VFM_COLUMNS = (
+    Column("Service area"),
+    Column("Vendors", "int"),
+    Column("Average value-for-money score (1-5)", "score"),
+    Column("Scores", "int"),
+    Column("Boroughs scoring", "int"),
+)
+VFM_MIN_AREAS = 3  # fewer scored areas than this: no sentence about a link
+
+
+def scored(rows: list[dict]) -> list[dict]:
+    """The service areas with at least one value-for-money score (rows of ``queries.value_for_money``)."""
+    return [r for r in rows if r["scores"]]
+
+
+def vfm_table(rows: list[dict]) -> Table:
+    """The value-for-money chart's numbers, for its table alternative."""
+    out = [[r["service_area"], r["vendors"], r["score"], r["scores"], r["boroughs"]] for r in scored(rows)]
+    return Table(VFM_COLUMNS, out, [{0: Link("suppliers", {"service_area": [r[0]]})} for r in out])
+
+
+def correlation(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's r of two equal-length series; None when either does not vary (or fewer than two)."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sx = sum((x - mx) ** 2 for x in xs)
+    sy = sum((y - my) ** 2 for y in ys)
+    if not sx or not sy:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy) ** 0.5
+
+
+def vfm_summary(rows: list[dict]) -> str:
+    """What the value-for-money view says in a sentence: whether areas with fewer vendors score lower."""
+    areas = scored(rows)
+    if len(areas) < VFM_MIN_AREAS:
+        return (
+            f"Only {fmt.plural(len(areas), 'service area')} with a value-for-money score: "
+            "too few to say whether the number of vendors goes with the score."
+        )
+    r = correlation([a["vendors"] for a in areas], [a["score"] for a in areas])
+    if r is None:
+        return f"Across {len(areas)} service areas the scores or the vendor counts do not vary."
+    if abs(r) < 0.2:
+        return (
+            f"Across {len(areas)} service areas the number of vendors hardly goes with the value-for-money "
+            f"score (correlation {r:+.2f})."
+        )
+    return (
+        f"Across {len(areas)} service areas, those with more vendors tend to score "
+        f"{'higher' if r > 0 else 'lower'} for value for money ({'strong' if abs(r) >= 0.5 else 'weak'} "
+        f"correlation, {r:+.2f}); a link, not a cause."
+    )

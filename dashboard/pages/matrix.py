@@ -90,7 +90,8 @@ def tile_chart(
     values: Mapping[str, float | int | None], measure: mq.Measure, st: Mapping[str, object], graph_id: str
 ) -> dbc.Card:
     """The tile map with its table alternative."""
-    return ui.chart(fm.tile_figure(values, measure), tile_table(values, measure, st), graph_id)
+    hint = "Click a borough's square to filter the views by it."
+    return ui.chart(fm.tile_figure(values, measure), tile_table(values, measure, st), graph_id, hint=hint)
 
 
 # --------------------------------------------------------------------------- matrix
@@ -218,9 +219,9 @@ def content(
     except ValueError as err:  # a malformed date that did not come through ``state``
         return [ui.message(str(err), color="warning", message_id="filter-error")]
     m = lm.model(cur, filters, today)
-    notices = [ui.message(p, color="warning") for p in problems or []]
+    notices = ui.url_problems(problems)
     if not m["cells"]:
-        notices.append(ui.message("No contracts match these filters.", message_id="matrix-empty"))
+        notices.append(ui.empty_state("contracts", filters, VIEW.href, "matrix-empty"))
     reading = html.Div(
         [html.H2("Reading this page", className="h5"), *(html.P(p) for p in READING_NOTES)],
         className="small text-body-secondary",
@@ -258,5 +259,5 @@ def layout(**query) -> list:
 
 
 def register(app: dash.Dash) -> None:
-    """The page's callbacks, on ``app`` (called by ``create_app``)."""
-    del app  # no callbacks: the page is links and server-rendered content
+    """The page's callbacks, on ``app`` (called by ``create_app``): a click on a tile filters by its borough."""
+    ui.cross_filter(app, "matrix-tile-map", "borough")

@@ -20,6 +20,7 @@ from dashboard import links, queries, state
 from dashboard.figures import overview as figures
 from dashboard.logic import overview as logic
 from dashboard.logic.overview import VIEW
+from dashboard.pages import suppliers as suppliers_page
 from dashboard.texts import PRODUCT
 
 PAGE = {
@@ -41,7 +42,8 @@ def headline_cards(numbers: dict) -> html.Section:
 def borough_chart(rows: list[dict]) -> dbc.Card:
     headings, cells = logic.borough_table(rows)
     table = ui.data_table(headings, cells, "Contracts by borough and source")
-    return ui.chart(figures.borough_bar(rows, queries.SOURCE_GROUPS), table, "overview-borough-chart")
+    figure = figures.borough_bar(rows, queries.SOURCE_GROUPS)
+    return ui.chart(figure, table, "overview-borough-chart", hint="Click a borough's bar to filter the views by it.")
 
 
 def service_area_chart(rows: list[dict]) -> dbc.Card:
@@ -50,7 +52,10 @@ def service_area_chart(rows: list[dict]) -> dbc.Card:
         [[r["service_area"], r["contracts"]] for r in rows],
         "Contracts by service area",
     )
-    return ui.chart(figures.service_area_bar(rows), table, "overview-service-area-chart")
+    figure = figures.service_area_bar(rows, queries.UNKNOWN_SERVICE_AREA)
+    return ui.chart(
+        figure, table, "overview-service-area-chart", hint="Click a service area to filter the views by it."
+    )
 
 
 def _borough_link(p: logic.ReturnProblem) -> object:
@@ -74,11 +79,19 @@ def content(
     """Everything below the page heading for the filtered contracts (default: all borough contracts)."""
     filters = filters or {}
     described = state.describe(filters)
-    return [
-        *(ui.message(p, color="warning") for p in problems or []),
+    numbers = queries.headline(cur, filters, today=today)
+    head = [
+        *ui.url_problems(problems),
         *([html.P("Filtered: " + "; ".join(described), className="mb-1", id="overview-filters")] if described else []),
         ui.download_links("contracts", filters, "of these contracts"),
-        headline_cards(queries.headline(cur, filters, today=today)),
+    ]
+    if not numbers["contracts"]:
+        return [*head, ui.empty_state("contracts", filters, VIEW.href, "overview-empty"), survey_returns_box(
+            queries.survey_returns(cur))]  # fmt: skip
+    return [
+        *head,
+        *suppliers_page.headline(cur, filters, card_id="overview-headline"),
+        headline_cards(numbers),
         dbc.Row(
             [
                 dbc.Col(borough_chart(queries.counts_by_borough(cur, filters)), lg=7),
@@ -102,5 +115,6 @@ def layout(**query) -> list:
 
 
 def register(app: dash.Dash) -> None:
-    """The page's callbacks, on ``app`` (called by ``create_app``)."""
-    del app  # no callbacks: the page is links and server-rendered content
+    """The page's callbacks, on ``app`` (called by ``create_app``): a click on a bar filters the views."""
+    ui.cross_filter(app, "overview-borough-chart", "borough")
+    ui.cross_filter(app, "overview-service-area-chart", "service_area")

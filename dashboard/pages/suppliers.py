@@ -16,10 +16,10 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
+from dashboard import access, links
 from dashboard import format as fmt
 from dashboard import layout as ui
-from dashboard import links
-from dashboard.figures.suppliers import hhi_bar, share_bar
+from dashboard.figures.suppliers import hhi_bar, share_bar, vfm_scatter
 from dashboard.figures.systems import end_timeline
 from dashboard.logic import suppliers as ls
 from dashboard.logic.suppliers import VIEW
@@ -48,6 +48,12 @@ HHI_NOTE = (
     "are not counted."
 )
 
+
+AREA_HINT = "Click a service area to filter the views by it."
+VFM_PUBLIC = (
+    "Boroughs' value-for-money scores are survey answers given in confidence: this view, which sets "
+    "them against the number of vendors in each service area, is shown to signed-in members."
+)
 
 # --------------------------------------------------------------------------- market
 
@@ -79,8 +85,35 @@ def _concentration(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     return [
         html.H2("How concentrated each service area is", className="h4", id="suppliers-concentration"),
         html.P(HHI_NOTE, className="text-body-secondary small"),
-        ui.chart(hhi_bar(areas, ls.HHI_THRESHOLDS), chart_table, "suppliers-hhi-chart"),
+        ui.chart(hhi_bar(areas, ls.HHI_THRESHOLDS), chart_table, "suppliers-hhi-chart", hint=AREA_HINT),
         scrolling(table, "Supplier concentration by service area", filters, "suppliers-hhi-table"),
+    ]
+
+
+def headline(cur: duckdb.DuckDBPyConnection, filters: dict, card_id: str = "suppliers-headline") -> list:
+    """'N suppliers hold X% of contracts', as a card (nothing when no contract has a supplier)."""
+    found = ls.holders_headline(q.market_holders(cur, filters))
+    return [ui.headline_card(*found, card_id=card_id)] if found else []
+
+
+def value_for_money(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
+    """Boroughs' value-for-money scores against the number of vendors per service area (members only).
+
+    The scores are survey answers given in confidence: for the public they are blank
+    (dashboard.access), and the section says so rather than showing an empty chart.
+    """
+    heading = html.H2("Value for money and the number of vendors", className="h4", id="suppliers-vfm")
+    rows = q.value_for_money(cur, filters)
+    if not access.is_member():
+        return [heading, ui.message(VFM_PUBLIC, message_id="suppliers-vfm-members")]
+    areas = ls.scored(rows)
+    if not areas:
+        return [heading, ui.empty_state("value-for-money scores", filters, VIEW.href, "suppliers-vfm-empty")]
+    table = linked_table(ls.vfm_table(rows), "Value for money and vendors by service area", filters)
+    return [
+        heading,
+        html.P(ls.vfm_summary(rows), id="suppliers-vfm-summary"),
+        ui.chart(vfm_scatter(areas), table, "suppliers-vfm-chart"),
     ]
 
 
@@ -89,19 +122,22 @@ def market_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     table, result = ls.main_table(cur, filters)
     totals = q.market_totals(cur, filters)
     if not result["rows"]:
-        return [ui.message("No contract with a known supplier matches these filters.", message_id="suppliers-empty")]
+        return [ui.empty_state("contracts with a known supplier", filters, VIEW.href, "suppliers-empty")]
     rank = result["rank_by"]
     measure, label = q.RANK_BY[rank], q.RANK_LABELS[rank]
     folded = q.fold_others(result["rows"], q.CHART_TOP)
     chart_table = linked_table(ls.share_table(folded, measure, label), f"Share of {label} by supplier", filters)
+    share_chart = share_bar(folded, measure, label, others=q.OTHERS)
     return [
+        *headline(cur, filters),
         html.P(ls.market_summary(totals), id="suppliers-summary"),
         _rank_links(filters, rank),
-        ui.chart(share_bar(folded, measure, label, others=q.OTHERS), chart_table, "suppliers-share-chart"),
+        ui.chart(share_chart, chart_table, "suppliers-share-chart", hint="Click a supplier's bar to see its profile."),
         html.H2("Market share by supplier", className="h4"),
         html.P(SHARES_NOTE, className="text-body-secondary small"),
         scrolling(table, f"Suppliers by {label}", filters, "suppliers-table"),
         *_concentration(cur, filters),
+        *value_for_money(cur, filters),
     ]
 
 
@@ -214,5 +250,7 @@ layout = ui.view_layout(
 
 
 def register(app: dash.Dash) -> None:
-    """No callbacks: the page is links and server-rendered content (called by ``create_app``)."""
-    del app
+    """Clicking a chart filters the views (called by ``create_app``): a supplier's bar opens its
+    profile, a service area's bar filters by the area."""
+    ui.cross_filter(app, "suppliers-share-chart", "supplier")
+    ui.cross_filter(app, "suppliers-hhi-chart", "service_area")

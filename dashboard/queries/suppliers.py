@@ -59,13 +59,26 @@ def hhi_band(value: float | None) -> str:
     return "high" if value > HHI_HIGH else "moderate" if value >= HHI_MODERATE else "low"
 
 
+def too_small(suppliers: int) -> bool:
+    """A market of ``CR_SIZE`` suppliers or fewer: its CR10 is 100% whatever the shares."""
+    return 0 < suppliers <= CR_SIZE
+
+
 def hhi_reading(value: float | None, suppliers: int) -> str:
-    """The HHI in plain words, with its 'equivalent number of equal-sized suppliers' (10,000 / HHI)."""
+    """The HHI in plain words, with its 'equivalent number of equal-sized suppliers' (10,000 / HHI),
+    and, in a market of ten or fewer suppliers, that its CR10 says nothing and its HHI cannot be
+    below 10,000 / suppliers (reached only when all are of equal size)."""
     if value is None:
         return "No data"
     if suppliers == 1:
         return "One supplier holds the whole market"
-    return f"{HHI_BANDS[hhi_band(value)]}: like {10_000 / value:.1f} equal-sized suppliers"
+    text = f"{HHI_BANDS[hhi_band(value)]}: like {10_000 / value:.1f} equal-sized suppliers"
+    if too_small(suppliers):
+        text += (
+            f"; too small a market to measure: with only {suppliers} suppliers the CR10 is 100% by "
+            f"construction and the HHI at least {10_000 / suppliers:,.0f}"
+        )
+    return text
 
 
 def concentration(
@@ -289,3 +302,57 @@ def profile_contracts(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: i
     keys = ("supplier", "borough_code", "system", "service_area", "title", "start_date", "end_date",
             "max_end_date", "annual_value", "contract_id")  # fmt: skip
     return {"rows": [dict(zip(keys, r[:-1], strict=True)) for r in rows], "total": rows[0][-1] if rows else 0}
+
+
+# --------------------------------------------------------------------------- headline and value for money
+
+
+def market_holders(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
+    """How few suppliers hold half the contracts: the smallest number ``holders`` whose contracts add
+    up to at least half of all attributed contracts, and the share they hold (the headline City
+    Tools 2019 led with). Ties are broken by name, so the answer is stable. One row comes back.
+    """
+    where, params = where_clause(filters)
+    row = cur.execute(
+        f"""
+        WITH s AS (
+            SELECT supplier_name, count(*) AS n FROM contracts
+            WHERE {where} AND supplier_name IS NOT NULL GROUP BY supplier_name
+        ), r AS (
+            SELECT n, row_number() OVER (ORDER BY n DESC, supplier_name) AS rank,
+                   sum(n) OVER (ORDER BY n DESC, supplier_name ROWS UNBOUNDED PRECEDING) AS held,
+                   sum(n) OVER () AS total
+            FROM s
+        )
+        SELECT count(*), coalesce(max(total), 0), min(rank) FILTER (WHERE 2 * held >= total),
+               arg_min(held, rank) FILTER (WHERE 2 * held >= total)
+        FROM r
+        """,
+        params,
+    ).fetchone()
+    suppliers, contracts, holders, held = row
+    share = 100 * held / contracts if contracts else None
+    return {"suppliers": suppliers, "contracts": int(contracts), "holders": holders, "held": held, "share": share}
+
+
+def value_for_money(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:
+    """Per service area: its number of vendors (suppliers) and the boroughs' value-for-money scores.
+
+    ``vendors`` counts the distinct suppliers of the area's filtered contracts; ``score`` is the
+    average value-for-money score (1-5) boroughs gave its contracts, over ``scores`` answers from
+    ``boroughs`` boroughs. The scores are members-only survey answers: for the public they are NULL
+    (dashboard.access), so ``scores`` is 0 everywhere. Areas come most vendors first.
+    """
+    where, params = where_clause(filters)
+    rows = cur.execute(
+        f"""
+        SELECT service_area, count(DISTINCT supplier_name), count(value_for_money), avg(value_for_money),
+               count(DISTINCT borough_code) FILTER (WHERE value_for_money IS NOT NULL), count(*)
+        FROM contracts WHERE {where} AND service_area IS NOT NULL
+        GROUP BY service_area
+        ORDER BY 2 DESC, service_area
+        """,
+        params,
+    ).fetchall()
+    keys = ("service_area", "vendors", "scores", "score", "boroughs", "contracts")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -44,6 +44,8 @@ def test_public_then_member(page, signin_app):
 
 
 def known_costs(page) -> int:
-    cells = page.locator("#borough-systems-table tbody tr td:nth-child(6)").all_inner_texts()
+    headings = page.locator("#borough-systems-table thead th").all_inner_texts()
+    column = next(i for i, h in enumerate(headings, start=1) if "cost" in h.lower())
+    cells = page.locator(f"#borough-systems-table tbody tr td:nth-child({column})").all_inner_texts()
     assert cells
     return sum(bool(re.search(r"\d", c)) for c in cells)
