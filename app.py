@@ -57,6 +57,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         # as all pages together. The ids are checked by the tests instead.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        compress=True,  # Flask-Compress: the page's scripts and every callback, brotli or gzip
     )
     # Bootstrap is served from assets/vendor, not a CDN (works offline and on council networks),
     # and linked before the assets Dash adds itself, so assets/style.css can refine it.
