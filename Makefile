@@ -8,7 +8,7 @@ CONTRACTS := data/inputs/contracts
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run serve loadtest test data sample lint bench clean
+.PHONY: run serve loadtest test data sample lint bench bench-quick clean
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,9 +73,13 @@ test: $(BIN)/.dev node_modules/axe-core/axe.min.js
 node_modules/axe-core/axe.min.js:
 	npm install --no-save --no-audit --no-fund axe-core@4.14
 
-# Timings belong here, not in tests: ETL, queries and pages on the sample and at 1M contracts.
-bench: $(BIN)/.runtime
-	$(BIN)/python tests/bench.py
+# Timings belong here, not in tests (issue 14): `make bench` at London (50k) and UK (1M) scale,
+# `make bench-quick` at London scale only; both write docs/performance.json and docs/performance.md.
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench
+
+bench-quick: $(BIN)/.dev
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) $(DB) data/build-report.json .pytest_cache .ruff_cache
