@@ -158,6 +158,14 @@ def _dict(values: tuple) -> dict:
     return row
 
 
+def _period(filters: Filters | None, today: date, months: int) -> dict:
+    """The filters with the list's period: their own end dates, else the next ``months`` months."""
+    filters = dict(filters or {})
+    filters.setdefault("end_from", today.isoformat())
+    filters.setdefault("end_to", add_months(today, months).isoformat())
+    return filters
+
+
 def expiring(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters | None = None,
@@ -173,9 +181,7 @@ def expiring(
     Ended contracts (``dashboard.status``) are left out unless ``show_ended``; ``months`` is also
     the horizon of the status ("ending" within it)."""
     today = today or date.today()
-    filters = dict(filters or {})
-    filters.setdefault("end_from", today.isoformat())
-    filters.setdefault("end_to", add_months(today, months).isoformat())
+    filters = _period(filters, today, months)
     base, params = _base(filters, cpv_division)
     gap_until = add_months(today, GAP_MONTHS)
     rows = cur.execute(
@@ -210,9 +216,7 @@ def ended_count(
 ) -> int:
     """How many contracts of the same list have ended: what the page says it hides."""
     today = today or date.today()
-    filters = dict(filters or {})
-    filters.setdefault("end_from", today.isoformat())
-    filters.setdefault("end_to", add_months(today, months).isoformat())
+    filters = _period(filters, today, months)
     base, params = _base(filters, cpv_division)
     sql = f"WITH {base} SELECT count(*) FROM listed WHERE status = 'ended'"
     return cur.execute(sql, [today, months, lead_months, *params]).fetchone()[0]
