@@ -49,7 +49,7 @@ def scale_figures(label: str, n: int, repeats: int) -> list[dict]:
     peer_figures, peer_p50 = peer.run(db, n, sets, pages._search)
     out += peer_figures
     ours = next(f["value"] for f in out if f["figure"] == "page /: p50" and f["scale"] == n)
-    out.append({**pages._figure("peer", "City Tools overview p50 / usual pattern p50", n, [ours / peer_p50], "x",
+    out.append({**pages._figure("peer", "City Tools overview p50 / usual pattern p50", n, [ours / peer_p50["p50"]], "x",
                                 PEER_RATIO_BUDGET), "runs": len(sets)})  # fmt: skip
     code = "E09000007"
     served = ["/", f"/export/contracts.csv?borough={code}", f"/export/expiring.csv?borough={code}",

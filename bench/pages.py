@@ -204,7 +204,8 @@ def run(db: Path, scale: int, label: str) -> list[dict]:
     bar = next(d for d in deps if FILTER_BAR in d["output"])
     con = duckdb.connect(str(db), read_only=True)
     sets = filter_sets(con)
-    (code,) = con.execute("SELECT borough_code FROM contracts GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()
+    sql = "SELECT borough_code FROM contracts WHERE borough_code IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    (code,) = con.execute(sql).fetchone()
     out = []
     for view in ALL:
         path = view.path.replace("<code>", code)
