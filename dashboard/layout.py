@@ -236,6 +236,29 @@ def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[obje
     )(to_url)
 
 
+def radio_choices(legend: str, control_id: str, options: Mapping[str, str], value: str, **sizes: int) -> dbc.Col:
+    """A row of radio buttons under a legend, in a column of the given sizes (``xs``, ``md``, ``lg``).
+
+    dbc's radios are plain labelled inputs in a fieldset (dcc.RadioItems in Dash 4 nests
+    interactive elements, which screen readers and axe object to).
+    """
+    return dbc.Col(
+        html.Fieldset(
+            [
+                html.Legend(legend, className="form-label small mb-1 fs-6"),
+                dbc.RadioItems(
+                    id=control_id,
+                    options=[{"label": text, "value": key} for key, text in options.items()],
+                    value=value,
+                    inline=True,
+                    label_class_name="small",
+                ),
+            ]
+        ),
+        **sizes,
+    )
+
+
 def cross_filter(app: dash.Dash, graph_id: str, key: str) -> None:
     """Clicking a bar or tile of ``graph_id`` adds its value to the URL's filter ``key``.
 

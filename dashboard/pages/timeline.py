@@ -60,26 +60,6 @@ def click_to_contracts(click_data, search):
 # --------------------------------------------------------------------------- page
 
 
-def _choices(label: str, current: str, options: dict[str, str], option_id: str) -> dbc.Col:
-    """A row of radio buttons in a fieldset: choosing one redraws the chart (see ``register``)."""
-    return dbc.Col(
-        html.Fieldset(
-            [
-                html.Legend(label, className="form-label small mb-1 fs-6"),
-                dbc.RadioItems(
-                    id=option_id,
-                    options=[{"label": text, "value": key} for key, text in options.items()],
-                    value=current,
-                    inline=True,
-                    label_class_name="small",
-                ),
-            ]
-        ),
-        xs=12,
-        md=6,
-    )
-
-
 def controls(st: dict, p: dict, mode: str) -> html.Div:
     windows = links.href("windows", tl.link_state(st))
     return html.Div(
@@ -88,8 +68,10 @@ def controls(st: dict, p: dict, mode: str) -> html.Div:
             dcc.Location(id=OPTIONS_LOCATION, refresh=False),
             dbc.Row(
                 [
-                    _choices("Rows", mode, tl.ROW_LABELS, OPTION_IDS["rows"]),
-                    _choices(wl.LABELS["group_by"], p["group_by"], wl.GROUP_LABELS, OPTION_IDS["group_by"]),
+                    ui.radio_choices("Rows", OPTION_IDS["rows"], tl.ROW_LABELS, mode, xs=12, md=6),
+                    ui.radio_choices(
+                        wl.LABELS["group_by"], OPTION_IDS["group_by"], wl.GROUP_LABELS, p["group_by"], xs=12, md=6
+                    ),
                 ],
                 className="g-2",
             ),

@@ -90,24 +90,7 @@ def navigate(new: str | None) -> str:
 
 
 def _radios(name: str, labels: dict[str, str], value: str) -> dbc.Col:
-    return dbc.Col(
-        html.Fieldset(
-            [
-                html.Legend(wl.LABELS[name], className="form-label small mb-1 fs-6"),
-                # dbc's radios are plain labelled inputs in a fieldset (dcc.RadioItems in Dash 4 nests
-                # interactive elements, which screen readers and axe object to)
-                dbc.RadioItems(
-                    id=CONTROL_IDS[name],
-                    options=[{"label": text, "value": key} for key, text in labels.items()],
-                    value=value,
-                    inline=True,
-                    label_class_name="small",
-                ),
-            ]
-        ),
-        xs=12,
-        lg=6,
-    )
+    return ui.radio_choices(wl.LABELS[name], CONTROL_IDS[name], labels, value, xs=12, lg=6)
 
 
 def controls(p: dict, show_ended: bool = False) -> html.Section:
