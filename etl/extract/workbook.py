@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 import python_calamine
 
 from etl.extract.csvfile import decode_bytes
+from etl.extract.sheet_errors import sheet_errors
 from etl.extract.workbook_limits import TooLarge, check_package, grid_problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -76,9 +77,11 @@ def read_workbook(path: Path) -> Workbook:
         if problem := grid_problem(path.name, meta.name, end[0] + 1, end[1] + 1):
             raise TooLarge(problem)
         rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-        _restore_errors(rows, errors.get(meta.name, {}))
         merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
         sheets.append(Sheet(meta.name, rows, merged))
+    errors |= sheet_errors(path)  # .xls and .ods, read once calamine has shown the sheets are within limits
+    for s in sheets:
+        _restore_errors(s.rows, errors.get(s.name, {}))
     return Workbook(sheets, read_properties(path))
 
 

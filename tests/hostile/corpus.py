@@ -235,6 +235,64 @@ def repeated_rows_ods(path: Path, rows: int = 1_000_000) -> Path:
     return path
 
 
+def error_cells_xls(path: Path, rows: list[list]) -> Path:
+    """A legacy .xls survey return ('Systems' sheet) whose cells given as ("#REF!",) are typed error cells."""
+    import xlrd
+    import xlwt
+
+    # xlwt's own map is wrong for #N/A and #VALUE!: write BIFF's codes
+    codes = {text: code for code, text in xlrd.error_text_from_code.items()}
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Systems")
+    for r, row in enumerate([SURVEY_HEADER, *rows]):
+        for c, value in enumerate(row):
+            if isinstance(value, tuple):
+                sheet.row(r).set_cell_error(c, codes[value[0]])
+            elif value not in ("", None):
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def error_cells_ods(path: Path, rows: list[list], repeat_last: int = 1) -> Path:
+    """An .ods survey return as LibreOffice writes one: a cell given as ("#REF!",) is a formula whose
+    result is an error (``calcext:value-type="error"``); the last row repeats ``repeat_last`` times."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
+    )
+
+    def cell(value) -> str:
+        if isinstance(value, tuple):
+            return (
+                f'<table:table-cell table:formula="of:=[.Z99]" office:value-type="string" office:string-value=""'
+                f' calcext:value-type="error"><text:p>{value[0]}</text:p></table:table-cell>'
+            )
+        if isinstance(value, (int, float)):
+            number = f'office:value-type="float" office:value="{value}"'
+            return f"<table:table-cell {number}><text:p>{value}</text:p></table:table-cell>"
+        if value in ("", None):
+            return "<table:table-cell/>"
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+    body = [f"<table:table-row>{''.join(cell(v) for v in row)}</table:table-row>" for row in [SURVEY_HEADER, *rows]]
+    if repeat_last > 1:
+        repeated = f'<table:table-row table:number-rows-repeated="{repeat_last}">'
+        body[-1] = body[-1].replace("<table:table-row>", repeated, 1)
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.3"><office:body>'
+        f'<office:spreadsheet><table:table table:name="Systems">{"".join(body)}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
+    return path
+
+
 MANIFEST = (
     '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
     '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.hostile import corpus
 from tests.hostile.corpus import assert_good_files_loaded, build_all, query
 
@@ -68,16 +70,33 @@ def test_an_ocds_value_of_1e308_is_unknown_with_a_warning(tmp_path):
     assert_good_files_loaded(db)
 
 
-def test_spreadsheet_errors_in_a_survey_are_blanks_with_warnings_never_names(tmp_path):
+ERROR_ROWS = [
+    ["Camden", "Mosaic", "#N/A", "#REF!", "#VALUE!", "#DIV/0!"],
+    ["Camden", "#REF!", "Civica", "Revenues and Benefits", "31/03/2027", 1000],
+    ["Camden", "#NAME?", "#NULL!", "", "", ""],
+]
+
+
+def _typed_errors(rows: list[list]) -> list[list]:
+    """The rows with each error text as a typed error cell for the .xls and .ods writers."""
+    return [[(v,) if isinstance(v, str) and v.startswith("#") else v for v in row] for row in rows]
+
+
+WRITERS = {
+    "xlsx": corpus.survey_workbook,  # openpyxl writes "#N/A" and the like as typed error cells (t="e")
+    "xls": lambda path, rows: corpus.error_cells_xls(path, _typed_errors(rows)),
+    "ods": lambda path, rows: corpus.error_cells_ods(path, _typed_errors(rows)),
+}
+
+
+@pytest.mark.parametrize("suffix", WRITERS)
+def test_spreadsheet_errors_in_a_survey_are_blanks_with_warnings_never_names(tmp_path, suffix):
+    """calamine reads error cells of every format as blank; the reader puts the error back to warn of it."""
     surveys, _ = corpus.good_inputs(tmp_path)
-    rows = [
-        ["Camden", "Mosaic", "#N/A", "#REF!", "#VALUE!", "#DIV/0!"],
-        ["Camden", "#REF!", "Civica", "Revenues and Benefits", "31/03/2027", 1000],
-        ["Camden", "#NAME?", "#NULL!", "", "", ""],
-    ]
-    corpus.survey_workbook(surveys / "camden_errors.xlsx", rows)
+    name = f"camden_errors.{suffix}"
+    WRITERS[suffix](surveys / name, ERROR_ROWS)
     db, _ = build_all(tmp_path)
-    found = _records(db, "camden_errors.xlsx")
+    found = _records(db, name)
     assert set(found) == {"Mosaic", "Civica"}
     mosaic = found["Mosaic"]
     assert (mosaic["supplier_raw"], mosaic["end_date"], mosaic["annual_value"]) == (None, None, None)
@@ -85,7 +104,7 @@ def test_spreadsheet_errors_in_a_survey_are_blanks_with_warnings_never_names(tmp
     assert "contract end: spreadsheet error '#VALUE!'; taken as blank" in mosaic["warnings"]
     assert found["Civica"]["system_raw"] is None
     assert "system name: spreadsheet error '#REF!'; taken as blank" in found["Civica"]["warnings"]
-    (reject,) = query(db, "SELECT reason FROM rejects WHERE file = 'camden_errors.xlsx'")
+    (reject,) = query(db, "SELECT reason FROM rejects WHERE file = ?", (name,))
     assert reject["reason"].startswith("neither a system nor a supplier is named (system name: spreadsheet error")
     names = query(db, "SELECT supplier_name, system_name FROM contract_records")
     assert not any(str(v).startswith("#") for r in names for v in r.values() if v)

@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import python_calamine
 
+from etl.extract.sheet_errors import sheet_errors
+from etl.extract.workbook import read_workbook
+from etl.extract.workbook_limits import MAX_SHEET_ROWS
 from tests.hostile import corpus
 from tests.hostile.corpus import assert_good_files_loaded, build_all, file_row
 
@@ -83,3 +87,29 @@ def test_a_workbook_within_the_limits_still_reads(tmp_path):
     row = file_row(db, "hackney_sparse.xlsx")
     assert (row["status"], row["loaded"]) == ("loaded with gaps", 2)
     assert_good_files_loaded(db)
+
+
+ERROR_ROWS = [["Camden", "Mosaic", ("#N/A",), "Adult Social Care", ("#VALUE!",), 1000]]
+
+
+@pytest.mark.parametrize("write", [corpus.error_cells_xls, corpus.error_cells_ods], ids=["xls", "ods"])
+def test_error_cells_calamine_reads_as_blank_are_put_back(tmp_path, write):
+    path = write(tmp_path / f"camden.{write.__name__[-3:]}", ERROR_ROWS)
+    blank = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert blank[1][2] == blank[1][4] == ""  # the premise: calamine alone says nothing of them
+    (sheet,) = read_workbook(path).sheets
+    assert sheet.rows[1][:5] == ["Camden", "Mosaic", "#N/A", "Adult Social Care", "#VALUE!"]
+    assert sheet_errors(path) == {"Systems": {(1, 2): "#N/A", (1, 4): "#VALUE!"}}
+
+
+def test_an_ods_error_row_repeated_is_an_error_in_each_repeat_and_a_huge_repeat_is_bounded(tmp_path):
+    path = corpus.error_cells_ods(tmp_path / "camden.ods", ERROR_ROWS, repeat_last=3)
+    assert sorted(sheet_errors(path)["Systems"]) == [(r, c) for r in (1, 2, 3) for c in (2, 4)]
+    huge = corpus.error_cells_ods(tmp_path / "huge.ods", ERROR_ROWS, repeat_last=5_000_000)
+    assert len(sheet_errors(huge)["Systems"]) == 2 * (MAX_SHEET_ROWS - 1)
+
+
+def test_a_file_that_is_not_what_its_suffix_says_has_no_error_cells_rather_than_a_crash(tmp_path):
+    (tmp_path / "odd.xls").write_bytes(b"not a workbook")
+    (tmp_path / "odd.ods").write_bytes(b"PK\x03\x04 not a zip")
+    assert sheet_errors(tmp_path / "odd.xls") == sheet_errors(tmp_path / "odd.ods") == {}
