@@ -152,6 +152,23 @@ def warning_kinds(result: ReadResult) -> list[dict]:
     return [{"kind": kind, "count": len(found), "warnings": found} for kind, found in ranked]
 
 
+def add_warning(report: FileReport, rec: dict, text: str) -> None:
+    """A warning found after the file was read (a conflict with another file): on the record and in
+    its file's counts and kinds, as if its extractor had said it."""
+    rec["warnings"] = [*(rec["warnings"] or []), text]
+    report.warnings += 1
+    at = str(rec.get("source_ref") or "").removeprefix(f"{report.file}#")
+    kind = warning_kind(text)
+    for entry in report.warning_kinds:
+        if entry["kind"] == kind:
+            entry["count"] += 1
+            entry["warnings"].append({"at": at, "text": text})
+            break
+    else:
+        report.warning_kinds.append({"kind": kind, "count": 1, "warnings": [{"at": at, "text": text}]})
+    report.warning_kinds.sort(key=lambda entry: -entry["count"])
+
+
 SOURCE_COUNTS = (
     "files", "files_rejected", "files_with_gaps", "records_read", "loaded", "merged", "rejected", "skipped",
     "out_of_scope",

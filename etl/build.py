@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl import schema
-from etl.accounting import BuildResult, FileReport, file_report, rejected_file
+from etl.accounting import BuildResult, FileReport, add_warning, file_report, rejected_file
 from etl.extract import read_contract_file
 from etl.extract.limits import max_file_mb, too_big
 from etl.extract.ocds import combine_compiled, is_ocds_record
@@ -185,8 +185,30 @@ def _keep_once(kept: dict[str, tuple[dict, FileReport]], rec: dict, report: File
     _count_merged(loser, dropped)
     winner, winner_report = (rec, report) if newer else (old, old_report)
     if is_ocds_record(rec) and is_ocds_record(old):
+        conflict = same_day_conflict(winner, dropped)
         winner = combine_compiled(dropped, winner)
+        if conflict:
+            add_warning(winner_report, winner, conflict)
     kept[rec["record_id"]] = (winner, winner_report)
+
+
+NOT_CONTENT = {"source_file", "source_url", "warnings", "history"}  # where a state was read, not what it says
+
+
+def same_day_conflict(kept: dict, dropped: dict) -> str | None:
+    """Two files' compiled states of one ocid, published the same day, that say different things: which
+    is taken is only the files' order, so it is said, with the fields that differ. None if they agree."""
+    if kept.get("published_date") != dropped.get("published_date"):
+        return None
+    fields = [k.replace("_", " ") for k in kept if k not in NOT_CONTENT and kept[k] != dropped.get(k)]
+    if not fields:
+        return None
+    day = kept["published_date"].isoformat() if kept.get("published_date") else "no date"
+    shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
+    return (
+        f"{dropped['source_file']} holds this ocid too, published the same day ({day}), but its {shown}"
+        f" differ; {kept['source_file']}'s were kept (the first file read), the other filling only its blanks"
+    )
 
 
 def _count_merged(report: FileReport, rec: dict) -> None:

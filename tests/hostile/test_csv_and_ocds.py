@@ -84,3 +84,28 @@ def test_the_same_release_twice_is_not_a_conflict(tmp_path):
     db, _ = build_all(tmp_path)
     (rec,) = query(db, "SELECT warnings FROM contract_records WHERE source_file = 'twice.jsonl'")
     assert not any("differ" in w for w in rec["warnings"])
+
+
+def test_two_files_with_one_ocid_the_same_day_saying_different_things_are_flagged(tmp_path):
+    """Each file compiles its own releases; across files the same day leaves only file order to choose."""
+    _, contracts = corpus.good_inputs(tmp_path)
+    first = corpus.GOOD_RELEASE.replace("cccccccc", "14141414")
+    other = first.replace('"id": "a1"', '"id": "a2"').replace('"amount": 500000', '"amount": 900000')
+    (contracts / "page-1.jsonl").write_text(first + "\n", encoding="utf-8")
+    (contracts / "page-2.jsonl").write_text(other + "\n", encoding="utf-8")
+    (contracts / "page-3.jsonl").write_text(first.replace('"id": "a1"', '"id": "a3"') + "\n", encoding="utf-8")
+    db, _ = build_all(tmp_path)
+    (rec,) = query(
+        db, "SELECT source_file, total_value, warnings FROM contract_records WHERE source_ref LIKE '%14141414%'"
+    )
+    assert (rec["source_file"], rec["total_value"]) == ("page-1.jsonl", 500000)
+    flagged = [w for w in rec["warnings"] if "holds this ocid too" in w]
+    assert flagged == [
+        "page-2.jsonl holds this ocid too, published the same day (2024-01-05), but its annual value, total value"
+        " differ; page-1.jsonl's were kept (the first file read), the other filling only its blanks"
+    ]  # page-3.jsonl says the same as page-1.jsonl (only its release id differs): no conflict
+    files = {r["file"]: r for r in query(db, "SELECT file, merged, warnings, warning_kinds FROM load_files")}
+    assert files["page-2.jsonl"]["merged"] == files["page-3.jsonl"]["merged"] == 1
+    kinds = json.loads(files["page-1.jsonl"]["warning_kinds"])
+    assert any(w["text"] == flagged[0] for kind in kinds for w in kind["warnings"])
+    assert_good_files_loaded(db)
