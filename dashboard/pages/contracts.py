@@ -152,7 +152,7 @@ def detail(row: dict | None, st: dict) -> html.Section:
 def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: list[str]) -> list:
     n = q.count(cur, st)
     described = state.describe(st)
-    out = [ui.message(p, color="warning") for p in problems]
+    out = ui.url_problems(problems)
     if st.get("contract"):
         out.append(detail(logic.contract_detail(cur, st), st))
     out += [
