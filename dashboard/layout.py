@@ -223,17 +223,28 @@ def url_from_control(app: dash.Dash, control_id: str, new_search: Callable[[obje
 
     def to_url(value, search, pathname):
         new = new_search(value, search)
-        if new is None or filters.same_view(new, search, pathname):
+        return None if new is None or filters.same_view(new, search, pathname) else new
+
+    _search_from(app, control_id, "value", to_url)
+
+
+def _search_from(app: dash.Dash, component_id: str, prop: str, to_url: Callable) -> None:
+    """The one wiring of a component's property to the address: ``to_url(value, search, pathname)``
+    gives the query string to go to, or None to leave the URL as it is."""
+
+    def write(value, search, pathname):
+        new = to_url(value, search, pathname)
+        if new is None:
             raise PreventUpdate
         return new
 
     app.callback(
         Output(filters.URL, "search", allow_duplicate=True),
-        Input(control_id, "value"),
+        Input(component_id, prop),
         State(filters.URL, "search"),
         State(filters.URL, "pathname"),
         prevent_initial_call=True,
-    )(to_url)
+    )(write)
 
 
 def radio_choices(legend: str, control_id: str, options: Mapping[str, str], value: str, **sizes: int) -> dbc.Col:
@@ -267,18 +278,9 @@ def cross_filter(app: dash.Dash, graph_id: str, key: str) -> None:
     """
 
     def to_url(click, search, pathname):
-        new = filters.cross_filtered(click, search, pathname, key)
-        if new is None:
-            raise PreventUpdate
-        return new
+        return filters.cross_filtered(click, search, pathname, key)
 
-    app.callback(
-        Output(filters.URL, "search", allow_duplicate=True),
-        Input(graph_id, "clickData"),
-        State(filters.URL, "search"),
-        State(filters.URL, "pathname"),
-        prevent_initial_call=True,
-    )(to_url)
+    _search_from(app, graph_id, "clickData", to_url)
 
 
 def url_problems(problems: Sequence[str] | None) -> list:
