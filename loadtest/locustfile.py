@@ -6,7 +6,7 @@ the database's own boroughs, suppliers, systems and service areas; changes a fil
 downloads exports. The callback bodies are built from the app's own ``/_dash-dependencies``,
 so they are the requests the renderer sends. Only a loopback host is accepted.
 
-    CITYTOOLS_DB=data/loadtest-100000.duckdb locust -f loadtest/locustfile.py --host http://127.0.0.1:8051
+    CITYTOOLS_DB=data/bench/inputs-50000/citytools.duckdb locust -f loadtest/locustfile.py --host http://127.0.0.1:8051
 
 ``LOADTEST_SKIP`` (view stems, comma-separated) leaves views and their exports out.
 """

@@ -1,9 +1,7 @@
 """``make loadtest``: locust against a gunicorn of its own on a London-scale database, then stop.
 
-1. The database: the built one (``$CITYTOOLS_DB``, the sample unless real inputs were built)
-   repeated to ``--contracts`` contracts by ``tests/bench.py``'s ``scale_up`` (the same large
-   database ``make bench`` measures), written once to ``data/loadtest-<n>.duckdb`` and remade
-   when the source is newer.
+1. The database: ``--database``, else the one ``make bench`` measures at ``--contracts`` (50,000,
+   London): scaled sample inputs in the real formats, built once by the real ETL under ``data/bench/``.
 2. The server: exactly what ``make serve`` runs (``gunicorn -c gunicorn.conf.py app:server``),
    bound to 127.0.0.1 on ``--port``.
 3. locust, headless and bounded (``--users`` for ``--duration``), then a table of requests,
@@ -24,57 +22,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-import duckdb
-
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
 
-def london_database(source: Path, contracts: int) -> Path:
-    """``data/loadtest-<contracts>.duckdb``, made from ``source`` by bench.scale_up unless up to date."""
-    out = ROOT / "data" / f"loadtest-{contracts}.duckdb"
-    if out.exists() and out.stat().st_mtime >= source.stat().st_mtime:
-        return out
-    sys.path.insert(0, str(ROOT / "tests"))
-    import bench  # tests/bench.py (it imports tests/pagetree.py, hence the path)
+def london_database(contracts: int) -> Path:
+    """The database ``make bench`` measures at this scale: ``python -m etl sample --scale`` inputs built by
+    the real ETL, once, under ``data/bench/`` (so the load test and the bench see the same data)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.__main__ import database
 
-    bench.TARGET_CONTRACTS = contracts  # scale_up repeats the contracts to at least this many
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    figures = bench.scale_up(source, tmp)
-    copy_missing(source, tmp)
-    os.replace(tmp, out)
-    print(f"loadtest: {out.relative_to(ROOT)}: {figures['contracts']:,} contracts in {figures['seconds']} s")
-    return out
-
-
-def copy_missing(source: Path, out: Path) -> None:
-    """Tables and views scale_up does not copy (it predates them), as they are, so every page can read."""
-    con = duckdb.connect(str(out))
-    try:
-        con.execute("ATTACH ? AS s (READ_ONLY)", [str(source)])
-        have = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
-            ).fetchall()
-        }
-        for name, kind in con.execute(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 's'"
-        ).fetchall():
-            if name in have:
-                continue
-            if kind == "VIEW":
-                (sql,) = con.execute(
-                    "SELECT sql FROM duckdb_views() WHERE database_name = 's' AND view_name = ?", [name]
-                ).fetchone()
-                con.execute(sql)
-            else:
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM s."{name}"')
-        con.execute("DETACH s")
-    finally:
-        con.close()
+    return database(contracts)
 
 
 def server_log(database: Path) -> Path:
@@ -130,17 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", default="60", help="seconds, or locust's 90s / 2m")
-    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--contracts", type=int, default=50_000, help="scale of the bench database")
     parser.add_argument("--port", type=int, default=8051)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--skip", default="", help="views left out, by stem: my_borough,windows")
-    parser.add_argument(
-        "--source", type=Path, default=Path(os.environ.get("CITYTOOLS_DB") or ROOT / "data" / "citytools.duckdb")
-    )
+    parser.add_argument("--database", type=Path, help="a built database to load instead of the bench's")
     args = parser.parse_args(argv)
-    if not args.source.exists():
-        raise SystemExit(f"loadtest: {args.source} is missing: run `make data` first")
-    database = london_database(args.source.resolve(), args.contracts)
+    if args.database and not args.database.exists():
+        raise SystemExit(f"loadtest: {args.database} is missing")
+    database = args.database.resolve() if args.database else london_database(args.contracts)
     duration = args.duration if args.duration[-1:].isalpha() else f"{args.duration}s"
     server = start_server(database, args.port, args.workers)
     try:
