@@ -52,10 +52,19 @@ def scale_figures(label: str, n: int, repeats: int) -> list[dict]:
     out.append({**pages._figure("peer", "City Tools overview p50 / usual pattern p50", n, [ours / peer_p50["p50"]], "x",
                                 PEER_RATIO_BUDGET), "runs": len(sets)})  # fmt: skip
     code = "E09000007"
+    out += _peer_in_browser(db, n, f"?borough={code}")
     served = ["/", f"/export/contracts.csv?borough={code}", f"/export/expiring.csv?borough={code}",
               f"/export/suppliers.csv?borough={code}", f"/contracts?borough={code}"]  # fmt: skip
     out += serve.run(db, n, label, served)
     return out
+
+
+def _peer_in_browser(db: Path, n: int, search: str) -> list[dict]:
+    """The filtered URL settled in Chromium, City Tools against the usual pattern; a note if no Chromium."""
+    try:
+        return peer.browser_run(db, n, search)
+    except Exception as exc:  # noqa: BLE001 - no Chromium here: the table says so
+        return [{**pages._figure("peer", "filtered URL in Chromium", n, [0.0], "", None), "note": str(exc)[:200]}]
 
 
 def markdown(result: dict) -> str:

@@ -8,8 +8,12 @@ Tools' pages are compared with its callback over the same filter sets.
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import statistics
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -85,3 +89,71 @@ def run(db: Path, scale: int, sets: list[dict], search) -> tuple[list[dict], dic
         _figure("peer", "usual pattern: RSS growth", scale, [rss_mb() - before], "MB", None),
     ]
     return figures, {"p50": sorted(times)[len(times) // 2]}
+
+
+# --------------------------------------------------------------------------- in the browser
+
+BROWSER_RUNS = 3  # fresh tabs per app, after one warm-up
+# settled: the network idle and, for City Tools' overview, its charts drawn; for the peer, its three figures
+OURS_READY = "#overview-borough-chart .main-svg"
+PEER_READY = "#peer-out .js-plotly-plot .main-svg"
+
+
+@contextlib.contextmanager
+def serving_peer(db: Path) -> Iterator[str]:
+    """The peer app served by werkzeug in a thread on a free loopback port; its base URL."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from bench.serve import free_port
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args) -> None:  # the bench prints figures, not an access log
+            pass
+
+    app, _ = create_peer(db)
+    server = make_server("127.0.0.1", free_port(), app.server, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def settled_ms(browser, url: str, ready: str) -> float:
+    """A fresh tab's time from navigation to a settled page (network idle, ``ready`` drawn)."""
+    context = browser.new_context()
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, wait_until="networkidle", timeout=120_000)
+    page.wait_for_selector(ready, timeout=120_000)
+    elapsed = (time.perf_counter() - start) * 1000
+    context.close()
+    return elapsed
+
+
+def browser_run(db: Path, scale: int, search: str) -> list[dict]:
+    """The same filtered URL (``search``) in City Tools (``make serve``, one worker) and in the peer, in
+    headless Chromium, ``BROWSER_RUNS`` fresh tabs each after one warm-up: medians and their ratio."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.pages import _figure
+    from bench.serve import gunicorn
+
+    with gunicorn(db, 1) as (ours, _), serving_peer(db) as theirs, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        times: dict[str, list[float]] = {"ours": [], "peer": []}
+        for _ in range(BROWSER_RUNS + 1):  # the first of each is a warm-up (caches, connections)
+            times["ours"].append(settled_ms(browser, f"{ours}/{search}", OURS_READY))
+            times["peer"].append(settled_ms(browser, f"{theirs}/{search}", PEER_READY))
+        browser.close()
+    ours_ms, peer_ms = times["ours"][1:], times["peer"][1:]
+    ratio = statistics.median(ours_ms) / statistics.median(peer_ms)
+    return [
+        _figure("peer", f"filtered URL settled in Chromium, City Tools ({search})", scale, ours_ms, "ms", None),
+        _figure("peer", f"filtered URL settled in Chromium, usual pattern ({search})", scale, peer_ms, "ms", None),
+        {
+            **_figure("peer", "filtered URL settled: City Tools / usual pattern", scale, [ratio], "x", 0.5),
+            "runs": BROWSER_RUNS,
+        },
+    ]
