@@ -18,6 +18,9 @@ from dashboard.pages import expiring as expiring_page
 
 TODAY = date(2026, 4, 1)
 RB = "Revenues and Benefits"
+# The end that counts today (dashboard.status.effective_end), written out again: the extended end once
+# the base end has passed, while the extension runs.
+EFFECTIVE_END = "CASE WHEN end_date < ? AND max_end_date >= ? THEN max_end_date ELSE end_date END"
 TEXT_MATCH = (
     "(lower(title) LIKE ? OR lower(system_name) LIKE ? OR lower(buyer_name) LIKE ? OR lower(supplier_name) LIKE ?)"
 )
@@ -120,13 +123,14 @@ def test_rows_equal_a_direct_query_on_the_sample(full_sample_cur, st, where, par
     ).fetchone()[0]
     expected = full_sample_cur.execute(
         f"""SELECT contract_id FROM contracts WHERE {where} AND borough_code IS NOT NULL AND stage = 'contract'
-            AND end_date BETWEEN ? AND ? ORDER BY end_date, borough_code, contract_id""",
-        [*params, TODAY, end],
+            AND end_date IS NOT NULL AND ({EFFECTIVE_END}) BETWEEN ? AND ?
+            ORDER BY ({EFFECTIVE_END}), borough_code, contract_id""",
+        [*params, TODAY, TODAY, TODAY, end, TODAY, TODAY],
     ).fetchall()
     rows, cut = view.view_rows(full_sample_cur, st, TODAY)
     assert [r["contract_id"] for r in rows] == [c for (c,) in expected]
     assert rows and not cut
-    assert [r["end_date"] for r in rows] == sorted(r["end_date"] for r in rows)
+    assert [r["last_end"] for r in rows] == sorted(r["last_end"] for r in rows)
 
 
 def test_filter_bar_dates_replace_the_months(full_sample_cur):
@@ -134,7 +138,8 @@ def test_filter_bar_dates_replace_the_months(full_sample_cur):
     rows, _ = view.view_rows(full_sample_cur, st, TODAY)
     (n,) = full_sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND stage = 'contract' "
-        "AND end_date BETWEEN DATE '2027-01-01' AND DATE '2027-06-30'"
+        f"AND ({EFFECTIVE_END}) BETWEEN DATE '2027-01-01' AND DATE '2027-06-30'",
+        [TODAY, TODAY],
     ).fetchone()
     assert len(rows) == n > 0
     assert view.period({"end_from": "2027-01-01", "months": 6}, TODAY) == (date(2027, 1, 1), date(2027, 7, 1))
@@ -210,10 +215,21 @@ def test_page_state_links_keep_the_query(hand_db):
     assert [props(r)["data-contract"] for r in table_rows(tree)] == [camden]  # the one ending within 6 months
 
 
-def test_empty_period_says_so(hand_db):
+def test_empty_period_says_why_and_links_ways_to_widen_it(hand_db):
+    st = {"months": 3, "borough": ["E09000019"]}
     with db.cursor(hand_db) as cur:
-        tree = expiring_page.content(cur, {"months": 3, "borough": ["E09000019"]}, today=TODAY)
-    assert "No contracts end in this period" in texts(by_id(tree, "expiring-empty"))
+        tree = expiring_page.content(cur, st, today=TODAY)
+        empty = by_id(tree, "expiring-empty")
+        said = texts(empty)
+        assert said.startswith("No contracts end within 3 months under these filters (Borough: Islington).")
+        widen = {texts(n): props(n)["href"] for n in walk(empty) if props(n).get("href")}
+        assert widen == {"look 24 months ahead": view.VIEW.href({**st, "months": 24}),
+                         "clear the filters": view.VIEW.href({"months": 3})}  # fmt: skip
+        # each way out lists something: Islington's Academy ends within 24 months, Camden's within 3
+        for href in widen.values():
+            wider, _ = view.VIEW.check_query(href.split("?", 1)[1])
+            assert view.model(cur, wider, TODAY)["rows"]
+    assert not table_rows(tree)
 
 
 def test_chart_is_titled_with_a_table(hand_db):
@@ -284,3 +300,143 @@ def test_the_public_is_told_contacts_are_for_members(tiny_db, render_page):
     public = texts(render_page(app, "/expiring", "?months=24", member=False))
     member = texts(render_page(app, "/expiring", "?months=24"))
     assert view.MEMBERS_CONTACTS in public and view.MEMBERS_CONTACTS not in member
+
+
+# --------------------------------------------------------------------------- paging, extensions, URL problems
+
+MANY = 60  # contracts ending one a week from TODAY: more than two pages
+
+
+@pytest.fixture
+def many_db(tmp_path):
+    """60 Camden contracts ending a week apart, one of them running on an extension; 5 tenders for Camden's
+    Revenues and Benefits, so each such contract has more market notices than a row shows."""
+    boroughs = ["E09000007", "E09000012", "E09000019"]
+    records = [
+        record(f"c{i:02}", borough_code=boroughs[i % 3], service_area="Revenues and Benefits" if i % 3 == 0 else
+               "Parking", start_date=date(2020, 1, 1), end_date=TODAY + timedelta(days=7 * (i + 1)),
+               annual_value=1000.0 * (i + 1))
+        for i in range(MANY)
+    ]  # fmt: skip
+    records.append(record("ext", start_date=date(2020, 1, 1), end_date=date(2026, 2, 28),
+                          max_end_date=date(2026, 8, 31), system_name="OpenRevenues"))  # fmt: skip
+    records += [
+        record(f"t{i}", source="contracts_finder", stage="tender", start_date=None, end_date=None,
+               published_date=date(2025, 1, 1) + timedelta(days=i), title=f"Tender {i}",
+               source_url=f"https://example.org/t{i}")
+        for i in range(5)
+    ]  # fmt: skip
+    return write_records(tmp_path / "many.duckdb", records)
+
+
+def test_the_page_shows_one_page_of_the_list_and_the_summary_counts_them_all(many_db):
+    with db.cursor(many_db) as cur:
+        every, cut = view.view_rows(cur, {"months": 24}, TODAY)
+        n = -(-(MANY + 1) // view.PAGE_SIZE)
+        pages = [view.model(cur, {"months": 24, "page": i}, TODAY) for i in range(1, n + 1)]
+        first = expiring_page.content(cur, {"months": 24}, today=TODAY)
+    assert len(every) == MANY + 1 and not cut and n >= 3  # the exports' rows: every page
+    assert [len(m["rows"]) for m in pages] == [view.PAGE_SIZE] * (n - 1) + [MANY + 1 - (n - 1) * view.PAGE_SIZE]
+    assert [r["contract_id"] for m in pages for r in m["rows"]] == [r["contract_id"] for r in every]
+    assert len(table_rows(first)) == view.PAGE_SIZE
+    assert texts(by_id(first, "expiring-page")) == f"Rows 1-{view.PAGE_SIZE} of {MANY + 1} · page 1 of {n}"
+    last = (n - 1) * view.PAGE_SIZE + 1
+    assert view.page_text(pages[-1]) == f"Rows {last}-{MANY + 1} of {MANY + 1} · page {n} of {n}"
+    summary = texts(by_id(first, "expiring-summary"))
+    assert summary.startswith(f"{MANY + 1} contracts in 3 boroughs end between")
+    gaps = sum(1 for r in every if r["gap"])
+    assert f"; {gaps} flagged as a gap" in summary and 0 < gaps < len(every)
+    graph = next(n for n in walk(first) if type(n).__name__ == "Graph")
+    assert sum(graph.figure["data"][0]["y"]) == len(every)  # the chart counts every page
+
+
+def test_a_page_past_the_end_shows_the_last_and_a_bad_page_is_reported():
+    assert view.paged(3 * view.PAGE_SIZE - 1, 9) == (3, 3, 2 * view.PAGE_SIZE)
+    assert view.paged(0, 2) == (1, 1, 0)
+    st, problems = view.VIEW.check({"page": "0"})
+    assert st == {} and len(problems) == 1 and "Page" in problems[0]
+
+
+def test_a_contract_on_an_extension_is_listed_by_the_end_it_runs_to(many_db):
+    """Its base end (28 February 2026) passed before TODAY; its extension runs to 31 August 2026."""
+    with db.cursor(many_db) as cur:
+        (ext,) = cur.execute("SELECT contract_id FROM contracts WHERE list_contains(record_ids, 'ext')").fetchone()
+        rows, _ = view.view_rows(cur, {"months": 6}, TODAY)
+        at = [r["contract_id"] for r in rows].index(ext)
+        tree = expiring_page.content(cur, {"months": 6, "page": at // view.PAGE_SIZE + 1}, today=TODAY)
+        export = view.export_rows(rows)
+    row = next(r for r in rows if r["contract_id"] == ext)
+    assert (row["on_extension"], row["last_end"], row["status"]) == (True, date(2026, 8, 31), "overdue")
+    assert row["procurement_start"] == date(2025, 2, 28)  # 18 months before the end it runs to
+    assert [r["last_end"] for r in rows] == sorted(r["last_end"] for r in rows)  # placed by that end
+    shown = next(r for r in table_rows(tree) if props(r)["data-contract"] == ext)
+    assert "on extension to 31 August 2026" in texts(shown) and "28 February 2026" in texts(shown)
+    line = export[rows.index(row)]
+    assert line[view.EXPORT_COLUMNS.index("On extension to")] == date(2026, 8, 31)
+    assert {x[view.EXPORT_COLUMNS.index("On extension to")] for x in export if x is not line} == {None}
+    from icalendar import Calendar
+
+    events = {str(e["UID"]): e for e in Calendar.from_ical(view.contract_calendar(rows)).walk("VEVENT")}
+    assert events[f"{ext}-end@citytools"].decoded("DTSTART") == date(2026, 8, 31)
+
+
+def test_a_row_shows_three_notices_and_links_the_rest(many_db):
+    with db.cursor(many_db) as cur:
+        tree = expiring_page.content(cur, {"months": 24}, today=TODAY)
+        rows = view.model(cur, {"months": 24}, TODAY)["rows"]
+    camden = next(r for r in rows if r["borough_code"] == "E09000007" and not r["on_extension"])
+    assert camden["notice_count"] == 5
+    shown = next(r for r in table_rows(tree) if props(r)["data-contract"] == camden["contract_id"])
+    links = [n for n in walk(shown) if "market-notice" in (props(n).get("className") or "")]
+    assert len(links) == view.PAGE_NOTICES
+    more = next(n for n in walk(shown) if props(n).get("className") == "more-notices")
+    assert texts(more) == "and 2 more"
+    href = props(more)["href"]
+    assert href.startswith("/contracts?")
+    from dashboard.logic import contracts as contracts_view
+
+    assert contracts_view.VIEW.parse(href.split("?", 1)[1]) == {
+        "borough": ["E09000007"], "service_area": ["Revenues and Benefits"], "stage": ["award", "planning", "tender"]
+    }  # fmt: skip
+
+
+def test_the_pager_and_the_dropdown_write_the_url():
+    to = expiring_page.options_to_search
+    previous, following = expiring_page.PAGER
+    assert to("?months=24", following, [None]) == "?months=24&page=2"
+    assert to("?months=24&page=3", previous, [None]) == "?months=24&page=2"
+    assert to("?months=24&page=2", previous, [None]) == "?months=24"
+    assert to("?months=24", previous, [None]) is None  # no page before the first
+    assert to("?months=24&page=3", expiring_page.CPV_ID, ["72"]) == "?months=24&cpv=72"  # a new list: page 1
+    assert to("?cpv=72&page=3", expiring_page.CPV_ID, ["72"]) is None  # set from the URL, not changed
+
+
+def test_paging_redraws_only_the_results_through_the_app(many_db):
+    from members import member_client
+    from test_windows_page import callback
+
+    client = member_client(create_app(many_db))
+    base = "http://localhost/expiring"
+    states = {"expiring-url.pathname": "/expiring", "expiring-results.data-search": "?months=24",
+              "url.search": "?months=24", "url.href": base + "?months=24"}  # fmt: skip
+    new = "?months=24&page=2"
+    out = callback(client, "expiring-results.children", {"expiring-url.search": new}, states)
+    assert out["expiring-results"]["data-search"] == new
+    assert out["url"] == {"search": new, "href": base + new}
+    listed = [n["props"]["data-contract"] for n in walk(out["expiring-results"]["children"])
+              if n["props"].get("data-contract")]  # fmt: skip
+    with db.cursor(many_db) as cur:
+        every, _ = view.view_rows(cur, {"months": 24})
+    assert listed == [r["contract_id"] for r in every][view.PAGE_SIZE : 2 * view.PAGE_SIZE]
+    # the export of a paged URL still holds every row
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/export/expiring.csv" + new).get_data(as_text=True))))
+    assert len(csv_rows) == len(every)
+
+
+def test_ignored_url_values_stay_until_dismissed_above_the_results(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), "/expiring", "?months=7&page=x")
+    alerts = [n for n in walk(tree) if "url-problem" in (props(n).get("className") or "")]
+    assert len(alerts) == 2 and all(props(a)["dismissable"] for a in alerts)
+    results = by_id(tree, "expiring-results")
+    assert not [n for n in walk(results) if "url-problem" in (props(n).get("className") or "")]
+    assert "Ending within (months)" in texts(alerts[0]) and "Page" in texts(alerts[1])

@@ -125,7 +125,7 @@ def test_add_months_in_sql_is_the_etls(full_sample_cur):
 
 
 def test_ended_contracts_are_hidden_counted_and_shown_on_request(market_db):
-    st = {"months": 12, "end_from": "2026-01-01"}
+    st = {"months": 12, "end_from": "2026-01-01", "end_to": "2027-03-31"}  # "extended" runs to February 2027
     with db.cursor(market_db) as cur:
         hidden, _ = view.view_rows(cur, st, TODAY)
         shown, _ = view.view_rows(cur, {**st, "ended": "show"}, TODAY)

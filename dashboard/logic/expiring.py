@@ -8,22 +8,24 @@ here: the calendar route and the export call it without an app.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 from icalendar import Calendar, Event
 
 from dashboard import format, links, state, status
-from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, ended_count, expiring
+from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, MARKET_STAGES, expiring, summary
 from etl import reference
 
 DEFAULT_MONTHS = 12
 DEFAULT_KIND = "end"
 KINDS = ("end", "procurement", "both")  # which dates of a contract become calendar events
 KIND_LABELS = {"end": "Contract end dates", "procurement": "Procurement start dates", "both": "Both"}
-# More rows than this make the page slow to draw; the page says when the list is cut.
-ROW_LIMIT = 1000
+# The page shows the list a page at a time; the exports and the calendar hold every row, up to this
+# safety limit (a sentence says when a file is cut).
+PAGE_SIZE = 15  # a page stays about 3,000 px tall at 1440 px wide (rows of about 105 px)
+PAGE_NOTICES = 3  # market notices shown per row on the page; "and N more" links to the rest
+ROW_LIMIT = 100_000
 GAP_EXPLANATION = (
     f"Gap: the contract ends within {GAP_MONTHS} months and no planning, tender or award notice has been seen "
     "from that borough for its service area or system since the contract started, so the borough may not "
@@ -71,6 +73,8 @@ KEYS = (
     state.Key("cpv", _cpv, label="CPV division"),
     state.Key("kind", state.choice(*KINDS), label="Calendar events"),
     ENDED,
+    # which page of the list: dropped when a filter changes (the old page means nothing in a new list)
+    state.Key("page", state.integer(1, 100_000), keep_on_filter=False, label="Page", default=1),
 )
 
 
@@ -106,8 +110,8 @@ def _query(st: dict, today: date) -> dict:
 
 
 def view_rows(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> tuple[list[dict], bool]:
-    """The contracts the view shows (soonest end first; ended ones only with ``ended=show``) and
-    whether the list was cut at ``ROW_LIMIT``."""
+    """Every contract the view lists, on all its pages (soonest end first; ended ones only with
+    ``ended=show``): what the exports and the calendar hold; and whether it was cut at ``ROW_LIMIT``."""
     args = _query(st, today or date.today())
     rows = expiring(cur, **args, limit=ROW_LIMIT + 1, show_ended=shows_ended(st))
     return rows[:ROW_LIMIT], len(rows) > ROW_LIMIT
@@ -115,7 +119,46 @@ def view_rows(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = Non
 
 def ended_in_period(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> int:
     """How many contracts of the period have ended: hidden unless ``ended=show``, and said either way."""
-    return ended_count(cur, **_query(st, today or date.today()))
+    return summary(cur, **_query(st, today or date.today()))["ended"]
+
+
+def paged(count: int, page: object) -> tuple[int, int, int]:
+    """(page, pages, offset) of a list of ``count`` rows: a page past the end shows the last one."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(page if isinstance(page, int) and page >= 1 else 1, pages)
+    return page, pages, (page - 1) * PAGE_SIZE
+
+
+def model(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> dict:
+    """What the page shows for a state: the whole list in numbers (``totals``, ``months`` for the chart)
+    and one page of its rows, each with its first ``PAGE_NOTICES`` market notices. Two statements,
+    whatever the list's length: the work in Python is the page's 25 rows, never the list."""
+    today = today or date.today()
+    args = _query(today=today, st=st)
+    totals = summary(cur, **args, show_ended=shows_ended(st))
+    page, pages, offset = paged(totals["contracts"], st.get("page"))
+    rows = []
+    if totals["contracts"]:
+        rows = expiring(cur, **args, limit=PAGE_SIZE, offset=offset, show_ended=shows_ended(st), notices=PAGE_NOTICES)
+    start, end = period(st, today)
+    return {"totals": totals, "rows": rows, "page": page, "pages": pages, "offset": offset, "start": start,
+            "end": end, "today": today}  # fmt: skip
+
+
+def page_text(m: dict) -> str:
+    """Which rows of the list the page shows: 'Rows 26-50 of 1,311 · page 2 of 53'."""
+    n = m["totals"]["contracts"]
+    first, last = (m["offset"] + 1, m["offset"] + len(m["rows"])) if m["rows"] else (0, 0)
+    return f"Rows {first:,}-{last:,} of {n:,} · page {m['page']:,} of {m['pages']:,}"
+
+
+def more_notices_href(row: dict, st: dict) -> str:
+    """The Contracts view of the planning, tender and award notices like the ones matched to the row:
+    its borough, its service area (else its system), in the page's scope."""
+    what = {"service_area": [row["service_area"]]} if row.get("service_area") else {"system": [row["system_name"]]}
+    scope = st.get("scope")
+    return links.href("contracts", {"borough": [row["borough_code"]], **what, "stage": list(MARKET_STAGES),
+                                    "scope": scope})  # fmt: skip
 
 
 # --------------------------------------------------------------------------- words
@@ -137,29 +180,47 @@ def cpv_options(st: dict) -> list[dict]:
     return options
 
 
-def summary(rows: list[dict], start: date, end: date, cut: bool) -> str:
-    """'3 contracts in 3 boroughs end between ...; 1 flagged as a gap. Annual value £120k over ...'."""
-    boroughs = {r["borough_code"] for r in rows if r["borough_code"]}
-    gaps = sum(1 for r in rows if r["gap"])
-    valued = [r["annual_value"] for r in rows if r["annual_value"] is not None]
-    contracts = f"{len(rows):,}{'+' if cut else ''} contract{'s' if len(rows) != 1 else ''}"
+def summary_text(totals: dict, start: date, end: date) -> str:
+    """'3 contracts in 3 boroughs end between ...; 1 flagged as a gap. Annual value £120k over ...'
+    (``totals``: ``queries.expiring.summary``, the whole list whatever page is shown)."""
+    n = totals["contracts"]
     return (
-        f"{contracts} in {format.plural(len(boroughs), 'borough')} end between {format.long_date(start)} and "
-        f"{format.long_date(end)}; {gaps:,} flagged as a gap. Annual value {format.money(sum(valued))} over "
-        f"the {len(valued):,} with a value."
+        f"{format.plural(n, 'contract')} in {format.plural(totals['boroughs'], 'borough')} end between "
+        f"{format.long_date(start)} and {format.long_date(end)}; {totals['gaps']:,} flagged as a gap. Annual value "
+        f"{format.money(totals['annual_value'])} over the {totals['valued']:,} with a value."
     )
 
 
-def empty_text(st: dict) -> str:
-    """Why the list is empty, and how to widen it."""
-    if shows_ended(st):
-        return "No contracts end in this period under these filters: widen the period or clear a filter."
-    return ("No contracts end in this period under these filters that can still be acted on (ended ones are "
-            "hidden): widen the period, clear a filter, or show ended contracts.")  # fmt: skip
+def empty_text(st: dict, ended: int = 0) -> str:
+    """Why the list is empty (the period, the filters, ended contracts hidden), before the ways to widen it."""
+    said = "; ".join(described(st))
+    where = f" under these filters ({said})" if said else ""
+    if uses_filter_dates(st):
+        period_words = "in the filter bar's end dates"
+    else:
+        period_words = f"within {months_of(st)} months"
+    hidden = ""
+    if ended and not shows_ended(st):
+        hidden = f" that can still be acted on ({format.plural(ended, 'ended contract')} hidden)"
+    return f"No contracts end {period_words}{where}{hidden}."
 
 
-def cut_message() -> str:
-    return f"Showing the first {ROW_LIMIT:,} contracts by end date: narrow the filters to see the rest."
+def widen_states(st: dict, ended: int = 0) -> list[tuple[str, dict]]:
+    """The ways to widen an empty list, as (words, state): a longer horizon, no filters, ended ones shown."""
+    kept = {k: v for k, v in st.items() if k != "page"}
+    out = []
+    if uses_filter_dates(st):
+        out.append(("clear the end dates", {k: v for k, v in kept.items() if k not in ("end_from", "end_to")}))
+    elif months_of(st) < HORIZONS[-1]:
+        out.append((f"look {HORIZONS[-1]} months ahead", {**kept, "months": HORIZONS[-1]}))
+    unfiltered = {k: v for k, v in kept.items() if k not in state.FILTERS and k != "cpv"}
+    if described(st):
+        out.append(("clear the filters", {**unfiltered, "scope": st.get("scope")}))
+    elif st.get("scope") != "all":
+        out.append(("include contracts that are not technology", {**kept, "scope": "all"}))
+    if ended and not shows_ended(st):
+        out.append(("show the ended ones", {**kept, "ended": "show"}))
+    return [(words, {k: v for k, v in s.items() if v is not None}) for words, s in out]
 
 
 def ended_sentence(n: int, shown: bool) -> str:
@@ -170,6 +231,11 @@ def ended_sentence(n: int, shown: bool) -> str:
     if shown:
         return f"{things} of this period {'has' if n == 1 else 'have'} ended and {'is' if n == 1 else 'are'} shown."
     return f"{things} of this period {'has' if n == 1 else 'have'} ended and {'is' if n == 1 else 'are'} hidden."
+
+
+def extension_text(row: dict) -> str:
+    """'on extension to 28 February 2027' for a contract past its base end, running on an extension; else ''."""
+    return f"on extension to {format.long_date(row['last_end'])}" if row.get("on_extension") else ""
 
 
 def procurement_text(row: dict) -> str:
@@ -237,28 +303,26 @@ def contact_text(found: dict | None) -> str:
     return ", ".join(v for v in (found["name"], found["email"], found["phone"]) if v) + f" ({found['from']})"
 
 
-def table_cells(row: dict, names: dict[str, str]) -> list[str]:
-    """The text cells of a row of the page's table, after its status and before the contact,
-    notice, market notices and gap columns."""
+def table_cells(row: dict, names: dict[str, str]) -> dict[str, str]:
+    """The texts of a row of the page's table, by what they say (the page pairs them in six columns)."""
     extended = row.get("max_end_date")
-    return [
-        names.get(row["borough_code"], row["borough_code"] or "–"),
-        format.supplier(row.get("supplier_name"), row.get("supplier_count")),
-        row.get("system_name") or row.get("title") or "–",
-        row.get("service_area") or "–",
-        format.long_date(extended) if extended and extended != row["end_date"] else "–",
-        format.money(row.get("annual_value")),
-        procurement_text(row),
-    ]
+    return {
+        "borough": names.get(row["borough_code"], row["borough_code"] or "–"),
+        "supplier": format.supplier(row.get("supplier_name"), row.get("supplier_count")),
+        "system": row.get("system_name") or row.get("title") or "–",
+        "service_area": row.get("service_area") or "service area not known",
+        "latest": format.long_date(extended) if extended and extended != row["end_date"] else "",
+        "value": format.money(row.get("annual_value")),
+        "procurement": procurement_text(row),
+    }
 
 
 # --------------------------------------------------------------------------- month chart
 
 
-def by_month(rows: list[dict], start: date, end: date) -> list[tuple[str, int]]:
+def by_month(counts: dict[str, int], start: date, end: date) -> list[tuple[str, int]]:
     """('2027-03', contracts ending that month) for every month of the period, zeros included,
-    so the bars' spacing is the calendar's and a quiet month shows as one."""
-    counts = Counter(r["end_date"].strftime("%Y-%m") for r in rows if r.get("end_date"))
+    so the bars' spacing is the calendar's and a quiet month shows as one (``counts``: by month)."""
     out = []
     day = date(start.year, start.month, 1)
     while day <= end:
@@ -277,7 +341,7 @@ def month_table(months: list[tuple[str, int]]) -> list[list]:
 
 EXPORT_COLUMNS = [
     "End date", "Status", "Borough code", "Borough", "Buyer", "Incumbent supplier", "System", "Title", "Service area",
-    "Latest end with extensions", "Annual value (GBP)", "Start procurement by", "Procurement",
+    "Latest end with extensions", "On extension to", "Annual value (GBP)", "Start procurement by", "Procurement",
     "CPV division", "Contact", "Contact email", "Contact phone", "Contact from", "Notice",
     "In City Tools", "Market notices", "Market notice links", "Market notices searched",
     f"Gap (no planning, tender or award notice, ends within {GAP_MONTHS} months)",
@@ -295,8 +359,9 @@ def _export_row(r: dict, names: dict[str, str], base_url: str) -> list:
     return [
         r["end_date"], status.label(r["status"]), r["borough_code"], names.get(r["borough_code"], r["borough_code"]),
         r["buyer_name"], r["supplier_name"], r["system_name"], r["title"], r["service_area"], r["max_end_date"],
-        r["annual_value"], r["procurement_start"], procurement_sentence(r), r["cpv_division"], who.get("name"),
-        who.get("email"), who.get("phone"), who.get("from"), r["source_url"], base_url + contract_href(r),
+        r["last_end"] if r.get("on_extension") else None, r["annual_value"], r["procurement_start"],
+        procurement_sentence(r), r["cpv_division"], who.get("name"), who.get("email"), who.get("phone"),
+        who.get("from"), r["source_url"], base_url + contract_href(r),
         r["notice_count"], " ".join(n["url"] for n in notices if links.safe_url(n.get("url"))),
         "" if r["notice_count"] else searched(r, names), bool(r["gap"]),
     ]  # fmt: skip
@@ -361,7 +426,9 @@ def _description(row: dict, app: str, notice: str | None) -> str:
     details = [f"Buyer: {who}", f"Supplier: {held}", f"Service area: {row.get('service_area') or 'not known'}"]
     if row.get("status"):
         details.append(f"Status: {status.label(row['status'])}")
-    if row.get("max_end_date") and row.get("max_end_date") != row.get("end_date"):
+    if row.get("on_extension"):
+        details.append(f"On extension to {row['last_end'].isoformat()} (base end {row['end_date'].isoformat()})")
+    elif row.get("max_end_date") and row.get("max_end_date") != row.get("end_date"):
         details.append(f"Latest end with extensions: {row['max_end_date'].isoformat()}")
     if row.get("annual_value") is not None:
         details.append(f"Annual value: {format.pounds(row['annual_value'])}")
@@ -383,9 +450,10 @@ def _events(row: dict, kind: str, stamp: datetime, base_url: str) -> list[Event]
     who = row.get("buyer_name") or row.get("borough_code") or "unknown buyer"
     app = base_url + contract_href(row) if base_url and row.get("contract_id") else ""
     links_to, out = (app, links.safe_url(row.get("source_url"))), []
-    if kind in ("end", "both") and row.get("end_date"):
+    ends = row.get("last_end") or row.get("end_date")  # on an extension: the day it runs to
+    if kind in ("end", "both") and ends:
         uid = f"{row['contract_id']}-end@citytools"
-        out.append(_event(uid, row["end_date"], f"Contract ends: {what} ({who})", row, links_to, stamp))
+        out.append(_event(uid, ends, f"Contract ends: {what} ({who})", row, links_to, stamp))
     if kind in ("procurement", "both") and row.get("procurement_start"):
         uid = f"{row['contract_id']}-procure@citytools"
         summary = f"Start procurement: {what} ({who})"

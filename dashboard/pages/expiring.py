@@ -1,14 +1,18 @@
 """Expiring soon: contracts ending in the next months, for suppliers looking for their next bid.
 
-Everything the page shows comes from ``logic.expiring.view_rows`` under the URL's state
-(filters, ``months``, ``cpv``, ``kind``), which the CSV/Excel export and the ``/calendar.ics``
-feed call too, so a download or a calendar subscription holds the same contracts as the page.
-The months and calendar choices are links; the CPV division is a dropdown whose one callback
-writes the URL.
+The page shows ``logic.expiring.model`` under the URL's state (filters, ``months``, ``cpv``,
+``kind``, ``page``): the whole list in numbers (summary, chart) and one page of its rows. The
+CSV/Excel export and the ``/calendar.ics`` feed hold every page (``view_rows``, same state).
+
+In-page options update only what they change: the pager and the CPV dropdown write the URL
+through the page's own ``dcc.Location`` (``refresh=False``) and one callback redraws the results
+below the dropdown (``pages.windows.register_partial``). The months and calendar choices are
+links. What the URL said that the view ignored is shown above the results, until dismissed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import dash
@@ -23,6 +27,7 @@ from dashboard.figures.expiring import month_bar
 from dashboard.format import long_date as format_date
 from dashboard.logic import expiring as view
 from dashboard.logic.expiring import VIEW
+from dashboard.pages.windows import register_partial
 from dashboard.queries.expiring import HORIZONS
 from dashboard.texts import PRODUCT
 from etl import reference
@@ -36,6 +41,14 @@ PAGE = {
 }
 
 CPV_ID = "expiring-cpv"
+LOCATION = "expiring-url"  # refresh=False: the pager and the dropdown change the address, not the page
+RESULTS = "expiring-results"
+PAGER = ("expiring-previous", "expiring-next")
+
+
+def unpaged(st: dict) -> dict:
+    """The state without its page: what links to other settings, downloads and the calendar carry."""
+    return {k: v for k, v in st.items() if k != "page"}
 
 
 # --------------------------------------------------------------------------- controls
@@ -51,7 +64,7 @@ def _pill(label: str, href: str, current: bool) -> html.Li:
 def horizon_links(st: dict) -> html.Nav:
     """3/6/12/18/24 months as links that keep the rest of the URL."""
     chosen = None if view.uses_filter_dates(st) else view.months_of(st)
-    items = [_pill(f"{n} months", VIEW.href({**st, "months": n}), n == chosen) for n in HORIZONS]
+    items = [_pill(f"{n} months", VIEW.href({**unpaged(st), "months": n}), n == chosen) for n in HORIZONS]
     note = []
     if chosen is None:
         note = [html.Span(" The filter bar's contract end dates are set, so they apply instead.", className="small")]
@@ -67,8 +80,10 @@ def horizon_links(st: dict) -> html.Nav:
 
 
 def cpv_control(st: dict) -> html.Div:
+    """The CPV division dropdown, with the location it writes (see ``register``)."""
     return html.Div(
         [
+            dcc.Location(id=LOCATION, refresh=False),
             html.Label("CPV division of the notices", htmlFor=CPV_ID, className="form-label small mb-1"),
             dcc.Dropdown(
                 id=CPV_ID,
@@ -92,23 +107,29 @@ def _subscribe_hint(search: str, host: str | None) -> list:
     small = "small text-body-secondary mt-2 mb-0"
     if host:
         webcal = f"webcal://{host}/calendar.ics{search}"
-        text = [hint, html.Code(webcal, id="expiring-webcal"), " as a calendar from the internet (Outlook, Google)."]
+        text = [hint, "beside the button as a calendar from the internet (Outlook, Google)."]
         button = html.A("webcal link", href=webcal, className="btn btn-outline-primary btn-sm")
-        return [button, html.P(text, className=small)]
+        address = html.Code(webcal, id="expiring-webcal", className="small ms-2 text-break")  # to copy: visible
+        return [button, address, _folded(html.P(text, className=small))]
     text = [hint, html.Code(f"/calendar.ics{search}"), " on this server with webcal:// in front."]
-    return [html.P(text, className=small)]
+    return [_folded(html.P(text, className=small))]
+
+
+def _folded(hint: html.P) -> html.Details:
+    """The how-to, one click away: the page's first screen is for the contracts."""
+    return html.Details([html.Summary("How to subscribe", className="small"), hint], className="ms-2 w-100")
 
 
 def calendar_links(st: dict, host: str | None) -> html.Section:
     """Download/subscribe links to ``/calendar.ics`` with the page's query, and the kind of events."""
     kind = st.get("kind") or view.DEFAULT_KIND
-    search = VIEW.search(st)
+    search = VIEW.search(st)  # the page number rides along, unread: the calendar holds every page
     kinds = [_pill(label, VIEW.href({**st, "kind": k}), k == kind) for k, label in view.KIND_LABELS.items()]
     children = [
-        html.H2("Calendar", className="h5"),
+        html.H2("Calendar", className="h6 mb-0 me-3"),
         html.Nav(
             [html.Span("Events for: ", className="me-2"), html.Ul(kinds, className="nav nav-pills d-inline-flex")],
-            className="mb-2 d-flex flex-wrap align-items-center",
+            className="me-3 d-flex flex-wrap align-items-center",
             **{"aria-label": "Calendar events"},
         ),
         html.A(
@@ -119,7 +140,7 @@ def calendar_links(st: dict, host: str | None) -> html.Section:
         ),
         *_subscribe_hint(search, host),
     ]
-    return html.Section(children, className="border rounded p-3 mb-3")
+    return html.Section(children, className="border rounded p-2 mb-3 d-flex flex-wrap align-items-center gap-1")
 
 
 # --------------------------------------------------------------------------- list
@@ -160,10 +181,11 @@ def _notice(row: dict) -> object:
     return html.A("Notice", href=url, target="_blank", rel="noopener noreferrer") if url else "–"
 
 
-def _market(row: dict, names: dict[str, str]) -> list:
-    """The matching planning, tender and award notices as links, or what was searched for them."""
+def _market(row: dict, names: dict[str, str], st: dict) -> list:
+    """The most relevant matching notices as links (``PAGE_NOTICES``), "and N more" to the rest in
+    the Contracts view, or what was searched for them."""
     items = []
-    for n in row.get("notices") or []:
+    for n in (row.get("notices") or [])[: view.PAGE_NOTICES]:
         url, label = links.safe_url(n.get("url")), view.notice_label(n)
         link = html.A(label, href=url, target="_blank", rel="noopener noreferrer", title=n.get("title") or "")
         items.append(html.Li(link if url else label, className="market-notice"))
@@ -171,41 +193,54 @@ def _market(row: dict, names: dict[str, str]) -> list:
         said = view.searched(row, names)
         return [html.Span(said[:1].upper() + said[1:], className="small")]
     more = row.get("notice_count", 0) - len(items)
-    tail = [html.Li(f"and {more:,} more", className="small")] if more > 0 else []
+    link = dcc.Link(f"and {more:,} more", href=view.more_notices_href(row, st), className="more-notices")
+    tail = [html.Li(link, className="small")] if more > 0 else []
     return [html.Ul([*items, *tail], className="list-unstyled mb-0")]
 
 
-COLUMNS = [
-    ("Ends", False), ("Status", False), ("Borough", False), ("Incumbent supplier", False), ("System or title", False),
-    ("Service area", False), ("Latest end with extensions", False), ("Annual value", True),
-    ("Start procurement by", False), ("Contact", False), ("Notice", False), ("Market notices", False),
-    ("Gap", False),
-]  # fmt: skip
+# Six columns, each a pair of facts, so that a row stays a few lines high on a laptop and a phone.
+COLUMNS = ("Ends", "Borough and incumbent", "System or title", "Value and procurement", "Contact", "Market notices")
 
 
-def _row(r: dict, names: dict[str, str]) -> html.Tr:
-    ends = dcc.Link(format_date(r["end_date"]), href=view.contract_href(r), title="The contract and its lifecycle")
-    gap = gap_badge(view.searched(r, names)) if r.get("gap") else ""
-    cells = [ends, status_badge(r["status"]), *view.table_cells(r, names), _contact(r), _notice(r),
-             _market(r, names), gap]  # fmt: skip
-    return html.Tr(
-        [html.Td(c, className="text-end" if COLUMNS[i][1] else None) for i, c in enumerate(cells)],
-        **{"data-contract": r["contract_id"], "data-status": r["status"]},
-    )
+def _small(text: str, class_name: str = "") -> list:
+    return [html.Br(), html.Small(text, className=f"text-body-secondary {class_name}".strip())] if text else []
 
 
-def rows_table(rows: list[dict]) -> dbc.Table:
-    names = reference.borough_names()
+def _ends(r: dict, cells: dict) -> list:
+    """The base end date (a link to the contract), the extension it runs on past it, the status."""
+    link = dcc.Link(format_date(r["end_date"]), href=view.contract_href(r), title="The contract and its lifecycle")
+    extension = view.extension_text(r)
+    latest = "" if extension or not cells["latest"] else f"with extensions to {cells['latest']}"
+    return [link, " ", status_badge(r["status"]), *_small(extension, "on-extension"), *_small(latest)]
+
+
+def _row(r: dict, names: dict[str, str], st: dict) -> html.Tr:
+    c = view.table_cells(r, names)
+    gap = [gap_badge(view.searched(r, names))] if r.get("gap") else []
+    cells = [
+        _ends(r, c),
+        [c["borough"], *_small(c["supplier"])],
+        [c["system"], *_small(c["service_area"])],
+        [c["value"], *_small(f"Start procurement by {c['procurement']}")],
+        [*_contact(r), html.Br(), _notice(r)],
+        [*gap, *_market(r, names, st)],
+    ]
+    return html.Tr([html.Td(x) for x in cells], **{"data-contract": r["contract_id"], "data-status": r["status"]})
+
+
+def rows_table(rows: list[dict], st: dict | None = None) -> dbc.Table:
+    names, st = reference.borough_names(), st or {}
     return dbc.Table(
         [
             html.Caption("Contracts ending in the period, soonest first"),
-            html.Thead(html.Tr([html.Th(c, scope="col", className="text-end" if num else None) for c, num in COLUMNS])),
-            html.Tbody([_row(r, names) for r in rows]),
+            html.Thead(html.Tr([html.Th(c, scope="col") for c in COLUMNS])),
+            html.Tbody([_row(r, names, st) for r in rows]),
         ],
         hover=True,
         size="sm",
         striped=True,
         id="expiring-table",
+        style={"minWidth": "64rem"},  # a phone scrolls it sideways rather than wrap each cell to a word a line
     )
 
 
@@ -215,7 +250,7 @@ def ended_note(st: dict, n: int) -> html.P | None:
     sentence = view.ended_sentence(n, shown)
     if not sentence:
         return None
-    flip = VIEW.href({**st, "ended": None if shown else "show"})
+    flip = VIEW.href({**unpaged(st), "ended": None if shown else "show"})
     link = dcc.Link("Hide them" if shown else "Show them", href=flip, id="expiring-ended-toggle")
     return html.P([sentence, " ", link], className="small", id="expiring-ended")
 
@@ -227,61 +262,113 @@ def contacts_note() -> html.P | None:
     return html.P(view.MEMBERS_CONTACTS, className="small text-body-secondary", id="expiring-contacts-note")
 
 
-def month_chart(rows: list[dict], start: date, end: date) -> dbc.Card:
-    months = view.by_month(rows, start, end)
+def month_chart(m: dict) -> dbc.Card:
+    """Contracts ending per month over the whole list (every page)."""
+    months = view.by_month(m["totals"]["months"], m["start"], m["end"])
     table = ui.data_table(["Month", "Contracts ending"], view.month_table(months), "Contracts ending, by month")
     return ui.chart(month_bar(months), table, "expiring-month-chart")
 
 
-def _heading_parts(st: dict, problems: list[str] | None) -> list:
-    """Warnings about ignored URL values, and the filters in words."""
-    out: list = [ui.message(p, color="warning") for p in problems or []]
+def pager(m: dict) -> html.Nav:
+    """Previous / next and which rows are shown; always there (hidden for one page, disabled at the
+    ends), so the options callback always has its inputs."""
+    button = {"color": "outline-primary", "size": "sm", "n_clicks": 0}
+    return html.Nav(
+        [
+            dbc.Button("Previous", id=PAGER[0], disabled=m["page"] <= 1, className="me-2", **button),
+            html.Span(view.page_text(m), className="small me-2", id="expiring-page"),
+            dbc.Button("Next", id=PAGER[1], disabled=m["page"] >= m["pages"], **button),
+        ],
+        className="my-2" if m["pages"] > 1 else "d-none",
+        **{"aria-label": "Pages of the list"},
+    )
+
+
+def empty_state(st: dict, ended: int) -> html.Div:
+    """Why the list is empty, and links that widen it."""
+    ways = view.widen_states(st, ended)
+    parts: list = [view.empty_text(st, ended)]
+    if ways:
+        parts.append(" To widen it: ")
+        for i, (words, wider) in enumerate(ways):
+            sep = [", " if i < len(ways) - 1 else " or "] if i else []
+            parts += [*sep, dcc.Link(words, href=VIEW.href(wider), className="alert-link empty-widen")]
+        parts.append(".")
+    return ui.message(parts, message_id="expiring-empty")
+
+
+def results(m: dict, st: dict, host: str | None = None) -> list:
+    """Everything the options change: the horizon, the summary and notes, the downloads, the chart,
+    this page's rows and the pager."""
     described = view.described(st)
+    totals = m["totals"]
+    out: list = [horizon_links(st)]
     if described:
         out.append(html.P("Filtered: " + "; ".join(described), className="mb-1", id="expiring-filters"))
-    return out
+    out.append(html.P(view.summary_text(totals, m["start"], m["end"]), id="expiring-summary", className="fw-semibold"))
+    out += [note for note in (ended_note(st, totals["ended"]), contacts_note()) if note is not None]
+    out += [
+        html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"),
+        ui.download_links("expiring", st, "of this list (every page)"),
+        calendar_links(st, host),
+    ]
+    if not m["rows"]:
+        return [*out, empty_state(st, totals["ended"]), pager(m)]
+    table = html.Div(rows_table(m["rows"], st), className="table-responsive")
+    return [*out, month_chart(m), pager(m), table, pager_copy(m)]
+
+
+def pager_copy(m: dict) -> html.P:
+    """Which rows are shown, again under the table, with nothing to click twice (ids are unique)."""
+    return html.P(view.page_text(m), className="small text-body-secondary" if m["pages"] > 1 else "d-none")
+
+
+def _host() -> str | None:
+    return flask.request.host if flask.has_request_context() else None
 
 
 def content(
     cur: duckdb.DuckDBPyConnection,
     st: dict,
-    problems: list[str] | None = None,
+    problems: Sequence[str] | None = None,
     today: date | None = None,
     host: str | None = None,
 ) -> list:
-    """Everything below the heading for a state; a plain function so tests call it without a server."""
-    today = today or date.today()
-    start, end = view.period(st, today)
-    rows, cut = view.view_rows(cur, st, today)
-    out = _heading_parts(st, problems)
-    out += [
-        horizon_links(st),
+    """Everything below the heading for a state; a plain function so tests call it without a server.
+    ``host`` is the server's name for the webcal link (the request's when called in one)."""
+    box = results(view.model(cur, st, today), st, host or _host())
+    return [
+        *ui.url_problems(problems),
         cpv_control(st),
-        html.P(view.summary(rows, start, end, cut), id="expiring-summary", className="fw-semibold"),
+        html.Div(box, id=RESULTS, **{"data-search": VIEW.search(st)}),
     ]
-    if cut:
-        out.append(ui.message(view.cut_message(), color="warning"))
-    out += [
-        note for note in (ended_note(st, view.ended_in_period(cur, st, today)), contacts_note()) if note is not None
-    ]
-    out += [
-        html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"),
-        ui.download_links("expiring", st, "of this list"),
-        calendar_links(st, host),
-    ]
-    if not rows:
-        out.append(ui.message(view.empty_text(st), message_id="expiring-empty"))
-        return out
-    return [*out, month_chart(rows, start, end), html.Div(rows_table(rows), className="table-responsive")]
+
+
+def redraw(cur: duckdb.DuckDBPyConnection, search: str | None) -> tuple[list, list]:
+    """The results and the dropdown's value for the URL the pager or dropdown wrote (or back/forward)."""
+    st, _problems = VIEW.check_query(search)
+    return results(view.model(cur, st), st, _host()), [st.get("cpv")]
+
+
+def options_to_search(search: str | None, trigger: object, values: Sequence) -> str | None:
+    """The new URL of an in-page option: the next or previous page, or another CPV division (page 1)."""
+    move = {PAGER[0]: -1, PAGER[1]: 1}.get(trigger, 0)  # type: ignore[call-overload]
+    current = VIEW.parse(search)
+    if move:
+        new = VIEW.updated(search, page=max(1, current.get("page", 1) + move))
+    elif (values[0] or None) == current.get("cpv"):
+        return None  # the dropdown set from the URL (back or forward), not changed by the reader
+    else:
+        new = VIEW.updated(search, cpv=values[0], page=None)  # another list: its first page
+    return None if new == VIEW.search(current) else new
 
 
 def layout(**query) -> list:
     """Dash calls this on every visit with the URL's query (repeated keys as lists)."""
     st, problems = VIEW.check(query)
-    host = flask.request.host if flask.has_request_context() else None
     return ui.page(
         "Expiring soon",
-        lambda cur: content(cur, st, problems, host=host),
+        lambda cur: content(cur, st, problems),
         lead="Contracts ending soon: who holds them, when procurement should start and whom to ask.",
         st=st,
         href=VIEW.href,
@@ -301,5 +388,5 @@ def calendar_ics() -> flask.Response:
 
 def register(app: dash.Dash) -> None:
     """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``)."""
-    ui.url_from_control(app, CPV_ID, lambda value, search: VIEW.updated(search, cpv=value or None))
+    register_partial(app, VIEW, (LOCATION, RESULTS), [(CPV_ID, "value")], options_to_search, redraw, PAGER)
     app.server.add_url_rule("/calendar.ics", "citytools_calendar", calendar_ics, methods=["GET"])

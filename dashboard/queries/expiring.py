@@ -1,12 +1,17 @@
 """Contracts ending soon, for suppliers looking for their next opportunity.
 
-One row per contract ending between ``today`` and ``today + months`` (or an explicit
-``end_from``/``end_to`` range), with what a bidder needs: who holds it, where it stands today
-(``dashboard.status``, reproduced in SQL here so the list can hide ended contracts before its
-row limit), when procurement should start, whom to call, and the market notices that match it:
+One row per contract whose end that counts today (``dashboard.status.effective_end``: the
+extended end of a contract running on an extension past its base end) falls between ``today`` and
+``today + months`` (or an explicit ``end_from``/``end_to`` range), with what a bidder needs: who
+holds it, where it stands today (``dashboard.status``, reproduced in SQL here so the list can hide
+ended contracts before its row limit), when procurement should start, whom to call, and the market
+notices that match it:
 planning, tender or award notices of the same borough for the same service area or system,
 published (or starting) after the contract started. ``gap`` flags contracts ending within 18
 months with no such notice: nobody has been seen going to market yet.
+
+The page asks for two statements whatever the list's length: ``summary`` (the whole list in
+numbers) and ``expiring`` with ``limit``/``offset`` (one page, notices matched for its rows only).
 
 Contacts are read whatever their source: a public cursor (``dashboard.access``) blanks the
 survey contacts and the returns' cover contacts, so the public sees the notices' contacts only.
@@ -76,74 +81,118 @@ def statuses(cur: duckdb.DuckDBPyConnection, today: date, horizon: int = 24, lea
 # --------------------------------------------------------------------------- the list
 
 
-def _base(filters: Filters, cpv_division: str | None) -> tuple[str, list]:
-    """The CTEs ``p`` (today, horizon, lead), ``c`` (the period's contracts with their status) and
-    ``r`` (what their records say: contacts, CPV divisions), and ``listed`` (c and r joined, CPV kept)."""
-    where, params = where_clause(filters)
-    division = "AND list_contains(r.divisions, ?)" if cpv_division else ""
+def _period_dates(filters: Filters) -> tuple[date, date]:
+    """The list's period: the filters' own end dates (``_period`` has set both)."""
+    return date.fromisoformat(str(filters["end_from"])), date.fromisoformat(str(filters["end_to"]))
+
+
+def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: int, lead: int) -> tuple[str, list]:
+    """The CTEs ``p`` (today, horizon, lead, the period) and ``c``: the contracts whose end that counts
+    today (``status.effective_end``: the extended end once the base end has passed) falls in the period,
+    with their status and procurement start."""
+    start, stop = _period_dates(filters)
+    rest = {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
+    where, params = where_clause(rest)
+    division = ""
+    if cpv_division:  # a semi-join on the period's contracts' records, not a list per contract
+        division = """WHERE contract_id IN (
+            SELECT x.contract_id FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM c0) AS x
+            JOIN contract_records cr USING (record_id)
+            WHERE len(list_filter(coalesce(cr.cpv_codes, []), lambda v: substr(v, 1, 2) = ?)) > 0)"""
     last = effective_end_sql("end_date", "max_end_date", "p.today")
-    contact = "{'name': cr.contact_name, 'email': cr.contact_email, 'phone': cr.contact_phone}"
-    known = "coalesce(cr.contact_name, cr.contact_email, cr.contact_phone) IS NOT NULL"
     sql = f"""
-        p AS (SELECT CAST(? AS DATE) AS today, CAST(? AS INTEGER) AS horizon, CAST(? AS INTEGER) AS lead),
+        p AS (SELECT CAST(? AS DATE) AS today, CAST(? AS INTEGER) AS horizon, CAST(? AS INTEGER) AS lead,
+                     CAST(? AS DATE) AS start, CAST(? AS DATE) AS stop),
         c0 AS (
             SELECT contracts.*, {last} AS last_end FROM contracts, p
             WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL
+              -- the end that counts is the base end or the extended one: both plain comparisons, a scan's
+              -- filter, before the exact test (a condition on p is a nested loop join, slow over every row)
+              AND (end_date BETWEEN ? AND ? OR (end_date < ? AND max_end_date BETWEEN ? AND ?))
+              AND {last} BETWEEN p.start AND p.stop
         ),
         c AS (
             SELECT c0.*, {status_sql("c0.last_end", "p.today", "p.horizon", "p.lead")} AS status,
                    {add_months_sql("c0.last_end", "-p.lead")} AS procurement_start
-            FROM c0, p
-        ),
-        r AS (
-            SELECT c.contract_id,
-                   -- the contract owner a survey return named (NULL on a public cursor), and a notice's buyer
-                   first({contact} ORDER BY cr.record_id)
-                       FILTER (WHERE cr.source = 'survey' AND {known}) AS survey_contact,
-                   first({contact} ORDER BY cr.record_id)
-                       FILTER (WHERE cr.source <> 'survey' AND {known}) AS notice_contact,
-                   first(CAST(lf.return_contact AS VARCHAR) ORDER BY cr.record_id)
-                       FILTER (WHERE lf.return_contact IS NOT NULL) AS return_contact,
-                   list_distinct(flatten(list([substr(x, 1, 2) FOR x IN coalesce(cr.cpv_codes, [])]))) AS divisions,
-                   first(substr(cr.cpv_codes[1], 1, 2) ORDER BY cr.record_id)
-                       FILTER (WHERE len(cr.cpv_codes) > 0) AS main_division
-            FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM c) AS c
-            JOIN contract_records cr USING (record_id)  -- an equi-join: list_contains here is a nested loop
-            LEFT JOIN load_files lf ON cr.source = 'survey' AND lf.file = cr.source_file
-            GROUP BY c.contract_id
-        ),
-        listed AS (
-            SELECT c.*, r.survey_contact, r.notice_contact, r.return_contact, r.main_division
-            FROM c JOIN r USING (contract_id)
-            WHERE TRUE {division}
+            FROM c0, p {division}
         )"""
-    return sql, [*params, *([cpv_division] if cpv_division else [])]
+    head = [today, horizon, lead, start, stop]
+    return sql, [*head, *params, start, stop, today, start, stop, *([cpv_division] if cpv_division else [])]
 
 
-def _notices_sql(scope: str) -> str:
-    """The CTE ``notices``: the market notices matching each contract of ``page``, newest first."""
+def _market_sql(rows: str, scope: str) -> str:
+    """The CTEs ``m`` (market notices: planning, tender or award, or a UK1-UK6 type) and ``hits``: each
+    contract of CTE ``rows`` with each notice matching it (its borough, its service area or system,
+    published after it started, not one of its own records). Two equi-joins, not one join on an OR."""
     stages = ", ".join(f"'{s}'" for s in MARKET_STAGES)
     types = ", ".join(f"'{t}'" for t in MARKET_NOTICE_TYPES)
-    technology = "AND n.is_it IS NOT FALSE" if scope == "it" else ""
+    technology = "AND is_it IS NOT FALSE" if scope == "it" else ""
+    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
+    joins = [
+        f"SELECT r.contract_id, m.* FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
+        f"AND m.{column} = r.{column} WHERE {later}"
+        for column in ("service_area", "system_name")
+    ]
+    return f"""
+        m AS (
+            SELECT record_id, borough_code, service_area, system_name, stage, notice_type, title, source_url,
+                   coalesce(published_date, start_date) AS day, contact_name, contact_email
+            FROM contract_records
+            WHERE borough_code IS NOT NULL AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
+        ),
+        hits AS ({" UNION ".join(joins)})"""
+
+
+# Which notices of a contract come first: an open tender, then what is planned, then awards; newest first.
+RELEVANCE = "CASE h.stage WHEN 'tender' THEN 0 WHEN 'planning' THEN 1 WHEN 'award' THEN 2 ELSE 3 END"
+
+
+def _rows_sql(base: str, scope: str) -> str:
+    """The statement of a run of listed contracts (CTE ``page``: ``LIMIT ? OFFSET ?``), each with what
+    its records say (contacts, CPV division) and its matching notices, the first ``?`` of them."""
+    contact = "{'name': cr.contact_name, 'email': cr.contact_email, 'phone': cr.contact_phone}"
+    known = "coalesce(cr.contact_name, cr.contact_email, cr.contact_phone) IS NOT NULL"
     notice = (
-        "{'record_id': n.record_id, 'stage': n.stage, 'notice_type': n.notice_type, 'title': n.title, "
-        "'url': n.source_url, 'date': coalesce(n.published_date, n.start_date), "
-        "'contact_name': n.contact_name, 'contact_email': n.contact_email}"
+        "{'record_id': h.record_id, 'stage': h.stage, 'notice_type': h.notice_type, 'title': h.title, "
+        "'url': h.source_url, 'date': h.day, 'contact_name': h.contact_name, 'contact_email': h.contact_email}"
     )
     return f"""
+        WITH {base},
+        page AS MATERIALIZED (
+            SELECT * FROM c WHERE ? OR status <> 'ended' ORDER BY last_end, borough_code, contract_id
+            LIMIT ? OFFSET ?
+        ),
+        r AS (
+            SELECT x.contract_id,
+                   -- the contract owner a survey return named (NULL on a public cursor), and a notice's buyer
+                   first({contact} ORDER BY cr.record_id) FILTER (WHERE cr.source = 'survey' AND {known})
+                       AS survey_contact,
+                   first({contact} ORDER BY cr.record_id) FILTER (WHERE cr.source <> 'survey' AND {known})
+                       AS notice_contact,
+                   first(CAST(lf.return_contact AS VARCHAR) ORDER BY cr.record_id)
+                       FILTER (WHERE lf.return_contact IS NOT NULL) AS return_contact,
+                   first(substr(cr.cpv_codes[1], 1, 2) ORDER BY cr.record_id)
+                       FILTER (WHERE len(cr.cpv_codes) > 0) AS main_division
+            FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM page) AS x
+            JOIN contract_records cr USING (record_id)  -- an equi-join: list_contains here is a nested loop
+            LEFT JOIN load_files lf ON cr.source = 'survey' AND lf.file = cr.source_file
+            GROUP BY x.contract_id
+        ),
+        {_market_sql("page", scope)},
         notices AS (
-            SELECT pg.contract_id, count(*) AS notice_count,
-                   list({notice} ORDER BY coalesce(n.published_date, n.start_date) DESC NULLS LAST, n.record_id)
-                       AS notices
-            FROM page pg JOIN contract_records n
-              ON n.borough_code = pg.borough_code
-             AND (n.service_area = pg.service_area OR n.system_name = pg.system_name)
-             AND (n.stage IN ({stages}) OR n.notice_type IN ({types}))
-             AND (pg.start_date IS NULL OR coalesce(n.published_date, n.start_date) > pg.start_date)
-             AND NOT list_contains(pg.record_ids, n.record_id)
-             {technology}
-            GROUP BY pg.contract_id
-        )"""
+            SELECT h.contract_id, count(*) AS notice_count,
+                   list({notice} ORDER BY {RELEVANCE}, h.day DESC NULLS LAST, h.record_id) AS notices
+            FROM hits h GROUP BY h.contract_id
+        )
+        SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count, pg.system_name,
+               pg.service_area, pg.title, pg.start_date, pg.end_date, pg.max_end_date, pg.last_end, pg.status,
+               pg.annual_value, pg.procurement_start, r.notice_contact.name, r.notice_contact.email,
+               r.survey_contact, r.return_contact, pg.source_url, r.main_division,
+               list_slice(n.notices, 1, ?), n.notice_count,
+               pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
+        FROM page pg LEFT JOIN r USING (contract_id) LEFT JOIN notices n USING (contract_id)
+        ORDER BY pg.last_end, pg.borough_code, pg.contract_id
+        """
 
 
 def _dict(values: tuple) -> dict:
@@ -153,8 +202,9 @@ def _dict(values: tuple) -> dict:
     except ValueError:
         contact = None
     row["return_contact"] = contact if isinstance(contact, dict) else None
-    row["notices"] = (row["notices"] or [])[:NOTICES_SHOWN]
+    row["notices"] = row["notices"] or []
     row["notice_count"] = row["notice_count"] or 0
+    row["on_extension"] = row["last_end"] != row["end_date"]
     return row
 
 
@@ -175,35 +225,67 @@ def expiring(
     cpv_division: str | None = None,
     limit: int = 5000,
     show_ended: bool = False,
+    offset: int = 0,
+    notices: int = NOTICES_SHOWN,
 ) -> list[dict]:
     """Contracts ending soon, soonest first; the filters' own end dates replace ``months`` when given.
 
-    Ended contracts (``dashboard.status``) are left out unless ``show_ended``; ``months`` is also
-    the horizon of the status ("ending" within it)."""
+    A contract counts by the end that counts today (``dashboard.status``): one past its base end but
+    on an extension is listed by its extended end (``on_extension``). Ended contracts are left out
+    unless ``show_ended``; ``months`` is also the horizon of the status ("ending" within it). One
+    statement for the rows ``offset`` to ``offset + limit`` and their first ``notices`` notices."""
     today = today or date.today()
     filters = _period(filters, today, months)
-    base, params = _base(filters, cpv_division)
+    base, params = _listed(filters, cpv_division, today, months, lead_months)
+    sql = _rows_sql(base, chosen_scope(filters))
     gap_until = add_months(today, GAP_MONTHS)
-    rows = cur.execute(
-        f"""
+    args = [*params, show_ended, limit, offset, notices, gap_until]
+    return [_dict(row) for row in cur.execute(sql, args).fetchall()]
+
+
+def _summary_sql(base: str, scope: str) -> str:
+    """One row: the contracts listed, their boroughs, gaps, annual values and months, and the period's
+    ended contracts. The gap test is a semi-join of the contracts due within the gap horizon."""
+    shown = "(CAST(? AS BOOLEAN) OR status <> 'ended')"
+    return f"""
         WITH {base},
-        page AS (
-            SELECT * FROM listed WHERE ? OR status <> 'ended'
-            ORDER BY end_date, borough_code, contract_id LIMIT ?
-        ),
-        {_notices_sql(chosen_scope(filters))}
-        SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count, pg.system_name,
-               pg.service_area, pg.title, pg.start_date, pg.end_date, pg.max_end_date, pg.last_end, pg.status,
-               pg.annual_value, pg.procurement_start, pg.notice_contact.name, pg.notice_contact.email,
-               pg.survey_contact, pg.return_contact, pg.source_url,
-               pg.main_division, n.notices, n.notice_count,
-               pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
-        FROM page pg LEFT JOIN notices n USING (contract_id)
-        ORDER BY pg.end_date, pg.borough_code, pg.contract_id
-        """,
-        [today, months, lead_months, *params, show_ended, limit, gap_until],
-    ).fetchall()
-    return [_dict(row) for row in rows]
+        due AS MATERIALIZED (SELECT * FROM c WHERE last_end <= CAST(? AS DATE)),
+        {_market_sql("due", scope)},
+        flagged AS (
+            SELECT *, {shown} AS shown, last_end <= CAST(? AS DATE)
+                   AND contract_id NOT IN (SELECT contract_id FROM hits) AS gap
+            FROM c
+        )
+        SELECT count(*) FILTER (WHERE shown), count(DISTINCT borough_code) FILTER (WHERE shown),
+               count(*) FILTER (WHERE shown AND gap), coalesce(sum(annual_value) FILTER (WHERE shown), 0),
+               count(annual_value) FILTER (WHERE shown), count(*) FILTER (WHERE status = 'ended'),
+               histogram(strftime(last_end, '%Y-%m')) FILTER (WHERE shown)
+        FROM flagged
+        """
+
+
+SUMMARY = ("contracts", "boroughs", "gaps", "annual_value", "valued", "ended", "months")
+
+
+def summary(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters | None = None,
+    months: int = 12,
+    today: date | None = None,
+    lead_months: int = LEAD_MONTHS,
+    cpv_division: str | None = None,
+    show_ended: bool = False,
+) -> dict:
+    """The whole list in numbers, for the page's summary and chart whatever page it shows:
+    ``SUMMARY`` totals, ``months``: {'2027-03': contracts listed ending that month}."""
+    today = today or date.today()
+    filters = _period(filters, today, months)
+    base, params = _listed(filters, cpv_division, today, months, lead_months)
+    sql = _summary_sql(base, chosen_scope(filters))
+    gap_until = add_months(today, GAP_MONTHS)
+    row = cur.execute(sql, [*params, gap_until, show_ended, gap_until]).fetchone()
+    out = dict(zip(SUMMARY, row, strict=True))
+    return {**out, "months": dict(out["months"] or {})}
 
 
 def ended_count(
@@ -215,8 +297,4 @@ def ended_count(
     cpv_division: str | None = None,
 ) -> int:
     """How many contracts of the same list have ended: what the page says it hides."""
-    today = today or date.today()
-    filters = _period(filters, today, months)
-    base, params = _base(filters, cpv_division)
-    sql = f"WITH {base} SELECT count(*) FROM listed WHERE status = 'ended'"
-    return cur.execute(sql, [today, months, lead_months, *params]).fetchone()[0]
+    return summary(cur, filters, months, today, lead_months, cpv_division)["ended"]
