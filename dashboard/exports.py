@@ -40,6 +40,7 @@ import flask
 
 from dashboard import db, links, queries, state, views, xlsx
 from dashboard.logic import expiring as expiring_logic
+from dashboard.logic import my_borough as my_borough_logic
 from dashboard.logic import windows as windows_logic
 from dashboard.texts import OGL, OGL_URL, PRODUCT
 from dashboard.xlsx import neutralise
@@ -56,6 +57,8 @@ DEFAULT_SETTINGS: dict[str, Mapping[str, object]] = {
     "timeline": windows_logic.PARAM_DEFAULTS,
     "my_borough": windows_logic.PARAM_DEFAULTS,
 }
+# Settings of a view that no URL changes, said in the filters line so a file says what its rows are.
+FIXED_SETTINGS: dict[str, list[str]] = {"my_borough": [my_borough_logic.EXPORT_HOLDS]}
 MAX_NAME = 120  # characters of a file name's stem; a longer one is cut and keeps a hash of the query
 MAX_HEADER = 1000  # characters of one X-CityTools-* header (proxies refuse large headers)
 WIDTH_ROWS = 200  # XLSX column widths are measured on the first rows
@@ -123,7 +126,7 @@ def settings(view: str, st: Mapping[str, object]) -> list[str]:
             out.append(f"{key.label}: {_words(st[key.name])}")
         elif key.name in defaults:
             out.append(f"{key.label}: {_words(defaults[key.name])} (default)")
-    return out
+    return out + FIXED_SETTINGS.get(view, [])
 
 
 def described(view: str, st: Mapping[str, object]) -> list[str]:

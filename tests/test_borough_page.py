@@ -87,10 +87,13 @@ def test_systems_in_taxonomy_order_with_unknown_area_last(cur):
 
 
 def test_suppliers_largest_value_first(cur):
-    assert bq.suppliers(cur, BARNET) == [
-        {"supplier_name": "Capita", "contracts": 1, "systems": 1, "annual_value": 50_000, "valued": 1},
-        {"supplier_name": "O'Brien & Sons Ltd", "contracts": 1, "systems": 0, "annual_value": None, "valued": 0},
-    ]
+    assert bq.suppliers(cur, BARNET) == (
+        [
+            {"supplier_name": "Capita", "contracts": 1, "systems": 1, "annual_value": 50_000, "valued": 1},
+            {"supplier_name": "O'Brien & Sons Ltd", "contracts": 1, "systems": 0, "annual_value": None, "valued": 0},
+        ],
+        2,
+    )
 
 
 def test_ending_is_relative_to_an_injected_today(cur):
@@ -125,7 +128,9 @@ def test_sample_systems_equal_the_records(sample_cur):
     (value,) = sample_cur.execute(
         "SELECT sum(annual_value) FROM contract_records WHERE borough_code = ?", [CAMDEN]
     ).fetchone()
-    assert sum(s["annual_value"] or 0 for s in bq.suppliers(sample_cur, CAMDEN)) == pytest.approx(value)
+    found, total = bq.suppliers(sample_cur, CAMDEN)
+    assert total == len(found)  # the sample's Camden has fewer suppliers than the page lists
+    assert sum(s["annual_value"] or 0 for s in found) == pytest.approx(value)
 
 
 def test_sample_coverage(sample_cur):
@@ -261,4 +266,52 @@ def test_a_framework_is_labelled_in_the_boroughs_tables(tmp_path, contracts_db_b
         rows, _ = bq.systems(cur, CAMDEN)
         ending = bq.ending(cur, CAMDEN)
     assert logic.system_cells(rows)[0][2] == "Capita and 3 others (framework)"
-    assert logic.ending_cells(ending)[0][4] == "Capita and 3 others (framework)"
+    assert logic.ending_cells(ending)[0][5] == "Capita and 3 others (framework)"
+
+
+def test_ending_soon_shows_each_contracts_status_as_a_badge_with_its_words(tiny_db, render_page):
+    """The one rule (``dashboard.status``): the word on the badge is the status the rule gives that contract."""
+    today = date.today()
+    tree = render_page(create_app(tiny_db), "/borough/E09000001")
+    (row,) = body_rows(tree, "borough-ending-table")
+    from dashboard.logic.my_borough import status_words
+
+    expected = status.status(today + timedelta(days=30), None, today)
+    assert logic.ENDING_HEADINGS[2] == "Status" and row[2] == status_words(expected)
+    assert status.label(expected) in row[2]
+    tbody = next(n for n in walk(by_id(tree, "borough-ending-table")) if n["type"] == "Tbody")
+    badges = [n for n in walk(tbody) if n["type"] == "Badge"]
+    assert [texts(b) for b in badges] == [[status_words(expected)]]
+    assert badges[0]["props"]["color"] == status.BADGES[expected]
+    with db.cursor(tiny_db) as cursor:  # as text (no badge) the cells say the status's label
+        assert logic.ending_cells(bq.ending(cursor, "E09000001"))[0][2] == status.label(expected)
+    # judged on the day the page is for: 500 days on, Barnet's 800-day contract is within 24 months
+    with db.cursor(tiny_db) as cursor:
+        later = page.content(cursor, logic.resolve(BARNET), {}, today=today + timedelta(days=500))
+    table = next(n for n in walk(later) if n["props"].get("id") == "borough-ending-table")
+    word = status_words(status.status(today + timedelta(days=800), None, today + timedelta(days=500)))
+    assert [r[2] for r in body_rows(table, "borough-ending-table")] == [word]
+
+
+def test_long_lists_are_cut_and_say_how_many_there_are(tiny_db, render_page, monkeypatch):
+    monkeypatch.setattr(bq, "ROW_LIMIT", 1)
+    monkeypatch.setattr(bq, "SUPPLIER_LIMIT", 1)
+    tree = render_page(create_app(tiny_db), f"/borough/{BARNET}")
+    assert len(body_rows(tree, "borough-systems-table")) == 1
+    assert texts(by_id(tree, "borough-systems-cut"))[0] == "Showing the first 1 of 2 contracts. "
+    assert len(body_rows(tree, "borough-suppliers-table")) == 1
+    assert texts(by_id(tree, "borough-suppliers-cut"))[0] == "Showing the first 1 of 2 suppliers. "
+    link = next(n for n in walk(by_id(tree, "borough-suppliers-cut")) if n["type"] == "Link")
+    assert urlsplit(link["props"]["href"]).path == "/suppliers" and query_of(link["props"]["href"]) == {
+        "borough": [BARNET]
+    }
+    with db.cursor(tiny_db) as cursor:
+        _h, exported = logic.systems_table(cursor, {"borough": [BARNET]})
+    assert len(exported) == 1  # the export holds the rows the page lists
+
+
+def test_bad_url_values_stay_until_dismissed(tiny_db, render_page):
+    tree = render_page(create_app(tiny_db), f"/borough/{BARNET}", "?end_from=yesterday&measure=bogus")
+    alerts = [n for n in walk(tree) if "url-problem" in str(n["props"].get("className"))]
+    assert len(alerts) == 2 and all(a["props"]["dismissable"] for a in alerts)
+    assert any("yesterday" in " ".join(texts(a)) for a in alerts)

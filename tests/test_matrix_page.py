@@ -33,6 +33,11 @@ def matrix_rows(tree) -> list[str]:
     ]
 
 
+def lines(tree) -> list[str]:
+    """The page's text, a cell's lines apart (a cell is one text, its systems and its value a line each)."""
+    return [line for t in texts(tree) for line in t.split("\n")]
+
+
 def graph_title(tree) -> str:
     graph = next(n for n in walk(tree) if n["type"] == "Graph")
     return graph["props"]["figure"]["layout"]["title"]["text"]
@@ -158,17 +163,61 @@ def test_borough_values_respect_filters(cur):
 
 
 def test_matrix_cells_list_systems_with_suppliers(cur):
-    cells = mq.matrix(cur, {}, "annual_value")
+    values, cells = mq.matrix(cur, {}, "annual_value")
     assert cells[("E09000003", "Education and Schools")] == {
         "contracts": 1,
         "value": 50_000,
-        "systems": [{"system": "Capita One", "contracts": 1, "suppliers": ["Capita"]}],
+        "systems": [{"system": "Capita One", "contracts": 1, "suppliers": ["Capita"], "more_suppliers": 0}],
+        "more_systems": 0,
     }
     # a contract without service area or system is kept, in its own column, as a count
     assert cells[("E09000003", None)]["systems"] == [
-        {"system": None, "contracts": 1, "suppliers": ["O'Brien & Sons Ltd"]}
+        {"system": None, "contracts": 1, "suppliers": ["O'Brien & Sons Ltd"], "more_suppliers": 0}
     ]
     assert ("E09000004", "Education and Schools") not in cells
+    assert values == mq.borough_values(cur, {}, "annual_value")
+
+
+@pytest.mark.parametrize("measure", sorted(mq.MEASURES))
+def test_one_query_gives_the_tile_values_and_the_cells_of_separate_ones(sample_cur, measure):
+    """The grouping-sets query agrees with a plain GROUP BY per borough and per cell, for every measure."""
+    values, cells = mq.matrix(sample_cur, {"scope": "all"}, measure)
+    alone = mq.borough_values(sample_cur, {"scope": "all"}, measure)
+    assert values.keys() == alone.keys()
+    assert [values[k] is None for k in alone] == [v is None for v in alone.values()]
+    assert {k: v for k, v in values.items() if v is not None} == pytest.approx(
+        {k: v for k, v in alone.items() if v is not None}
+    )
+    expr = mq.MEASURES[measure].sql
+    params = [date.today(), date.today()] if mq.MEASURES[measure].dated else []
+    plain = sample_cur.execute(
+        f"SELECT borough_code, service_area, count(*), {expr} FROM contracts WHERE borough_code IS NOT NULL "
+        "GROUP BY ALL",
+        params,
+    ).fetchall()
+    assert {(c, a): n for c, a, n, _v in plain} == {k: c["contracts"] for k, c in cells.items()}
+    assert {(c, a): v for c, a, _n, v in plain if v is not None} == pytest.approx(
+        {k: c["value"] for k, c in cells.items() if c["value"] is not None}
+    )
+
+
+def test_only_the_systems_shown_leave_the_database_with_how_many_more(sample_cur):
+    """Capped, a cell keeps its systems with most contracts (in order) and says how many it left out."""
+    _v, full = mq.matrix(sample_cur, {}, "contracts")
+    _v, capped = mq.matrix(sample_cur, {}, "contracts", systems_shown=1, suppliers_shown=1)
+    assert full.keys() == capped.keys()
+    many = [k for k, c in full.items() if len(c["systems"]) > 1]
+    assert many, "the sample has cells with several systems"
+    for key, cell in full.items():
+        got = capped[key]
+        assert [s["system"] for s in got["systems"]] == [s["system"] for s in cell["systems"][:1]]
+        assert got["more_systems"] == len(cell["systems"]) - 1
+        assert full[key]["more_systems"] == 0
+        for s_full, s_cap in zip(cell["systems"], got["systems"], strict=False):
+            assert s_cap["suppliers"] == s_full["suppliers"][:1]
+            assert s_cap["more_suppliers"] == len(s_full["suppliers"]) - len(s_cap["suppliers"])
+        counts = [s["contracts"] for s in cell["systems"] if s["system"] is not None]
+        assert counts == sorted(counts, reverse=True)  # most contracts first
 
 
 # --------------------------------------------------------------------------- queries on the built sample
@@ -185,7 +234,7 @@ def test_sample_matrix_cells_equal_the_records(sample_cur):
         systems.add(system)
         if supplier:
             suppliers.add(supplier)
-    cells = mq.matrix(sample_cur, {}, "contracts")
+    _values, cells = mq.matrix(sample_cur, {}, "contracts")
     assert cells.keys() == expected.keys()
     for key, cell in cells.items():
         assert {s["system"] for s in cell["systems"]} == expected[key][0], key
@@ -199,7 +248,7 @@ def test_sample_mosaic_boroughs_show_mosaic_in_social_care(sample_cur):
 
     mosaic = SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
     assert mosaic
-    cells = mq.matrix(sample_cur, {}, "contracts")
+    _values, cells = mq.matrix(sample_cur, {}, "contracts")
     for code in mosaic:
         names = {
             s["system"]
@@ -231,7 +280,7 @@ def test_page_shows_all_boroughs_with_accessible_headers(tiny_db, render_page):
     ths = [n for n in walk(table) if n["type"] == "Th"]
     assert {n["props"]["scope"] for n in ths} == {"col", "colgroup", "row"}
     assert [texts(n)[0] for n in ths if n["props"]["scope"] == "colgroup"] == ["Frontline", "Corporate", "Other"]
-    assert "Capita One" in texts(by_id(tree, "matrix-row-E09000003"))
+    assert "Capita One" in lines(by_id(tree, "matrix-row-E09000003"))
     assert texts(by_id(tree, "matrix-row-E09000004")) == ["Bexley"]  # empty row
     assert graph_title(tree) == "Contracts by borough"
     region = by_id(tree, "matrix-caption")
@@ -242,7 +291,7 @@ def test_page_shows_all_boroughs_with_accessible_headers(tiny_db, render_page):
 def test_page_borough_filter_shows_only_that_row(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/matrix", f"?borough={CAMDEN}")
     assert matrix_rows(tree) == [CAMDEN]
-    assert "LiquidLogic LAS" in texts(by_id(tree, f"matrix-row-{CAMDEN}"))
+    assert "LiquidLogic LAS" in lines(by_id(tree, f"matrix-row-{CAMDEN}"))
 
 
 def test_page_service_area_filter_limits_columns(sample_build, render_page):
@@ -257,7 +306,7 @@ def test_measure_in_the_url_changes_title_and_selector(tiny_db, render_page):
     selector = by_id(tree, "measure-selector")
     current = [n for n in walk(selector) if n["props"].get("aria-current")]
     assert [texts(n) for n in current] == [["Annual value"]]
-    assert "£250k" in texts(by_id(tree, "matrix-row-E09000002"))
+    assert "£250k" in lines(by_id(tree, "matrix-row-E09000002"))
     tree = render_page(create_app(tiny_db), "/matrix", "?measure=bogus")
     assert graph_title(tree) == "Contracts by borough"
 
@@ -350,3 +399,32 @@ def test_export_route_gives_the_rows_on_screen(tiny_db, render_page):
     lines = response.get_data(as_text=True).splitlines()  # the header is the first line
     rows = list(csv.reader(io.StringIO("\n".join(lines))))
     assert [r[1] for r in rows[1:]] == matrix_rows(render_page(app, "/matrix", search))
+
+
+def test_a_cell_shows_its_first_systems_and_says_how_many_more(sample_build, render_page, monkeypatch):
+    """On screen a cell lists SYSTEMS_SHOWN systems and 'and N more'; the export lists every one."""
+    monkeypatch.setattr(lm, "SYSTEMS_SHOWN", 1)
+    app = create_app(sample_build[0])
+    with db.cursor(sample_build[0]) as cursor:
+        _values, cells = mq.matrix(cursor, {}, "contracts")
+        headings, rows = EXPORTS["matrix"](cursor, {})
+    (code, area), cell = next((k, c) for k, c in cells.items() if len(c["systems"]) > 1 and k[1])
+    tree = render_page(app, "/matrix", f"?borough={code}")
+    column = 1 + [c.label for c in lm.columns({"borough": [code]}, cells)].index(area)
+    td = [n for n in walk(by_id(tree, f"matrix-row-{code}")) if n["type"] in ("Td", "Th")][column]
+    first, *rest = cell["systems"]
+    more = f"and {len(rest)} more system" + ("s" if len(rest) > 1 else "")
+    assert td["props"]["children"] == f"{lm.entry_label(first)}\n{more}\n{cell['contracts']}"
+    assert all(name in td["props"]["title"] for name in first["suppliers"])
+    exported = dict(zip(headings, next(r for r in rows if r[1] == code), strict=True))[area]
+    assert all(lm.entry_label(s) in exported for s in cell["systems"])
+
+
+def test_the_whole_matrix_is_a_small_layout(sample_build, render_page):
+    """About a thousand cells at London scale: each non-empty cell is one component, whatever its systems."""
+    tree = render_page(create_app(sample_build[0]), "/matrix")
+    table = by_id(tree, "matrix-table")
+    cells = [n for n in walk(table) if n["type"] == "Td" and n["props"].get("children")]
+    assert cells
+    inside = [n for c in cells for n in walk(c)]
+    assert len(inside) == len(cells)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, timedelta
 
 import pytest
 from pagetree import by_id, texts, walk
@@ -175,6 +176,8 @@ def test_several_boroughs_use_the_first_and_say_so(sample_build, render_page):
 def test_bad_months_fall_back(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/my-borough", "?borough=E09000003&window_months=lots")
     assert any("Window length" in t and "ignored" in t for t in texts(tree))
+    alerts = [n for n in walk(tree) if "url-problem" in str(n["props"].get("className"))]
+    assert len(alerts) == 1 and alerts[0]["props"]["dismissable"]  # kept until the reader dismisses it
     assert by_id(tree, "my-borough-months")["props"]["value"] == 6
 
 
@@ -186,18 +189,95 @@ def test_controls_write_the_url():
     assert mb.search_for_controls("?borough=E09000003", "evil", None) == ""
 
 
-def test_export_is_every_pair_of_the_contracts_shown(sample_cur, sample_build, render_page):
+def test_export_is_what_the_page_lists_not_every_pair(sample_cur, sample_build, render_page, monkeypatch):
+    """Each contract listed with its closest NEAR_SHOWN neighbours (in the page's order), and how many in all."""
+    monkeypatch.setattr(mb, "NEAR_SHOWN", 2)  # the sample's Revenues and Benefits contracts have more than 2
+    monkeypatch.setattr(mb, "PAGE_SIZE", 1000)  # one page: the file holds every page
     assert EXPORTS["my_borough"] is mb.my_borough_table
     code = REVS["boroughs"][0]
     headings, rows = EXPORTS["my_borough"](sample_cur, {"borough": [code]})
     assert headings == mb.EXPORT_HEADINGS
     m = mb.model(sample_cur, {"borough": [code]})
     assert m["pages"] == 1
+    counts = m["near_counts"]
+    assert any(counts[mine["contract_id"]] > 2 for mine, _near in m["rows"])
+    assert all(len(near) == min(counts[mine["contract_id"]], 2) for mine, near in m["rows"])
     assert len(rows) == sum(max(1, len(near)) for _c, near in m["rows"]) > 0
+    col = {h: i for i, h in enumerate(headings)}
+    expected = [
+        (counts[mine["contract_id"]], rank, o["borough_code"], o["end"])
+        for mine, near in m["rows"]
+        for rank, o in enumerate(near, start=1)
+    ]
+    got = [
+        (r[col["Other boroughs' contracts near it"]], r[col["Closeness (1 = closest)"]], r[col["Other borough code"]],
+         r[col["Their end date"]])
+        for r in rows if r[col["Other borough code"]]
+    ]  # fmt: skip
+    assert got == expected
     tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}")
     assert len(contract_rows(tree)) == len(m["rows"])
-    assert {r[5] for r in rows if r[0] == AREA} >= set(REVS["boroughs"]) - {code}
+    assert len(neighbour_rows(tree)) == len(got)  # the rows the page lists are the rows the file holds
+    assert {r[col["Other borough code"]] for r in rows if r[0] == AREA} <= set(REVS["boroughs"]) - {code}
     assert EXPORTS["my_borough"](sample_cur, {}) == (headings, [])
+
+
+def test_the_export_says_what_it_holds(sample_build):
+    """The filters line (About sheet, JSON, header) says the file is the closest neighbours, not every pair."""
+    from openpyxl import load_workbook
+
+    code = REVS["boroughs"][0]
+    client = create_app(sample_build[0]).server.test_client()
+    data = client.get(f"/export/my_borough.json?borough={code}").get_json()
+    assert data["filters_text"].endswith(mb.EXPORT_HOLDS) and f"closest {mb.NEAR_SHOWN}" in data["filters_text"]
+    book = load_workbook(io.BytesIO(client.get(f"/export/my_borough.xlsx?borough={code}").data))
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True) if r and r[0]}
+    assert mb.EXPORT_HOLDS in about["Filters"]
+    csv = client.get(f"/export/my_borough.csv?borough={code}")
+    assert f"closest {mb.NEAR_SHOWN}" in csv.headers["X-CityTools-Filters"]
+    assert "closest" not in client.get("/export/matrix.json").get_json()["filters_text"]
+
+
+def test_more_neighbours_than_listed_are_counted_with_a_way_to_see_closer_ones():
+    total = mb.NEAR_SHOWN + 3
+    assert mb.left_out(total) == 3 and "and 3 more ending within 6 months" in mb.left_out_text(total, 6)
+    assert mb.left_out_text(mb.NEAR_SHOWN, 6) is None
+    assert mb.more_text(total) == f"The closest {mb.NEAR_SHOWN}" and mb.more_text(2) == "All 2 near it"
+    assert mb.more_text(1) == "Details"
+
+
+def _random_contracts(rng, n: int, prefix: str, boroughs: list[str]) -> list[dict]:
+    areas, systems = ["A", "B", None], ["s1", "s2", "s3", None]
+    out = []
+    for i in range(n):
+        end = None if rng.random() < 0.1 else D(2026, 1, 1) + timedelta(days=rng.randrange(0, 900))
+        latest = end + timedelta(days=rng.choice([0, 200, 400])) if end and rng.random() < 0.3 else None
+        out.append(c(f"{prefix}{i}", rng.choice(boroughs), end, area=rng.choice(areas), system=rng.choice(systems),
+                     max_end=latest))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_nearest_is_the_head_of_every_neighbour_with_the_counts(seed):
+    """The bounded search (buckets, running counts, walking out from each end date) gives the closest
+    neighbours of the plain rule (``neighbours``), in its order, and counts the rest exactly."""
+    import random
+
+    rng = random.Random(seed)
+    today, months, limit = D(2026, 12, 1), rng.choice([1, 3, 6, 12]), rng.choice([1, 2, 5])
+    mine = _random_contracts(rng, 15, "m", ["E09000007"])
+    others = mb.with_status(_random_contracts(rng, 120, "o", ["E09000001", "E09000002", "E09000003"]), today, 18)
+    for show_ended in (False, True):
+        kept = {id(o): show_ended or o["status"] != "ended" for o in others}
+        by_id = {o["contract_id"]: kept[id(o)] for o in others}
+        every = neighbours(mine, others, months)
+        got = mb.nearest(mine, others, months, kept, limit)
+        for m in mine:
+            wanted = [o for o in every[m["contract_id"]] if by_id[o["contract_id"]]]
+            top, n_kept, n_hidden = got[m["contract_id"]]
+            assert [o["contract_id"] for o in top] == [o["contract_id"] for o in wanted[:limit]], m
+            assert [o["match"] for o in top] == [o["match"] for o in wanted[:limit]]
+            assert (n_kept, n_hidden) == (len(wanted), len(every[m["contract_id"]]) - len(wanted))
 
 
 # --------------------------------------------------------------------------- time-aware
@@ -306,7 +386,8 @@ def test_long_lists_are_paged(sample_cur, monkeypatch, sample_build, render_page
     assert beyond["page"] == beyond["pages"]
     _h, exported = mb.my_borough_table(sample_cur, {"borough": [code], "page": 2})
     every = mb._comparison(sample_cur, code, {"borough": [code]}, date.today(), paged=False)["rows"]
-    assert len(exported) == sum(max(1, len(near)) for _m, near in every)  # all pages, not the one asked for
+    # all pages, not the one asked for
+    assert len(exported) == sum(max(1, min(len(near), mb.NEAR_SHOWN)) for _m, near in every)
     tree = render_page(create_app(sample_build[0]), "/my-borough", f"?borough={code}")
     assert "Next" in texts(by_id(tree, "my-borough-pager"))
 

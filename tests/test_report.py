@@ -531,3 +531,71 @@ def test_css_strings_cannot_close_the_style(rb_report):
     text = render_html(dataclasses.replace(rb_report, title=hostile))
     style = text[text.index("<style>") : text.index("</style>")]
     assert "</style" not in style.lower()[7:] and "<script" not in style
+
+
+# --------------------------------------------------------------------------- the page's preview
+
+
+@pytest.mark.parametrize(
+    "st",
+    [{"service_area": [RB]}, {}, {"months": 12, "scope": "all"}, {"supplier": ["Civica UK Limited"]},
+     {"system": ["iTrent"], "end_from": "2026-01-01", "end_to": "2027-12-31"}],
+)  # fmt: skip
+def test_the_preview_says_what_the_files_say(full_sample, st):
+    """The page's preview is built without the files' tables, yet its numbers and sentences are the report's."""
+    with db.cursor(full_sample) as cur:
+        full = build_report(cur, st, TODAY)
+        preview = rep.preview_report(cur, st, TODAY)
+    assert preview.numbers == full.numbers
+    assert preview.summary == full.summary and preview.title == full.title
+    assert (preview.start, preview.end) == (full.start, full.end)
+    assert full.numbers["ending"] or st != {"service_area": [RB]}  # the main case has something ending
+    assert preview.preview and not full.preview
+    assert preview.contracts == preview.ending == preview.boroughs == preview.notices == []
+
+
+def test_a_preview_is_never_written_as_a_file(full_sample, tmp_path):
+    with db.cursor(full_sample) as cur:
+        preview = rep.preview_report(cur, {"service_area": [RB]}, TODAY)
+    with pytest.raises(ValueError, match="preview"):
+        render_html(preview)
+    with pytest.raises(ValueError, match="preview"):
+        write_xlsx(preview, tmp_path / "x.xlsx")
+
+
+def test_the_preview_reads_no_contract_rows(full_sample):
+    """Every statement of the preview returns a few rows (aggregates), whatever the data's size."""
+    from bench.pages import recording
+
+    with recording() as log, db.cursor(full_sample) as cur:
+        rep.preview_report(cur, {}, TODAY)
+    with duckdb.connect(str(full_sample), read_only=True) as c:
+        (contracts,) = c.execute("SELECT count(*) FROM contracts WHERE stage = 'contract'").fetchone()
+        sizes = {sql: len(c.execute(sql, params).fetchall()) for sql, params, _t in log}
+    large = [sql for sql, n in sizes.items() if n >= contracts / 4]
+    assert len(sizes) >= 5 and len(large) <= 1  # at most the window search's input (dashboard.queries.windows)
+
+
+def test_notice_count_counts_every_notice(full_sample, con):
+    (n,) = con.execute(
+        "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE "
+        "AND stage IN ('tender', 'planning')"
+    ).fetchone()
+    with db.cursor(full_sample) as cur:
+        assert rep.q.notice_count(cur, {}) == n > 0
+        assert len(rep.q.notices(cur, {}, limit=1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("search", "says"),
+    [("?window=nonsense", "nonsense"), ("?months=7", "7"), ("?window=Housing%7C1999-01-01", "No joint procurement"),
+     ("?end_from=tomorrow&service_area=Revenues+and+Benefits", "tomorrow")],
+)  # fmt: skip
+def test_bad_url_values_on_the_page_stay_until_dismissed(full_sample, render_page, search, says):
+    from pagetree import walk
+
+    tree = render_page(create_app(full_sample), "/reports", search)
+    alerts = [n for n in walk(tree) if "url-problem" in str(n["props"].get("className"))]
+    assert alerts and all(a["props"]["dismissable"] for a in alerts)
+    assert any(says in " ".join(texts(a)) for a in alerts)
+    assert by_id(tree, "report-form")  # the form stays, to choose again

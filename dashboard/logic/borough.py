@@ -26,7 +26,9 @@ SYSTEM_HEADINGS = [
     "Confidence (1-5)", "Satisfaction (1-5)", "Contact",
 ]  # fmt: skip
 EXPORT_HEADINGS = [*SYSTEM_HEADINGS, "Contact email", "Contact phone", "Contact from"]
-ENDING_HEADINGS = ["Contract end", "When", "Service area", "System", "Supplier", "Latest end", "Annual cost"]
+ENDING_HEADINGS = [
+    "Contract end", "When", "Status", "Service area", "System", "Supplier", "Latest end", "Annual cost",
+]  # fmt: skip
 SUPPLIER_HEADINGS = ["Supplier", "Contracts", "Systems", "Annual value"]
 
 
@@ -111,21 +113,28 @@ def supplier_cells(row: dict) -> list[str]:
     return [format.integer(row["contracts"]), format.integer(row["systems"]), format.money(row["annual_value"])]
 
 
-def ending_cells(rows: list[dict]) -> list[list[str]]:
-    """The contracts ending soon as text, in ``ENDING_HEADINGS`` order (rows of ``queries.borough.ending``)."""
+def ending_cells(rows: list[dict], today: date | None = None) -> list[list[str]]:
+    """The contracts ending soon as text, in ``ENDING_HEADINGS`` order (rows of ``queries.borough.ending``),
+    each with its status in words (``dashboard.status``, the one rule; the page draws it as a badge)."""
     within = {True: "Within 12 months", False: "In 12 to 24 months"}
     return [
         [
             format.short_date(r["end_date"]),
             within[bool(r["within_12m"])],
+            status.label(r["status"]),
             r["service_area"] or queries.UNKNOWN_SERVICE_AREA,
             r["system_name"] or "not named",
             format.supplier(r["supplier_name"], r["supplier_count"], missing="not recorded"),
             format.short_date(r["max_end_date"]),
             format.money(r["annual_value"]),
         ]
-        for r in rows
+        for r in with_status(rows, today)
     ]
+
+
+def shown_text(shown: int, total: int, what: str) -> str | None:
+    """'Showing the first 25 of 180 suppliers.' when a list is cut, else None."""
+    return f"Showing the first {shown:,} of {total:,} {what}. " if total > shown else None
 
 
 def ending_summary(numbers: dict) -> str:

@@ -62,16 +62,23 @@ def rows(filters: Mapping[str, object]) -> list[reference.Borough]:
     return [b for b in sorted(reference.boroughs(), key=lambda b: b.name) if not wanted or b.code in wanted]
 
 
-def model(cur: duckdb.DuckDBPyConnection, filters: Mapping[str, object], today: date | None = None) -> dict:
-    """Everything the matrix shows: rows, columns, cells, the measure and its colour domain.
+SYSTEMS_SHOWN = 3  # systems listed in a cell on screen, most contracts first (the export lists them all)
+SUPPLIERS_SHOWN = 2  # suppliers named per system in a cell's hover text
 
-    Feeds the screen and the export alike.
+
+def model(
+    cur: duckdb.DuckDBPyConnection, filters: Mapping[str, object], today: date | None = None, full: bool = False
+) -> dict:
+    """Everything the matrix shows: rows, columns, cells, the tile map's values, the measure and its
+    colour domain. On screen a cell lists its first ``SYSTEMS_SHOWN`` systems and how many more
+    there are (about a thousand cells: the page must stay small); ``full`` (the export) lists all.
     """
     chosen = measure(filters)
-    cells = mq.matrix(cur, filters, chosen.key, today)
+    shown = (None, None) if full else (SYSTEMS_SHOWN, SUPPLIERS_SHOWN)
+    values, cells = mq.matrix(cur, filters, chosen.key, today, *shown)
     lo, hi = fm.domain([c["value"] for c in cells.values()], chosen)
     return {"measure": chosen, "rows": rows(filters), "columns": columns(filters, cells), "cells": cells,
-            "domain": (lo, hi)}  # fmt: skip
+            "values": values, "domain": (lo, hi)}  # fmt: skip
 
 
 def entry_label(entry: dict) -> str:
@@ -88,6 +95,24 @@ def cell_text(cell: dict | None) -> str:
     return "; ".join(
         entry_label(s) + (f" ({', '.join(s['suppliers'])})" if s["suppliers"] else "") for s in cell["systems"]
     )
+
+
+def cell_lines(cell: dict) -> str:
+    """A cell's systems on screen, one a line, and how many more the export lists."""
+    lines = [entry_label(s) for s in cell["systems"]]
+    if cell.get("more_systems"):
+        lines.append(f"and {fmt.plural(cell['more_systems'], 'more system')}")
+    return "\n".join(lines)
+
+
+def cell_hover(cell: dict) -> str:
+    """Who supplies each system of a cell, as its hover text: 'Mosaic: Servelec; Liquidlogic: ...'."""
+    parts = []
+    for s in cell["systems"]:
+        names = ", ".join(s["suppliers"]) or "supplier not recorded"
+        more = f" and {s['more_suppliers']} more" if s.get("more_suppliers") else ""
+        parts.append(f"{entry_label(s)}: {names}{more}")
+    return "Suppliers: " + "; ".join(parts)
 
 
 def tile_rows(values: Mapping[str, float | int | None], chosen: mq.Measure) -> list[dict]:
@@ -108,7 +133,7 @@ def legend_steps(lo: float, hi: float) -> list[float]:
 
 def matrix_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[list[str], list[list]]:
     """The matrix as rows of text: one per borough shown, one column per service area shown."""
-    m = model(cur, filters)
+    m = model(cur, filters, full=True)
     headings = ["Borough", "ONS code", *(c.label for c in m["columns"])]
     return headings, [
         [b.name, b.code, *(cell_text(m["cells"].get((b.code, c.area))) for c in m["columns"])] for b in m["rows"]

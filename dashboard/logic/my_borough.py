@@ -10,7 +10,8 @@ filter (one code), so the filter bar and the page's picker stay in step through 
 Time-aware (``dashboard.status``): by default only contracts that can still be acted on are
 compared, on both sides; ended ones are counted and shown with ``ended=show``. The page is one
 row per contract (its nearest neighbour and how many more), paged, so it stays small whatever
-the size of the data; the export holds every pair of the contracts shown.
+the size of the data; the export holds what the page shows, every page of it: each contract with
+its closest ``NEAR_SHOWN`` neighbours (not every pair: at 100,000 contracts that was 1.2M rows).
 """
 
 from __future__ import annotations
@@ -41,17 +42,21 @@ def _months_between(a: date, b: date, months: int) -> bool:
     return add_months(a, -months) <= b <= add_months(a, months)
 
 
-def _match(m: dict, o: dict, months: int) -> str | None:
-    """What ``o`` shares with ``m`` when it is a neighbour of it, else None."""
+def _shares(m: dict, o: dict) -> str | None:
+    """What ``o`` (another borough's contract with an end date) shares with ``m``, else None."""
     if o.get("end") is None or o.get("borough_code") == m.get("borough_code"):
         return None
     same_area = bool(m.get("service_area")) and o.get("service_area") == m.get("service_area")
     same_system = bool(m.get("system")) and o.get("system") == m.get("system")
-    if not (same_area or same_system) or not _months_between(m["end"], o["end"], months):
-        return None
     if same_area and same_system:
         return "service area and system"
-    return "service area" if same_area else "system"
+    return "service area" if same_area else "system" if same_system else None
+
+
+def _match(m: dict, o: dict, months: int) -> str | None:
+    """What ``o`` shares with ``m`` when it is a neighbour of it, else None."""
+    found = _shares(m, o)
+    return found if found and _months_between(m["end"], o["end"], months) else None
 
 
 def _buckets(others: list[dict], key: str) -> dict[str, tuple[list[date], list[dict]]]:
@@ -84,7 +89,8 @@ def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, l
     this end) and ``distance`` (its absolute value); a contract without an end date has none,
     since nothing can be said about when it could be procured. Others are bucketed by service
     area and by system and sorted by end date, so each contract looks only at the ones that can
-    match it (comparing every pair took minutes at 100,000 contracts).
+    match it (comparing every pair took minutes at 100,000 contracts). Every pair is still made:
+    the views use ``nearest`` (the same rule, bounded); tests hold it to this one.
     """
     areas, systems = _buckets(others, "service_area"), _buckets(others, "system")
     out: dict[str, list[dict]] = {}
@@ -94,7 +100,7 @@ def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, l
             candidates = _near_in(areas.get(m.get("service_area") or ""), m["end"], months)
             candidates += _near_in(systems.get(m.get("system") or ""), m["end"], months)
             for o in {id(o): o for o in candidates}.values():
-                match = _match(m, o, months)
+                match = _shares(m, o)  # within the months already: a bucket's slice is by the same bounds
                 if match:
                     days = (o["end"] - m["end"]).days
                     found.append({**o, "match": match, "days": days, "distance": abs(days)})
@@ -105,10 +111,90 @@ def neighbours(mine: list[dict], others: list[dict], months: int) -> dict[str, l
     return out
 
 
+class _Bucket:
+    """Others of one service area, system, or both, by end date, with a running count of those kept."""
+
+    def __init__(self, rows: list[dict], kept: dict[int, bool]):
+        self.rows = sorted(rows, key=lambda o: o["end"])
+        self.ends = [o["end"] for o in self.rows]
+        self.kept = [kept[id(o)] for o in self.rows]
+        self.before = [0]  # before[i]: how many of rows[:i] are kept
+        for k in self.kept:
+            self.before.append(self.before[-1] + k)
+
+    def span(self, lo: date, hi: date) -> tuple[int, int]:
+        return bisect_left(self.ends, lo), bisect_right(self.ends, hi)
+
+    def closest(self, end: date, span: tuple[int, int], limit: int) -> list[dict]:
+        """The kept rows of ``span`` closest to ``end``: at least ``limit`` of them (all when fewer),
+        and every one as close as the last taken (ties are settled by the caller's order)."""
+        i0, i1 = span
+        right = bisect_left(self.ends, end, i0, i1)
+        left, out, last = right - 1, [], None
+        while left >= i0 or right < i1:
+            go_left = right >= i1 or (left >= i0 and (end - self.ends[left]) <= (self.ends[right] - end))
+            i = left if go_left else right
+            distance = abs((self.ends[i] - end).days)
+            if last is not None and len(out) >= limit and distance > last:
+                break
+            if self.kept[i]:
+                out.append(self.rows[i])
+                last = distance
+            left, right = (left - 1, right) if go_left else (left, right + 1)
+        return out
+
+
+def _grouped(others: list[dict], key, kept: dict[int, bool]) -> dict:
+    groups: dict = {}
+    for o in others:
+        k = key(o)
+        if o.get("end") is not None and all(k if isinstance(k, tuple) else (k,)):
+            groups.setdefault(k, []).append(o)
+    return {k: _Bucket(rows, kept) for k, rows in groups.items()}
+
+
+def nearest(mine: list[dict], others: list[dict], months: int, kept: dict[int, bool], limit: int) -> dict:
+    """``neighbours``, bounded: per contract of ``mine`` (one borough's), (its closest ``limit``
+    neighbours among those ``kept`` (by ``id``), closest first; how many kept; how many not kept).
+
+    Counts come from running totals over end-date buckets (service area, system, both: a
+    neighbour sharing both is in two buckets and counted once), and only the closest are walked
+    to, so the cost follows the rows shown, not the pairs: at 100,000 contracts a borough has a
+    million pairs.
+    """
+    mine_boroughs = {m.get("borough_code") for m in mine}
+    others = [o for o in others if o.get("borough_code") not in mine_boroughs]
+    areas = _grouped(others, lambda o: o.get("service_area"), kept)
+    systems = _grouped(others, lambda o: o.get("system"), kept)
+    both = _grouped(others, lambda o: (o.get("service_area"), o.get("system")), kept)
+    out: dict[str, tuple[list[dict], int, int]] = {}
+    for m in mine:
+        if m.get("end") is None:
+            out[m["contract_id"]] = ([], 0, 0)
+            continue
+        lo, hi = add_months(m["end"], -months), add_months(m["end"], months)
+        found, n_kept, n_all = {}, 0, 0
+        for bucket, sign in ((areas.get(m.get("service_area")), 1), (systems.get(m.get("system")), 1),
+                             (both.get((m.get("service_area"), m.get("system"))), -1)):  # fmt: skip
+            if bucket is None:
+                continue
+            i0, i1 = bucket.span(lo, hi)
+            n_kept += sign * (bucket.before[i1] - bucket.before[i0])
+            n_all += sign * (i1 - i0)
+            if sign > 0:
+                found.update((id(o), o) for o in bucket.closest(m["end"], (i0, i1), limit))
+        rows = [{**o, "match": _shares(m, o), "days": (o["end"] - m["end"]).days} for o in found.values()]
+        rows = [{**r, "distance": abs(r["days"])} for r in rows]
+        rows.sort(key=lambda r: (r["distance"], r["match"] != "service area and system", r["borough_code"],
+                                 r["contract_id"]))  # fmt: skip
+        out[m["contract_id"]] = (rows[:limit], n_kept, n_all - n_kept)
+    return out
+
+
 # --------------------------------------------------------------------------- the page's model
 
-PAGE_SIZE = 50  # the borough's contracts per page
-NEAR_SHOWN = 5  # neighbours listed under one contract; the rest are in the export
+PAGE_SIZE = 20  # the borough's contracts per page (each with a table of its neighbours: the page stays small)
+NEAR_SHOWN = 5  # neighbours listed under one contract, on the page and in the export; the rest are counted
 SHOW_ENDED = "show"
 
 
@@ -150,22 +236,33 @@ def listed(mine: list[dict], show_ended: bool) -> list[dict]:
     return sorted(kept, key=lambda c: _area_order(c["service_area"]))
 
 
-def compared(mine: list[dict], others: list[dict], months: int, show_ended: bool, today: date, lead: int) -> dict:
-    """The contracts ``mine`` (already ``listed``) with their neighbours, each with its status on
-    ``today``, and how many ended neighbours were left out.
+def compared(
+    mine: list[dict],
+    others: list[dict],
+    months: int,
+    show_ended: bool,
+    today: date,
+    lead: int,
+    limit: int | None = None,
+) -> dict:
+    """The contracts ``mine`` (already ``listed``) with their closest ``limit`` (NEAR_SHOWN)
+    neighbours, each with its status on ``today``; how many neighbours each has (``near_counts``)
+    and how many ended neighbours were left out.
 
     An ended neighbour of a live contract is no partner for a joint procurement, so it is left
     out unless ``show_ended``; ``hidden_near`` counts them, so the reader knows what "show ended"
-    adds. Statuses are judged only for the neighbours found (thousands of candidates at scale).
+    adds. Each candidate's status is judged once (not once per pair).
     """
-    near = neighbours(mine, others, months)
-    rows, hidden_near = [], 0
+    judged = with_status(others, today, lead)
+    kept = {id(o): show_ended or o["status"] in status.ACTIONABLE for o in judged}
+    near = nearest(mine, judged, months, kept, NEAR_SHOWN if limit is None else limit)
+    rows, counts, hidden_near = [], {}, 0
     for contract in mine:
-        found = with_status(near[contract["contract_id"]], today, lead)
-        kept = found if show_ended else live(found)
-        hidden_near += len(found) - len(kept)
-        rows.append((contract, kept))
-    return {"rows": rows, "hidden_near": hidden_near}
+        top, n_kept, n_hidden = near[contract["contract_id"]]
+        rows.append((contract, top))
+        counts[contract["contract_id"]] = n_kept
+        hidden_near += n_hidden
+    return {"rows": rows, "hidden_near": hidden_near, "near_counts": counts}
 
 
 def page_of(st: Mapping[str, object], total: int) -> tuple[int, int]:
@@ -313,14 +410,27 @@ def nearest_text(o: Mapping) -> str:
     return f": {o['system'] or 'system not recorded'}, ends {fmt.long_date(o['end'])} ({apart(o['days'])})"
 
 
-def more_text(near: list[dict]) -> str:
-    """The disclosure's label: how many neighbours there are in all."""
-    return f"All {len(near)} near it" if len(near) > 1 else "Details"
+def more_text(total: int) -> str:
+    """The disclosure's label: how many neighbours there are in all (``total``), and whether all are listed."""
+    if total > NEAR_SHOWN:
+        return f"The closest {NEAR_SHOWN}"
+    return f"All {total} near it" if total > 1 else "Details"
 
 
-def left_out(near: list[dict]) -> int:
-    """How many neighbours are in the export but not listed on the page."""
-    return max(0, len(near) - NEAR_SHOWN)
+def left_out(total: int) -> int:
+    """How many of a contract's ``total`` neighbours are counted but not listed (on the page or in the export)."""
+    return max(0, total - NEAR_SHOWN)
+
+
+def left_out_text(total: int, months: int) -> str | None:
+    """What the page says under the closest neighbours when there are more, and how to see fewer, closer."""
+    more = left_out(total)
+    if not more:
+        return None
+    return (
+        f"and {more} more ending within {months} months, not listed here or in the download; "
+        "shorten “Ending within” to see the closest."
+    )
 
 
 def contract_heading(mine: Mapping) -> tuple[str, str]:
@@ -355,26 +465,31 @@ def contact_text(contact: Mapping | None) -> tuple[str | None, str | None, str |
 # --------------------------------------------------------------------------- export
 
 EXPORT_HEADINGS = [
-    "Service area", "Your system", "Your supplier", "Your end date", "Your status", "Other borough code",
-    "Other borough", "Their system", "Their supplier", "Their end date", "Their status",
-    "Days apart (theirs minus yours)", "Shares", "Their confidence (1-5)", "Their satisfaction (1-5)",
-    "Their contact", "Their contact email", "Their contact phone", "Contact from",
+    "Service area", "Your system", "Your supplier", "Your end date", "Your status", "Other boroughs' contracts near it",
+    "Closeness (1 = closest)", "Other borough code", "Other borough", "Their system", "Their supplier",
+    "Their end date", "Their status", "Days apart (theirs minus yours)", "Shares", "Their confidence (1-5)",
+    "Their satisfaction (1-5)", "Their contact", "Their contact email", "Their contact phone", "Contact from",
 ]  # fmt: skip
+EXPORT_HOLDS = (  # said in the file's filters line (XLSX About sheet, JSON filters_text, X-CityTools-Filters)
+    f"Rows: each contract listed (every page) with its closest {NEAR_SHOWN} other boroughs' contracts, as the page "
+    "lists them, one row each (all of them are counted in 'Other boroughs' contracts near it')"
+)
 
 
-def _export_rows(mine: dict, near: list[dict], contacts: dict[str, dict]) -> list[list]:
+def _export_rows(mine: dict, near: list[dict], total: int, contacts: dict[str, dict]) -> list[list]:
     names = reference.borough_names()
-    own = [area_name(mine["service_area"]), mine["system"], mine["supplier"], mine["end"], status.label(mine["status"])]
+    own = [area_name(mine["service_area"]), mine["system"], mine["supplier"], mine["end"], status.label(mine["status"]),
+           total]  # fmt: skip
     if not near:
         return [own + [None] * (len(EXPORT_HEADINGS) - len(own))]
     out = []
-    for o in near:
+    for rank, o in enumerate(near[:NEAR_SHOWN], start=1):
         c = contacts.get(o["contract_id"]) or {}
         out.append(
             [
-                *own, o["borough_code"], names.get(o["borough_code"], o["borough_code"]), o["system"], o["supplier"],
-                o["end"], status.label(o["status"]), o["days"], o["match"], o["confidence"], o["satisfaction"],
-                c.get("name"), c.get("email"), c.get("phone"), c.get("source"),
+                *own, rank, o["borough_code"], names.get(o["borough_code"], o["borough_code"]), o["system"],
+                o["supplier"], o["end"], status.label(o["status"]), o["days"], o["match"], o["confidence"],
+                o["satisfaction"], c.get("name"), c.get("email"), c.get("phone"), c.get("source"),
             ]
         )  # fmt: skip
     return out
@@ -382,13 +497,17 @@ def _export_rows(mine: dict, near: list[dict], contacts: dict[str, dict]) -> lis
 
 def my_borough_table(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None):
     """Every contract the view lists (all pages, ended ones only with ``ended=show``), one row per
-    neighbour, or one row with empty neighbour cells for a contract without any."""
+    neighbour the page lists (the closest ``NEAR_SHOWN``), or one row with empty neighbour cells
+    for a contract without any (``EXPORT_HOLDS`` says so in the file)."""
     code, _notes = chosen(st)
     if code is None:
         return EXPORT_HEADINGS, []
-    rows = _comparison(cur, code, st, today or date.today(), paged=False)["rows"]
-    contacts = q.contacts(cur, [o["contract_id"] for _mine, near in rows for o in near])
-    return EXPORT_HEADINGS, [line for mine, near in rows for line in _export_rows(mine, near, contacts)]
+    found = _comparison(cur, code, st, today or date.today(), paged=False)
+    rows, counts = found["rows"], found["near_counts"]
+    contacts = q.contacts(cur, [o["contract_id"] for _mine, near in rows for o in near[:NEAR_SHOWN]])
+    return EXPORT_HEADINGS, [
+        line for mine, near in rows for line in _export_rows(mine, near, counts[mine["contract_id"]], contacts)
+    ]
 
 
 KEYS = (

@@ -33,6 +33,7 @@ from dashboard.logic.windows import DEFAULTS as WINDOW_DEFAULTS
 from dashboard.logic.windows import Window, find_windows, rule
 from dashboard.queries import report as q
 from dashboard.queries.expiring import GAP_MONTHS, LEAD_MONTHS, expiring
+from dashboard.queries.expiring import summary as expiring_summary
 from dashboard.queries.windows import window_contracts
 from dashboard.texts import OGL, OGL_URL, PRODUCT, SAMPLE_NOTICE
 from etl import reference
@@ -154,19 +155,23 @@ class Report:
     status: dict
     numbers: dict
     summary: list[str]
-    contracts: list[dict]
-    contracts_cut: bool
-    ending: list[dict]  # contracts ending in the period, with gap flags and contacts
-    boroughs: list[dict]
-    suppliers: list[dict]
-    quarters: list[dict]
-    windows: list[dict]
-    notices: list[dict]
-    survey: list[dict]
     survey_totals: dict
-    sources: list[dict]
-    files: list[dict]
-    licences: list[str]
+    windows: list[dict]
+    # the tables of the files; a preview (``preview_report``) leaves them empty
+    contracts: list[dict] = field(default_factory=list)
+    contracts_cut: bool = False
+    ending: list[dict] = field(default_factory=list)  # contracts ending in the period, with gap flags and contacts
+    boroughs: list[dict] = field(default_factory=list)
+    suppliers: list[dict] = field(default_factory=list)  # a preview: the largest suppliers of the period only
+    quarters: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)
+    survey: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    licences: list[str] = field(default_factory=list)
+    gap_count: int = 0  # contracts ending within GAP_MONTHS with no market notice seen
+    notice_count: int = 0  # tender and pipeline notices (``notices`` lists the first of them)
+    preview: bool = False  # only the numbers and the summary: never written to a file
     # contracts under the report's filters that are technology / not (``queries.scope_counts``)
     scope_counts: dict = field(default_factory=lambda: {"technology": 0, "other": 0})
     scope_key: str = state.DEFAULT_SCOPE  # ``it`` (technology contracts) or ``all``
@@ -352,8 +357,8 @@ def derived_numbers(r: Report) -> dict:
         "top_suppliers": len(top),
         "top_share": None if top_share is None else round(top_share, 1),
         "top_names": [s["supplier"] for s in top],
-        "gaps": sum(1 for c in r.ending if c["gap"]),
-        "notices": len(r.notices),
+        "gaps": r.gap_count,
+        "notices": r.notice_count,
         "windows": len(r.windows),
         "survey_responses": totals["responses"],
         **{f"avg_{s}": None if totals[s]["avg"] is None else round(totals[s]["avg"], 2) for s in q.SCORES},
@@ -373,18 +378,54 @@ def _named(rows: list[dict], names: dict[str, str], key: str = "borough_code", t
     return [{**row, to: names.get(row[key], row[key])} for row in rows]
 
 
+def _tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: date, today: date) -> dict:
+    """The files' tables (every row they list), and the gap count read off the contracts ending."""
+    names = reference.borough_names()
+    listed, ending = contracts_of(cur, filters, start, end, today)
+    sources = q.record_sources(cur, filters)
+    return {
+        "contracts": listed[: q.CONTRACTS_LIMIT],
+        "contracts_cut": len(listed) > q.CONTRACTS_LIMIT,
+        "ending": ending,
+        "gap_count": sum(1 for c in ending if c["gap"]),
+        "boroughs": _named(q.by_borough(cur, filters, start, end), names),
+        "suppliers": q.by_supplier(cur, filters, start, end),
+        "quarters": quarters_of(q.by_quarter(cur, filters, start, end), start, end),
+        "notices": _named(q.notices(cur, filters), names),
+        "survey": q.survey_by_system(cur, filters),
+        "sources": _named(sources, SOURCE_NAMES, "source", "name"),
+        "files": _named(q.load_summary(cur), SOURCE_NAMES, "source", "name"),
+        "licences": licences_of(sources),
+    }
+
+
+def _preview_tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: date, today: date) -> dict:
+    """Only what the numbers and summary need: the largest suppliers of the period and the gap count,
+    each aggregated in DuckDB (no contract rows leave it)."""
+    period = filters | {"end_from": start.isoformat(), "end_to": end.isoformat()}
+    found = expiring_summary(cur, period, today=today, lead_months=LEAD_MONTHS)
+    return {
+        "suppliers": q.top_ending_suppliers(cur, filters, start, end, MAX_TOP_SUPPLIERS),
+        "gap_count": found["gaps"],
+        "preview": True,
+    }
+
+
 def build_report(
-    cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: date | None = None, base_url: str = DEFAULT_BASE_URL
+    cur: duckdb.DuckDBPyConnection,
+    st: dict | None = None,
+    today: date | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    full: bool = True,
 ) -> Report:
     """All the report's numbers and words for a state; ``base_url`` is the app's root its links start
-    with. Raises ValueError for a window that is gone."""
+    with. Not ``full`` (``preview_report``): the numbers and words only, none of the files' tables.
+    Raises ValueError for a window that is gone."""
     st = dict(st or {})
     today = today or date.today()
     kind, subject, noun = subject_of(st)
     filters, start, end = scope_of(cur, st, today)
-    names = reference.borough_names()
-    listed, ending = contracts_of(cur, filters, start, end, today)
-    sources = q.record_sources(cur, filters)
+    tables = (_tables if full else _preview_tables)(cur, filters, start, end, today)
     report = Report(
         title=f"Market engagement report: {subject}",
         subject_kind=kind,
@@ -398,27 +439,24 @@ def build_report(
         status=queries.data_status(cur),
         numbers=q.headline(cur, filters, start, end),
         summary=[],
-        contracts=listed[: q.CONTRACTS_LIMIT],
-        contracts_cut=len(listed) > q.CONTRACTS_LIMIT,
-        ending=ending,
-        boroughs=_named(q.by_borough(cur, filters, start, end), names),
-        suppliers=q.by_supplier(cur, filters, start, end),
-        quarters=quarters_of(q.by_quarter(cur, filters, start, end), start, end),
-        windows=_windows(cur, st, filters, start, end),
-        notices=_named(q.notices(cur, filters), names),
-        survey=q.survey_by_system(cur, filters),
         survey_totals=q.survey_totals(cur, filters),
-        sources=_named(sources, SOURCE_NAMES, "source", "name"),
-        files=_named(q.load_summary(cur), SOURCE_NAMES, "source", "name"),
-        licences=licences_of(sources),
+        windows=_windows(cur, st, filters, start, end),
+        notice_count=q.notice_count(cur, filters),
         scope_counts=queries.scope_counts(cur, filters),
         scope_key=queries.chosen_scope(filters),
         window_rule=rule({**WINDOW_DEFAULTS, "group_by": window_group(st)}),
         base_url=base_url,
+        **tables,
     )
     report.numbers.update(derived_numbers(report))
     report.summary = summary_text(report)
     return report
+
+
+def preview_report(cur: duckdb.DuckDBPyConnection, st: dict | None = None, today: date | None = None) -> Report:
+    """What the report page shows of the report (title, period, summary, headline numbers), the same
+    as the files say, for a fraction of the work: the files' tables are not read."""
+    return build_report(cur, st, today, full=False)
 
 
 # --------------------------------------------------------------------------- the summary
@@ -685,8 +723,14 @@ def _headline_kind(key: str) -> str:
     return "score" if key in DECIMAL_KEYS else "int"
 
 
+def _not_a_preview(r: Report) -> None:
+    if r.preview:
+        raise ValueError("a preview of the report has none of its tables: build it with build_report")
+
+
 def render_html(r: Report) -> str:
     """The whole report as one HTML document (a string)."""
+    _not_a_preview(r)
     template = templates().get_template("report.html")
     return template.render(
         r=r,
@@ -825,6 +869,7 @@ def _sources_sheet(book: xlsx.Book, r: Report) -> None:
 
 def write_xlsx(r: Report, out: str | Path | IO[bytes]) -> None:
     """Write the workbook (the nine ``SHEETS``) to a path or a binary file object."""
+    _not_a_preview(r)
     book = xlsx.Book(str(out) if isinstance(out, Path) else out)
     _summary_sheet(book, r)
     _contracts_sheet(book, r)
@@ -834,7 +879,10 @@ def write_xlsx(r: Report, out: str | Path | IO[bytes]) -> None:
     )
     book.sheet("End dates by quarter", [12, 14, 16, 10]).table(QUARTER_COLUMNS, r.quarters)
     book.sheet("Windows", [14, 26, 12, 12, 14, 10, 50, 10, 40, 40, 16, 30]).table(WINDOW_COLUMNS, r.windows)
-    book.sheet("Notices", [22, 30, 10, 50, 24, 14, 40]).table(NOTICE_COLUMNS, r.notices)
+    notices = book.sheet("Notices", [22, 30, 10, 50, 24, 14, 40])
+    notices.table(NOTICE_COLUMNS, r.notices)
+    if r.notice_count > len(r.notices):
+        notices.write([f"Only the first {len(r.notices):,} of {r.notice_count:,} notices are listed."], style="bold")
     _survey_sheet(book, r)
     _sources_sheet(book, r)
     book.close()

@@ -137,16 +137,10 @@ def systems_section(cells: list[list], total: int, b: reference.Borough, st: dic
         *contacts_note(),
         table(logic.SYSTEM_HEADINGS, cells, caption, {6, 7, 8}, "borough-systems-table", {3, 4}),
     ]
-    if total > len(cells):
-        parts.append(
-            html.P(
-                [
-                    f"Showing the first {len(cells):,} of {total:,} contracts. ",
-                    dcc.Link("See them all", href=links.href("contracts", st, borough=[b.code])),
-                ],
-                className="small",
-            )
-        )
+    cut = logic.shown_text(len(cells), total, "contracts")
+    if cut:
+        see_all = dcc.Link("See them all", href=links.href("contracts", st, borough=[b.code]))
+        parts.append(html.P([cut, see_all], className="small", id="borough-systems-cut"))
     parts.append(_download(b, st))
     return html.Section(parts, className="mb-4")
 
@@ -157,33 +151,42 @@ def _supplier_link(name: str | None, b: reference.Borough, st: dict) -> object:
     return dcc.Link(name, href=links.href("contracts", st, borough=[b.code], supplier=[name]))
 
 
-def suppliers_section(rows: list[dict], b: reference.Borough, st: dict) -> html.Section:
+def suppliers_section(rows: list[dict], total: int, b: reference.Borough, st: dict) -> html.Section:
     shown = [[_supplier_link(r["supplier_name"], b, st), *logic.supplier_cells(r)] for r in rows]
     caption = f"{b.name}'s suppliers, largest annual value first"
-    return html.Section(
-        [
-            html.H2("Suppliers", className="h4"),
-            table(logic.SUPPLIER_HEADINGS, shown, caption, {1, 2, 3}, "borough-suppliers-table"),
-        ],
-        className="mb-4",
-    )
+    parts = [
+        html.H2("Suppliers", className="h4"),
+        table(logic.SUPPLIER_HEADINGS, shown, caption, {1, 2, 3}, "borough-suppliers-table"),
+    ]
+    cut = logic.shown_text(len(rows), total, "suppliers")
+    if cut:
+        see_all = dcc.Link("See them all", href=links.href("suppliers", st, borough=[b.code]))
+        parts.append(html.P([cut, see_all], className="small", id="borough-suppliers-cut"))
+    return html.Section(parts, className="mb-4")
 
 
-def ending_section(rows: list[dict], numbers: dict, b: reference.Borough) -> html.Section:
+def ending_rows(rows: list[dict], today: date | None) -> list[list]:
+    """The ending-soon table's cells: text, with each contract's status as a badge (its words on it)."""
+    out = []
+    for r, cells in zip(logic.with_status(rows, today), logic.ending_cells(rows, today), strict=True):
+        cells[2] = status_badge(r["status"])
+        out.append(cells)
+    return out
+
+
+def ending_section(rows: list[dict], numbers: dict, b: reference.Borough, st: dict, today: date | None) -> html.Section:
     caption = f"{b.name}'s contracts ending in the next 24 months, soonest first"
-    body = (
-        table(logic.ENDING_HEADINGS, logic.ending_cells(rows), caption, {6}, "borough-ending-table", {0, 5})
-        if rows
-        else html.P("None of its contracts end in the next 24 months.", className="text-body-secondary")
-    )
-    return html.Section(
-        [
-            html.H2("Contracts ending soon", className="h4"),
-            html.P(logic.ending_summary(numbers), id="borough-ending-summary"),
-            body,
-        ],
-        className="mb-4",
-    )
+    parts = [html.H2("Contracts ending soon", className="h4"),
+             html.P(logic.ending_summary(numbers), id="borough-ending-summary")]  # fmt: skip
+    if not rows:
+        parts.append(html.P("None of its contracts end in the next 24 months.", className="text-body-secondary"))
+        return html.Section(parts, className="mb-4")
+    parts.append(table(logic.ENDING_HEADINGS, ending_rows(rows, today), caption, {7}, "borough-ending-table", {0, 6}))
+    cut = logic.shown_text(len(rows), numbers["ending_24m"], "contracts ending in the next 24 months")
+    if cut:
+        see_all = dcc.Link("See them all", href=links.href("expiring", st, borough=[b.code], months=24))
+        parts.append(html.P([cut, see_all], className="small", id="borough-ending-cut"))
+    return html.Section(parts, className="mb-4")
 
 
 def _file_item(line: logic.FileLine) -> html.Li:
@@ -227,13 +230,13 @@ def content(
     rows, total = bq.systems(cur, b.code, st)
     cov = bq.coverage(cur, b.code)
     return [
-        *(ui.message(p, color="warning") for p in problems or []),
+        *ui.url_problems(problems),
         *survey_notice(cov, b.name),
         *header_links(b, st),
         cards(numbers),
         systems_section(system_rows(cur, rows, today), total, b, st),
-        suppliers_section(bq.suppliers(cur, b.code, st), b, st),
-        ending_section(bq.ending(cur, b.code, st, today), numbers, b),
+        suppliers_section(*bq.suppliers(cur, b.code, st), b, st),
+        ending_section(bq.ending(cur, b.code, st, today), numbers, b, st, today),
         coverage_section(cov),
     ]
 

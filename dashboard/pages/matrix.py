@@ -128,19 +128,20 @@ def legend(lo: float, hi: float, measure: mq.Measure) -> html.Div:
     )  # fmt: skip
 
 
-def _cell(cell: dict | None, measure: mq.Measure, lo: float, hi: float) -> html.Td:
-    """A cell: one line per system (supplier in its title), then the measure's value (the caption names it).
+BODY_STYLE = {"whiteSpace": "pre-line"}  # a cell's systems are lines of one text (inherited by every cell)
 
-    Kept to a few plain elements: the full matrix is about a thousand cells.
+
+def _cell(cell: dict | None, measure: mq.Measure, lo: float, hi: float) -> html.Td:
+    """A cell: its first systems, one a line (suppliers in its title), then the measure's value on
+    the last line (the caption names it).
+
+    One element a cell: the full matrix is about a thousand cells, and a layout of many thousands
+    of components is slow to build, send and draw.
     """
     if not cell:
         return html.Td()
-    lines = [
-        html.Div(lm.entry_label(s), title=f"Supplier: {', '.join(s['suppliers']) or 'not recorded'}")
-        for s in cell["systems"]
-    ]
-    lines.append(html.Div(fm.fmt_value(cell["value"], measure), className="opacity-75"))
-    return html.Td(lines, style=fm.cell_style(cell["value"], lo, hi))
+    text = f"{lm.cell_lines(cell)}\n{fm.fmt_value(cell['value'], measure)}"
+    return html.Td(text, title=lm.cell_hover(cell), style=fm.cell_style(cell["value"], lo, hi))
 
 
 def _matrix_head(cols: list[lm.Column], groups: list[tuple[str, int]]) -> html.Thead:
@@ -170,7 +171,8 @@ def _matrix_body(m: dict, st: dict) -> html.Tbody:
                 id=f"matrix-row-{b.code}",
             )
             for b in m["rows"]
-        ]
+        ],
+        style=BODY_STYLE,
     )
 
 
@@ -178,8 +180,8 @@ def matrix_table_component(m: dict, st: dict) -> html.Div:
     """The matrix as an accessible, scrollable HTML table with grouped column headers."""
     groups = lm.column_groups(m["columns"])
     caption = (
-        f"Systems each borough runs, by service area; the number in each cell: {m['measure'].label}. "
-        "Hover a system for its supplier; a borough's name opens its page."
+        f"Systems each borough runs, by service area; the number on each cell's last line: {m['measure'].label}. "
+        "Hover a cell for its suppliers; the download lists every system; a borough's name opens its page."
     )
     table = html.Table(
         [
@@ -215,10 +217,10 @@ def content(
     filters = dict(filters or {})
     measure = lm.measure(filters)
     try:
-        values = mq.borough_values(cur, filters, measure.key, today)
+        m = lm.model(cur, filters, today)
     except ValueError as err:  # a malformed date that did not come through ``state``
         return [ui.message(str(err), color="warning", message_id="filter-error")]
-    m = lm.model(cur, filters, today)
+    values = m["values"]
     notices = ui.url_problems(problems)
     if not m["cells"]:
         notices.append(ui.empty_state("contracts", filters, VIEW.href, "matrix-empty"))

@@ -119,12 +119,12 @@ def nearest_cell(mine: dict, near: list[dict], m: dict, st: dict) -> list:
         html.Div(["Contact: ", *contact_cell(m["contacts"].get(first["contract_id"]))], className="small"),
     ]  # fmt: skip
     table = neighbour_table(near, m["contacts"], st, f"my-borough-near-{mine['contract_id']}")
-    more = mb.left_out(near)
-    csv = html.A("CSV download", href=links.export_href("my_borough", "csv", st))
-    extra = [html.P([f"and {more} more in the ", csv], className="small mb-0")] if more else []
+    total = m["near_counts"][mine["contract_id"]]
+    more = mb.left_out_text(total, m["months"])
+    extra = [html.P(more, className="small mb-0")] if more else []
     out.append(
         html.Details(
-            [html.Summary(mb.more_text(near)), html.Div(table, className="table-responsive"), *extra],
+            [html.Summary(mb.more_text(total)), html.Div(table, className="table-responsive"), *extra],
             className="my-borough-more",
         )
     )
@@ -203,7 +203,7 @@ def contacts_note(note_id: str = "contacts-note") -> list:
 def content(cur: duckdb.DuckDBPyConnection, st: dict, problems: Sequence[str] = ()) -> list:
     """Everything below the heading; without a borough, the picker and a prompt."""
     m = mb.model(cur, st)
-    out: list = [ui.message(text, color="warning") for text in [*problems, *m["notes"]]]
+    out: list = [*ui.url_problems(problems), *(ui.message(text, color="warning") for text in m["notes"])]
     out.append(controls(m["code"], m["months"]))
     if m["code"] is None:
         out.append(

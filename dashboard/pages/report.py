@@ -139,15 +139,15 @@ def content(
 ) -> list:
     """The form, the preview and the download buttons for a state."""
     today = today or date.today()
-    out: list = [*(ui.message(p, color="warning") for p in problems or [])]
+    out: list = ui.url_problems(problems)
     described = rep.described(st)
     if described:
         out.append(html.P("Report for: " + "; ".join(described), className="mb-2", id="report-filters"))
     out.append(form(cur, st, today))
     try:
-        report = rep.build_report(cur, st, today)
-    except ValueError as e:
-        out.append(ui.message(str(e), color="warning", message_id="report-problem"))
+        report = rep.preview_report(cur, st, today)  # the page shows the numbers: the files' tables are not read
+    except ValueError as e:  # a window that is not in this build: a URL value the view cannot use
+        out += ui.url_problems([str(e)])
         return out
     out += [downloads(st), preview(report)]
     return out

@@ -3,7 +3,8 @@
 The contract queries take the view's filters with ``borough`` forced to the page's borough, so
 the page agrees with every other view under the same query string. Survey coverage is about
 the inputs, not the filtered contracts, so it takes the code alone. Lists are capped (``LIMIT``)
-because a borough can have thousands of open-data notices; callers show the total beside them.
+because a borough can have thousands of open-data notices, and each list comes with its total
+from the same statement (``count(*) OVER ()``), so the page says what it leaves out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import duckdb
 from dashboard.queries import END_COLUMN, Filters, where_clause
 from etl import reference
 
-ROW_LIMIT = 500
+ROW_LIMIT = 100  # the borough's contracts listed on its page (and in its export); the Contracts view has all
+SUPPLIER_LIMIT = 25  # its suppliers, largest annual value first
+ENDING_LIMIT = 50  # its contracts ending soon, soonest first
 NOT_NOTICES = "('survey', 'listing')"  # sources whose records are not published notices (etl.build.NOT_NOTICES)
 
 SYSTEM_COLUMNS = (
@@ -36,40 +39,43 @@ def _area_order() -> list[str]:
 def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> tuple[list[dict], int]:
     """The borough's contracts by service area (taxonomy order), up to ROW_LIMIT, and how many there are."""
     where, params = where_clause(for_borough(filters, code))
-    (total,) = cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()
     rows = cur.execute(
         f"""
-        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count, contract_id FROM contracts WHERE {where}
+        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count, contract_id, count(*) OVER () FROM contracts WHERE {where}
         ORDER BY list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
                  system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
         LIMIT ?
         """,
         [*params, _area_order(), ROW_LIMIT],
     ).fetchall()
-    return [dict(zip((*SYSTEM_COLUMNS, "supplier_count", "contract_id"), r, strict=True)) for r in rows], total
+    keys = (*SYSTEM_COLUMNS, "supplier_count", "contract_id")
+    return [dict(zip(keys, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
 
 
-def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> list[dict]:
-    """The borough's suppliers: contracts, systems and known annual value; largest value first."""
+def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> tuple[list[dict], int]:
+    """The borough's suppliers (up to SUPPLIER_LIMIT): contracts, systems and known annual value; largest
+    value first; and how many suppliers there are (contracts naming none count as one)."""
     where, params = where_clause(for_borough(filters, code))
     rows = cur.execute(
         f"""
-        SELECT supplier_name, count(*), count(DISTINCT system_name), sum(annual_value), count(annual_value)
+        SELECT supplier_name, count(*), count(DISTINCT system_name), sum(annual_value), count(annual_value),
+               count(*) OVER ()
         FROM contracts WHERE {where}
         GROUP BY supplier_name
         ORDER BY sum(annual_value) DESC NULLS LAST, count(*) DESC, supplier_name NULLS LAST
         LIMIT ?
         """,
-        [*params, ROW_LIMIT],
+        [*params, SUPPLIER_LIMIT],
     ).fetchall()
     keys = ("supplier_name", "contracts", "systems", "annual_value", "valued")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [dict(zip(keys, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
 
 
 def ending(
     cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None, today: date | None = None
 ) -> list[dict]:
-    """Contracts ending from ``today`` up to 24 months on, soonest first, each marked if within 12."""
+    """Contracts ending from ``today`` up to 24 months on, soonest first (up to ENDING_LIMIT), each
+    marked if within 12; the page's headline numbers count them all."""
     today = today or date.today()
     where, params = where_clause(for_borough(filters, code))
     rows = cur.execute(
@@ -81,7 +87,7 @@ def ending(
         ORDER BY {END_COLUMN}, service_area NULLS LAST, system_name NULLS LAST, contract_id
         LIMIT ?
         """,
-        [today, *params, today, today, ROW_LIMIT],
+        [today, *params, today, today, ENDING_LIMIT],
     ).fetchall()
     keys = (
         "end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value",
@@ -101,16 +107,16 @@ def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
         """,
         [code],
     ).fetchall()
-    (latest_notice,) = cur.execute(
-        f"SELECT max(published_date) FROM contract_records WHERE borough_code = ? AND source NOT IN {NOT_NOTICES}",
+    by_source, latest_notice = {}, None
+    for source, n, latest in cur.execute(
+        f"""
+        SELECT source, count(*), max(published_date) FILTER (WHERE source NOT IN {NOT_NOTICES})
+        FROM contract_records WHERE borough_code = ? GROUP BY source ORDER BY source
+        """,
         [code],
-    ).fetchone()
-    by_source = dict(
-        cur.execute(
-            "SELECT source, count(*) FROM contract_records WHERE borough_code = ? GROUP BY source ORDER BY source",
-            [code],
-        ).fetchall()
-    )
+    ).fetchall():
+        by_source[source] = n
+        latest_notice = max(filter(None, (latest_notice, latest)), default=None)
     (built_at,) = cur.execute("SELECT max(value) FROM meta WHERE key = 'built_at'").fetchone()
     file_keys = (
         "file", "status", "records_read", "loaded", "rejected", "skipped", "gaps", "reason", "return_date",

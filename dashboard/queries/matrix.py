@@ -106,49 +106,88 @@ def cell_values(
     cur: duckdb.DuckDBPyConnection, filters: Filters | None, measure: str, today: date | None = None
 ) -> dict[tuple[str, str | None], dict]:
     """(ONS code, service area or None) -> {"contracts", "value"} for every non-empty cell."""
-    expr, expr_params = _measure_sql(measure, today)
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT borough_code, service_area, count(*), {expr}
-        FROM contracts WHERE {where} AND borough_code IS NOT NULL
-        GROUP BY borough_code, service_area
-        """,
-        [*expr_params, *params],
-    ).fetchall()
-    return {(code, area): {"contracts": n, "value": _number(value)} for code, area, n, value in rows}
+    _values, cells = matrix(cur, filters, measure, today, systems_shown=0)
+    return {key: {"contracts": c["contracts"], "value": c["value"]} for key, c in cells.items()}
 
 
 def cell_systems(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict[tuple[str, str | None], list]:
-    """(ONS code, service area or None) -> the systems in that cell, each with its suppliers.
+    """(ONS code, service area or None) -> every system in that cell, each with its suppliers (see ``matrix``)."""
+    _values, cells = matrix(cur, filters, DEFAULT_MEASURE)
+    return {key: c["systems"] for key, c in cells.items()}
 
-    One entry per system name, most contracts first; contracts without a system name come
-    last as one entry whose ``system`` is None (the page says how many and whose they are).
-    """
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT borough_code, service_area, system_name, count(*) AS n,
-               list(DISTINCT supplier_name ORDER BY supplier_name) FILTER (WHERE supplier_name IS NOT NULL)
-        FROM contracts WHERE {where} AND borough_code IS NOT NULL
-        GROUP BY borough_code, service_area, system_name
-        ORDER BY borough_code, service_area, system_name IS NULL, n DESC, system_name
-        """,
-        params,
-    ).fetchall()
-    cells: dict[tuple[str, str | None], list] = {}
-    for code, area, system, n, suppliers in rows:
-        cells.setdefault((code, area), []).append({"system": system, "contracts": n, "suppliers": suppliers or []})
-    return cells
+
+_LEVELS = {1: "borough", 0: "cell", -1: "system"}  # GROUPING(service_area) of a grouping set; -1: a system
+
+
+def _matrix_sql(expr: str, where: str) -> str:
+    """The tile map's values and the cells (grouping sets), then each cell's systems ranked so that
+    only the ones shown leave DuckDB, with how many there are in all: one statement, two scans
+    (one scan with a third grouping set costs twice as much: its supplier lists are per borough)."""
+    return f"""
+        WITH f AS (SELECT * FROM contracts WHERE {where} AND borough_code IS NOT NULL),
+        g AS (
+            SELECT borough_code AS code, service_area AS area, GROUPING(service_area) AS level, count(*) AS n,
+                   {expr} AS value
+            FROM f GROUP BY GROUPING SETS ((borough_code), (borough_code, service_area))
+        ),
+        s AS (
+            SELECT borough_code AS code, service_area AS area, system_name AS system, count(*) AS n,
+                   list(DISTINCT supplier_name ORDER BY supplier_name) FILTER (WHERE supplier_name IS NOT NULL)
+                       AS suppliers
+            FROM f GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT *, count(*) OVER w AS entries FROM s
+            WINDOW w AS (PARTITION BY code, area)
+            QUALIFY row_number() OVER (w ORDER BY system IS NULL, n DESC, system) <= ?
+        )
+        SELECT code, area, NULL AS system, level, n, value, NULL AS suppliers, NULL AS n_suppliers, NULL AS entries
+        FROM g
+        UNION ALL
+        SELECT code, area, system, -1, n, NULL, list_slice(coalesce(suppliers, []), 1, ?), len(suppliers), entries
+        FROM ranked
+        ORDER BY code, area, level DESC, system IS NULL, n DESC, system
+        """
 
 
 def matrix(
-    cur: duckdb.DuckDBPyConnection, filters: Filters | None, measure: str, today: date | None = None
-) -> dict[tuple[str, str | None], dict]:
-    """Every non-empty cell: contracts, the measure's value and the systems (see cell_systems)."""
-    values = cell_values(cur, filters, measure, today)
-    systems = cell_systems(cur, filters)
-    return {key: {**cell, "systems": systems.get(key, [])} for key, cell in values.items()}
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters | None,
+    measure: str,
+    today: date | None = None,
+    systems_shown: int | None = None,
+    suppliers_shown: int | None = None,
+) -> tuple[dict[str, float | int | None], dict[tuple[str, str | None], dict]]:
+    """(the tile map's value per borough, every non-empty cell), from one query.
+
+    A cell is ``contracts``, the measure's ``value``, ``systems`` (the first ``systems_shown``
+    by most contracts, each ``{"system", "contracts", "suppliers", "more_suppliers"}`` with at most
+    ``suppliers_shown`` supplier names; contracts without a system name come last as one entry
+    whose ``system`` is None) and ``more_systems`` (how many entries are left out). None: all.
+    """
+    expr, expr_params = _measure_sql(measure, today)
+    where, params = where_clause(filters)
+    big = 1 << 31
+    rows = cur.execute(
+        _matrix_sql(expr, where),
+        [*params, *expr_params, big if systems_shown is None else systems_shown,
+         big if suppliers_shown is None else suppliers_shown],
+    ).fetchall()  # fmt: skip
+    values: dict[str, float | int | None] = {}
+    cells: dict[tuple[str, str | None], dict] = {}
+    for code, area, system, level, n, value, suppliers, n_suppliers, entries in rows:
+        kind = _LEVELS[level]
+        if kind == "borough":
+            values[code] = _number(value)
+        elif kind == "cell":
+            cells[(code, area)] = {"contracts": n, "value": _number(value), "systems": [], "more_systems": 0}
+        else:
+            cell = cells[(code, area)]
+            shown = suppliers or []
+            cell["systems"].append({"system": system, "contracts": n, "suppliers": shown,
+                                    "more_suppliers": (n_suppliers or 0) - len(shown)})  # fmt: skip
+            cell["more_systems"] = entries - len(cell["systems"])
+    return values, cells
 
 
 def requested(filters: Mapping[str, object] | None, key: str) -> list[str]:

@@ -94,6 +94,23 @@ def by_supplier(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: 
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def top_ending_suppliers(
+    cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date, k: int
+) -> list[dict]:
+    """The ``k`` named suppliers with most contracts in scope ending in the period, most first (ties by
+    name): the head of ``by_supplier`` ranked by ``ending``, for the page's preview."""
+    where, params = _scope(filters)
+    rows = cur.execute(
+        f"""
+        SELECT supplier_name, count(*) AS ending FROM contracts
+        WHERE {where} AND supplier_name IS NOT NULL AND end_date BETWEEN ? AND ?
+        GROUP BY supplier_name ORDER BY ending DESC, supplier_name LIMIT ?
+        """,
+        [*params, start, end, k],
+    ).fetchall()
+    return [{"supplier": s, "ending": n} for s, n in rows]
+
+
 def by_quarter(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date) -> dict[date, dict]:
     """First day of a quarter -> contracts ending in it (and their boroughs), within the period."""
     where, params = _scope(filters)
@@ -136,19 +153,32 @@ def contracts(
     return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
 
 
-def notices(cur: duckdb.DuckDBPyConnection, filters: Filters | None, limit: int = 500) -> list[dict]:
-    """Tender and pipeline notices under the filters (end dates of a notice are its planned contract's)."""
+def _notices_where(filters: Filters | None) -> tuple[str, list]:
+    """Tender and pipeline notices under the filters, whatever their end dates (a notice's are its planned
+    contract's)."""
     where, params = where_clause({k: v for k, v in (filters or {}).items() if k not in ("end_from", "end_to")})
+    return f"{where} AND stage IN ({', '.join('?' for _ in NOTICE_STAGES)})", [*params, *NOTICE_STAGES]
+
+
+def notices(cur: duckdb.DuckDBPyConnection, filters: Filters | None, limit: int = 500) -> list[dict]:
+    """Tender and pipeline notices under the filters, up to ``limit`` (``notice_count`` counts them all)."""
+    where, params = _notices_where(filters)
     rows = cur.execute(
         f"""
         SELECT borough_code, buyer_name, stage, title, service_area, end_date, source_url
-        FROM contracts WHERE {where} AND stage IN ({", ".join("?" for _ in NOTICE_STAGES)})
+        FROM contracts WHERE {where}
         ORDER BY borough_code, stage, title LIMIT ?
         """,
-        [*params, *NOTICE_STAGES, limit],
+        [*params, limit],
     ).fetchall()
     keys = ("borough_code", "buyer_name", "stage", "title", "service_area", "end_date", "source_url")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def notice_count(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> int:
+    """How many tender and pipeline notices there are under the filters (``notices`` lists the first)."""
+    where, params = _notices_where(filters)
+    return cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()[0]
 
 
 def survey_by_system(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> list[dict]:
