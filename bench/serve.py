@@ -101,17 +101,32 @@ def browser_figures(base: str, filtered: str) -> dict:
             page = context.new_page()
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
-            received = [0]
-            cdp.on("Network.loadingFinished", lambda e, r=received: r.__setitem__(0, r[0] + e["encodedDataLength"]))
+            responses: dict[str, dict] = {}
+            cdp.on("Network.responseReceived", lambda e, r=responses: r.setdefault(e["requestId"], {}).update(
+                url=e["response"]["url"], encoding=_encoding(e["response"]["headers"])))  # fmt: skip
+            cdp.on("Network.loadingFinished", lambda e, r=responses: r.setdefault(e["requestId"], {}).update(
+                bytes=e["encodedDataLength"]))  # fmt: skip
             start = time.perf_counter()
             page.goto(url, wait_until="networkidle")
             page.wait_for_selector("h1")
             settled = (time.perf_counter() - start) * 1000
             nodes = page.evaluate("document.getElementsByTagName('*').length")
-            out[name] = {"settled_ms": settled, "bytes": received[0], "dom_nodes": nodes}
+            sent = sum(r.get("bytes", 0) for r in responses.values())
+            out[name] = {"settled_ms": settled, "bytes": sent, "dom_nodes": nodes, "largest": _largest(responses, base)}
             context.close()
         browser.close()
     return out
+
+
+def _encoding(headers: dict) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-encoding"), "none")
+
+
+def _largest(responses: dict[str, dict], base: str, n: int = 4) -> str:
+    """The ``n`` largest responses as the browser received them: bytes, Content-Encoding, path."""
+    ranked = sorted(responses.values(), key=lambda r: -r.get("bytes", 0))[:n]
+    return "; ".join(f"{r.get('bytes', 0) // 1024} KB {r.get('encoding')} {r.get('url', '?').replace(base, '')[:60]}"
+                     for r in ranked)  # fmt: skip
 
 
 def run(db: Path, scale: int, label: str, pages: list[str]) -> list[dict]:
@@ -147,8 +162,10 @@ def _browser(base: str, filtered: str, scale: int, label: str) -> list[dict]:
     for name, f in seen.items():
         out.append(_figure("browser", f"{name}: settled", scale, [f["settled_ms"]], "ms", SETTLED_BUDGET_MS.get(label)))
         budget = TRANSFER_BUDGET if name == "first view" else None
-        out.append(_figure("browser", f"{name}: bytes transferred (compressed)", scale, [float(f["bytes"])], "bytes",
-                           budget))  # fmt: skip
+        sent = _figure(
+            "browser", f"{name}: bytes transferred (compressed)", scale, [float(f["bytes"])], "bytes", budget
+        )
+        out.append({**sent, "note": f"largest: {f['largest']}"})
         out.append(_figure("browser", f"{name}: DOM nodes", scale, [float(f["dom_nodes"])], "nodes", None))
     return out
 

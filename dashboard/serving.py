@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 
 import dash
 import flask
@@ -47,6 +48,16 @@ MESSAGES = {
     413: ("Request too large", "The request is larger than City Tools accepts."),
     500: ("Something went wrong", "City Tools could not answer this request. It has been logged."),
 }
+
+# Static files: Flask-Compress (zstd, br or gzip, as the browser takes them) compresses them as it
+# does pages; an asset whose URL carries its modification time never changes, so it is cached.
+YEAR = 31536000  # seconds
+# dcc.Graph loads plotly.js from this fixed URL the first time a chart is drawn. Every figure of the
+# app is a bar or scatter trace, so the URL serves plotly.js's basic bundle (bar, pie, scatter: 1.2 MB,
+# 0.36 MB sent) of the same version, instead of the full one (4.8 MB, 1.2-1.4 MB sent).
+PLOTLY_URL = "_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY_BASIC = Path(__file__).resolve().parent.parent / "assets" / "vendor" / "plotly-basic.min.js"
+PLOTLY_BASIC_TRACES = frozenset({"bar", "pie", "scatter"})
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +249,23 @@ def _unhandled(app: dash.Dash, error: Exception) -> flask.Response:
     return _error_response(app, 500)
 
 
+# --------------------------------------------------------------------------- static files
+
+
+def _static(app: dash.Dash, response: flask.Response) -> flask.Response:
+    """An asset linked with its modification time (``?m=``, as Dash links assets): cached a year."""
+    request = flask.request
+    fingerprinted = request.method == "GET" and response.status_code == 200 and request.args.get("m")
+    if fingerprinted and _relative(app).startswith("assets/"):
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+def plotly_basic() -> flask.Response:
+    """plotly.js's basic bundle where dcc.Graph asks for plotly.js (see ``PLOTLY_URL``)."""
+    return flask.send_file(PLOTLY_BASIC, mimetype="application/javascript", etag=True, conditional=True)
+
+
 # --------------------------------------------------------------------------- versions
 
 
@@ -273,5 +301,9 @@ def init_app(app: dash.Dash) -> None:
     catch_all = _catch_all_endpoints(app)
     server.before_request(lambda: _before(app, catch_all))
     server.after_request(lambda response: _after(app, response))
+    server.after_request(lambda response: _static(app, response))
+    if PLOTLY_BASIC.exists():  # a static rule: Werkzeug prefers it to Dash's <package>/<path> one
+        prefix = app.config.routes_pathname_prefix or "/"
+        server.add_url_rule(prefix + PLOTLY_URL, "citytools_plotly_basic", plotly_basic, methods=["GET"])
     server.register_error_handler(HTTPException, lambda e: _http_error(app, e))
     server.register_error_handler(Exception, lambda e: _unhandled(app, e))
