@@ -165,7 +165,7 @@ def test_market_shares_sum_to_100(sample_cur, rank_by, top):
 
 
 def test_market_shares_match_a_direct_count(sample_cur):
-    result = q.market_shares(sample_cur, {})
+    result = q.market_shares(sample_cur, {}, top=1000)
     direct = dict(
         sample_cur.execute(
             "SELECT supplier_name, count(*) FROM contracts "
@@ -267,7 +267,7 @@ def test_profile_counts_equal_direct_queries(sample_cur):
     assert sum(r["contracts"] for r in systems) == summary["contracts"]
     areas = q.profile_service_areas(sample_cur, filters)
     assert len(areas) == summary["service_areas"] and sum(r["contracts"] for r in areas) == summary["contracts"]
-    contracts = q.profile_contracts(sample_cur, filters)
+    contracts = q.profile_contracts(sample_cur, filters, limit=1000)
     assert contracts["total"] == len(contracts["rows"]) == summary["contracts"]
     assert {r["supplier"] for r in contracts["rows"]} == {CIVICA}
 
@@ -283,7 +283,7 @@ def test_profile_respects_filters(sample_cur):
 
 
 def test_camden_filter_restricts_the_market(sample_cur):
-    result = q.market_shares(sample_cur, {"borough": CAMDEN})
+    result = q.market_shares(sample_cur, {"borough": CAMDEN}, top=1000)
     (direct,) = sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE borough_code = ? AND supplier_name IS NOT NULL", [CAMDEN]
     ).fetchone()
@@ -308,7 +308,7 @@ def test_a_quote_in_a_real_name_finds_the_supplier(cur):
 
 
 def test_figures_are_valid_plotly(sample_cur):
-    folded = q.fold_others(q.market_shares(sample_cur, {})["rows"], q.CHART_TOP)
+    folded = q.fold_others(q.market_shares(sample_cur, {}, top=q.CHART_TOP)["rows"], q.CHART_TOP)
     shares = share_bar(folded, "contracts", "contracts", others=q.OTHERS)
     go.Figure(shares)
     assert shares["layout"]["title"]["text"] == "Share of contracts: the 15 largest suppliers and all others"
@@ -336,7 +336,7 @@ def test_export_returns_the_rows_shown(sample_cur, filters, table_id):
     headings, rows = EXPORTS["suppliers"](sample_cur, filters)
     assert_export_is_the_table(tree, table_id, headings, rows)
     if "supplier" not in filters:
-        assert sum(r[1] for r in rows) == q.market_totals(sample_cur, filters)["contracts"]
+        assert sum(r[1] for r in rows) == q.market_totals(sample_cur, logic.query_filters(filters))["contracts"]
 
 
 def test_content_reports_a_bad_date_instead_of_failing(cur):
@@ -360,13 +360,15 @@ def test_rendered_market_page(sample_db, render_page):
     ("search", "table_id"),
     [("?rank_by=value&borough=E09000007", "suppliers-table"), (f"?supplier={CIVICA}", "suppliers-contracts-table")],
 )
-def test_export_route_returns_the_rows_on_screen(sample_db, render_page, search, table_id):
+def test_export_route_returns_the_whole_list_the_screen_shows_the_first_of(sample_db, render_page, search, table_id):
     app = create_app(sample_db)
     tree = render_page(app, "/suppliers", search)
     export_link = by_id(tree, "suppliers-download-csv")["props"]["href"]
     lines = csv_lines(app, export_link)
     assert lines[0] == table_headings(tree, table_id)
-    assert [line[0] for line in lines[1:]] == [r[0] for r in table_rows(tree, table_id)]
+    shown = [r[0] for r in table_rows(tree, table_id) if not r[0].startswith(q.OTHERS)]
+    assert [line[0] for line in lines[1 : len(shown) + 1]] == shown
+    assert len(lines) - 1 >= len(shown)
 
 
 def test_rendered_profile_links_to_the_contracts_list(sample_db, render_page):
@@ -381,7 +383,10 @@ def test_rendered_profile_links_to_the_contracts_list(sample_db, render_page):
 
 def test_rendered_profile_of_a_quoted_name_and_an_injection(tiny_db, render_page):
     app = create_app(tiny_db)
-    tree = render_page(app, "/suppliers", "?supplier=O%27Brien+%26+Sons+Ltd")
+    hidden = render_page(app, "/suppliers", "?supplier=O%27Brien+%26+Sons+Ltd")  # its one contract has ended
+    assert text(by_id(hidden, "suppliers-ended")).startswith("1 ended contract is left out")
+    assert not [h for h in links(hidden) if h.startswith("/contracts?")]
+    tree = render_page(app, "/suppliers", "?supplier=O%27Brien+%26+Sons+Ltd&ended=show")
     (link,) = [h for h in links(tree) if h.startswith("/contracts?")]
     assert parse_qs(urlsplit(link).query) == {"supplier": ["O'Brien & Sons Ltd"]}
     assert table_rows(tree, "suppliers-contracts-table")[0][0] == "Barnet"
@@ -478,7 +483,7 @@ def test_headline_card_on_the_rendered_page(sample_db, render_page):
 def test_share_and_hhi_bars_carry_what_a_click_filters_by(sample_cur):
     from dashboard import filters
 
-    folded = q.fold_others(q.market_shares(sample_cur, {})["rows"], q.CHART_TOP)
+    folded = q.fold_others(q.market_shares(sample_cur, {}, top=q.CHART_TOP)["rows"], q.CHART_TOP)
     bar = share_bar(folded, "contracts", "contracts", others=q.OTHERS)
     first = {"points": [{"customdata": bar["data"][0]["customdata"][0]}]}
     assert filters.clicked_value(first) == folded[0]["supplier"]
@@ -488,3 +493,63 @@ def test_share_and_hhi_bars_carry_what_a_click_filters_by(sample_cur):
     area = hhi["data"][0]["customdata"][0]
     new = filters.cross_filtered({"points": [{"customdata": area}]}, "?rank_by=value", "/suppliers", "service_area")
     assert parse_qs(new.lstrip("?")) == {"service_area": [hhi["data"][0]["y"][0]], "rank_by": ["value"]}
+
+
+# --------------------------------------------------------------------------- short: the top ten, every one paged, live
+
+
+def test_market_lists_the_ten_largest_and_pages_every_supplier(sample_cur):
+    tree = as_json(page.content(sample_cur, {}))
+    rows = table_rows(tree, "suppliers-table")
+    live = logic.query_filters({})
+    total = q.market_totals(sample_cur, live)["suppliers"]
+    assert len(rows) == q.TABLE_TOP + 1 and rows[-1][0] == f"{q.OTHERS} ({total - q.TABLE_TOP:,} suppliers)"
+    (show_all,) = links(by_id(tree, "suppliers-show-all"))
+    assert parse_qs(urlsplit(show_all).query) == {"list": ["all"]}
+    seen, n = [], 1
+    while True:
+        st = {"list": "all", **({"page": n} if n > 1 else {})}
+        paged = as_json(page.content(sample_cur, st))
+        shown = [r[0] for r in table_rows(paged, "suppliers-table")]
+        seen += shown
+        if n == -(-total // q.PAGE_SIZE):
+            break
+        pager = by_id(paged, "suppliers-pager")
+        assert parse_qs(urlsplit(links(pager)[-2]).query)["page"] == [str(n + 1)]  # Next, then Last
+        n += 1
+    assert len(seen) == len(set(seen)) == total
+    assert not any(name.startswith(q.OTHERS) for name in seen)
+    direct = sample_cur.execute(
+        "SELECT supplier_name FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE AND supplier_name "
+        "IS NOT NULL AND NOT coalesce(greatest(end_date, max_end_date) < current_date, false) GROUP BY 1 "
+        "ORDER BY count(*) DESC, 1"
+    ).fetchall()
+    assert seen == [r[0] for r in direct]  # ranked by contracts, ties by name
+
+
+def test_market_counts_live_contracts_and_says_how_many_ended_are_hidden(sample_cur):
+    (ended,) = sample_cur.execute(
+        "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE AND supplier_name "
+        "IS NOT NULL AND greatest(end_date, max_end_date) < current_date"
+    ).fetchone()
+    assert ended > 0
+    live, every = q.market_totals(sample_cur, logic.query_filters({})), q.market_totals(sample_cur, {})
+    assert every["contracts"] - live["contracts"] == ended
+    tree = as_json(page.content(sample_cur, {}))
+    assert text(by_id(tree, "suppliers-ended")).startswith(f"{ended} ended contracts are left out")
+    shown = as_json(page.content(sample_cur, {"ended": "show"}))
+    assert f"hold {every['contracts']} contracts" in text(by_id(shown, "suppliers-summary"))
+    assert "Hide them" in text(by_id(shown, "suppliers-ended"))
+
+
+def test_concentration_table_is_behind_the_chart_and_breakdowns_fold(sample_cur):
+    tree = as_json(page.content(sample_cur, {}))
+    details = [n for n in walk(tree) if n["type"] == "Details" and any(
+        c["props"].get("id") == "suppliers-hhi-table" for c in walk(n))]  # fmt: skip
+    assert len(details) == 1  # the full table is the HHI chart's table alternative, folded
+    profile = as_json(page.content(sample_cur, {"supplier": CIVICA, "ended": "show"}))
+    folds = [n for n in walk(profile) if "folded-table" in (n["props"].get("className") or "")]
+    assert folds, "a breakdown of more than eight rows shows eight and folds the rest"
+    for fold in folds:
+        bodies = [n for n in walk(fold) if n["type"] == "Tbody"]
+        assert len(bodies) == 2 and len(bodies[0]["props"]["children"]) == 8

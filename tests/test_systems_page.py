@@ -162,7 +162,7 @@ def test_summarise_scores_on_hand_made_counts():
 
 def test_camden_filter_restricts_everything(sample_cur):
     camden = {"borough": CAMDEN}
-    ranking = q.ranking(sample_cur, camden)["rows"]
+    ranking = q.ranking(sample_cur, camden, limit=1000)["rows"]
     (direct,) = sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE borough_code = ? AND system_name IS NOT NULL", [CAMDEN]
     ).fetchone()
@@ -239,8 +239,11 @@ def test_content_and_export_show_the_same_rows(sample_cur):
 
 
 def test_export_of_several_systems_names_the_system(sample_cur):
-    headings, rows = EXPORTS["systems"](sample_cur, {"system": ["Mosaic", "ArcGIS"]})
+    st = {"system": ["Mosaic", "ArcGIS"], "ended": "show"}
+    headings, rows = EXPORTS["systems"](sample_cur, st)
+    assert EXPORTS["systems"](sample_cur, {**st, "page": 2})[1] == rows  # every page: the page shown is no matter
     assert headings[:2] == ["Borough", "System"]
+    assert len(rows) > q.DETAIL_LIMIT  # more than the page on screen
     assert {r[1] for r in rows} == {"Mosaic", "ArcGIS"}
     assert len(rows) == len(SAMPLE_SYSTEM_BOROUGHS["Mosaic"]) + len(SAMPLE_SYSTEM_BOROUGHS["ArcGIS"])
 
@@ -251,7 +254,7 @@ def test_content_reports_a_bad_date_instead_of_failing(cur):
 
 
 def test_rendered_page_for_mosaic_lists_its_boroughs(sample_db, render_page):
-    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic")
+    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic&ended=show")
     expected = SAMPLE_SYSTEM_BOROUGHS["Mosaic"]
     hrefs = links(tree, "systems-boroughs-table")
     assert sorted(hrefs) == [f"/borough/{code}" for code in expected]
@@ -263,7 +266,7 @@ def test_rendered_page_for_mosaic_lists_its_boroughs(sample_db, render_page):
     timeline = figures(tree)[titles.index("When each borough's Mosaic contract ends")]
     dots = next(t for t in timeline["data"] if t["mode"] == "markers")
     assert sorted(dots["y"]) == sorted(names[c] for c in expected)
-    assert by_id(tree, "systems-back")["props"]["href"] == "/systems"
+    assert by_id(tree, "systems-back")["props"]["href"] == "/systems?ended=show"
 
 
 def test_rendered_ranking_links_each_system_keeping_the_filters(sample_db, render_page):
@@ -279,15 +282,16 @@ def test_rendered_ranking_links_each_system_keeping_the_filters(sample_db, rende
 
 
 def test_rendered_page_reports_ignored_url_parts(sample_db, render_page):
-    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic&borough=E09000099")
-    warnings = [text(n) for n in walk(tree) if "alert-warning" in (n["props"].get("className") or "")]
-    assert any("E09000099" in w for w in warnings)
+    tree = render_page(create_app(sample_db), "/systems", "?system=Mosaic&borough=E09000099&ended=show")
+    warnings = [n for n in walk(tree) if "url-problem" in (n["props"].get("className") or "")]
+    assert any("E09000099" in text(w) for w in warnings)
+    assert all(w["type"] == "Alert" and w["props"]["dismissable"] for w in warnings)  # kept until dismissed
     assert sorted(links(tree, "systems-boroughs-table")) == [f"/borough/{c}" for c in SAMPLE_SYSTEM_BOROUGHS["Mosaic"]]
 
 
 def test_export_route_returns_the_rows_on_screen(sample_db, render_page):
     app = create_app(sample_db)
-    search = f"?system=Mosaic&system=ArcGIS&borough=E09000005&borough={CAMDEN}&borough=E09000009"
+    search = f"?system=Mosaic&system=ArcGIS&borough=E09000005&borough={CAMDEN}&borough=E09000009&ended=show"
     tree = render_page(app, "/systems", search)
     export_link = by_id(tree, "systems-download-csv")["props"]["href"]
     assert export_link.startswith("/export/systems.csv?")
@@ -312,14 +316,15 @@ def test_rendered_page_treats_an_injection_attempt_as_a_name(tiny_db, render_pag
 def test_each_contract_says_its_status_by_the_one_rule(sample_cur):
     from dashboard import status
 
-    table, result = logic.main_table(sample_cur, {"system": "Mosaic"})
+    table, result = logic.main_table(sample_cur, {"system": "Mosaic", "ended": "show"})
     col = table.headings.index("Status")
     today = date.today()
     assert [r[col] for r in table.rows] == [
-        status.label(status.status(r["end_date"], r["max_end_date"], today)) for r in result["rows"]
+        status.status(r["end_date"], r["max_end_date"], today) for r in result["rows"]
     ]
+    assert [r[col] for r in table.export()[1]] == [status.label(r[col]) for r in table.rows]  # words in the export
     ended = logic.detail_table(result["rows"], False, today=date(2100, 1, 1))
-    assert {r[col] for r in ended.rows} == {"Ended"}  # judged on the day given
+    assert {r[col] for r in ended.rows} == {"ended"}  # judged on the day given
 
 
 def test_contact_cells_link_only_safe_emails():
@@ -351,3 +356,72 @@ def test_systems_show_whom_to_call_to_members_and_say_so_to_the_public(full_samp
     assert "signed-in members" in text(by_id(public, "systems-contacts-note"))
     public_shown = [r[contact] for r in table_rows(public, "systems-boroughs-table") if r[contact] != "–"]
     assert len(public_shown) < len(shown)
+
+
+# --------------------------------------------------------------------------- live by default, badges, pages
+
+
+def _ended_in_sample(cur, system: str) -> int:
+    (n,) = cur.execute(
+        "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE AND system_name = ? "
+        "AND greatest(end_date, max_end_date) < current_date",
+        [system],
+    ).fetchone()
+    return n
+
+
+def test_ended_contracts_are_hidden_by_default_and_counted(sample_cur):
+    system = sample_cur.execute(  # the sample system with the most ended contracts
+        "SELECT system_name FROM contracts WHERE borough_code IS NOT NULL AND greatest(end_date, max_end_date) "
+        "< current_date AND system_name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()[0]
+    ended = _ended_in_sample(sample_cur, system)
+    assert ended > 0
+    tree = as_json(page.content(sample_cur, {"system": system}))
+    shown = as_json(page.content(sample_cur, {"system": system, "ended": "show"}))
+    statuses = [r[table_headings(tree, "systems-boroughs-table").index("Status")]
+                for r in table_rows(tree, "systems-boroughs-table")]  # fmt: skip
+    assert "Ended" not in statuses
+    assert len(table_rows(shown, "systems-boroughs-table")) == len(statuses) + ended
+    note = by_id(tree, "systems-ended")
+    assert text(note).startswith(f"{format.plural(ended, 'ended contract')}")
+    assert parse_qs(urlsplit(links(note)[0]).query)["ended"] == ["show"]
+    assert "Hide them" in text(by_id(shown, "systems-ended"))
+
+
+def test_status_is_a_badge_of_the_one_rule(sample_cur):
+    from dashboard import status
+
+    tree = as_json(page.content(sample_cur, {"system": "Mosaic", "ended": "show"}))
+    badges = [
+        n for n in walk(by_id(tree, "systems-boroughs-table")) if "status-badge" in (n["props"].get("className") or "")
+    ]
+    _, result = logic.main_table(sample_cur, {"system": "Mosaic", "ended": "show"})
+    keys = [status.status(r["end_date"], r["max_end_date"], date.today()) for r in result["rows"]]
+    assert [text(b) for b in badges] == [status.label(k) for k in keys]
+    assert [b["props"]["className"].split()[1] for b in badges] == [f"text-bg-{status.BADGES[k]}" for k in keys]
+
+
+def test_ranking_is_paged_and_every_page_links_on(sample_cur):
+    first = as_json(page.content(sample_cur, {"ended": "show"}))
+    total = q.ranking(sample_cur, {}, limit=10_000)["total"]
+    assert total > q.RANKING_LIMIT
+    assert len(table_rows(first, "systems-table")) == q.RANKING_LIMIT
+    pager = by_id(first, "systems-pager")
+    assert f"of {total:,}" in text(pager)
+    seen = []
+    for n in range(1, logic.pages(total, q.RANKING_LIMIT) + 1):
+        tree = as_json(page.content(sample_cur, {"ended": "show", "page": n}))
+        seen += [r[0] for r in table_rows(tree, "systems-table")]
+        assert has_id(tree, "systems-usage-chart") == (n == 1)  # the chart heads the first page only
+    assert len(seen) == len(set(seen)) == total
+    beyond = as_json(page.content(sample_cur, {"ended": "show", "page": 999}))  # past the end: the last page
+    assert table_rows(beyond, "systems-table")[-1][0] == seen[-1]
+
+
+def test_columns_left_out_on_a_phone_stay_in_the_export(sample_cur):
+    tree = as_json(page.content(sample_cur, {}))
+    hidden = [text(n) for n in walk(by_id(tree, "systems-table")) if n["type"] == "Th"
+              and page.PHONE_HIDDEN in (n["props"].get("className") or "")]  # fmt: skip
+    headings, _ = EXPORTS["systems"](sample_cur, {})
+    assert hidden and set(hidden) < set(headings) and "System" not in hidden

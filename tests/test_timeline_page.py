@@ -169,9 +169,8 @@ def test_few_traces_and_a_visible_note_when_over_the_cap():
     drawn = len(trace(figure, ft.TRACE_BASE)["x"])
     assert drawn == tl.MAX_DRAWN
     notes = [a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "cap-note"]
-    assert notes == [
-        "Showing 300 of 350 contracts (those ending soonest from today); narrow the filters to see the rest."
-    ]
+    rest = "(those ending soonest from today); narrow the filters to see the rest."
+    assert notes == [f"Showing {tl.MAX_DRAWN} of 350 contracts {rest}"]
     assert tl.cap_note(300, 4210, 2).startswith("Showing 300 of 4,210 contracts")
     assert tl.cap_note(10, 10) is None
     assert tl.cap_note(10, 10, 1) == "1 contract has no end date and cannot be drawn."
@@ -268,12 +267,13 @@ def test_revenues_and_benefits_window_is_shaded(sample_build, render_page):
 def test_cap_note_and_table_on_the_whole_sample(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/timeline", "")
     with db.cursor(sample_build[0]) as cur:
-        (dated,) = cur.execute(
-            "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND end_date IS NOT NULL"
+        (dated,) = cur.execute(  # ended contracts are left out unless the URL says ended=show
+            "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND end_date IS NOT NULL AND is_it "
+            "IS NOT FALSE AND stage = 'contract' AND greatest(end_date, max_end_date) >= current_date"
         ).fetchone()
     assert dated > tl.MAX_DRAWN
     note = texts(by_id(tree, "timeline-note"))
-    assert any(f"Showing 300 of {dated:,} contracts" in t for t in note)
+    assert any(f"Showing {tl.MAX_DRAWN} of {dated:,} contracts" in t for t in note)
     assert len(md_rows(by_id(tree, "timeline-table"))) == tl.MAX_DRAWN
 
 
@@ -386,11 +386,12 @@ def test_the_figure_is_kept_under_its_budget_and_the_note_says_so(sample_build, 
         drawn, figure = tl.fitted(m)
         assert ft.json_bytes(figure) <= tl.FIGURE_BUDGET and len(drawn["bars"]) == tl.MAX_DRAWN
         full = ft.json_bytes(figure)
-        monkeypatch.setattr(tl, "FIGURE_BUDGET", full // 3)
+        budget = full * 3 // 4
+        monkeypatch.setattr(tl, "FIGURE_BUDGET", budget)
         drawn, figure = tl.fitted(m)
         _, exported = tl.timeline_table(cur, {})
-    assert ft.json_bytes(figure) <= full // 3 and tl.MIN_DRAWN <= len(drawn["bars"]) < tl.MAX_DRAWN
-    assert f"kept under {full // 3 // 1000} KB" in drawn["note"]
+    assert ft.json_bytes(figure) <= budget and tl.MIN_DRAWN <= len(drawn["bars"]) < tl.MAX_DRAWN
+    assert f"kept under {budget // 1000} KB" in drawn["note"]
     assert len(exported) == len(drawn["bars"])  # the export holds what is drawn
 
 
@@ -398,3 +399,55 @@ def test_the_figure_sent_for_the_whole_sample_is_within_budget(sample_build, ren
     for search in ("", "?rows=contract", "?group_by=system"):
         figure = graph(render_page(create_app(sample_build[0]), "/timeline", search))
         assert ft.json_bytes(figure) <= tl.FIGURE_BUDGET, search
+
+
+# --------------------------------------------------------------------------- live by default, a short page
+
+
+def test_ended_contracts_are_left_out_and_counted_unless_shown(sample_build):
+    with db.cursor(sample_build[0]) as cur:
+        (ended,) = cur.execute(
+            "SELECT count(*) FROM contracts WHERE borough_code IS NOT NULL AND is_it IS NOT FALSE AND stage = "
+            "'contract' AND greatest(end_date, max_end_date) < current_date"
+        ).fetchone()
+        hidden, shown = tl.model(cur, {}), tl.model(cur, {"ended": "show"})
+        tree = page.content(cur, {})
+        shown_tree = page.content(cur, {"ended": "show"})
+    assert ended > 0 and hidden["ended"] == ended and shown["ended"] == 0
+    assert shown["total"] == hidden["total"] + ended
+    assert all(max(c["end"], c["max_end"] or c["end"]) >= date.today() for c in hidden["rows"])
+    assert texts(by_id(tree, "timeline-ended"))[0].startswith(f"{ended} ended contracts are left out")
+    assert any("Hide them" in t for t in texts(by_id(shown_tree, "timeline-ended")))
+
+
+def test_the_page_lists_the_first_windows_and_links_to_all(sample_build):
+    with db.cursor(sample_build[0]) as cur:
+        m = tl.model(cur, {})
+        drawn, _ = tl.fitted(m)
+        every = tl.window_rows(m, drawn)
+        tree = page.content(cur, {})
+    assert len(every) > tl.WINDOWS_LISTED
+    assert len(md_rows(by_id(tree, "timeline-windows"))) == tl.WINDOWS_LISTED
+    link = by_id(tree, "timeline-all-windows")
+    assert link["props"]["href"].startswith("/windows") and f"all {len(every)}" in link["props"]["children"]
+
+
+def test_bad_url_values_stay_until_dismissed(sample_build, render_page):
+    tree = render_page(create_app(sample_build[0]), "/timeline", "?borough=E09000099")
+    alerts = [n for n in walk(tree) if "url-problem" in (n["props"].get("className") or "")]
+    assert alerts and all(a["type"] == "Alert" and a["props"]["dismissable"] for a in alerts)
+    assert any("E09000099" in t for a in alerts for t in texts(a))
+
+
+def test_at_most_max_shaded_windows_are_shaded_soonest_to_act_first(sample_build, monkeypatch):
+    monkeypatch.setattr(tl, "MAX_SHADED", 5)
+    with db.cursor(sample_build[0]) as cur:
+        m = tl.model(cur, {})
+        drawn, figure = tl.fitted(m)
+    groups = {r.group for r in drawn["rows"]}
+    eligible = sorted(w.procurement_start for w in m["windows"] if w.group in groups)
+    assert len(eligible) > 5
+    assert [w["procurement_start"] for w in drawn["windows"]] == eligible[:5]
+    assert len([s for s in figure["layout"]["shapes"] if s["type"] == "rect"]) == 5
+    assert len(trace(figure, ft.TRACE_WINDOWS)["x"]) == 5
+    assert f"the 5 soonest to act of {len(m['windows'])} windows shaded" in tl.summary(m)

@@ -40,6 +40,7 @@ OWN_VALUES: dict[str, object] = {
     "kind": "both",
     "ended": "show",
     "page": 2,
+    "list": "all",
     "stage": ["contract", "tender"],
     "contract": "c-not-in-the-sample",
     "window": "Revenues and Benefits|2027-03-31",

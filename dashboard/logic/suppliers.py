@@ -1,9 +1,11 @@
 """Suppliers: market share by contracts, boroughs and value; concentration; a supplier's profile.
 
-Without ``supplier`` the view shows market shares (``rank_by`` picks the order) and the
-concentration of each service area; with ``supplier``, that supplier's boroughs, systems,
-service areas and contracts. ``main_table`` gives the table of either state to the page and to
-the CSV/Excel export alike. Tables are the market tables of ``dashboard.logic.systems``.
+Without ``supplier`` the view shows market shares (``rank_by`` picks the order: the ten largest
+and "All others", or with ``list=all`` every supplier a ``page`` at a time) and the concentration
+of each service area; with ``supplier``, that supplier's boroughs, systems, service areas and
+contracts (paged). Ended contracts are left out and counted unless ``ended=show``. ``main_table``
+gives the table of either state to the page and to the CSV/Excel export alike. Tables are the
+market tables of ``dashboard.logic.systems``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ import duckdb
 
 from dashboard import format as fmt
 from dashboard import state
-from dashboard.logic.systems import Column, Link, Table, borough_link, exporter, rounded, show
+from dashboard.logic.systems import (
+    ENDED,
+    PAGE,
+    Column,
+    Link,
+    Table,
+    borough_link,
+    exporter,
+    page_of,
+    query_filters,
+    rounded,
+    show,
+)
 from dashboard.queries import suppliers as q
 from etl import reference
 
@@ -22,23 +36,25 @@ MARKET_COLUMNS = (
     Column("Supplier"),
     Column("Contracts", "int"),
     Column("Share of contracts", "pct"),
-    Column("Boroughs served", "int"),
-    Column("Share of borough-supplier pairs", "pct"),
-    Column("Annual value", "money"),
-    Column("Share of annual value", "pct"),
-    Column("Contracts with a value", "int"),
+    Column("Boroughs served", "int", phone=False),
+    Column("Share of borough-supplier pairs", "pct", phone=False),
+    Column("Annual value", "money", phone=False),
+    Column("Share of annual value", "pct", phone=False),
+    Column("Contracts with a value", "int", phone=False),
 )
 CONCENTRATION_COLUMNS = (
     Column("Service area"),
-    Column("Contracts", "int"),
+    Column("Contracts", "int", phone=False),
     Column("Suppliers", "int"),
-    Column("Shares measured on"),
-    Column("Largest supplier"),
-    Column("Largest supplier's share", "pct"),
-    Column("Top-10 share (CR10)", "pct"),
+    Column("Shares measured on", phone=False),
+    Column("Largest supplier", phone=False),
+    Column("Largest supplier's share", "pct", phone=False),
+    Column("Top-10 share (CR10)", "pct", phone=False),
     Column("HHI", "int"),
-    Column("Reading"),
+    Column("Reading", phone=False),
 )
+FOLDED = ("contracts", "boroughs", "annual_value", "valued")  # what an "All others" row sums
+LIST_ALL = state.Key("list", state.choice("all"), label="Suppliers listed")  # every supplier, paged
 HHI_THRESHOLDS = (q.HHI_MODERATE, q.HHI_HIGH)  # drawn on the concentration chart
 
 
@@ -57,7 +73,8 @@ def market_table(rows: list[dict]) -> Table:
          r["annual_value"], rounded(r["annual_value_share"]), r["valued"]]
         for r in rows
     ]  # fmt: skip
-    links = [{0: Link("suppliers", {"supplier": r["supplier"]})} if r["rank"] else {} for r in rows]
+    links = [{0: Link("suppliers", {"supplier": r["supplier"], "list": None, "page": None})} if r["rank"] else {}
+             for r in rows]  # fmt: skip
     return Table(MARKET_COLUMNS, out, links)
 
 
@@ -121,11 +138,11 @@ def contracts_table(rows: list[dict], several: bool) -> Table:
         *([Column("Supplier")] if several else []),
         Column("Borough"),
         Column("System"),
-        Column("Service area"),
-        Column("Title"),
+        Column("Service area", phone=False),
+        Column("Title", phone=False),
         Column("Contract ends", "date"),
-        Column("Latest end with extensions", "date"),
-        Column("Annual value", "money"),
+        Column("Latest end with extensions", "date", phone=False),
+        Column("Annual value", "money", phone=False),
     ]
     out = [
         [*([r["supplier"]] if several else []), names.get(r["borough_code"], r["borough_code"]), r["system"],
@@ -172,7 +189,7 @@ def _breakdown_link(key: str, value: object) -> dict[int, Link]:
     if key == "borough_code":
         return borough_link(value)
     if key == "system" and value:
-        return {0: Link("systems", {"supplier": None, "system": value})}
+        return {0: Link("systems", {"supplier": None, "system": value, "page": None, "list": None})}
     return {}
 
 
@@ -182,9 +199,9 @@ def breakdown_table(rows: list[dict], key: str, heading: str) -> Table:
     columns = [
         Column(heading),
         Column("Contracts", "int"),
-        *([] if by_borough else [Column("Boroughs", "int")]),
-        Column("Annual value", "money"),
-        Column("Earliest end", "date"),
+        *([] if by_borough else [Column("Boroughs", "int", phone=False)]),
+        Column("Annual value", "money", phone=False),
+        Column("Earliest end", "date", phone=False),
         Column("Latest end", "date"),
     ]
     names = reference.borough_names()
@@ -234,24 +251,40 @@ def profile_timeline(rows: list[dict], chosen: list[str]) -> tuple[str, list[dic
 # --------------------------------------------------------------------------- main table and export
 
 
-def main_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[Table, dict]:
-    """The page's main table for these filters (shares, or the chosen suppliers' contracts) and its result."""
-    suppliers = q.chosen_suppliers(filters)
+def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None) -> tuple[Table, dict]:
+    """The page's main table for these filters (shares, or the chosen suppliers' contracts; a page of
+    ``size`` rows) and its result."""
+    suppliers, page, live = q.chosen_suppliers(filters), page_of(filters), query_filters(filters)
     if suppliers:
-        result = q.profile_contracts(cur, filters)
-        return contracts_table(result["rows"], len(suppliers) > 1), result
-    result = q.market_shares(cur, filters)
-    return market_table(result["rows"]), result
+        size = size or q.PROFILE_CONTRACTS_LIMIT
+        result = q.profile_contracts(cur, live, limit=size, offset=(page - 1) * size)
+        if not result["rows"] and page > 1:  # past the last page: the first
+            page, result = 1, q.profile_contracts(cur, live, limit=size)
+        return contracts_table(result["rows"], len(suppliers) > 1), {**result, "page": page, "size": size}
+    if not lists_all(filters):  # the chart's suppliers, the first of them listed and the rest summed
+        result = q.market_shares(cur, live, top=max(q.CHART_TOP, q.TABLE_TOP))
+        rows = q.fold_others(result["rows"], q.TABLE_TOP, FOLDED)
+        return market_table(rows), {**result, "page": 1, "size": q.TABLE_TOP}
+    size = size or q.PAGE_SIZE
+    result = q.market_shares(cur, live, top=size, offset=(page - 1) * size)
+    if not result["rows"] and page > 1:
+        page, result = 1, q.market_shares(cur, live, top=size, offset=0)
+    return market_table(result["rows"]), {**result, "page": page, "size": size}
 
 
-export_table = exporter(main_table)
+def lists_all(st: dict) -> bool:
+    """``list=all``: every supplier, a page at a time, instead of the largest and "All others"."""
+    return st.get("list") == "all"
+
+
+export_table = exporter(main_table, whole={"list": "all"})  # every supplier, not the ten largest and the rest
 
 
 # The market table's order is part of the URL, so that exports rank the rows as the page does.
 VIEW = state.View(
     "suppliers",
     "/suppliers",
-    (state.Key("rank_by", state.choice(*q.RANK_BY), label="Rank suppliers by"),),
+    (state.Key("rank_by", state.choice(*q.RANK_BY), label="Rank suppliers by"), LIST_ALL, ENDED, PAGE),
     exports={"suppliers": export_table},
 )
 
@@ -293,7 +326,7 @@ def scored(rows: list[dict]) -> list[dict]:
 def vfm_table(rows: list[dict]) -> Table:
     """The value-for-money chart's numbers, for its table alternative."""
     out = [[r["service_area"], r["vendors"], r["score"], r["scores"], r["boroughs"]] for r in scored(rows)]
-    return Table(VFM_COLUMNS, out, [{0: Link("suppliers", {"service_area": [r[0]]})} for r in out])
+    return Table(VFM_COLUMNS, out, [{0: Link("suppliers", {"service_area": [r[0]], "page": None})} for r in out])
 
 
 def correlation(xs: list[float], ys: list[float]) -> float | None:

@@ -1,7 +1,8 @@
 """Systems: which boroughs use a system, who supplies it, when each contract ends.
 
 Two states of one view: without ``system`` a ranked list of systems; with ``system`` the
-contracts of the chosen systems. ``main_table`` gives the table of either state to the page and
+contracts of the chosen systems; either a ``page`` at a time, ended contracts left out (and
+counted) unless ``ended=show``. ``main_table`` gives the table of either state to the page and
 to the CSV/Excel export alike, so an export holds the rows on screen.
 
 The market tables (``Column``, ``Link``, ``Table``, ``show``) are defined here and used by the
@@ -13,7 +14,7 @@ into an href (``dashboard.links``), so this module stays free of Dash and of URL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,10 +35,15 @@ CHART_TOP = 15  # systems drawn in the usage chart
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: its heading and how its raw values are shown (text, int, money, date, pct, score)."""
+    """A table column: its heading and how its raw values are shown (text, int, money, date, pct,
+    score, or status: a ``dashboard.status`` key, a badge on screen and its words in an export).
+
+    ``phone=False``: left out on a narrow screen, so the table fits a phone (the export keeps it).
+    """
 
     heading: str
     kind: str = "text"
+    phone: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -69,13 +75,54 @@ class Table:
         return [c.heading for c in self.columns]
 
     def export(self) -> tuple[list[str], list[list]]:
-        """The table as an export function returns it: headings and raw rows."""
-        return self.headings, self.rows
+        """The table as an export function returns it: headings and raw rows (a status in words)."""
+        statuses = [j for j, c in enumerate(self.columns) if c.kind == "status"]
+        if not statuses:
+            return self.headings, self.rows
+        rows = [[status.label(v) if j in statuses and v else v for j, v in enumerate(r)] for r in self.rows]
+        return self.headings, rows
 
 
 def show(value: object, kind: str) -> str:
     """A raw table value as text for the screen; a dash for none."""
+    if kind == "status":
+        return status.label(value) if value else fmt.DASH
     return fmt.cell(value, kind)
+
+
+# --------------------------------------------------------------------------- what the views list
+
+ENDED_SHOW = "show"
+ENDED = state.Key("ended", state.choice(ENDED_SHOW), label="Ended contracts")  # hidden unless shown
+PAGE = state.Key("page", state.integer(1, 100_000), keep_on_filter=False, label="Page", default=1)
+
+
+def shows_ended(st: dict) -> bool:
+    return st.get("ended") == ENDED_SHOW
+
+
+def query_filters(st: dict, today: date | None = None) -> dict:
+    """The filters the queries get: the state, with the contracts ended before today left out
+    unless the URL says ``ended=show`` (see ``queries.systems.view_where``)."""
+    if shows_ended(st):
+        return {k: v for k, v in st.items() if k != q.LIVE_ON}
+    return {**st, q.LIVE_ON: today or date.today()}
+
+
+def hidden_ended(cur: duckdb.DuckDBPyConnection, st: dict, column: str = "TRUE") -> int:
+    """How many ended contracts the view hides (0 when it shows them), for its note."""
+    if shows_ended(st):
+        return 0
+    return q.ended_count(cur, {k: v for k, v in st.items() if k != q.LIVE_ON}, query_filters(st)[q.LIVE_ON], column)
+
+
+def page_of(st: dict) -> int:
+    value = st.get("page")
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
@@ -100,13 +147,13 @@ RANKING_COLUMNS = (
     Column("System"),
     Column("Boroughs using it", "int"),
     Column("Contracts", "int"),
-    Column("Suppliers", "int"),
-    Column("Earliest end", "date"),
+    Column("Suppliers", "int", phone=False),
+    Column("Earliest end", "date", phone=False),
     Column("Latest end", "date"),
-    Column("Confidence (mean, 1-5)", "score"),
-    Column("Confidence answers", "int"),
-    Column("Satisfaction (mean, 1-5)", "score"),
-    Column("Satisfaction answers", "int"),
+    Column("Confidence (mean, 1-5)", "score", phone=False),
+    Column("Confidence answers", "int", phone=False),
+    Column("Satisfaction (mean, 1-5)", "score", phone=False),
+    Column("Satisfaction answers", "int", phone=False),
 )
 
 
@@ -117,7 +164,7 @@ def ranking_table(rows: list[dict]) -> Table:
          rounded(r["confidence"]), r["confidence_n"], rounded(r["satisfaction"]), r["satisfaction_n"]]
         for r in rows
     ]  # fmt: skip
-    return Table(RANKING_COLUMNS, out, [{0: Link("systems", {"system": r["system"]})} for r in rows])
+    return Table(RANKING_COLUMNS, out, [{0: Link("systems", {"system": r["system"], "page": None})} for r in rows])
 
 
 def usage_table(rows: list[dict]) -> Table:
@@ -155,13 +202,13 @@ def detail_table(rows: list[dict], several: bool, contacts: dict | None = None, 
     columns = [
         Column("Borough"),
         *([Column("System")] if several else []),
-        Column("Supplier"),
+        Column("Supplier", phone=False),
         Column("Contract ends", "date"),
-        Column("Latest end with extensions", "date"),
-        Column("Status"),
-        Column("Annual cost", "money"),
-        Column("Confidence (1-5)", "int"),
-        Column("Satisfaction (1-5)", "int"),
+        Column("Latest end with extensions", "date", phone=False),
+        Column("Status", "status"),
+        Column("Annual cost", "money", phone=False),
+        Column("Confidence (1-5)", "int", phone=False),
+        Column("Satisfaction (1-5)", "int", phone=False),
         Column("Contact"),
     ]
     out, row_links = [], []
@@ -169,7 +216,7 @@ def detail_table(rows: list[dict], several: bool, contacts: dict | None = None, 
         contact, mail = contact_cells(contacts.get(r["contract_id"]))
         out.append(
             [names.get(r["borough_code"], r["borough_code"]), *([r["system"]] if several else []), r["supplier"],
-             r["end_date"], r["max_end_date"], status.label(status.status(r["end_date"], r["max_end_date"], day)),
+             r["end_date"], r["max_end_date"], status.status(r["end_date"], r["max_end_date"], day),
              r["annual_value"], r["confidence"], r["satisfaction"], contact]
         )  # fmt: skip
         row_links.append({**borough_link(r["borough_code"]), **({len(columns) - 1: mail} if mail else {})})
@@ -246,27 +293,45 @@ def score_line(s: dict, several: bool) -> str:
 # --------------------------------------------------------------------------- main table and export
 
 
-def exporter(main: Callable[[duckdb.DuckDBPyConnection, dict], tuple[Table, dict]]) -> state.TableFunction:
-    """The export function of a page whose main table ``main`` gives: the same rows, raw values, for CSV/Excel."""
+EXPORT_ROWS = 100_000  # an export holds the whole list the page shows a page of, up to this many rows
+
+
+def exporter(main: Callable[..., tuple[Table, dict]], whole: Mapping[str, object] | None = None) -> state.TableFunction:
+    """The export function of a page whose main table ``main(cur, st, size)`` gives a page of: the whole
+    list (every page, ``whole`` set in the state: e.g. every supplier, not the ten largest), raw values."""
 
     def export_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
-        """The rows of the page's main table for the state ``st``, raw values (dates, pounds)."""
-        return main(cur, st)[0].export()
+        """The rows of the page's main table for the state ``st``, all pages, raw values (dates, pounds)."""
+        return main(cur, {**st, **(whole or {}), "page": None}, size=EXPORT_ROWS)[0].export()
 
     return export_table
 
 
-def main_table(cur: duckdb.DuckDBPyConnection, filters: dict) -> tuple[Table, dict]:
-    """The table the page shows for these filters (the ranking, or the chosen systems' contracts) and its result."""
-    systems = q.chosen_systems(filters)
+def _paged(fetch: Callable[[int], dict], page: int, size: int) -> dict:
+    """``fetch(offset)`` of the page asked for; past the last page, the last page. With the page
+    shown and its size, for the pager."""
+    result = fetch((page - 1) * size)
+    if not result["rows"] and page > 1:
+        result = fetch(0)
+        page = pages(result["total"], size)
+        result = fetch((page - 1) * size) if page > 1 else result
+    return {**result, "page": page, "size": size}
+
+
+def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None) -> tuple[Table, dict]:
+    """The table the page shows for these filters (a page of the ranking, or of the chosen systems'
+    contracts, ``size`` rows; ended contracts left out unless ``ended=show``) and its result."""
+    systems, page, st = q.chosen_systems(filters), page_of(filters), query_filters(filters)
     if not systems:
-        result = q.ranking(cur, filters)
+        size = size or q.RANKING_LIMIT
+        result = _paged(lambda offset: q.ranking(cur, st, limit=size, offset=offset), page, size)
         return ranking_table(result["rows"]), result
-    result = q.system_contracts(cur, filters)
+    size = size or q.DETAIL_LIMIT
+    result = _paged(lambda offset: q.system_contracts(cur, st, limit=size, offset=offset), page, size)
     contacts = contacts_q.contacts(cur, [r["contract_id"] for r in result["rows"]])
     return detail_table(result["rows"], len(systems) > 1, contacts), result
 
 
 export_table = exporter(main_table)
 
-VIEW = state.View("systems", "/systems", exports={"systems": export_table})
+VIEW = state.View("systems", "/systems", (ENDED, PAGE), exports={"systems": export_table})

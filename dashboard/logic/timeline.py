@@ -23,11 +23,14 @@ from dashboard import format as fmt
 from dashboard import state, status
 from dashboard.figures import timeline as ft
 from dashboard.logic import windows as wl
+from dashboard.logic.systems import ENDED, query_filters, shows_ended
 from dashboard.queries import UNKNOWN_SERVICE_AREA
 from dashboard.queries import timeline as tq
 from etl import reference
 
-MAX_DRAWN = 300  # contracts drawn at most; the rest are counted in a visible note
+MAX_DRAWN = 80  # contracts drawn at most (a chart of ~100 rows); the rest are counted in a visible note
+WINDOWS_LISTED = 6  # windows listed under the chart; the Windows page lists them all
+MAX_SHADED = 40  # windows shaded at most, the soonest procurement start first (each is a shape and a handle)
 FIGURE_BUDGET = 300_000  # bytes of figure JSON at most: fewer contracts are drawn (and it is said) past it
 MIN_DRAWN = 20  # the budget never draws fewer than this
 NOT_KNOWN = UNKNOWN_SERVICE_AREA  # the group of contracts without one, drawn last
@@ -57,9 +60,12 @@ def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date 
     today = today or date.today()
     p = wl.window_params(st)
     found, _ = wl.windows_of(cur, st, p)
-    windows, statuses = wl.live_windows(found, today, p["lead_months"])  # as the Windows page lists them
-    drawn = tq.timeline_rows(cur, p["group_by"], st, st.get("manufacturer"), limit=MAX_DRAWN, today=today)
+    # as the Windows page lists them: windows made only of ended contracts, and ended contracts, on request
+    windows, statuses = wl.live_windows(found, today, p["lead_months"], show_ended=shows_ended(st))
+    live = query_filters(dict(st), today)
+    drawn = tq.timeline_rows(cur, p["group_by"], live, st.get("manufacturer"), limit=MAX_DRAWN, today=today)
     return {
+        "state": dict(st),
         "params": p,
         "mode": rows_mode(st),
         "windows": windows,
@@ -242,8 +248,14 @@ def title(mode: str, group_by: str) -> str:
     return f"Contract terms by {lanes}, grouped by {wl.GROUP_LABELS[group_by].lower()}, with joint procurement windows"
 
 
+def soonest(windows: Iterable[wl.Window], groups: set[str] | None = None) -> list[wl.Window]:
+    """The windows (of ``groups`` when given) soonest procurement start first, at most ``MAX_SHADED``."""
+    mine = [w for w in windows if groups is None or w.group in groups]
+    return sorted(mine, key=lambda w: (w.procurement_start, w.group, w.start))[:MAX_SHADED]
+
+
 def shaded(windows: Iterable[wl.Window]) -> list[dict]:
-    """The windows as the figure shades them, by group and date, each with its click."""
+    """The windows as the figure shades them, soonest procurement start first, each with its click."""
     return [
         {
             "key": w.key,
@@ -254,7 +266,7 @@ def shaded(windows: Iterable[wl.Window]) -> list[dict]:
             "procurement_start": w.procurement_start,
             "click": window_click(w),
         }
-        for w in sorted(windows, key=lambda w: (w.group, w.start))
+        for w in soonest(windows)
     ]
 
 
@@ -273,7 +285,7 @@ def chart(
 
     At most ``limit`` contracts are drawn, the first ones given; ``total`` is how many match in
     all (default: as many as given), so the note can say what is missing. ``windows`` are
-    shaded over the rows of their group, when that group is drawn.
+    shaded over the rows of their group, when that group is drawn: the ``MAX_SHADED`` soonest to act.
     """
     mode = mode if mode in MODES else "borough"
     drawn = contracts[:limit]
@@ -282,7 +294,7 @@ def chart(
     return {
         "rows": rows,
         "bars": [{**c, "y": where[c["contract_id"]], "click": contract_click(c)} for c in drawn],
-        "windows": shaded(windows),
+        "windows": shaded(soonest(windows, {r.group for r in rows})),
         "title": title(mode, group_by),
         "note": cap_note(len(drawn), total, undated, budget),
     }
@@ -323,8 +335,14 @@ def fitted(m: Mapping, today: date | None = None) -> tuple[dict, dict]:
 def summary(m: Mapping) -> str:
     ended = m.get("ended_windows") or 0
     hidden = f" ({fmt.plural(ended, 'window')} made only of ended contracts not shaded)" if ended else ""
+    n = len(m["windows"])
+    shaded_ = (
+        f"the {MAX_SHADED} soonest to act of {n:,} windows shaded"
+        if n > MAX_SHADED
+        else f"{fmt.plural(n, 'window')} shaded"
+    )
     return (
-        f"{fmt.plural(m['total'], 'dated contract')}; {fmt.plural(len(m['windows']), 'window')} shaded{hidden}. "
+        f"{fmt.plural(m['total'], 'dated contract')}; {shaded_}{hidden}. "
         "Click a bar to see that contract in Contracts, or a window's diamond to see its contracts."
     )
 
@@ -333,21 +351,18 @@ WINDOW_HEADINGS = ["Window", "Contracts end", "Boroughs", "Start procurement by"
 
 
 def window_rows(m: Mapping, drawn: Mapping) -> list[list]:
-    """The windows shaded on the chart, as the table under it lists them: the chart carries no
-    labels of its own (labels of windows close in time printed over each other)."""
-    lead = m["params"]["lead_months"]
+    """The windows shaded on the chart, as the table under it lists them, the soonest procurement start
+    first: the chart carries no labels of its own (labels of windows close in time printed over each other)."""
     out = []
-    for w in sorted(m["windows"], key=lambda w: (w.group, w.start)):
-        if w.group not in {r.group for r in drawn["rows"]}:
-            continue
-        key = m["status"].get(w.key) or wl.window_status(w, m["today"], lead)
+    for w in drawn["windows"]:  # soonest procurement start first, as shaded
+        key = m["status"].get(w["key"], "unknown")
         late = f": {status.OVERDUE_TEXT}" if key == "overdue" else ""
         out.append(
             [
-                w.group,
-                f"{fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
-                len(w.boroughs),
-                fmt.long_date(w.procurement_start) + late,
+                w["group"],
+                f"{fmt.long_date(w['start'])} to {fmt.long_date(w['end'])}",
+                len(w["boroughs"]),
+                fmt.long_date(w["procurement_start"]) + late,
                 status.label(key),
             ]
         )
@@ -394,4 +409,4 @@ def timeline_table(cur: duckdb.DuckDBPyConnection, st: dict):
     return TABLE_HEADINGS, table_rows(m["rows"][: len(drawn["bars"])])
 
 
-VIEW = state.View("timeline", "/timeline", (*wl.WINDOW_KEYS, ROWS), exports={"timeline": timeline_table})
+VIEW = state.View("timeline", "/timeline", (*wl.WINDOW_KEYS, ROWS, ENDED), exports={"timeline": timeline_table})

@@ -23,7 +23,8 @@ from dashboard.figures.suppliers import hhi_bar, share_bar, vfm_scatter
 from dashboard.figures.systems import end_timeline
 from dashboard.logic import suppliers as ls
 from dashboard.logic.suppliers import VIEW
-from dashboard.pages.systems import linked_table, market_page, scrolling
+from dashboard.logic.systems import hidden_ended
+from dashboard.pages.systems import ended_note, folded, linked_table, market_page, pager, scrolling
 from dashboard.queries import suppliers as q
 from dashboard.texts import PRODUCT
 
@@ -78,15 +79,14 @@ def _rank_links(filters: dict, current: str) -> html.Nav:
 
 
 def _concentration(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
-    """How concentrated each service area is: the HHI chart and the full concentration table."""
+    """How concentrated each service area is: the HHI chart, the full concentration table behind it."""
     areas = q.concentration(cur, filters)
-    table = ls.concentration_table(areas)
-    chart_table = linked_table(ls.hhi_table(table), "HHI by service area", filters)
+    table = linked_table(ls.concentration_table(areas), "Supplier concentration by service area", filters,
+                         "suppliers-hhi-table")  # fmt: skip
     return [
         html.H2("How concentrated each service area is", className="h4", id="suppliers-concentration"),
         html.P(HHI_NOTE, className="text-body-secondary small"),
-        ui.chart(hhi_bar(areas, ls.HHI_THRESHOLDS), chart_table, "suppliers-hhi-chart", hint=AREA_HINT),
-        scrolling(table, "Supplier concentration by service area", filters, "suppliers-hhi-table"),
+        ui.chart(hhi_bar(areas, ls.HHI_THRESHOLDS), table, "suppliers-hhi-chart", hint=AREA_HINT),
     ]
 
 
@@ -103,9 +103,9 @@ def value_for_money(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     (dashboard.access), and the section says so rather than showing an empty chart.
     """
     heading = html.H2("Value for money and the number of vendors", className="h4", id="suppliers-vfm")
-    rows = q.value_for_money(cur, filters)
-    if not access.is_member():
+    if not access.is_member():  # the public's cursor has no scores: nothing to ask the database
         return [heading, ui.message(VFM_PUBLIC, message_id="suppliers-vfm-members")]
+    rows = q.value_for_money(cur, filters)
     areas = ls.scored(rows)
     if not areas:
         return [heading, ui.empty_state("value-for-money scores", filters, VIEW.href, "suppliers-vfm-empty")]
@@ -117,27 +117,52 @@ def value_for_money(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     ]
 
 
+def _show_all(filters: dict, total: int) -> list:
+    """The way from the largest suppliers to every one of them, a page at a time."""
+    if total <= q.TABLE_TOP:
+        return []
+    href = links.href(VIEW.stem, filters, list="all", page=None)
+    link = dcc.Link(f"Show all {total:,} suppliers", href=href, id="suppliers-show-all")
+    return [html.P(link, className="mb-4")]
+
+
+def _all_suppliers(filters: dict, table: ls.Table, result: dict, label: str) -> list:
+    """``list=all``: a page of every supplier, with the pager and the way back."""
+    back = dcc.Link("← The largest suppliers", href=links.href(VIEW.stem, filters, list=None, page=None),
+                    id="suppliers-largest")  # fmt: skip
+    return [
+        html.P(back),
+        *pager(VIEW.stem, filters, result, "suppliers", "suppliers-pager"),
+        scrolling(table, f"Every supplier by {label}", filters, "suppliers-table"),
+    ]
+
+
 def market_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
-    """Shares (chart of the top 15, table of the top 50) and concentration per service area."""
+    """Shares (chart of the top 15, table of the top 10 and a way to all), concentration per service area."""
     table, result = ls.main_table(cur, filters)
-    totals = q.market_totals(cur, filters)
+    live = ls.query_filters(filters)
+    totals = q.market_totals(cur, live)  # with the ended contracts left out, counted
+    ended = ended_note(VIEW.stem, filters, totals["ended"], note_id="suppliers-ended")
     if not result["rows"]:
-        return [ui.empty_state("contracts with a known supplier", filters, VIEW.href, "suppliers-empty")]
+        return [*ended, ui.empty_state("contracts with a known supplier", filters, VIEW.href, "suppliers-empty")]
     rank = result["rank_by"]
     measure, label = q.RANK_BY[rank], q.RANK_LABELS[rank]
+    head = [html.P(ls.market_summary(totals), id="suppliers-summary"), *ended, _rank_links(filters, rank)]
+    if ls.lists_all(filters):
+        return [*head, *_all_suppliers(filters, table, result, label)]
     folded = q.fold_others(result["rows"], q.CHART_TOP)
     chart_table = linked_table(ls.share_table(folded, measure, label), f"Share of {label} by supplier", filters)
     share_chart = share_bar(folded, measure, label, others=q.OTHERS)
     return [
-        *headline(cur, filters),
-        html.P(ls.market_summary(totals), id="suppliers-summary"),
-        _rank_links(filters, rank),
+        *headline(cur, live),
+        *head,
         ui.chart(share_chart, chart_table, "suppliers-share-chart", hint="Click a supplier's bar to see its profile."),
         html.H2("Market share by supplier", className="h4"),
         html.P(SHARES_NOTE, className="text-body-secondary small"),
         scrolling(table, f"Suppliers by {label}", filters, "suppliers-table"),
-        *_concentration(cur, filters),
-        *value_for_money(cur, filters),
+        *_show_all(filters, result["total"]),
+        *_concentration(cur, live),
+        *value_for_money(cur, live),
     ]
 
 
@@ -153,7 +178,7 @@ def _breakdowns(name: str, parts: dict[str, list[dict]], filters: dict) -> dbc.R
 
     def part(kind: str, caption: str) -> html.Div:
         key, heading = ls.BREAKDOWNS[kind]
-        return scrolling(ls.breakdown_table(ls.of_supplier(parts[kind], name), key, heading), caption, filters)
+        return folded(ls.breakdown_table(ls.of_supplier(parts[kind], name), key, heading), caption, filters)
 
     return dbc.Row(
         [
@@ -181,14 +206,9 @@ def _supplier_section(i: int, name: str, summary: dict, market: dict, parts: dic
 
 
 def _contracts(cur: duckdb.DuckDBPyConnection, filters: dict, chosen: list[str], today: date) -> list:
-    """The chosen suppliers' contracts: when they end, by borough, and the list, soonest end first."""
+    """The chosen suppliers' contracts: when they end, by borough, and a page of the list, soonest end first."""
     table, result = ls.main_table(cur, filters)
     title, items, timeline = ls.profile_timeline(result["rows"], chosen)
-    capped = (
-        [ui.message(f"Showing the first {len(table.rows):,} of {result['total']:,} contracts, soonest end first.")]
-        if result["total"] > len(table.rows)
-        else []
-    )
     return [
         ui.chart(
             end_timeline(items, title, today, group_label="Supplier"),
@@ -196,26 +216,29 @@ def _contracts(cur: duckdb.DuckDBPyConnection, filters: dict, chosen: list[str],
             "suppliers-timeline-chart",
         ),
         html.H2("Contracts", className="h4"),
-        *capped,
+        *pager(VIEW.stem, filters, result, "contracts", "suppliers-pager"),
         scrolling(table, "Contracts, soonest end first", filters, "suppliers-contracts-table"),
     ]
 
 
 def profile_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -> list:
     """Per chosen supplier: headline cards, boroughs, systems, service areas; then their contracts."""
-    chosen = q.chosen_suppliers(filters)
-    summaries = {s["supplier"]: s for s in q.profile_summary(cur, filters)}
-    out: list = [dcc.Link("← All suppliers", href=links.href(VIEW.stem, filters, supplier=None), id="suppliers-back")]
+    chosen, live = q.chosen_suppliers(filters), ls.query_filters(filters)
+    summaries = {s["supplier"]: s for s in q.profile_summary(cur, live)}
+    back = links.href(VIEW.stem, filters, supplier=None, page=None)
+    out: list = [dcc.Link("← All suppliers", href=back, id="suppliers-back")]
     missing = [s for s in chosen if s not in summaries]
     if missing:
         out.append(ui.message(ls.not_found(missing), color="warning", message_id="suppliers-not-found"))
+    out += ended_note(VIEW.stem, filters, hidden_ended(cur, filters, "supplier_name IS NOT NULL"),
+                      note_id="suppliers-ended")  # fmt: skip
     if not summaries:
         return out
-    market = q.market_totals(cur, q.without(filters, "supplier"))
+    market = q.market_totals(cur, q.without(live, "supplier"))
     parts = {
-        "boroughs": q.profile_boroughs(cur, filters),
-        "systems": q.profile_systems(cur, filters),
-        "areas": q.profile_service_areas(cur, filters),
+        "boroughs": q.profile_boroughs(cur, live),
+        "systems": q.profile_systems(cur, live),
+        "areas": q.profile_service_areas(cur, live),
     }
     for i, name in enumerate(s for s in chosen if s in summaries):
         out += _supplier_section(i, name, summaries[name], market, parts, filters)

@@ -6,7 +6,8 @@ who supplies it, when each contract ends and what the boroughs think of it. The 
 and the export come from ``dashboard.logic.systems``; this module lays them out.
 
 The page pieces the suppliers page shares are here too (``linked_table``, ``market_head``,
-``market_page``, ``capped``): the two market pages show the same kind of table and head.
+``market_page``, ``pager``, ``ended_note``, ``folded``): the two market pages show the same kind of
+table and head, list long tables a page at a time and leave out ended contracts unless asked.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
+from dashboard import format as fmt
 from dashboard import layout as ui
-from dashboard import links, queries, state
+from dashboard import links, queries, state, status
 from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
 from dashboard.logic import systems as ls
 from dashboard.logic.systems import VIEW, Link, Table, show
@@ -51,18 +53,33 @@ def cell_href(link: Link, st: Mapping[str, object]) -> str:
     return links.href(link.stem, st, **link.values)
 
 
+PHONE_HIDDEN = "d-none d-md-table-cell"  # a column left out on a narrow screen (``Column.phone``)
+
+
+def _classes(*names: str | None) -> str | None:
+    return " ".join(n for n in names if n) or None
+
+
+def cell_content(value: object, kind: str, link: Link | None, st: Mapping[str, object]) -> object:
+    """What a cell shows: a status as its badge (``dashboard.status.BADGES``), a value as text, or a link."""
+    text = show(value, kind)
+    if kind == "status" and value:
+        return html.Span(text, className=f"badge text-bg-{status.BADGES[value]} status-badge")
+    if link and value not in (None, ""):  # an email opens the mail client, not an in-app page
+        return (html.A if link.stem == "mailto" else dcc.Link)(text, href=cell_href(link, st))
+    return text
+
+
 def linked_table(table: Table, caption: str, st: Mapping[str, object], table_id: str | None = None) -> dbc.Table:
-    """An HTML table of raw values formatted per column; a cell with a ``Link`` is a link."""
+    """An HTML table of raw values formatted per column; a cell with a ``Link`` is a link. Columns
+    marked ``phone=False`` are left out on a narrow screen, so the table fits a phone."""
+    classes = [_classes("text-end" if c.numeric else None, None if c.phone else PHONE_HIDDEN) for c in table.columns]
 
     def cell(i: int, j: int, value: object) -> html.Td:
-        text = show(value, table.columns[j].kind)
         link = table.links[i].get(j) if table.links else None
-        content = text
-        if link and value not in (None, ""):  # an email opens the mail client, not an in-app page
-            content = (html.A if link.stem == "mailto" else dcc.Link)(text, href=cell_href(link, st))
-        return html.Td(content, className="text-end" if table.columns[j].numeric else None)
+        return html.Td(cell_content(value, table.columns[j].kind, link, st), className=classes[j])
 
-    head = [html.Th(c.heading, scope="col", className="text-end" if c.numeric else None) for c in table.columns]
+    head = [html.Th(c.heading, scope="col", className=classes[j]) for j, c in enumerate(table.columns)]
     return dbc.Table(
         [
             html.Caption(caption),
@@ -83,6 +100,22 @@ def scrolling(table: Table, caption: str, st: Mapping[str, object], table_id: st
     return html.Div(linked_table(table, caption, st, table_id), className="table-responsive mb-4")
 
 
+def folded(table: Table, caption: str, st: Mapping[str, object], top: int = 8) -> html.Div:
+    """The first ``top`` rows of a table, and the rest behind a 'Show all' that opens in place (no
+    round trip): a profile's breakdowns stay short however many boroughs or systems there are."""
+    if len(table.rows) <= top:
+        return scrolling(table, caption, st)
+
+    def part(rows: slice) -> Table:
+        return Table(table.columns, table.rows[rows], table.links[rows] if table.links else None)
+
+    rest = html.Details(
+        [html.Summary(f"Show all {len(table.rows):,}"), scrolling(part(slice(top, None)), f"{caption} (more)", st)],
+        className="mb-3 folded-rest",
+    )
+    return html.Div([scrolling(part(slice(0, top)), caption, st), rest], className="folded-table")
+
+
 def market_page(stem: str, st: dict | None, problems: list[str] | None, what: str, body: Callable) -> list:
     """A market page below its heading: its head (``market_head``), then ``body(st)``.
 
@@ -101,34 +134,66 @@ def market_head(stem: str, st: dict, problems: list[str] | None, what: str) -> l
     """What heads a market page: the ignored URL parts, the filters in words, the download links."""
     described = state.describe(st)
     return [
-        *(ui.message(p, color="warning") for p in problems or []),
+        *ui.url_problems(problems),
         *([html.P("Filtered: " + "; ".join(described), className="mb-1", id=f"{stem}-filters")] if described else []),
         ui.download_links(stem, st, what),
     ]
 
 
-def capped(shown: int, total: int, what: str) -> list:
-    """A note when a table shows only the first rows of more."""
-    if total <= shown:
+def pager(stem: str, st: dict, result: dict, what: str, pager_id: str) -> list:
+    """'Rows 26-50 of 180 systems' and links to the first, previous and next pages (nothing for one page)."""
+    page, size, total = result["page"], result["size"], result["total"]
+    last = ls.pages(total, size)
+    if last <= 1:
         return []
-    return [ui.message(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters to see the rest.")]
+    first_row = (page - 1) * size + 1
+    items: list = [
+        f"{what.capitalize()} {first_row:,}–{min(total, page * size):,} of {total:,} (page {page} of {last})"
+    ]
+    for label, target in (("First", 1), ("Previous", page - 1), ("Next", page + 1), ("Last", last)):
+        if 1 <= target <= last and target != page:
+            href = links.href(stem, st, page=None if target == 1 else target)
+            items += [" · ", dcc.Link(label, href=href, className=f"pager-{label.lower()}")]
+    return [html.Nav(items, className="small my-2 market-pager", id=pager_id, **{"aria-label": f"Pages of {what}"})]
+
+
+def ended_note(stem: str, st: dict, hidden: int, what: str = "contracts", note_id: str = "ended-note") -> list:
+    """How many ended contracts the view hides, with the link that shows them (or hides them again)."""
+    if ls.shows_ended(st):
+        hide = dcc.Link("Hide them", href=links.href(stem, st, ended=None, page=None), className="ended-toggle")
+        return [html.P([f"Ended {what} are shown. ", hide], className="small mb-1", id=note_id)]
+    if not hidden:
+        return []
+    one = hidden == 1
+    sentence = f"{fmt.plural(hidden, 'ended contract')} {'is' if one else 'are'} left out"
+    show_them = dcc.Link(
+        "Show them", href=links.href(stem, st, ended=ls.ENDED_SHOW, page=None), className="ended-toggle"
+    )
+    return [html.P([f"{sentence} (their end and every extension have passed). ", show_them], className="small mb-1",
+                   id=note_id)]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the ranking
 
 
 def ranking_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
-    """No system chosen: the most used systems as a chart, and every system in a linked table."""
+    """No system chosen: the most used systems as a chart (first page), and a page of the linked list."""
     table, result = ls.main_table(cur, filters)
+    ended = ended_note(VIEW.stem, filters, ls.hidden_ended(cur, filters, "system_name IS NOT NULL"),
+                       note_id="systems-ended")  # fmt: skip
     if not result["rows"]:
-        return [ui.message("No system matches these filters.", message_id="systems-empty")]
-    n_boroughs = q.boroughs_in_data(cur, filters)
-    chart_table = linked_table(ls.usage_table(result["rows"]), "Boroughs using each of the most used systems", filters)
+        return [*ended, ui.empty_state("systems", filters, VIEW.href, "systems-empty")]
+    n_boroughs = q.boroughs_in_data(cur, ls.query_filters(filters))
+    chart: list = []
+    if result["page"] == 1:
+        usage = linked_table(ls.usage_table(result["rows"]), "Boroughs using each of the most used systems", filters)
+        chart = [ui.chart(system_usage_bar(result["rows"], ls.CHART_TOP), usage, "systems-usage-chart")]
     return [
         html.P(ls.ranking_summary(result["total"], n_boroughs), id="systems-summary"),
-        ui.chart(system_usage_bar(result["rows"], ls.CHART_TOP), chart_table, "systems-usage-chart"),
+        *ended,
+        *chart,
         html.H2("All systems, most used first", className="h4"),
-        *capped(len(table.rows), result["total"], "systems"),
+        *pager(VIEW.stem, filters, result, "systems", "systems-pager"),
         scrolling(table, "Systems by number of boroughs using them", filters, "systems-table"),
     ]
 
@@ -138,8 +203,9 @@ def ranking_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
 
 def _intro(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str]) -> list:
     """The back link, the question, a sentence per chosen system and a note on those not found."""
-    per_system = {r["system"]: r for r in q.ranking(cur, filters)["rows"]}
-    n_boroughs = q.boroughs_in_data(cur, filters)
+    live = ls.query_filters(filters)
+    per_system = {r["system"]: r for r in q.ranking(cur, live, limit=len(systems))["rows"]}
+    n_boroughs = q.boroughs_in_data(cur, live)
     out: list = [
         dcc.Link("← All systems", href=links.href(VIEW.stem, filters, system=None), id="systems-back"),
         html.H2(f"Which boroughs use {ls.and_list(systems)}", className="h4 mt-2", id="systems-question"),
@@ -153,7 +219,7 @@ def _intro(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str]) ->
 
 def _scores(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str], several: bool) -> list:
     """What the boroughs think of the chosen systems: the scores in words and as stacked bars."""
-    summary = q.summarise_scores(q.score_counts(cur, filters), systems)
+    summary = q.summarise_scores(q.score_counts(cur, ls.query_filters(filters)), systems)
     score_table = linked_table(ls.score_table(summary, several), "Boroughs' survey scores", filters)
     return [
         html.H3("What the boroughs think of it", className="h5"),
@@ -173,16 +239,19 @@ def detail_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -
     several = len(systems) > 1
     table, result = ls.main_table(cur, filters)
     intro = _intro(cur, filters, systems)
+    ended = ended_note(VIEW.stem, filters, ls.hidden_ended(cur, filters, "system_name IS NOT NULL"),
+                       note_id="systems-ended")  # fmt: skip
     if not table.rows:
-        return intro
+        return [*intro, *ended]
     title = ls.timeline_title(systems)
     items = ls.timeline_items(result["rows"], several)
     timeline_table = linked_table(ls.timeline_table(items, several), title, filters)
     caption = f"Boroughs using {ls.and_list(systems)}, soonest contract end first"
     return [
         *intro,
+        *ended,
         *contacts_note("systems-contacts-note"),
-        *capped(len(table.rows), result["total"], "contracts"),
+        *pager(VIEW.stem, filters, result, "contracts", "systems-pager"),
         scrolling(table, caption, filters, "systems-boroughs-table"),
         dbc.Row(
             [

@@ -26,6 +26,7 @@ from dashboard import links, state
 from dashboard.logic import timeline as tl
 from dashboard.logic import windows as wl
 from dashboard.logic.timeline import VIEW
+from dashboard.pages.systems import ended_note
 from dashboard.pages.windows import markdown_table, navigate, register_partial
 from dashboard.texts import PRODUCT
 
@@ -96,18 +97,29 @@ def chart(m: dict) -> list:
     out.append(ui.chart(figure, table, GRAPH))
     windows = tl.window_rows(m, drawn)
     if windows:
-        caption = "Windows shaded on the timeline (hover a diamond for its boroughs)"
-        out.append(markdown_table(tl.WINDOW_HEADINGS, windows, caption, id="timeline-windows"))
+        caption = "Windows shaded on the timeline, soonest procurement start first (hover a diamond for its boroughs)"
+        out.append(markdown_table(tl.WINDOW_HEADINGS, windows[: tl.WINDOWS_LISTED], caption, id="timeline-windows"))
+        out += _more_windows(m, len(windows))
     return out
+
+
+def _more_windows(m: dict, n: int) -> list:
+    """When the table lists only the first windows: how many more, and the page that lists them all."""
+    if n <= tl.WINDOWS_LISTED:
+        return []
+    href = links.href("windows", tl.link_state(m["state"]))
+    link = dcc.Link(f"all {n:,} on the Windows page", href=href, id="timeline-all-windows")
+    return [html.P([f"The first {tl.WINDOWS_LISTED} of {n:,} windows shaded; ", link, "."], className="small")]
 
 
 def results(m: dict, st: dict, problems: Sequence[str] = ()) -> list:
     """Everything the options change: the summary, the downloads, the chart and its tables."""
     described = state.describe(st)
-    out: list = [ui.message(text, color="warning") for text in problems]
+    out: list = ui.url_problems(problems)
     out += [
         *([html.P("Filtered: " + "; ".join(described), className="mb-1 small")] if described else []),
         html.P(tl.summary(m), className="mb-1", id="timeline-summary"),
+        *ended_note(VIEW.stem, st, m["ended"], note_id="timeline-ended"),
         ui.download_links("timeline", st, "of the contracts drawn"),
         *chart(m),
     ]

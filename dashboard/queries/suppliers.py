@@ -9,16 +9,21 @@ share and counted separately, so the page can say how many.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import duckdb
 
-from dashboard.queries import END_COLUMN, Filters, _values, where_clause
+from dashboard.queries import END_COLUMN, Filters, _values
+from dashboard.queries import where_clause as plain_where
+from dashboard.queries.systems import ENDED_SQL, LIVE_ON
+from dashboard.queries.systems import view_where as where_clause  # ended contracts left out unless shown
 
 # What the market table ranks by (URL key ``rank_by``) -> column of the per-supplier aggregate.
 RANK_BY: dict[str, str] = {"contracts": "contracts", "boroughs": "boroughs", "value": "annual_value"}
 RANK_LABELS: dict[str, str] = {"contracts": "contracts", "boroughs": "boroughs served", "value": "annual value"}
 DEFAULT_RANK = "contracts"
-TABLE_TOP = 50  # suppliers listed before the rest are summed as "All others"
+TABLE_TOP = 10  # suppliers listed before the rest are summed as "All others"
+PAGE_SIZE = 25  # suppliers per page of the full list (``list=all``)
 CHART_TOP = 15
 OTHERS = "All others"
 CR_SIZE = 10  # CR10: the share of the ten largest suppliers
@@ -29,7 +34,7 @@ VALUE_COVERAGE = 0.9
 # competition authorities quote: below 1,500 unconcentrated, 1,500-2,500 moderately, above 2,500
 # highly concentrated.
 HHI_MODERATE, HHI_HIGH = 1500, 2500
-PROFILE_CONTRACTS_LIMIT = 200
+PROFILE_CONTRACTS_LIMIT = 20  # contracts per page of a profile
 
 
 def rank_key(filters: Filters | None) -> str:
@@ -147,7 +152,7 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
     head = [dict(r) for r in rows[:n]]
     rest = rows[n:]
     if rest:
-        others = {"supplier": OTHERS, "others": sum(r.get("others") or 1 for r in rest)}
+        others = {"supplier": OTHERS, "rank": None, "others": sum(r.get("others") or 1 for r in rest)}
         for k in keys:
             others[k] = sum(r[k] or 0 for r in rest)
         for k in (f"{k}_share" for k in keys):
@@ -161,32 +166,42 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
 
 
 def market_totals(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
-    """Totals the shares are taken of, and the contracts that no share can include."""
-    where, params = where_clause(filters)
+    """Totals the shares are taken of, the contracts that no share can include, and (with
+    ``live_on``: see ``queries.systems.view_where``) the ended contracts with a supplier left out,
+    all in one pass."""
+    where, params = plain_where(filters)
+    today = (filters or {}).get(LIVE_ON)
+    live, live_params = (f"NOT {ENDED_SQL}", [today]) if isinstance(today, date) else ("TRUE", [])
     row = cur.execute(
         f"""
-        SELECT count(*) FILTER (WHERE supplier_name IS NOT NULL),
-               count(*) FILTER (WHERE supplier_name IS NULL),
-               count(DISTINCT supplier_name),
-               coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL), 0),
-               count(annual_value) FILTER (WHERE supplier_name IS NOT NULL)
-        FROM contracts WHERE {where}
+        SELECT count(*) FILTER (WHERE supplier_name IS NOT NULL AND live),
+               count(*) FILTER (WHERE supplier_name IS NULL AND live),
+               count(DISTINCT supplier_name) FILTER (WHERE live),
+               coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live), 0),
+               count(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live),
+               count(*) FILTER (WHERE supplier_name IS NOT NULL AND NOT live)
+        FROM (SELECT supplier_name, annual_value, {live} AS live FROM contracts WHERE {where})
         """,
-        params,
+        [*live_params, *params],
     ).fetchone()
-    keys = ("contracts", "no_supplier", "suppliers", "annual_value", "valued")
+    keys = ("contracts", "no_supplier", "suppliers", "annual_value", "valued", "ended")
     return dict(zip(keys, row, strict=True))
 
 
-def market_shares(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, top: int = TABLE_TOP) -> dict:
-    """The ``top`` suppliers by ``rank_by`` and one "All others" row, each with its shares.
+def market_shares(
+    cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, top: int = TABLE_TOP, offset: int | None = None
+) -> dict:
+    """The ``top`` suppliers by ``rank_by`` and one "All others" row, each with its shares; or, with
+    ``offset``, the ``top`` suppliers from rank ``offset + 1`` alone (a page of the full list).
 
     Shares are percentages of all attributed contracts, of all supplier-borough pairs (so the
-    borough shares also add up to 100%) and of the annual value known. The rest is summed in
-    SQL, so however many suppliers there are, at most ``top + 1`` rows come back.
+    borough shares also add up to 100%) and of the annual value known. The totals and the rest
+    are summed in SQL, so however many suppliers there are, at most ``top + 1`` rows come back.
+    ``total`` is the number of suppliers.
     """
     rank = RANK_BY[rank_key(filters)]
     where, params = where_clause(filters)
+    low = offset or 0
     rows = cur.execute(
         f"""
         WITH s AS (
@@ -195,18 +210,29 @@ def market_shares(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None
             FROM contracts WHERE {where} AND supplier_name IS NOT NULL
             GROUP BY supplier_name
         ), r AS (
-            SELECT *, row_number() OVER (ORDER BY {rank} DESC NULLS LAST, contracts DESC, supplier_name) AS rank
+            SELECT *, row_number() OVER (ORDER BY {rank} DESC NULLS LAST, contracts DESC, supplier_name) AS rank,
+                   count(*) OVER () AS n, sum(contracts) OVER () AS t_contracts, sum(boroughs) OVER () AS t_boroughs,
+                   coalesce(sum(annual_value) OVER (), 0) AS t_value
             FROM s
         )
-        SELECT CASE WHEN rank <= ? THEN supplier_name END AS supplier, min(rank) AS rank, count(*),
-               sum(contracts), sum(boroughs), coalesce(sum(annual_value), 0), sum(valued)
-        FROM r GROUP BY 1 ORDER BY min(rank)
+        SELECT CASE WHEN rank > ? AND rank <= ? THEN supplier_name END AS supplier, min(rank) AS rank, count(*),
+               sum(contracts), sum(boroughs), coalesce(sum(annual_value), 0), sum(valued),
+               any_value(n), any_value(t_contracts), any_value(t_boroughs), any_value(t_value)
+        FROM r WHERE ? OR (rank > ? AND rank <= ?) GROUP BY 1 ORDER BY min(rank)
         """,
-        [*params, top],
+        [*params, low, low + top, offset is None, low, low + top],
     ).fetchall()
-    totals = {"contracts": 0, "boroughs": 0, "annual_value": 0.0}
+    return _shares(rows, rank_key(filters))
+
+
+def _shares(rows: list[tuple], rank_by: str) -> dict:
+    """``market_shares``' rows named, each with its shares of the totals."""
     out = []
-    for supplier, rank_no, n, contracts, boroughs, value, valued in rows:
+    total = rows[0][7] if rows else 0
+    totals = dict(zip(("contracts", "boroughs", "annual_value"), rows[0][8:], strict=True)) if rows else {}
+    totals = {k: totals.get(k) or 0 for k in ("contracts", "boroughs", "annual_value")}
+    totals["annual_value"] = float(totals["annual_value"])
+    for supplier, rank_no, n, contracts, boroughs, value, valued, *_ in rows:
         row = {
             "supplier": supplier if supplier is not None else OTHERS,
             "rank": rank_no if supplier is not None else None,
@@ -216,13 +242,10 @@ def market_shares(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None
             "annual_value": float(value),
             "valued": valued,
         }
-        for k in totals:
-            totals[k] += row[k]
+        for k, t in totals.items():
+            row[f"{k}_share"] = 100 * row[k] / t if t else None
         out.append(row)
-    for row in out:
-        for k, total in totals.items():
-            row[f"{k}_share"] = 100 * row[k] / total if total else None
-    return {"rows": out, "totals": totals, "rank_by": rank_key(filters)}
+    return {"rows": out, "totals": totals, "rank_by": rank_by, "total": total}
 
 
 # --------------------------------------------------------------------------- one supplier
@@ -286,8 +309,10 @@ def profile_service_areas(cur: duckdb.DuckDBPyConnection, filters: Filters) -> l
     )  # fmt: skip
 
 
-def profile_contracts(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = PROFILE_CONTRACTS_LIMIT) -> dict:
-    """The chosen suppliers' contracts, soonest end first, capped; ``total`` before the cap."""
+def profile_contracts(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = PROFILE_CONTRACTS_LIMIT, offset: int = 0
+) -> dict:
+    """The chosen suppliers' contracts, soonest end first, a page of them; ``total`` counts them all."""
     where, params = where_clause(filters)
     rows = cur.execute(
         f"""
@@ -295,9 +320,9 @@ def profile_contracts(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: i
                max_end_date, annual_value, contract_id, count(*) OVER ()
         FROM contracts WHERE {where} AND supplier_name IS NOT NULL
         ORDER BY {END_COLUMN} NULLS LAST, supplier_name, borough_code, contract_id
-        LIMIT ?
+        LIMIT ? OFFSET ?
         """,
-        [*params, limit],
+        [*params, limit, offset],
     ).fetchall()
     keys = ("supplier", "borough_code", "system", "service_area", "title", "start_date", "end_date",
             "max_end_date", "annual_value", "contract_id")  # fmt: skip

@@ -1,6 +1,6 @@
 """SQL of the systems view: which systems the boroughs run, and who runs a given one.
 
-All conditions come from ``where_clause`` (bound values); the only identifiers put into SQL
+All conditions come from ``where_clause`` (bound values, through ``view_where``); the only identifiers put into SQL
 are the score columns of ``SCORES``, a whitelist. Results are aggregates or, for the chosen
 systems, one row per contract: a system is run by at most a few dozen authorities, and the
 list is capped all the same.
@@ -9,19 +9,50 @@ list is capped all the same.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import duckdb
 
 from dashboard.queries import END_COLUMN, Filters, _values, where_clause
 
-RANKING_LIMIT = 200  # systems listed when none is chosen
-DETAIL_LIMIT = 500  # contracts listed for the chosen systems
+RANKING_LIMIT = 25  # systems listed per page when none is chosen
+DETAIL_LIMIT = 25  # contracts listed per page for the chosen systems
 # Survey scores shown for a system: key -> (column of ``contracts``, label). A whitelist.
 SCORES: dict[str, tuple[str, str]] = {
     "confidence": ("confidence", "Confidence"),  # in supporting the system (survey question)
     "satisfaction": ("satisfaction", "Satisfaction"),
 }
 SCALE = (1, 2, 3, 4, 5)
+
+
+# ``dashboard.status``'s "ended" in SQL: the end and the latest end with extensions have both passed
+# (greatest() skips a NULL; no end date at all is "unknown", never ended). Bound: today.
+ENDED_SQL = "coalesce(greatest(end_date, max_end_date) < ?, false)"
+LIVE_ON = "live_on"  # filter key (never in a URL): hide the contracts ended before this date
+
+
+def view_where(filters: Filters | None = None) -> tuple[str, list]:
+    """``where_clause``, less the contracts ended before ``filters['live_on']`` when it is set.
+
+    The market views (systems, suppliers, timeline) show what can still be acted on by default;
+    their logic sets ``live_on`` unless the URL says ``ended=show``.
+    """
+    where, params = where_clause(filters)
+    today = (filters or {}).get(LIVE_ON)
+    if not isinstance(today, date):
+        return where, params
+    return f"{where} AND NOT {ENDED_SQL}", [*params, today]
+
+
+def ended_count(cur: duckdb.DuckDBPyConnection, filters: Filters | None, today: date, column: str = "TRUE") -> int:
+    """How many contracts under the filters (all of them, ended or not) ended before ``today``.
+
+    ``column``: a fixed condition of the caller (``system_name IS NOT NULL``), never input.
+    """
+    where, params = where_clause(filters)
+    sql = f"SELECT count(*) FROM contracts WHERE {where} AND {column} AND {ENDED_SQL}"
+    (n,) = cur.execute(sql, [*params, today]).fetchone()
+    return n
 
 
 def chosen_systems(filters: Filters | None) -> list[str]:
@@ -34,12 +65,15 @@ def without(filters: Filters | None, *keys: str) -> dict:
     return {k: v for k, v in (filters or {}).items() if k not in keys}
 
 
-def ranking(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, limit: int = RANKING_LIMIT) -> dict:
-    """Systems by how many boroughs use them, then by contracts; ``total`` counts all systems.
+def ranking(
+    cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, limit: int = RANKING_LIMIT, offset: int = 0
+) -> dict:
+    """Systems by how many boroughs use them, then by contracts: ``limit`` from rank ``offset + 1``
+    (a page of the list); ``total`` counts all systems.
 
     Averages are over the contracts that carry a score (survey answers); ``*_n`` says how many.
     """
-    where, params = where_clause(filters)
+    where, params = view_where(filters)
     rows = cur.execute(
         f"""
         SELECT system_name, count(DISTINCT borough_code), count(*), count(DISTINCT supplier_name),
@@ -49,9 +83,9 @@ def ranking(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, limi
         FROM contracts WHERE {where} AND system_name IS NOT NULL
         GROUP BY system_name
         ORDER BY 2 DESC, 3 DESC, system_name
-        LIMIT ?
+        LIMIT ? OFFSET ?
         """,
-        [*params, limit],
+        [*params, limit, offset],
     ).fetchall()
     keys = (
         "system",
@@ -71,24 +105,26 @@ def ranking(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, limi
     }
 
 
-def system_contracts(cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = DETAIL_LIMIT) -> dict:
-    """The contracts of the chosen systems (``filters['system']``), soonest end first.
+def system_contracts(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = DETAIL_LIMIT, offset: int = 0
+) -> dict:
+    """The contracts of the chosen systems (``filters['system']``), soonest end first, a page of them.
 
     One row per contract, so a borough running a system under two contracts shows both.
     ``total`` is the number of matching contracts before the cap.
     """
     if not chosen_systems(filters):
         return {"rows": [], "total": 0}
-    where, params = where_clause(filters)
+    where, params = view_where(filters)
     rows = cur.execute(
         f"""
         SELECT system_name, borough_code, supplier_name, title, start_date, {END_COLUMN}, max_end_date,
                annual_value, confidence, satisfaction, contract_id, count(*) OVER ()
         FROM contracts WHERE {where} AND system_name IS NOT NULL
         ORDER BY {END_COLUMN} NULLS LAST, system_name, borough_code, contract_id
-        LIMIT ?
+        LIMIT ? OFFSET ?
         """,
-        [*params, limit],
+        [*params, limit, offset],
     ).fetchall()
     keys = (
         "system",
@@ -110,7 +146,7 @@ def score_counts(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]
     """How many contracts of each chosen system gave each score (NULL score = not answered)."""
     if not chosen_systems(filters):
         return []
-    where, params = where_clause(filters)
+    where, params = view_where(filters)
     parts = [
         f"SELECT system_name, '{key}' AS measure, {column} AS score, count(*) AS n "
         f"FROM contracts WHERE {where} AND system_name IS NOT NULL GROUP BY system_name, {column}"
@@ -156,6 +192,6 @@ def boroughs_in_data(cur: duckdb.DuckDBPyConnection, filters: Filters | None = N
     The denominator of "11 of the 22 boroughs in the data use it": the surveys do not cover
     every borough, so a share of all 33 would understate use.
     """
-    where, params = where_clause(without(filters, "system"))
+    where, params = view_where(without(filters, "system"))
     (n,) = cur.execute(f"SELECT count(DISTINCT borough_code) FROM contracts WHERE {where}", params).fetchone()
     return n

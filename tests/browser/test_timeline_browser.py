@@ -119,3 +119,40 @@ def test_window_controls_and_borough_picker_write_the_url(page, live_app, page_e
     page.wait_for_function("window.location.search.includes('borough=E09000003')", timeout=TIMEOUT)
     expect(page.locator("#my-borough-summary")).to_contain_text("Barnet", timeout=TIMEOUT)
     assert page_errors == []
+
+
+PHONE_LAYOUT = """
+() => {
+    const gd = document.querySelector('#timeline-graph .js-plotly-plot');
+    if (!gd || !gd.layout.meta || !gd.layout.meta.phone) return null;
+    return {
+        labels: gd.layout.yaxis.ticktext, legendY: gd.layout.legend.y, left: gd._fullLayout._size.l,
+        plot: gd._fullLayout._size.w, width: document.documentElement.scrollWidth,
+        capNote: (gd.layout.annotations || []).filter(a => a.name === 'cap-note').map(a => a.visible),
+    };
+}
+"""
+
+
+def test_on_a_phone_the_bars_get_the_width_and_labels_stay_apart(page, live_app, page_errors):
+    base, _ = live_app
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(base + "/timeline")
+    page.wait_for_function(f"({PHONE_LAYOUT})() !== null", timeout=TIMEOUT)
+    phone = page.evaluate(PHONE_LAYOUT)
+    plain = [re.sub("<[^>]+>", "", t) for t in phone["labels"]]
+    assert all(len(t) <= 18 + len("…") + len(" (9)") for t in plain)  # shortened, a lane keeps its number
+    assert any(t.endswith("…") for t in plain) and any(re.search(r" \(\d\)$", t) for t in plain)
+    groups, current = {}, None  # no two rows of one group read the same
+    for raw, text in zip(phone["labels"], plain, strict=True):
+        current = text if raw.startswith("<b>") else current
+        groups.setdefault(current, []).append(text)
+    assert all(len(rows) == len(set(rows)) for rows in groups.values())
+    assert phone["plot"] > phone["left"] and phone["width"] <= 390  # the bars, not the labels, get the width
+    assert phone["legendY"] == 0 and phone["capNote"] in ([], [False])  # the note is said above the chart
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(base + "/timeline")
+    expect(page.locator("#timeline-graph .main-svg").first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    assert page.evaluate(PHONE_LAYOUT) is None  # a wide screen keeps the figure as drawn
+    assert not page_errors
