@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -234,6 +235,33 @@ def build(
 
     ``survey_date`` (``--survey-date``) dates the survey returns that carry no date of their own;
     ``max_file_mb`` (``--max-file-mb``, else ``$CITYTOOLS_MAX_FILE_MB``, else 512) is the largest file read."""
+    with _collector_paused():
+        return _build(out, surveys, contracts, command, today, survey_date, max_file_mb)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection during a build: it makes hundreds of thousands of long-lived
+    dicts and next to no cycles, and the collector re-scanning them cost 7% of a 50k build."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    out: Path,
+    surveys: list[Path] | None,
+    contracts: list[Path] | None,
+    command: str,
+    today: dt.date | None,
+    survey_date: dt.date | None,
+    max_file_mb: float | None,
+) -> BuildResult:
+    """``build`` itself (see there)."""
     started = _now()
     run_id = uuid.uuid4().hex[:12]
     inputs = read_surveys(surveys or [], survey_date, max_file_mb)

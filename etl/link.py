@@ -156,6 +156,8 @@ def link_records(records: list[dict]) -> list[list[tuple[dict, float | None]]]:
             candidates[(lead["borough_code"], lead.get("supplier_key"))].append(group)
     pairs = []
     for s in surveys:
+        if not s.get("supplier_key"):
+            continue  # no supplier, no match (match_score): not worth scoring against every such notice
         for group in candidates.get((s["borough_code"], s.get("supplier_key")), []):
             score = match_score(s, group[0][0])
             if score >= MATCH_THRESHOLD:
@@ -210,24 +212,46 @@ def _differs(field: str, a: object, b: object) -> bool:
     return a != b
 
 
+def _preferred(recs: list[dict], surveys: list[dict], notices: list[dict], listings: list[dict]) -> tuple[dict, dict]:
+    """(the contract's fields, field -> record_id it came from): the first record in the field's
+    order of preference that has a value. A group of one (most contracts) takes its record's."""
+    if len(recs) == 1:
+        rec, rid = recs[0], recs[0]["record_id"]
+        row = {field: rec.get(field) for field in CONTRACT_FIELDS}
+        return row, {field: rid for field, value in row.items() if value is not None}
+    survey_first, notice_first = surveys + notices + listings, notices + surveys + listings
+    row, provenance = {}, {}
+    for field in CONTRACT_FIELDS:
+        order = survey_first if field in SURVEY_FIRST else notice_first
+        chosen = next((r for r in order if r.get(field) is not None), None)
+        row[field] = chosen.get(field) if chosen else None
+        if chosen:
+            provenance[field] = chosen["record_id"]
+    return row, provenance
+
+
+_COMPARED_IN_ORDER = tuple(f for f in CONTRACT_FIELDS if f in COMPARED)  # the JSON's keys keep the fields' order
+
+
+def _disagreements(recs: list[dict]) -> dict:
+    """field -> {record_id: value} for the compared fields on which a group's records differ."""
+    disagreements = {}
+    for field in _COMPARED_IN_ORDER if len(recs) > 1 else ():
+        values = {r["record_id"]: r.get(field) for r in recs if r.get(field) is not None}
+        distinct = list(values.values())
+        if any(_differs(field, distinct[0], v) for v in distinct[1:]):
+            disagreements[field] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+    return disagreements
+
+
 def contract_row(group: list[tuple[dict, float | None]]) -> dict:
     """The contract for a group of records: preferred values, provenance and disagreements."""
     recs = [r for r, _ in group]
     surveys = [r for r in recs if r["source"] == "survey"]
     listings = [r for r in recs if r["source"] == LISTING]
     notices = [r for r in recs if r["source"] not in ("survey", LISTING)]
-    row, provenance, disagreements = {}, {}, {}
-    for field in CONTRACT_FIELDS:
-        order = (surveys + notices if field in SURVEY_FIRST else notices + surveys) + listings
-        chosen = next((r for r in order if r.get(field) is not None), None)
-        row[field] = chosen.get(field) if chosen else None
-        if chosen:
-            provenance[field] = chosen["record_id"]
-        if field in COMPARED:
-            values = {r["record_id"]: r.get(field) for r in recs if r.get(field) is not None}
-            distinct = list(values.values())
-            if any(_differs(field, distinct[0], v) for v in distinct[1:]):
-                disagreements[field] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+    row, provenance = _preferred(recs, surveys, notices, listings)
+    disagreements = _disagreements(recs)
     scores = [s for _, s in group if s is not None]
     named = next((r for r in recs if r["record_id"] == provenance.get("supplier_name")), None)
     survey_ids = {r["record_id"] for r in surveys}

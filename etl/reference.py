@@ -14,7 +14,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 REFDATA = Path(__file__).with_name("refdata")
@@ -34,13 +34,29 @@ def norm_key(text: object) -> str:
     """Case, accent, punctuation and '&' insensitive key for matching names and headers."""
     if text is None:
         return ""
-    s = html.unescape(str(text))
+    s = str(text)
+    return _short_key(s) if len(s) <= CACHED_KEY_TEXT else _key(s)
+
+
+CACHED_KEY_TEXT = 200  # characters: names and headers recur on every row that gives them; long texts are not kept
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_key(s: str) -> str:
+    """Cached ``_key``: a build asks for the key of the same buyer, supplier or title many times."""
+    return _key(s)
+
+
+def _key(s: str) -> str:
+    s = html.unescape(s)
     if not s.isascii():  # ASCII has no accents to strip (the per-character pass is most of the cost)
         s = unicodedata.normalize("NFKD", s)
         s = "".join(c for c in s if not unicodedata.combining(c))
     s = s.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
-    s = re.sub(r"[^0-9a-z]+", " ", s)
-    return " ".join(s.split())
+    return " ".join(_NOT_KEY.sub(" ", s).split())
+
+
+_NOT_KEY = re.compile(r"[^0-9a-z]+")
 
 
 # --------------------------------------------------------------------------- calendar rules

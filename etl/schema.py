@@ -234,10 +234,11 @@ def blank(table: str) -> dict:
 
 def row(table: str, **values: object) -> dict:
     """A row of ``table``: the values given, NULL for every other column; an unknown key raises."""
-    unknown = [k for k in values if k not in columns(table)]
+    known = columns(table)  # looked up once, not once per value: every record is made here
+    unknown = [k for k in values if k not in known]
     if unknown:
         raise SchemaError(f"{table}: no column {', '.join(map(repr, unknown))}")
-    return {**blank(table), **values}
+    return {**dict.fromkeys(known), **values}
 
 
 def check_row(table: str, values: dict, where: str = "") -> None:

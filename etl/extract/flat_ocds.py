@@ -29,9 +29,8 @@ import io
 import re
 import warnings
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
-
-from flattentool.input import SpreadsheetInput
 
 from etl.extract.csvfile import csv_rows, decode_csv
 from etl.extract.ocds import Collector
@@ -156,26 +155,34 @@ def _has_sheets_beside(path: Path) -> bool:
     return False
 
 
-class _Sheet(SpreadsheetInput):
-    """One decoded CSV as flattentool's only sheet (flattentool reads files from a folder itself)."""
+@cache
+def _sheet_class() -> type:
+    """flattentool's spreadsheet reader, subclassed on first use: importing flattentool costs about
+    half a second, which every build paid though few read a flattened CSV."""
+    from flattentool.input import SpreadsheetInput
 
-    def __init__(self, header: list[str], rows: list[list[str]], **options) -> None:
-        super().__init__(**options)
-        self.header, self.rows = header, rows
+    class _Sheet(SpreadsheetInput):
+        """One decoded CSV as flattentool's only sheet (flattentool reads files from a folder itself)."""
 
-    def read_sheets(self) -> None:
-        self.sub_sheet_names = ["main"]
-        self.sheet_names_map = OrderedDict(main="main")
-        self.configure_sheets()
+        def __init__(self, header: list[str], rows: list[list[str]], **options) -> None:
+            super().__init__(**options)
+            self.header, self.rows = header, rows
 
-    def get_sheet_headings(self, sheet_name: str) -> list[str]:
-        return self.header
+        def read_sheets(self) -> None:
+            self.sub_sheet_names = ["main"]
+            self.sheet_names_map = OrderedDict(main="main")
+            self.configure_sheets()
 
-    def get_sheet_lines(self, sheet_name: str):
-        """Each row's non-empty cells only: flattentool skips empty ones anyway, and a wide sparse
-        export (two thousand columns, most empty) would otherwise cost it a Cell per column."""
-        for row in self.rows:
-            yield OrderedDict((name, cell) for name, cell in zip(self.header, row, strict=False) if cell != "")
+        def get_sheet_headings(self, sheet_name: str) -> list[str]:
+            return self.header
+
+        def get_sheet_lines(self, sheet_name: str):
+            """Each row's non-empty cells only: flattentool skips empty ones anyway, and a wide sparse
+            export (two thousand columns, most empty) would otherwise cost it a Cell per column."""
+            for row in self.rows:
+                yield OrderedDict((name, cell) for name, cell in zip(self.header, row, strict=False) if cell != "")
+
+    return _Sheet
 
 
 def _unflatten(header: list[str], rows: list[list[str]], layout: str, result: ReadResult) -> list[dict]:
@@ -185,7 +192,7 @@ def _unflatten(header: list[str], rows: list[list[str]], layout: str, result: Re
     flattentool's warnings (a column that is both a list and an object...) become file notes.
     """
     options = {"root_is_list": True} if layout == "packages" else {"root_list_path": "releases"}
-    sheet = _Sheet(header, rows, root_id=None, id_name=None, **options)
+    sheet = _sheet_class()(header, rows, root_id=None, id_name=None, **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sheet.read_sheets()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from etl.normalise.cpv import cpv_is_it, technology_codes
 from etl.reference import read_table
@@ -72,7 +72,13 @@ def _unmasked(text: str) -> str:
 
 def text_rule(text: str | None) -> Rule | None:
     """The first rule (after the masks) that matches ``text``, or None."""
-    text = _unmasked(" ".join(str(text or "").split()))
+    return _text_rule(str(text or ""))
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_rule(text: str) -> Rule | None:
+    """Cached: notices repeat titles (a buyer's every call-off), and each costs every rule's regex."""
+    text = _unmasked(" ".join(text.split()))
     return next((r for r in rules() if r.kind != "mask" and r.pattern.search(text)), None)
 
 

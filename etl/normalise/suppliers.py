@@ -110,7 +110,8 @@ def resolve_suppliers(
     members: dict[str, list[str]] = defaultdict(list)
     for key in universe:
         members[clusters.find(key)].append(key)
-    canonical = {key: _cluster_name(keys, counts, fixed) for keys in members.values() for key in keys}
+    names = [(keys, _cluster_name(keys, counts, fixed)) for keys in members.values()]  # once per cluster
+    canonical = {key: name for keys, name in names for key in keys}
     result: dict[str, SupplierMatch] = {}
     for raw, key in key_of.items():
         if key:

@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from etl.reference import add_months, month_end, norm_key
@@ -142,6 +143,20 @@ def parse_date(value: object, end: bool = False) -> Parsed:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number_date(value, end)
     text = str(value).strip()
+    return _text_date(text, end) if len(text) <= CACHED_TEXT else _uncached_text_date(text, end)
+
+
+CACHED_TEXT = 64  # characters: a date's text is short and recurs ("31/03/2027" on hundreds of rows)
+
+
+@lru_cache(maxsize=1 << 15)
+def _text_date(text: str, end: bool) -> Parsed:
+    """Cached ``_uncached_text_date``: dates as text cost a dozen regexes each, and repeat."""
+    return _uncached_text_date(text, end)
+
+
+def _uncached_text_date(text: str, end: bool) -> Parsed:
+    """``parse_date`` of a stripped text."""
     key = norm_key(text)
     if key in UNKNOWN_WORDS:
         return None, f"date given as {text!r}, treated as unknown"
@@ -222,6 +237,17 @@ def iso_date(value: object) -> Parsed:
     if _blank(value):
         return None, None
     text = str(value).strip()
+    return _iso_text(text) if len(text) <= CACHED_TEXT else _uncached_iso_text(text)
+
+
+@lru_cache(maxsize=1 << 15)
+def _iso_text(text: str) -> Parsed:
+    """Cached ``_uncached_iso_text``: a file's notices share their publication and period stamps."""
+    return _uncached_iso_text(text)
+
+
+def _uncached_iso_text(text: str) -> Parsed:
+    """``iso_date`` of a stripped text."""
     try:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError:
