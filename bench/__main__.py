@@ -4,8 +4,9 @@ issue 14, each beside its budget, written to ``docs/performance.json`` and ``doc
 The databases are built by the real ETL from ``python -m etl sample --scale N`` inputs
 (``bench.etl``); pages and callbacks go through the real Dash endpoint (``bench.pages``), beside
 the same SQL on DuckDB and the usual Dash pattern (``bench.peer``); the served app's memory,
-requests per second and Chromium's view come from gunicorn (``bench.serve``). Budgets are
-printed as met or missed, never asserted.
+requests per second and Chromium's view come from gunicorn (``bench.serve``), the window search
+at scale from ``bench.windows``, and every in-page option clicked in Chromium from ``bench.clicks``.
+Budgets are printed as met or missed, never asserted.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import clicks, pages, peer, serve, windows
 from bench import etl as etl_bench
-from bench import pages, peer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -56,7 +57,18 @@ def scale_figures(label: str, n: int, repeats: int) -> list[dict]:
     served = ["/", f"/export/contracts.csv?borough={code}", f"/export/expiring.csv?borough={code}",
               f"/export/suppliers.csv?borough={code}", f"/contracts?borough={code}"]  # fmt: skip
     out += serve.run(db, n, label, served)
+    out += windows.run(db, n, label)
+    out += _clicks(db, n, label, repeats)
     return out
+
+
+def _clicks(db: Path, n: int, label: str, repeats: int) -> list[dict]:
+    """Every in-page option clicked in Chromium against ``make serve`` (one worker); a note if no Chromium."""
+    try:
+        with serve.gunicorn(db, 1) as (base, _):
+            return clicks.run(base, n, label, runs=repeats)
+    except Exception as exc:  # noqa: BLE001 - no Chromium here: the table says so
+        return [{**pages._figure("clicks", "Chromium", n, [0.0], "", None), "note": str(exc)[:200]}]
 
 
 def _peer_in_browser(db: Path, n: int, search: str) -> list[dict]:

@@ -307,8 +307,16 @@ def test_overview_empty_result_says_why_and_how_to_widen(tiny_db, render_page):
     assert not any(n["props"].get("id") == "overview-borough-chart" for n in walk(tree))
 
 
-def test_bad_url_values_are_dismissable_warnings(tiny_db, render_page):
-    tree = render_page(create_app(tiny_db), "/matrix", "?borough=XYZ")
+def _view_paths() -> list[str]:
+    from dashboard import views
+
+    return [v.path.replace("<code>", "E09000007") for v in views.ALL]
+
+
+@pytest.mark.parametrize("path", _view_paths())
+def test_bad_url_values_are_dismissable_warnings_on_every_view(tiny_db, render_page, path):
+    """Every view says what it ignored in its URL in a warning kept until dismissed (issue 13, part 8)."""
+    tree = render_page(create_app(tiny_db), path, "?end_from=not-a-date&page=-3")
     alerts = [n for n in walk(tree) if "url-problem" in (n["props"].get("className") or "")]
-    assert len(alerts) == 1 and alerts[0]["props"]["dismissable"] is True
-    assert "XYZ" in texts(alerts[0])[0]
+    assert alerts and all(a["props"]["dismissable"] is True for a in alerts)
+    assert any("not-a-date" in " ".join(texts(a)) for a in alerts)

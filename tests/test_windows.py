@@ -145,11 +145,188 @@ def test_a_contract_running_on_its_extension_keeps_its_window_live():
     assert window_status(window, D(2026, 12, 1)) == "overdue"  # not ended: a's extension runs to 2027
 
 
-def test_pages_of_ten_and_a_page_past_the_end_shows_the_last():
+def test_pages_and_a_page_past_the_end_shows_the_last():
     from dashboard.logic.windows import PAGE_SIZE, paged
 
-    assert PAGE_SIZE == 10
+    n = PAGE_SIZE
     assert paged(0, None) == (1, 1, 0)
-    assert paged(43, 2) == (2, 5, 10)
-    assert paged(43, 99) == (5, 5, 40)
-    assert paged(43, "2") == (1, 5, 0)  # not a validated page number: the first
+    assert paged(4 * n + 3, 2) == (2, 5, n)
+    assert paged(4 * n + 3, 99) == (5, 5, 4 * n)
+    assert paged(4 * n + 3, "2") == (1, 5, 0)  # not a validated page number: the first
+
+
+# --------------------------------------------------------------------------- the SQL search is the algorithm
+
+import calendar  # noqa: E402
+
+import duckdb  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dashboard.logic.windows import live_windows  # noqa: E402
+from dashboard.queries import windows as wq  # noqa: E402
+from etl.reference import add_months  # noqa: E402
+
+SCHEMA = """CREATE TABLE contracts (contract_id VARCHAR, service_area VARCHAR, supplier_name VARCHAR,
+    system_name VARCHAR, manufacturer VARCHAR, borough_code VARCHAR, end_date DATE, max_end_date DATE,
+    annual_value DOUBLE, stage VARCHAR, is_it BOOLEAN)"""
+
+
+def database(rows):
+    """An in-memory database of contracts (group, borough, end, max_end, value, stage); the supplier
+    is the group reversed, so grouping by supplier gives the same groups under other names."""
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    values = [(f"c{i:03}", g, g[::-1], b, end, mx, v, stage) for i, (g, b, end, mx, v, stage) in enumerate(rows)]
+    if values:
+        con.executemany("INSERT INTO contracts VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, TRUE)", values)
+    return con
+
+
+def python_search(con, group_by, extensions, k, months, lead):
+    return find_windows(wq.window_contracts(con, group_by, extensions), k, months, lead)
+
+
+def sql_search(con, group_by, extensions, k, months, lead, today, rank="boroughs", show_ended=False):
+    spec = wq.Search(group_by, extensions, k, months)
+    every = wq.in_order(con, spec, lead, today)
+    return every, wq.members(con, spec, every), wq.ranked(con, spec, lead, today, rank, show_ended, 50)
+
+
+TODAY = D(2027, 1, 1)
+
+
+def assert_same(rows, group_by="service_area", extensions="base", k=3, months=6, lead=18, today=TODAY,
+                rank="boroughs", show_ended=False):  # fmt: skip
+    """The SQL search finds the windows ``find_windows`` finds, ranked and listed as the page would."""
+    con = database(rows)
+    py, unknown = python_search(con, group_by, extensions, k, months, lead)
+    every, members, (total, ended, ranked) = sql_search(con, group_by, extensions, k, months, lead, today, rank,
+                                                         show_ended)  # fmt: skip
+    ids = [[] for _ in every]
+    for i, c in members:
+        ids[i].append(c)
+    assert [(w["grp"], w["start"], w["end"], ids[i]) for i, w in enumerate(every)] == [
+        (w.group, w.start, w.end, w.contracts) for w in py
+    ]
+    listed, statuses = live_windows(py, today, lead, show_ended)
+    assert (total, ended) == (len(py), sum(1 for s in statuses.values() if s == "ended"))
+    expected = rank_windows(listed, rank)[:50]
+    assert [(w["grp"], w["start"]) for w in ranked] == [(w.group, w.start) for w in expected]
+    assert [(w["boroughs"], w["contracts"], w["value"], w["procurement_start"], w["ended"]) for w in ranked] == [
+        (len(w.boroughs), len(w.contracts), w.annual_value, w.procurement_start, statuses[w.key] == "ended")
+        for w in expected
+    ]
+    total_unknown, unplaced = wq.unknown_end(con, wq.Search(group_by, extensions, k, months))
+    assert sorted(unplaced, key=lambda c: c.contract_id) == sorted(
+        (c for cs in unknown.values() for c in cs), key=lambda c: c.contract_id
+    )
+    assert total_unknown == len(unplaced)
+    return py
+
+
+def _day(year, month, day):
+    """A day of the month; past its length, the month's last day (end dates are mostly month ends)."""
+    return D(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+days = st.builds(_day, st.integers(2026, 2028), st.integers(1, 12), st.sampled_from([1, 15, 28, 29, 30, 31]))
+contract_rows = st.tuples(
+    st.sampled_from(["Alpha", "Beta", "Gamma"]),
+    st.sampled_from([f"E0900000{i}" for i in range(1, 8)]),
+    st.none() | days,
+    st.none() | days,
+    st.none() | st.integers(0, 5).map(lambda n: n * 1000.0),
+    st.sampled_from(["contract"] * 9 + ["tender"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(contract_rows, max_size=40),
+    group_by=st.sampled_from(["service_area", "supplier"]),
+    extensions=st.sampled_from(["base", "max"]),
+    k=st.integers(1, 5),
+    months=st.integers(0, 12),
+    lead=st.integers(0, 24),
+    today=days,
+    rank=st.sampled_from(["boroughs", "value", "soonest"]),
+    show_ended=st.booleans(),
+)
+@example(rows=[("Alpha", f"E0900000{i % 4 + 1}", D(2027, 1 + i, 28), None, 1000.0, "contract") for i in range(11)],
+         group_by="service_area", extensions="base", k=2, months=2, lead=18, today=D(2026, 1, 1), rank="boroughs",
+         show_ended=False)  # fmt: skip
+def test_the_sql_search_finds_what_the_algorithm_finds(rows, group_by, extensions, k, months, lead, today, rank,
+                                                       show_ended):  # fmt: skip
+    assert_same(rows, group_by, extensions, k, months, lead, today, rank, show_ended)
+
+
+def _r(borough, end, group="Alpha", max_end=None, value=None, stage="contract"):
+    return (group, borough, end, max_end, value, stage)
+
+
+EDGE_CASES = {
+    "equal dates": [_r(f"E0900000{i}", D(2027, 3, 31)) for i in range(1, 5)] + [_r("E09000001", D(2027, 3, 31))],
+    "exactly at the boundary": [
+        _r("E09000001", D(2027, 2, 28)),
+        _r("E09000002", D(2027, 5, 31)),
+        _r("E09000003", D(2027, 8, 31)),
+    ],
+    "one day past the boundary": [
+        _r("E09000001", D(2027, 3, 30)),
+        _r("E09000002", D(2027, 6, 30)),
+        _r("E09000003", D(2027, 10, 1)),
+    ],
+    "no end dates": [_r(f"E0900000{i}", None) for i in range(1, 5)] + [_r("E09000001", D(2027, 1, 31))],
+    "one borough many contracts": [_r("E09000001", D(2027, m, 28)) for m in range(1, 13)]
+    + [_r("E09000002", D(2027, 6, 30)), _r("E09000003", D(2027, 7, 31))],
+    "extensions": [
+        _r("E09000001", D(2025, 3, 31), max_end=D(2027, 3, 31)),
+        _r("E09000002", D(2027, 6, 30)),
+        _r("E09000003", None, max_end=D(2027, 4, 30)),
+        _r("E09000004", D(2027, 5, 31)),
+    ],
+    "a long chain split by the cap": [_r(f"E0900000{i % 7 + 1}", add_months(D(2027, 1, 31), 3 * i)) for i in range(12)],
+    "a refused restart": [
+        _r("E09000001", D(2027, 1, 31)),
+        _r("E09000002", D(2027, 4, 30)),
+        _r("E09000003", D(2027, 7, 31)),
+        _r("E09000001", D(2027, 12, 31)),
+        _r("E09000001", D(2028, 1, 31)),
+        _r("E09000002", D(2028, 2, 29)),
+        _r("E09000004", D(2028, 9, 30)),
+    ],
+    "ended and running": [_r(f"E0900000{i}", D(2025, i, 28)) for i in range(1, 5)]
+    + [_r(f"E0900000{i}", D(2028, i, 28), group="Beta") for i in range(1, 5)],
+}
+
+
+@pytest.mark.parametrize("extensions", ["base", "max"])
+@pytest.mark.parametrize("case", EDGE_CASES, ids=str)
+def test_the_sql_search_on_edge_cases(case, extensions):
+    for k, months in ((2, 6), (3, 6), (3, 3), (1, 0)):
+        assert_same(EDGE_CASES[case], extensions=extensions, k=k, months=months, today=D(2027, 6, 1))
+
+
+def test_the_edge_cases_do_what_they_say():
+    """The cases above test what they are named for: guard against a case that finds nothing."""
+    assert [len(w.contracts) for w in assert_same(EDGE_CASES["equal dates"])] == [5]
+    assert [len(w.boroughs) for w in assert_same(EDGE_CASES["exactly at the boundary"])] == [3]
+    assert assert_same(EDGE_CASES["one day past the boundary"]) == []
+    chain = assert_same(EDGE_CASES["a long chain split by the cap"], k=3, months=6)
+    assert len(chain) >= 2 and all(add_months(w.start, 12) >= w.end for w in chain)
+    assert assert_same(EDGE_CASES["extensions"], extensions="max", k=4)[0].boroughs == [
+        "E09000001", "E09000002", "E09000003", "E09000004"]  # fmt: skip
+    found = assert_same(EDGE_CASES["ended and running"], k=4, today=D(2026, 1, 1))
+    assert [w.group for w in found] == ["Alpha", "Beta"]
+
+
+def test_the_search_refuses_names_off_its_whitelists():
+    con = database(EDGE_CASES["equal dates"])
+    with pytest.raises(KeyError):
+        wq.in_order(con, wq.Search("borough_code; DROP TABLE contracts"), 18, TODAY)
+    with pytest.raises(KeyError):
+        wq.ranked(con, wq.Search("service_area"), 18, TODAY, "boroughs; DROP TABLE contracts", False, 50)
+    with pytest.raises(ValueError):
+        wq.in_order(con, wq.Search("service_area", min_boroughs=0), 18, TODAY)
+    assert con.execute("SELECT count(*) FROM contracts").fetchone()[0] == 5

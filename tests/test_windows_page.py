@@ -140,8 +140,9 @@ def test_window_card_says_when_to_start_and_what_is_there(sample_cur):
     tree = plain(page.content(sample_cur, {"group_by": "system", "system": ["Mosaic"]}, today=date(2026, 1, 1)))
     rendered = texts(tree)
     assert any("start procurement by 30 June 2026" in t for t in rendered)  # 31 Dec 2027 less 18 months
-    who = next(n for n in walk(tree) if has_class(n, "window-who"))["props"]["children"]
-    assert "**Incumbent suppliers:** " in who and "**Systems:** " in who and "**Total annual value:** " in who
+    who = texts(next(n for n in walk(tree) if has_class(n, "window-who")))
+    assert {"Incumbent suppliers: ", "Systems: ", "Total annual value: "} <= set(who)
+    assert "Servelec HSC Limited" in who and "Mosaic" in who  # names as plain text, not Markdown escapes
 
 
 # --------------------------------------------------------------------------- parameters
@@ -163,6 +164,8 @@ def test_bad_min_boroughs_falls_back_and_says_so(sample_build, render_page):
     tree = listing(render_page, create_app(sample_build[0]), "?min_boroughs=abc&group_by=system")
     rendered = texts(tree)
     assert any("Minimum boroughs" in t and "ignored" in t for t in rendered)
+    alert = next(n for n in walk(tree) if has_class(n, "url-problem"))  # kept until the reader dismisses it
+    assert alert["type"] == "Alert" and alert["props"]["dismissable"] is True and "Minimum boroughs" in texts(alert)[0]
     assert by_id(tree, "windows-min_boroughs")["props"]["value"] == 3
     assert by_id(tree, "windows-group_by")["props"]["value"] == "system"
     assert card_boroughs(planted_card(tree, MOSAIC)) == sorted(MOSAIC["boroughs"])
@@ -174,7 +177,9 @@ def test_unknown_grouping_is_refused(sample_build, render_page, sample_cur):
     assert by_id(tree, "windows-group_by")["props"]["value"] == "service_area"
     # a hand-made state bypassing the URL check is still never used as an identifier
     forged = {"group_by": "borough_code; DROP TABLE contracts"}
-    tree = [plain(page.content(sample_cur, {**forged, "page": n})) for n in range(1, 6)]
+    tree = [
+        plain(page.content(sample_cur, {**forged, "page": n})) for n in range(1, wa.MAX_WINDOWS // wa.PAGE_SIZE + 1)
+    ]
     assert by_id(tree, "windows-group_by")["props"]["value"] == "service_area"
     assert card_boroughs(planted_card(tree, REVS)) == sorted(REVS["boroughs"])
 
@@ -215,6 +220,30 @@ def test_window_links_carry_filters_and_parameters(sample_build, render_page):
     assert query_of(page_link) == query_of("/timeline" + search)
     boroughs = borough_links(card)
     assert all(query_of(href) == {"source": ["survey"]} for href in boroughs)
+
+
+def test_a_card_leads_to_the_list_of_exactly_its_contracts(sample_build, render_page, sample_cur):
+    app = create_app(sample_build[0])
+    card = planted_card(listing(render_page, app, "?group_by=system"), MOSAIC)
+    q = query_of(card_link(card, "window-list"))
+    assert q["system"] == ["Mosaic"] and q["stage"] == ["contract"]
+    from dashboard.logic import contracts as contracts_logic
+
+    st = contracts_logic.VIEW.parse("?" + urlsplit(card_link(card, "window-list")).query)
+    listed = list(contracts_logic.contracts_table(sample_cur, st)[1])
+    exported_st = wa.VIEW.parse("?" + urlsplit(card_link(card, "window-export")).query)
+    _, exported = EXPORTS["window_contracts"](sample_cur, exported_st)
+    in_window = [r for r in exported if r[1] == "Mosaic" and r[2] == MOSAIC["end_from"]]
+    assert len(listed) == len(in_window) == len(MOSAIC["boroughs"])
+    # a card is a summary: its contracts' table stays closed until asked for
+    assert [n["props"].get("open") for n in walk(card) if n["type"] == "Details"] == [False]
+
+
+def test_a_card_names_a_few_suppliers_and_counts_the_rest():
+    assert wa._list(["A", "B", "C", "D", "E"], 3) == "A, B, C and 2 more"
+    assert wa._list(["A", "B", "C"], 3) == "A, B, C"
+    assert wa._list([], 3) == wa.NOT_RECORDED
+    assert wa.list_state({"group_by": "manufacturer"}, None) is None  # that view has no manufacturer filter
 
 
 def test_the_timeline_of_a_window_shows_that_window(sample_build, render_page):
@@ -356,7 +385,8 @@ def test_the_list_is_paged_and_the_export_holds_every_page(sample_build, render_
     _, rows = EXPORTS["windows"](sample_cur, {"group_by": "system", "page": 2})
     assert [r[0] for r in rows] == ranks  # the export is the whole list, whatever the page
     second = texts(by_id(trees[1], "windows-page"))
-    assert second == [f"Windows 11 to {min(20, len(ranks))} of {len(ranks)} · page 2 of {len(trees)}"]
+    n = wa.PAGE_SIZE
+    assert second == [f"Windows {n + 1} to {min(2 * n, len(ranks))} of {len(ranks)} · page 2 of {len(trees)}"]
 
 
 def test_options_write_the_url_and_go_back_to_the_first_page():

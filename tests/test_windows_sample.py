@@ -26,3 +26,25 @@ def test_only_whitelisted_groupings(sample_build):
     with duckdb.connect(str(db), read_only=True) as con, pytest.raises(KeyError):
         window_contracts(con, "borough_code; DROP TABLE contracts")
     assert set(GROUP_COLUMNS) == {"service_area", "system", "supplier", "manufacturer"}
+
+
+@pytest.mark.parametrize("group_by", sorted(GROUP_COLUMNS))
+@pytest.mark.parametrize("extensions", ["base", "max"])
+def test_the_sql_search_finds_the_same_windows_on_the_sample(sample_build, group_by, extensions):
+    """The search the views run (DuckDB) and the algorithm agree on the whole sample, window by window."""
+    from datetime import date
+
+    from dashboard.queries import windows as wq
+
+    db, _ = sample_build
+    with duckdb.connect(str(db), read_only=True) as con:
+        expected, _ = find_windows(window_contracts(con, group_by, extensions))
+        spec = wq.Search(group_by, extensions)
+        every = wq.in_order(con, spec, 18, date(2026, 1, 1))
+        contracts = [[] for _ in every]
+        for i, c in wq.members(con, spec, every):
+            contracts[i].append(c)
+    assert expected, "the sample has windows for every grouping"
+    assert [(w["grp"], w["start"], w["end"], cs) for w, cs in zip(every, contracts, strict=True)] == [
+        (w.group, w.start, w.end, w.contracts) for w in expected
+    ]

@@ -12,9 +12,11 @@ their group ("may also be in scope"), never dropped. With ``extensions="max"`` t
 possible end dates are used; ``extension_effect`` compares both to show which contracts only
 line up if their extensions are taken.
 
-The algorithm is plain functions over plain rows (``dashboard.queries.windows.Contract``), so
-tests call them directly. The windows view is here too without its page: its URL keys (which
-the timeline and my-borough views share), the model of the page, what each window's card says,
+The views search in DuckDB (``dashboard.queries.windows.ranked``): only the windows listed and
+the contracts of those on screen leave the database. The same algorithm is kept here as plain
+functions over plain rows (``find_windows``): the report's few windows use it, and the tests
+check that both give exactly the same windows. The windows view is here too without its page:
+its URL keys (which the timeline and my-borough views share), the model of the page, what each window's card says,
 and its two exports (``windows``: one row per window; ``window_contracts``: one row per
 contract in them), which read the same model, so a download holds exactly what the page lists.
 """
@@ -250,11 +252,17 @@ def contract_status(c: Contract, today: date, lead_months: int = DEFAULTS["lead_
 def window_status(w: Window, today: date, lead_months: int = DEFAULTS["lead_months"]) -> str:
     """A window's status: ``ended`` when every contract in it has ended (no longer an opportunity),
     ``overdue`` when its procurement start has passed, else as ``dashboard.status`` puts its first end."""
-    if all(contract_status(c, today, lead_months) == "ended" for c in w.contracts):
+    ended = all(contract_status(c, today, lead_months) == "ended" for c in w.contracts)
+    return status_of(ended, w.start, w.procurement_start, today, lead_months)
+
+
+def status_of(ended: bool, start: date, procurement_start: date, today: date, lead_months: int) -> str:
+    """``window_status`` from what the SQL search says of a window (``ended``: all its contracts have)."""
+    if ended:
         return "ended"
-    if w.procurement_start < today:
+    if procurement_start < today:
         return "overdue"
-    return status.status(w.start, None, today, lead_months=lead_months)
+    return status.status(start, None, today, lead_months=lead_months)
 
 
 # --------------------------------------------------------------------------- URL parameters
@@ -376,19 +384,92 @@ def window_state(st: Mapping[str, object], w: Window) -> dict:
 # --------------------------------------------------------------------------- the page's model
 
 MAX_WINDOWS = 50  # windows listed at most (and exported): beyond that, the list is no longer a shortlist
-PAGE_SIZE = 10  # windows per page: a page of cards stays a few screens long, on a phone too
-OPEN_DETAILS = 3  # the first windows show their contracts without a click
+PAGE_SIZE = 5  # windows per page: a page of cards stays a few screens long, on a phone too
+OPEN_DETAILS = 0  # windows whose contracts show without a click: none, a card is a summary with ways in
+MAX_NAMED = 3  # suppliers and systems a card names; the rest are counted (its contracts list them all)
 MAX_CONTRACT_ROWS = 40  # per window on screen (more than the 33 authorities); the export has them all
 MAX_UNKNOWN_NAMED = 20  # contracts with no end date named per window; the rest counted
 NOT_RECORDED = "not recorded"
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One window of the ranked list, as the SQL search summarises it (no contracts): enough to
+    count, rank and page the list; the windows on screen are loaded in full (``Window``)."""
+
+    group: str
+    start: date
+    end: date
+    procurement_start: date
+    borough_count: int
+    contract_count: int
+    annual_value: float
+    ended: bool
+    keys: dict = field(repr=False, compare=False)  # the search's row: where its contracts are
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}|{self.start.isoformat()}"
+
+
+def search_spec(st: Mapping[str, object], p: Mapping[str, object], extensions: str | None = None) -> wq.Search:
+    """The search a URL state asks for with parameters ``p`` (the end dates ``extensions`` if told)."""
+    return wq.Search(
+        str(p["group_by"]), extensions or str(p["extensions"]), int(p["min_boroughs"]), int(p["window_months"]),
+        st, st.get("manufacturer"),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def listed_of(rows: list[dict]) -> list[Listed]:
+    return [
+        Listed(r["grp"], r["start"], r["end"], r["procurement_start"], r["boroughs"], r["contracts"], r["value"],
+               r["ended"], r)
+        for r in rows
+    ]  # fmt: skip
+
+
+def loaded(cur: duckdb.DuckDBPyConnection, spec: wq.Search, chosen: Sequence[Listed], lead_months: int) -> list:
+    """The windows ``chosen`` with their contracts (``Window``), in the same order."""
+    contracts: dict[int, list[Contract]] = defaultdict(list)
+    for i, c in wq.members(cur, spec, [x.keys for x in chosen]):
+        contracts[i].append(c)
+    return [
+        Window(x.group, x.start, x.end, contracts[i], add_months(x.start, -lead_months)) for i, x in enumerate(chosen)
+    ]
+
+
+def with_unknown(cur: duckdb.DuckDBPyConnection, spec: wq.Search, windows: list[Window]) -> tuple[int, dict]:
+    """Give each window its group's contracts with no end date; returns how many there are in all, and them."""
+    total, rows = wq.unknown_end(cur, spec, sorted({w.group for w in windows}))
+    unknown: dict[str, list[Contract]] = defaultdict(list)
+    for c in rows:
+        unknown[c.group].append(c)
+    for w in windows:
+        w.unknown_end = unknown.get(w.group, [])
+    return total, dict(unknown)
+
+
 def windows_of(
     cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], p: Mapping[str, object], extensions: str | None = None
 ) -> tuple[list[Window], dict[str, list[Contract]]]:
-    """The windows among the contracts a URL state selects, for parameters ``p``."""
-    contracts = wq.window_contracts(cur, p["group_by"], extensions or p["extensions"], st, st.get("manufacturer"))
-    return find_windows(contracts, p["min_boroughs"], p["window_months"], p["lead_months"])
+    """Every window among the contracts a URL state selects, for parameters ``p``, with their contracts
+    (by group, then date, as ``find_windows`` gives them), and per group with a window its contracts
+    with no end date."""
+    spec = search_spec(st, p, extensions)
+    every = listed_of(wq.in_order(cur, spec, int(p["lead_months"]), date.today()))
+    found = loaded(cur, spec, every, int(p["lead_months"]))
+    _total, unknown = with_unknown(cur, spec, found)
+    return found, unknown
+
+
+def effect_on(cur: duckdb.DuckDBPyConnection, st: Mapping, p: Mapping, shown: list[Window], today: date) -> dict:
+    """``extension_effect`` for the windows shown: their contracts in no window by contract end dates."""
+    ids = sorted({c.contract_id for w in shown for c in w.contracts})
+    in_base = wq.in_windows(cur, search_spec(st, p, "base"), int(p["lead_months"]), today, ids)
+    effect: dict[str, set[str]] = defaultdict(set)
+    for w in shown:
+        effect[w.group].update(c.contract_id for c in w.contracts if (w.group, c.contract_id) not in in_base)
+    return {group: ids for group, ids in effect.items() if ids}
 
 
 def live_windows(windows: list[Window], today: date, lead_months: int, show_ended: bool = False) -> tuple[list, dict]:
@@ -405,32 +486,37 @@ def paged(count: int, page: object) -> tuple[int, int, int]:
     return page, pages, (page - 1) * PAGE_SIZE
 
 
-def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date | None = None) -> dict:
+def model(
+    cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date | None = None, every_page: bool = False
+) -> dict:
     """The windows the page lists for a URL state, ranked and capped, with what the page says about them.
 
-    ``windows`` is the whole list (what the exports hold); ``shown`` the current page of it.
+    ``windows`` is the whole list, summarised (``Listed``); ``shown`` the windows of the current
+    page with their contracts, or of every page (``every_page``, for the exports).
     """
     today = today or date.today()
     p = window_params(st)
-    found, unknown = windows_of(cur, st, p)
-    effect = extension_effect(windows_of(cur, st, p, "base")[0], found) if p["extensions"] == "max" else {}
     show_ended = st.get("ended") == ENDED_SHOW
-    listed, statuses = live_windows(found, today, p["lead_months"], show_ended)
-    ranked = rank_windows(listed, p["rank"])[:MAX_WINDOWS]
+    spec = search_spec(st, p)
+    found, ended, rows = wq.ranked(cur, spec, p["lead_months"], today, p["rank"], show_ended, MAX_WINDOWS)
+    ranked = listed_of(rows)
     page, pages, offset = paged(len(ranked), st.get("page"))
+    shown = loaded(cur, spec, ranked if every_page else ranked[offset : offset + PAGE_SIZE], p["lead_months"])
+    unknown, _ = with_unknown(cur, spec, shown)
+    effect = effect_on(cur, st, p, shown, today) if p["extensions"] == "max" and shown else {}
     return {
         "params": p,
         "windows": ranked,
-        "shown": ranked[offset : offset + PAGE_SIZE],
-        "first_rank": offset + 1,
+        "shown": shown,
+        "first_rank": 1 if every_page else offset + 1,
         "page": page,
         "pages": pages,
-        "total": len(listed),
-        "ended": sum(1 for key in statuses.values() if key == "ended"),
+        "total": found if show_ended else found - ended,
+        "ended": ended,
         "show_ended": show_ended,
-        "status": statuses,
+        "status": {x.key: status_of(x.ended, x.start, x.procurement_start, today, p["lead_months"]) for x in ranked},
         "effect": effect,
-        "unknown": sum(len(v) for v in unknown.values()),
+        "unknown": unknown,
         "today": today,
     }
 
@@ -470,8 +556,12 @@ def page_text(m: Mapping) -> str:
 # --------------------------------------------------------------------------- one window's card
 
 
-def _list(items: list[str]) -> str:
-    return ", ".join(items) if items else NOT_RECORDED
+def _list(items: list[str], most: int | None = None) -> str:
+    """Names joined, the first ``most`` of them and how many more; "not recorded" for none."""
+    if not items:
+        return NOT_RECORDED
+    more = len(items) - most if most is not None else 0
+    return ", ".join(items[:most] if more > 0 else items) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _name(code: str, names: Mapping[str, str]) -> str:
@@ -552,8 +642,8 @@ def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
         "ends": f"Contracts end {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
         "procurement": procurement_text(w, key, p["lead_months"]),
         "boroughs": [(code, _name(code, names)) for code in w.boroughs],
-        "suppliers": _list(w.suppliers),
-        "systems": _list(w.systems),
+        "suppliers": _list(w.suppliers, MAX_NAMED),
+        "systems": _list(w.systems, MAX_NAMED),
         "value": fmt.money(w.annual_value) if valued else NOT_RECORDED,
         "value_note": f" (over the {valued} of {len(w.contracts)} contracts with a known value)" if valued else "",
         "extensions": _extension_note(extended, names),
@@ -563,7 +653,16 @@ def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
         "unknown": _unknown_note(w, names),
         "open": rank <= OPEN_DETAILS,
         "state": window_state(st, w),
+        "list_state": list_state(st, w),
     }
+
+
+def list_state(st: Mapping[str, object], w: Window) -> dict | None:
+    """The contracts view's state listing a window's contracts (running contracts of its group, ending
+    when they do); None for a manufacturer's window, which that view cannot filter on."""
+    if window_params(st)["group_by"] == "manufacturer":
+        return None
+    return {**window_state(st, w), "stage": ["contract"]}
 
 
 # --------------------------------------------------------------------------- exports
@@ -581,11 +680,11 @@ CONTRACT_HEADINGS = [
 
 def windows_table(cur: duckdb.DuckDBPyConnection, st: dict):
     """One row per window listed, in the page's order: every page of the list, not only the one on screen."""
-    m = model(cur, st)
+    m = model(cur, st, every_page=True)
     names = reference.borough_names()
     group_label = GROUP_LABELS[m["params"]["group_by"]]
     rows = []
-    for rank, w in enumerate(m["windows"], start=1):
+    for rank, w in enumerate(m["shown"], start=1):
         extended = moved_by_extensions(w, m["effect"])
         rows.append(
             [
@@ -602,11 +701,11 @@ def windows_table(cur: duckdb.DuckDBPyConnection, st: dict):
 
 def window_contracts_table(cur: duckdb.DuckDBPyConnection, st: dict):
     """One row per contract of the windows listed, window by window in the page's order."""
-    m = model(cur, st)
+    m = model(cur, st, every_page=True)
     names = reference.borough_names()
     lead = m["params"]["lead_months"]
     rows = []
-    for rank, w in enumerate(m["windows"], start=1):
+    for rank, w in enumerate(m["shown"], start=1):
         extended = {c.contract_id for c in moved_by_extensions(w, m["effect"])}
         rows.extend(
             [

@@ -1,7 +1,8 @@
 """Joint procurement windows: where several boroughs' contracts for the same thing end together.
 
 The ranked list of windows (``dashboard.logic.windows``: the model, each card's texts and the
-exports) for the shared filters and the window parameters in the URL, ten windows a page.
+exports) for the shared filters and the window parameters in the URL, a few windows a page, each
+card a summary with ways in (its contracts' list, the timeline, the download).
 
 In-page options update only what they change: a control writes the URL through a
 ``dcc.Location`` of the page's own with ``refresh=False`` (the browser's address changes, the
@@ -181,28 +182,37 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], cap
 
 
 def _contracts(c: dict) -> html.Details:
-    """The window's contracts in a details element, open for the first few windows."""
+    """The window's contracts in a details element, closed unless the card says open."""
     table = markdown_table(wl.CONTRACT_COLUMNS, c["contracts"], f"Contracts in the {c['group']} window")
     more = [html.P(c["more"], className="small text-body-secondary mb-0")] if c["more"] else []
     return html.Details(
-        [html.Summary(f"The {c['count']} contracts"), table, *more],
+        [html.Summary(f"List its {c['count']} contracts here"), table, *more],
         open=c["open"],
-        className="my-2",
+        className="mt-1 small",
     )
 
 
 def _links(c: dict) -> html.P:
+    """The ways into a window: its contracts' own list, the timeline and the download."""
+    listed = c["list_state"]
+    first = (
+        [dcc.Link(f"Its {c['count']} contracts", href=links.href("contracts", listed), className="window-list"), " · "]
+        if listed is not None
+        else [f"Its {c['count']} contracts: "]
+    )
     return html.P(
         [
-            dcc.Link("Show on the timeline", href=links.href("timeline", c["state"]), className="me-3 window-timeline"),
+            *first,
+            dcc.Link("on the timeline", href=links.href("timeline", c["state"]), className="window-timeline"),
+            " · ",
             html.A(
-                "Download these contracts (CSV)",
+                "download (CSV)",
                 href=links.export_href("window_contracts", "csv", c["state"]),
                 download="",
                 className="window-export",
             ),
         ],
-        className="mb-0 mt-2",
+        className="mb-0 mt-1",
     )
 
 
@@ -214,24 +224,23 @@ def window_card(c: dict, st: dict) -> html.Article:
         html.Small(f" · {c['group_label']} ", className="text-body-secondary"),
         status_badge(c["status"], className="ms-1 fs-6 align-middle window-status"),
     ]
-    who = (
-        f"**Incumbent suppliers:** {markdown_text(c['suppliers'])}  \n**Systems:** {markdown_text(c['systems'])}  \n"
-        f"**Total annual value:** {markdown_text(c['value'] + c['value_note'])}"
-    )  # one component for three lines (see markdown_table)
+    who = [
+        html.Strong("Incumbent suppliers: "), c["suppliers"], " · ", html.Strong("Systems: "), c["systems"], " · ",
+        html.Strong("Total annual value: "), c["value"] + c["value_note"],
+    ]  # fmt: skip
     body = [
         html.H3(heading, className="h5"),
         html.P([html.Strong(c["ends"]), c["procurement"]], className="mb-1"),
         _boroughs(c, st),
-        dcc.Markdown(who, className="mb-1 window-who"),
+        html.P(who, className="mb-1 window-who"),
     ]
     if c["extensions"]:
         body.append(html.P(c["extensions"], className="mb-1 text-warning-emphasis window-extensions"))
-    body.append(_contracts(c))
     if c["unknown"]:
         unknown = [html.Strong("May also be in scope (no end date recorded): "), c["unknown"]]
         body.append(html.P(unknown, className="small mb-1 window-unknown"))
-    body.append(_links(c))
-    return html.Article(body, className="card card-body mb-3 window-card", id=f"window-{c['rank']}")
+    body += [_links(c), _contracts(c)]
+    return html.Article(body, className="card card-body mb-2 py-2 window-card", id=f"window-{c['rank']}")
 
 
 def summary(m: dict) -> html.P:
@@ -245,9 +254,9 @@ def pager(m: dict) -> html.Nav:
     button = {"color": "outline-primary", "size": "sm", "n_clicks": 0}
     return html.Nav(
         [
-            dbc.Button("Previous 10", id=PAGER[0], disabled=m["page"] <= 1, className="me-2", **button),
+            dbc.Button(f"Previous {wl.PAGE_SIZE}", id=PAGER[0], disabled=m["page"] <= 1, className="me-2", **button),
             html.Span(wl.page_text(m), className="small me-2", id="windows-page"),
-            dbc.Button("Next 10", id=PAGER[1], disabled=m["page"] >= m["pages"], **button),
+            dbc.Button(f"Next {wl.PAGE_SIZE}", id=PAGER[1], disabled=m["page"] >= m["pages"], **button),
         ],
         className="my-2" if m["pages"] > 1 else "d-none",
         **{"aria-label": "Pages of windows"},
@@ -257,7 +266,7 @@ def pager(m: dict) -> html.Nav:
 def results(m: dict, st: dict, problems: Sequence[str] = ()) -> list:
     """Everything the options change: the summary, notes, links, this page's cards and the pager."""
     described = state.describe(st)
-    out: list = [ui.message(text, color="warning") for text in problems]
+    out: list = ui.url_problems(problems)
     out += [
         summary(m),
         *([html.P("Filtered: " + "; ".join(described), className="mb-1 small")] if described else []),
