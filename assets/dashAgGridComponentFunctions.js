@@ -19,3 +19,32 @@ dagcomponentfuncs.NoticeLink = function (props) {
     "Notice"
   );
 };
+
+/* Boroughs x services (dashboard/pages/matrix.py): a borough's name as a link to its page. Only a
+   path on this site is made a link; the name is a text node, never HTML. */
+dagcomponentfuncs.MatrixBorough = function (props) {
+  var href = props.data && props.data.href;
+  var name = props.value == null ? "" : String(props.value);
+  if (typeof href !== "string" || !/^\/(?![\/\\])/.test(href)) {
+    return name;
+  }
+  return React.createElement("a", { href: href }, name);
+};
+
+/* A matrix cell: its text (systems, one a line, then the measure's value) on the background the
+   server computed for it (row fields "<field>__bg" and "<field>__fg"); no colour is evaluated here. */
+var MATRIX_COLOUR = /^#[0-9a-f]{6}$/i;
+dagcomponentfuncs.MatrixCell = function (props) {
+  if (props.value == null || props.value === "") {
+    return null;
+  }
+  var data = props.data || {};
+  var field = props.colDef && props.colDef.field;
+  var bg = data[field + "__bg"];
+  var fg = data[field + "__fg"];
+  var style = {};
+  if (MATRIX_COLOUR.test(bg) && MATRIX_COLOUR.test(fg)) {
+    style = { backgroundColor: bg, color: fg };
+  }
+  return React.createElement("div", { className: "matrix-cell-body", style: style }, String(props.value));
+};

@@ -262,7 +262,7 @@ PAGES: list[PageClicks] = [
         CLEAR,
         Click("3 months", link("#expiring-results nav", "3 months")),
     ]),
-    PageClicks("/matrix", "#matrix-table", [
+    PageClicks("/matrix", "#matrix-table .ag-row", [
         *(Click(f"colour by {label}", link("#measure-selector", label)) for label in (
             "Systems", "Suppliers", "Annual value", "Ending within 24 months", "Average satisfaction (1-5)",
             "Average confidence (1-5)", "Contracts")),

@@ -6,7 +6,9 @@ query on ``contract_records``, so a wrong join or grouping in the view cannot ag
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,17 +27,37 @@ CAMDEN = "E09000007"
 INJECTION = "x' OR '1'='1' --"
 
 
+def grid(tree) -> dict:
+    """The matrix: one AgGrid component, its rows and columns as props."""
+    node = by_id(tree, "matrix-table")
+    assert node["type"] == "AgGrid"
+    return node
+
+
+def grid_rows(tree) -> list[dict]:
+    return grid(tree)["props"]["rowData"]
+
+
 def matrix_rows(tree) -> list[str]:
-    return [
-        n["props"]["id"].removeprefix("matrix-row-")
-        for n in walk(tree)
-        if str(n["props"].get("id")).startswith("matrix-row-")
-    ]
+    return [r["code"] for r in grid_rows(tree)]
 
 
-def lines(tree) -> list[str]:
-    """The page's text, a cell's lines apart (a cell is one text, its systems and its value a line each)."""
-    return [line for t in texts(tree) for line in t.split("\n")]
+def row_of(tree, code: str) -> dict:
+    return next(r for r in grid_rows(tree) if r["code"] == code)
+
+
+def cell_keys(row: dict) -> list[str]:
+    """The service-area cells a grid row holds (an empty cell has no key)."""
+    return [k for k in row if k not in ("code", "borough", "href") and "__" not in k]
+
+
+def lines(row: dict) -> list[str]:
+    """A grid row's cell text, a cell's lines apart (its systems and its value a line each)."""
+    return [line for k in cell_keys(row) for line in row[k].split("\n")]
+
+
+def leaf_columns(tree) -> list[dict]:
+    return [child for d in grid(tree)["props"]["columnDefs"] for child in d.get("children", [d])]
 
 
 def graph_title(tree) -> str:
@@ -272,32 +294,53 @@ def test_sample_tile_values_equal_a_simple_count(sample_cur):
 # --------------------------------------------------------------------------- the page
 
 
-def test_page_shows_all_boroughs_with_accessible_headers(tiny_db, render_page):
+RENDERERS = Path(__file__).resolve().parent.parent / "assets" / "dashAgGridComponentFunctions.js"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_page_shows_all_boroughs_in_one_grid_with_grouped_headers(tiny_db, render_page):
     tree = render_page(create_app(tiny_db), "/matrix")
     assert len(matrix_rows(tree)) == 33  # boroughs without contracts are empty rows
     assert matrix_rows(tree)[0] == "E09000002"  # by name: Barking and Dagenham first
-    table = by_id(tree, "matrix-table")
-    ths = [n for n in walk(table) if n["type"] == "Th"]
-    assert {n["props"]["scope"] for n in ths} == {"col", "colgroup", "row"}
-    assert [texts(n)[0] for n in ths if n["props"]["scope"] == "colgroup"] == ["Frontline", "Corporate", "Other"]
-    assert "Capita One" in lines(by_id(tree, "matrix-row-E09000003"))
-    assert texts(by_id(tree, "matrix-row-E09000004")) == ["Bexley"]  # empty row
+    defs = grid(tree)["props"]["columnDefs"]
+    assert defs[0]["field"] == "borough" and defs[0]["pinned"] == "left"
+    assert [d["headerName"] for d in defs[1:]] == ["Frontline", "Corporate", "Other"]
+    areas = [c["headerName"] for c in leaf_columns(tree)[1:]]
+    assert areas == [sa.name for sa in reference.service_areas()] + ["Not known"]
+    assert "Capita One" in lines(row_of(tree, "E09000003"))
+    assert row_of(tree, "E09000004") == {"code": "E09000004", "borough": "Bexley", "href": "/borough/E09000004"}
     assert graph_title(tree) == "Contracts by borough"
-    region = by_id(tree, "matrix-caption")
-    assert region["type"] == "Caption"
+    assert by_id(tree, "matrix-caption")["props"]["children"].startswith("Systems each borough runs")
     assert not [n for n in walk(tree) if n["type"] == "Markdown" or "dangerously_allow_html" in n["props"]]
+
+
+def test_the_grid_scrolls_inside_a_fixed_height_and_uses_only_named_renderers(tiny_db, render_page):
+    """A fixed height lets AG Grid draw only the rows in view; no cell style or renderer is a string
+    of code for the browser to evaluate (the CSP forbids eval), only renderers the assets define."""
+    props = grid(render_page(create_app(tiny_db), "/matrix"))["props"]
+    assert props["style"]["height"].startswith("min(75vh,")
+    assert props["dashGridOptions"]["rowHeight"] > 0 and props["dashGridOptions"]["enableBrowserTooltips"]
+    defined = set(re.findall(r"dagcomponentfuncs\.(\w+) = function", RENDERERS.read_text()))
+    columns = leaf_columns(grid_node(props))
+    used = {c["cellRenderer"] for c in columns}
+    assert used == {"MatrixBorough", "MatrixCell"} and used <= defined
+    assert not any(k in c for c in columns for k in ("cellStyle", "valueGetter", "cellClassRules"))
+
+
+def grid_node(props: dict) -> dict:
+    return {"type": "AgGrid", "namespace": "dash_ag_grid", "props": props}
 
 
 def test_page_borough_filter_shows_only_that_row(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/matrix", f"?borough={CAMDEN}")
     assert matrix_rows(tree) == [CAMDEN]
-    assert "LiquidLogic LAS" in lines(by_id(tree, f"matrix-row-{CAMDEN}"))
+    assert "LiquidLogic LAS" in lines(row_of(tree, CAMDEN))
 
 
 def test_page_service_area_filter_limits_columns(sample_build, render_page):
     tree = render_page(create_app(sample_build[0]), "/matrix", "?service_area=Adult+Social+Care")
-    cols = [texts(n)[0] for n in walk(by_id(tree, "matrix-table")) if n["props"].get("scope") == "col"]
-    assert cols == ["Borough", "Adult Social Care"]
+    assert [c["headerName"] for c in leaf_columns(tree)] == ["Borough", "Adult Social Care"]
+    assert {k for r in grid_rows(tree) for k in cell_keys(r)} == {lm.field(0)}
 
 
 def test_measure_in_the_url_changes_title_and_selector(tiny_db, render_page):
@@ -306,9 +349,54 @@ def test_measure_in_the_url_changes_title_and_selector(tiny_db, render_page):
     selector = by_id(tree, "measure-selector")
     current = [n for n in walk(selector) if n["props"].get("aria-current")]
     assert [texts(n) for n in current] == [["Annual value"]]
-    assert "£250k" in lines(by_id(tree, "matrix-row-E09000002"))
+    assert "£250k" in lines(row_of(tree, "E09000002"))
     tree = render_page(create_app(tiny_db), "/matrix", "?measure=bogus")
     assert graph_title(tree) == "Contracts by borough"
+
+
+def test_cells_are_coloured_on_the_scale_of_their_values(sample_build, render_page):
+    """Each cell's background is the scale's colour for its number, on 0..the largest cell (counted
+    here with a plain GROUP BY); the largest is the darkest, with white text; empty cells have none."""
+    tree = render_page(create_app(sample_build[0]), "/matrix", "?scope=all")
+    with db.cursor(sample_build[0]) as cursor:
+        (top,) = cursor.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM contracts WHERE borough_code IS NOT NULL "
+            "GROUP BY borough_code, service_area)"
+        ).fetchone()
+    seen = []
+    for row in grid_rows(tree):
+        for key in cell_keys(row):
+            n = int(row[key].rsplit("\n", 1)[1].replace(",", ""))
+            assert row[f"{key}__bg"] == fm.colour(n, 0, top), (row["code"], key)
+            assert row[f"{key}__fg"] == fm.text_colour(row[f"{key}__bg"])
+            seen.append((n, row[f"{key}__bg"], row[f"{key}__fg"]))
+    assert max(seen) == (top, fm.SEQUENTIAL[-1], fm.LIGHT_TEXT)
+    assert len({bg for _n, bg, _fg in seen}) > 1  # a scale, not one colour
+
+
+def test_a_cell_without_a_value_is_not_coloured():
+    """Average satisfaction of a cell without scores is no data: its text says so, no background."""
+    cell = {"contracts": 1, "value": None, "more_systems": 0,
+            "systems": [{"system": "Mosaic", "contracts": 1, "suppliers": [], "more_suppliers": 0}]}  # fmt: skip
+    got = lm.grid_cell("a0", cell, mq.MEASURES["avg_satisfaction"], 1.0, 5.0)
+    assert got == {"a0": "Mosaic\n–", "a0__title": "Suppliers: Mosaic: supplier not recorded"}
+
+
+def test_a_hostile_system_name_is_text_in_the_grid():
+    """Names reach the grid as plain strings and the renderers write them as React text nodes."""
+    borough = next(b for b in reference.boroughs() if b.code == CAMDEN)
+    entry = {"system": HOSTILE, "contracts": 2, "suppliers": [f"<b>{HOSTILE}</b>"], "more_suppliers": 0}
+    cell = {"contracts": 2, "value": 2, "more_systems": 0, "systems": [entry]}
+    column = lm.Column("Housing", "Housing", "Frontline")
+    m = {"measure": mq.MEASURES["contracts"], "rows": [borough], "columns": [column],
+         "cells": {(CAMDEN, "Housing"): cell}, "values": {CAMDEN: 2}, "domain": (0.0, 2.0)}  # fmt: skip
+    node = by_id(page.matrix_grid(m, {}), "matrix-table")
+    (row,) = node["props"]["rowData"]
+    assert row["a0"] == f"{HOSTILE}\n2"
+    assert row["a0__title"] == f"Suppliers: {HOSTILE}: <b>{HOSTILE}</b>"
+    js = RENDERERS.read_text()
+    assert "innerHTML" not in js and "dangerouslySetInnerHTML" not in js and "eval(" not in js
+    assert "dangerously_allow_code" not in node["props"]
 
 
 def test_links_carry_the_same_query(tiny_db, render_page):
@@ -323,17 +411,14 @@ def test_links_carry_the_same_query(tiny_db, render_page):
         assert urlsplit(href).path == "/matrix"
         assert got["measure"][0] in mq.MEASURES and got["measure"] != ["systems"]
         assert {k: v for k, v in got.items() if k != "measure"} == {k: v for k, v in sent.items() if k != "measure"}
-    borough_links = [
-        n["props"]["href"] for n in walk(tree) if n["type"] == "Link" and "/borough/" in n["props"]["href"]
-    ]
-    assert borough_links  # from the matrix and the tile map's table
+    tile_links = [n["props"]["href"] for n in walk(tree) if n["type"] == "Link" and "/borough/" in n["props"]["href"]]
+    assert len(tile_links) == 33  # the tile map's table lists every tile, as the map shows them
+    matrix_links = [r["href"] for r in grid_rows(tree)]
+    assert [urlsplit(h).path for h in matrix_links] == ["/borough/E09000003", "/borough/E09000001"]  # by name
     # everything but the borough filter, which the borough page replaces by its own borough
     carried = {k: v for k, v in sent.items() if k != "borough"}
     assert carried == {"supplier": ["Capita"], "q": ["one"], "measure": ["systems"]}
-    assert all(query_of(h) == carried for h in borough_links)
-    matrix_links = [n["props"]["href"] for n in walk(by_id(tree, "matrix-table")) if n["type"] == "Link"]
-    assert [urlsplit(h).path for h in matrix_links] == ["/borough/E09000003", "/borough/E09000001"]  # by name
-    assert len(borough_links) == 2 + 33  # the tile map's table lists every tile, as the map shows them
+    assert all(query_of(h) == carried for h in tile_links + matrix_links)
 
 
 def test_injection_in_a_filter_is_a_literal_value(tiny_db, render_page):
@@ -344,7 +429,7 @@ def test_injection_in_a_filter_is_a_literal_value(tiny_db, render_page):
     )
     # the empty state says why (the filter, quoted literally) and how to widen it
     assert any(t.startswith("No contracts match these filters (Supplier: x' OR") for t in texts(tree))
-    assert all(texts(by_id(tree, f"matrix-row-{b.code}")) == [b.name] for b in reference.boroughs())
+    assert len(grid_rows(tree)) == 33 and all(cell_keys(r) == [] for r in grid_rows(tree))
     assert graph_title(tree) == "Contracts by borough"
     with db.cursor(tiny_db) as cursor:
         assert cursor.execute("SELECT count(*) FROM contracts").fetchone() == (5,)
@@ -367,6 +452,7 @@ def test_export_rows_are_the_rows_on_screen(tiny_db, render_page):
     assert headings[-1] == "Not known"
     tree = render_page(create_app(tiny_db), "/matrix", "?borough=E09000003&borough=E09000001")
     assert [r[1] for r in rows] == matrix_rows(tree) == ["E09000003", "E09000001"]  # Barnet, City of London
+    assert headings[2:] == [c["headerName"] for c in leaf_columns(tree)[1:]]
     barnet = dict(zip(headings, rows[0], strict=True))
     assert barnet["Education and Schools"] == "Capita One (Capita)"
     assert barnet["Not known"] == "1 contract without a system name (O'Brien & Sons Ltd)"
@@ -410,21 +496,27 @@ def test_a_cell_shows_its_first_systems_and_says_how_many_more(sample_build, ren
         headings, rows = EXPORTS["matrix"](cursor, {})
     (code, area), cell = next((k, c) for k, c in cells.items() if len(c["systems"]) > 1 and k[1])
     tree = render_page(app, "/matrix", f"?borough={code}")
-    column = 1 + [c.label for c in lm.columns({"borough": [code]}, cells)].index(area)
-    td = [n for n in walk(by_id(tree, f"matrix-row-{code}")) if n["type"] in ("Td", "Th")][column]
+    key = next(c["field"] for c in leaf_columns(tree) if c["headerName"] == area)
     first, *rest = cell["systems"]
     more = f"and {len(rest)} more system" + ("s" if len(rest) > 1 else "")
-    assert td["props"]["children"] == f"{lm.entry_label(first)}\n{more}\n{cell['contracts']}"
-    assert all(name in td["props"]["title"] for name in first["suppliers"])
+    row = row_of(tree, code)
+    assert row[key] == f"{lm.entry_label(first)}\n{more}\n{cell['contracts']}"
+    assert all(name in row[f"{key}__title"] for name in first["suppliers"])
     exported = dict(zip(headings, next(r for r in rows if r[1] == code), strict=True))[area]
     assert all(lm.entry_label(s) in exported for s in cell["systems"])
+    assert grid(tree)["props"]["dashGridOptions"]["rowHeight"] == page.CELL_PAD_PX + 3 * page.LINE_PX
 
 
-def test_the_whole_matrix_is_a_small_layout(sample_build, render_page):
-    """About a thousand cells at London scale: each non-empty cell is one component, whatever its systems."""
-    tree = render_page(create_app(sample_build[0]), "/matrix")
-    table = by_id(tree, "matrix-table")
-    cells = [n for n in walk(table) if n["type"] == "Td" and n["props"].get("children")]
-    assert cells
-    inside = [n for c in cells for n in walk(c)]
-    assert len(inside) == len(cells)
+def test_the_whole_matrix_is_one_component(sample_build, render_page):
+    """Dash's renderer cost grows with components: the matrix section is the same few components for
+    one borough as for all 33 (it was one html.Td a cell, ~1,900 components, 2.4 s a colour-by click)."""
+    app = create_app(sample_build[0])
+
+    def section(search: str) -> list[dict]:
+        tree = render_page(app, "/matrix", search)
+        return next(list(walk(n)) for n in walk(tree) if n["type"] == "Section" and by_id(n, "matrix-table"))
+
+    everything, one = section(""), section(f"?borough={CAMDEN}")
+    assert len(grid_rows(everything)) == 33 and len(grid_rows(one)) == 1
+    assert [n["type"] for n in everything] == [n["type"] for n in one]
+    assert not [n for n in everything if n["type"] in ("Table", "Tr", "Td", "Th")]

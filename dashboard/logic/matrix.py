@@ -14,7 +14,7 @@ from typing import NamedTuple
 import duckdb
 
 from dashboard import format as fmt
-from dashboard import state
+from dashboard import links, state
 from dashboard.figures import matrix as fm
 from dashboard.queries import UNKNOWN_SERVICE_AREA
 from dashboard.queries import matrix as mq
@@ -126,6 +126,46 @@ def tile_rows(values: Mapping[str, float | int | None], chosen: mq.Measure) -> l
 def legend_steps(lo: float, hi: float) -> list[float]:
     """Five evenly spaced values of the colour domain, for the legend's swatches."""
     return [lo + (hi - lo) * i / 4 for i in range(5)]
+
+
+# --------------------------------------------------------------------------- the grid's rows
+
+
+def field(i: int) -> str:
+    """The grid's key of the i-th service-area column (names hold spaces and quotes; an index does not)."""
+    return f"a{i}"
+
+
+def grid_cell(key: str, cell: dict, chosen: mq.Measure, lo: float, hi: float) -> dict:
+    """A cell's entries in its row: the text (systems, one a line, then the value), the suppliers as
+    its tooltip (``__title``), and its colours (``__bg``, ``__fg``) computed here, so the browser
+    only applies them (the CSP forbids evaluating style functions there)."""
+    out = {key: f"{cell_lines(cell)}\n{fm.fmt_value(cell['value'], chosen)}", f"{key}__title": cell_hover(cell)}
+    style = fm.cell_style(cell["value"], lo, hi)
+    if style:
+        out.update({f"{key}__bg": style["backgroundColor"], f"{key}__fg": style["color"]})
+    return out
+
+
+def grid_rows(m: Mapping, st: Mapping[str, object]) -> list[dict]:
+    """One row per borough of ``model`` (empty boroughs too), with its page's link (filters kept) and
+    an entry per non-empty cell; an empty cell has no key at all."""
+    lo, hi = m["domain"]
+    out = []
+    for b in m["rows"]:
+        row = {"code": b.code, "borough": b.name, "href": links.borough_href(b.code, st)}
+        for i, c in enumerate(m["columns"]):
+            cell = m["cells"].get((b.code, c.area))
+            if cell:
+                row.update(grid_cell(field(i), cell, m["measure"], lo, hi))
+        out.append(row)
+    return out
+
+
+def most_lines(rows: list[dict], cols: list[Column]) -> int:
+    """The most lines in any cell of the rows: the grid's rows all get this height (at least one line)."""
+    keys = [field(i) for i in range(len(cols))]
+    return max((row[k].count("\n") + 1 for row in rows for k in keys if k in row), default=1)
 
 
 # --------------------------------------------------------------------------- export

@@ -1,8 +1,8 @@
 """Boroughs x service areas: which system each borough runs for each service, coloured by a measure.
 
-The signature view of City Tools. The matrix is an HTML table rather than a heatmap picture so
-that system names stay readable, selectable and reachable by screen readers (row and column
-headers carry ``scope``); the header and the borough column stick while it scrolls. Above it,
+The signature view of City Tools. The matrix is a grid of text rather than a heatmap picture so
+that system names stay readable, selectable and reachable by screen readers (AG Grid's ARIA grid
+roles and keyboard navigation); the header and the borough column stick while it scrolls. Above it,
 the London tile map shows the same measure per borough. The URL holds the whole state: the
 shared filters and ``measure``; the measure selector is plain links, so no callback is needed.
 What is shown comes from ``dashboard.logic.matrix``; this module only lays it out.
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
@@ -36,16 +37,13 @@ PAGE = {
     "order": 2,
 }
 
-# Sticky parts of the scrolling table (inline: this page owns no stylesheet).
-# Each header cell sticks on its own (a sticky <thead> lets body cells show through in Chromium);
-# the group row has a fixed height so the service-area row knows where to stick.
-GROUP_ROW_HEIGHT = "2rem"
-_STICKY = {"position": "sticky", "backgroundColor": "white"}
-GROUP_HEAD_STYLE = {**_STICKY, "top": 0, "zIndex": 2, "height": GROUP_ROW_HEIGHT, "whiteSpace": "nowrap"}
-AREA_HEAD_STYLE = {**_STICKY, "top": GROUP_ROW_HEIGHT, "zIndex": 2, "minWidth": "9rem"}
-ROW_HEAD_STYLE = {**_STICKY, "left": 0, "zIndex": 1, "minWidth": "11rem"}
-CORNER_STYLE = {**_STICKY, "top": 0, "left": 0, "zIndex": 3, "minWidth": "11rem"}
-GROUP_LABEL_STYLE = {"position": "sticky", "left": "12rem"}  # the group's name stays in view while scrolling
+# The matrix is one AG Grid (row and column virtualisation: only the visible cells are drawn). As
+# ~1,000 html.Td it was ~1,900 components, and Dash's renderer took 2.4 s to redraw them on every
+# colour-by click. A cell's text is LINE_PX a line (assets/style.css, "matrix" section).
+LINE_PX = 17
+CELL_PAD_PX = 10
+HEADER_PX = 110  # two header rows, the service areas' names wrapped on up to three lines
+GRID_CLASS = "matrix-grid"
 
 READING_NOTES = (
     "Each square is one authority, in its rough place on the map of London, all the same size so that "
@@ -128,78 +126,48 @@ def legend(lo: float, hi: float, measure: mq.Measure) -> html.Div:
     )  # fmt: skip
 
 
-BODY_STYLE = {"whiteSpace": "pre-line"}  # a cell's systems are lines of one text (inherited by every cell)
+def column_defs(cols: list[lm.Column]) -> list[dict]:
+    """The borough column, pinned left (a link to its page), then the service areas under their groups."""
+    defs: list[dict] = [
+        {"field": "borough", "headerName": "Borough", "pinned": "left", "width": 200, "cellRenderer": "MatrixBorough",
+         "cellClass": "matrix-borough"}
+    ]  # fmt: skip
+    i = 0
+    for group, n in lm.column_groups(cols):
+        children = [
+            {"field": lm.field(j), "headerName": cols[j].label, "cellRenderer": "MatrixCell",
+             "tooltipField": f"{lm.field(j)}__title", "cellClass": "matrix-cell"}
+            for j in range(i, i + n)
+        ]  # fmt: skip
+        defs.append({"headerName": group, "children": children, "marryChildren": True})
+        i += n
+    return defs
 
 
-def _cell(cell: dict | None, measure: mq.Measure, lo: float, hi: float) -> html.Td:
-    """A cell: its first systems, one a line (suppliers in its title), then the measure's value on
-    the last line (the caption names it).
-
-    One element a cell: the full matrix is about a thousand cells, and a layout of many thousands
-    of components is slow to build, send and draw.
-    """
-    if not cell:
-        return html.Td()
-    text = f"{lm.cell_lines(cell)}\n{fm.fmt_value(cell['value'], measure)}"
-    return html.Td(text, title=lm.cell_hover(cell), style=fm.cell_style(cell["value"], lo, hi))
-
-
-def _matrix_head(cols: list[lm.Column], groups: list[tuple[str, int]]) -> html.Thead:
-    """Two header rows: the service-area groups (Frontline, Corporate), then the service areas."""
-    group_cells = [
-        html.Th(html.Span(g, style=GROUP_LABEL_STYLE), scope="colgroup", colSpan=n, style=GROUP_HEAD_STYLE)
-        for g, n in groups
-    ]
-    return html.Thead(
-        [
-            html.Tr([html.Th("Borough", scope="col", rowSpan=2, style=CORNER_STYLE), *group_cells]),
-            html.Tr([html.Th(c.label, scope="col", style=AREA_HEAD_STYLE) for c in cols]),
-        ]
-    )
-
-
-def _matrix_body(m: dict, st: dict) -> html.Tbody:
-    """One row per borough: its name (a link to its page, filters kept), then a cell per service area."""
-    lo, hi = m["domain"]
-    return html.Tbody(
-        [
-            html.Tr(
-                [
-                    html.Th(dcc.Link(b.name, href=links.borough_href(b.code, st)), scope="row", style=ROW_HEAD_STYLE),
-                    *(_cell(m["cells"].get((b.code, c.area)), m["measure"], lo, hi) for c in m["columns"]),
-                ],
-                id=f"matrix-row-{b.code}",
-            )
-            for b in m["rows"]
-        ],
-        style=BODY_STYLE,
-    )
-
-
-def matrix_table_component(m: dict, st: dict) -> html.Div:
-    """The matrix as an accessible, scrollable HTML table with grouped column headers."""
-    groups = lm.column_groups(m["columns"])
+def matrix_grid(m: dict, st: dict) -> html.Div:
+    """The matrix as one grid: AG Grid's own keyboard navigation, ARIA roles and a fixed height, so
+    only the rows and columns in view are drawn; the caption names it for screen readers."""
+    rows = lm.grid_rows(m, st)
+    row_px = CELL_PAD_PX + LINE_PX * lm.most_lines(rows, m["columns"])
     caption = (
         f"Systems each borough runs, by service area; the number on each cell's last line: {m['measure'].label}. "
         "Hover a cell for its suppliers; the download lists every system; a borough's name opens its page."
     )
-    table = html.Table(
-        [
-            html.Caption(caption, id="matrix-caption"),
-            html.Colgroup([html.Col(), *(html.Col(span=n) for _g, n in groups)]),
-            _matrix_head(m["columns"], groups),
-            _matrix_body(m, st),
-        ],
-        className="table table-sm align-top mb-0 small",
-        style={"borderCollapse": "separate", "borderSpacing": 0},
+    grid = dag.AgGrid(
         id="matrix-table",
-    )
+        rowData=rows,
+        columnDefs=column_defs(m["columns"]),
+        defaultColDef={"sortable": False, "resizable": True, "suppressMovable": True, "width": 165,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
+        getRowId="params.data.code",
+        dashGridOptions={"rowHeight": row_px, "rowBuffer": 4, "enableBrowserTooltips": True,
+                         "enableCellTextSelection": True, "ensureDomOrder": True},
+        style={"height": f"min(75vh, {HEADER_PX + row_px * len(rows) + 20}px)", "width": "100%"},
+        className=GRID_CLASS,
+    )  # fmt: skip
     return html.Div(
-        table,
+        [html.P(caption, id="matrix-caption", className="small mb-1"), grid],
         role="region",
-        tabIndex=0,  # so keyboard users can scroll it
-        className="border rounded",
-        style={"maxHeight": "75vh", "overflow": "auto"},
         **{"aria-labelledby": "matrix-caption"},
     )
 
@@ -236,7 +204,7 @@ def content(
             [
                 html.H2("Systems by borough and service area", className="h4"),
                 legend(*m["domain"], measure),
-                matrix_table_component(m, filters),
+                matrix_grid(m, filters),
                 ui.download_links("matrix", filters, "of the matrix"),
             ],
             className="mb-4",

@@ -16,7 +16,7 @@ TIMEOUT = 15_000
 BRENT, BRENT_NAME = "E09000005", "Brent"
 # view path, export name, an element that shows data
 VIEWS = [
-    ("/matrix", "matrix", "#matrix-row-E09000005"),
+    ("/matrix", "matrix", "#matrix-table .ag-row[row-id='E09000005']"),
     ("/systems", "systems", "h1"),
     ("/suppliers", "suppliers", "h1"),
 ]
