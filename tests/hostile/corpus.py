@@ -228,11 +228,7 @@ def repeated_rows_ods(path: Path, rows: int = 1_000_000) -> Path:
         f'<table:table-row table:number-rows-repeated="{rows}">{cell.format("Mosaic")}{cell.format("Servelec")}'
         "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
-    return path
+    return _write_ods(path, content)
 
 
 def error_cells_xls(path: Path, rows: list[list]) -> Path:
@@ -286,6 +282,11 @@ def error_cells_ods(path: Path, rows: list[list], repeat_last: int = 1) -> Path:
         f'<office:spreadsheet><table:table table:name="Systems">{"".join(body)}</table:table>'
         "</office:spreadsheet></office:body></office:document-content>"
     )
+    return _write_ods(path, content)
+
+
+def _write_ods(path: Path, content: str) -> Path:
+    """An .ods package of one content.xml, as LibreOffice lays it out."""
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
