@@ -286,6 +286,9 @@ PAGES: list[PageClicks] = [
         Click("rank by boroughs served", link("#suppliers-rank-by", "Boroughs served")),
         Click("rank by annual value", link("#suppliers-rank-by", "Annual value")),
         Click("rank by contracts", link("#suppliers-rank-by", "Contracts")),
+        Click("show all suppliers", click("#suppliers-show-all")),
+        Click("next page of suppliers", click("#suppliers-pager a.pager-next")),
+        Click("the ten largest again", click("#suppliers-largest")),
         Click("cross-filter: a supplier's bar", chart("#suppliers-share-chart", first=True)),
         Click("back to all suppliers", click("#suppliers-back")),
         Click("cross-filter: a service area's bar", chart("#suppliers-hhi-chart")),
@@ -314,6 +317,7 @@ PAGES: list[PageClicks] = [
         Click("one row per contract", radio("#timeline-rows", "One row per contract")),
         Click("group by system", radio("#timeline-group-by", "System")),
         Click("one row per borough", radio("#timeline-rows", "One row per borough")),
+        Click("show ended contracts", click("#timeline-ended a.ended-toggle"), when="#timeline-ended a.ended-toggle"),
     ]),
     PageClicks("/reports", "#report-form", [
         Click("report on a system", link("#report-on", "System")),

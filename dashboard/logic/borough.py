@@ -247,11 +247,12 @@ def _export_code(st: dict) -> str | None:
 
 
 def systems_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], list[list]]:
-    """The borough's systems by service area, as shown on its page (``borough`` names the one borough)."""
+    """The borough's systems by service area, all of them (its page shows the first ``ROW_LIMIT``;
+    ``borough`` names the one borough)."""
     code = _export_code(st)
     if code is None:
         return list(EXPORT_HEADINGS), []
-    rows, _total = bq.systems(cur, code, st)
+    rows, _total = bq.systems(cur, code, st, limit=bq.EXPORT_LIMIT)
     found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
     out = []
     for r in with_status(rows):

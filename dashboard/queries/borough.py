@@ -16,9 +16,12 @@ import duckdb
 from dashboard.queries import END_COLUMN, Filters, where_clause
 from etl import reference
 
-ROW_LIMIT = 100  # the borough's contracts listed on its page (and in its export); the Contracts view has all
-SUPPLIER_LIMIT = 25  # its suppliers, largest annual value first
-ENDING_LIMIT = 50  # its contracts ending soon, soonest first
+# Short lists, each with "See them all": every component costs the browser (Dash's renderer took 8-11 s
+# to swap a 2,000-component borough page at 50k contracts), and the Contracts view lists them all.
+ROW_LIMIT = 25  # the borough's contracts listed on its page
+EXPORT_LIMIT = 100_000  # ... and in its export: all of them
+SUPPLIER_LIMIT = 10  # its suppliers, largest annual value first
+ENDING_LIMIT = 15  # its contracts ending soon, soonest first
 NOT_NOTICES = "('survey', 'listing')"  # sources whose records are not published notices (etl.build.NOT_NOTICES)
 
 SYSTEM_COLUMNS = (
@@ -36,8 +39,11 @@ def _area_order() -> list[str]:
     return [sa.name for sa in reference.service_areas()]
 
 
-def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> tuple[list[dict], int]:
-    """The borough's contracts by service area (taxonomy order), up to ROW_LIMIT, and how many there are."""
+def systems(
+    cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None, limit: int | None = None
+) -> tuple[list[dict], int]:
+    """The borough's contracts by service area (taxonomy order), up to ``limit`` (ROW_LIMIT), and how many
+    there are."""
     where, params = where_clause(for_borough(filters, code))
     rows = cur.execute(
         f"""
@@ -46,7 +52,7 @@ def systems(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None =
                  system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
         LIMIT ?
         """,
-        [*params, _area_order(), ROW_LIMIT],
+        [*params, _area_order(), limit or ROW_LIMIT],
     ).fetchall()
     keys = (*SYSTEM_COLUMNS, "supplier_count", "contract_id")
     return [dict(zip(keys, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
