@@ -552,4 +552,7 @@ def test_concentration_table_is_behind_the_chart_and_breakdowns_fold(sample_cur)
     assert folds, "a breakdown of more than eight rows shows eight and folds the rest"
     for fold in folds:
         bodies = [n for n in walk(fold) if n["type"] == "Tbody"]
-        assert len(bodies) == 2 and len(bodies[0]["props"]["children"]) == 8
+        assert len(bodies) == 1 and len(bodies[0]["props"]["children"]) == 8
+        (rest,) = [n for n in walk(fold) if n["type"] == "Markdown"]  # the rest: one component, text only
+        assert rest["props"].get("dangerously_allow_html") is not True
+        assert rest["props"]["children"].count("\n|") > 1

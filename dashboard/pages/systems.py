@@ -27,6 +27,7 @@ from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
 from dashboard.logic import systems as ls
 from dashboard.logic.systems import VIEW, Link, Table, show
 from dashboard.pages.my_borough import contacts_note
+from dashboard.pages.windows import markdown_table
 from dashboard.queries import systems as q
 from dashboard.texts import PRODUCT
 
@@ -101,19 +102,18 @@ def scrolling(table: Table, caption: str, st: Mapping[str, object], table_id: st
 
 
 def folded(table: Table, caption: str, st: Mapping[str, object], top: int = 8) -> html.Div:
-    """The first ``top`` rows of a table, and the rest behind a 'Show all' that opens in place (no
-    round trip): a profile's breakdowns stay short however many boroughs or systems there are."""
+    """The first ``top`` rows of a table (links and all), and the rest behind a 'Show all' that opens in
+    place (no round trip) as one Markdown table of text: a supplier's profile folded some 1,000 cells
+    there, and every component costs the browser (opening a profile took 6-7 s at 50k contracts)."""
     if len(table.rows) <= top:
         return scrolling(table, caption, st)
-
-    def part(rows: slice) -> Table:
-        return Table(table.columns, table.rows[rows], table.links[rows] if table.links else None)
-
+    first = Table(table.columns, table.rows[:top], table.links[:top] if table.links else None)
+    rows = [[show(v, c.kind) for v, c in zip(r, table.columns, strict=True)] for r in table.rows[top:]]
     rest = html.Details(
-        [html.Summary(f"Show all {len(table.rows):,}"), scrolling(part(slice(top, None)), f"{caption} (more)", st)],
+        [html.Summary(f"Show all {len(table.rows):,}"), markdown_table(table.headings, rows, f"{caption} (more)")],
         className="mb-3 folded-rest",
     )
-    return html.Div([scrolling(part(slice(0, top)), caption, st), rest], className="folded-table")
+    return html.Div([scrolling(first, caption, st), rest], className="folded-table")
 
 
 def market_page(stem: str, st: dict | None, problems: list[str] | None, what: str, body: Callable) -> list:
