@@ -9,6 +9,7 @@ never run.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import dash
@@ -17,7 +18,7 @@ import duckdb
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import db, filters, format, queries, signin, state
+from dashboard import db, filters, format, queries, signin, state, status
 from dashboard import links as links_
 from dashboard.figures import GRAPH_CONFIG
 from dashboard.texts import DEMO_NOTICE, NO_DATABASE, PRODUCT, PUBLIC_NOTICE, SAMPLE_NOTICE, TAGLINE
@@ -458,3 +459,39 @@ def chart(figure: dict, table: dbc.Table, graph_id: str, hint: str | None = None
         )
     )
     return dbc.Card(dbc.CardBody(body), className="mb-4")
+
+
+def status_badge(key: str, text: str | None = None, **props) -> dbc.Badge:
+    """A contract's status (``dashboard.status``) as a badge in its colour, with its words (or ``text``)."""
+    dark = status.BADGES[key] in ("warning", "light")
+    return dbc.Badge(text or status.label(key), color=status.BADGES[key], text_color="dark" if dark else None, **props)
+
+
+# Markdown's ASCII punctuation, each escaped with a backslash so that a value is always its own text
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(value: object) -> str:
+    """A value as literal Markdown text: one line, every punctuation mark escaped (no link, tag or pipe)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split())) or " "
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, **props) -> html.Div:
+    """A long table as one ``dcc.Markdown`` component rather than a component per cell.
+
+    The browser's Dash renderer spends time per component on every update, and more the more
+    components the page already has: a page of ten windows' contract tables (900 components)
+    took 4-7 s to redraw, most of it in the renderer. Values are escaped (``markdown_text``) and
+    HTML is never allowed, so a name stays text; numbers are right-aligned.
+    """
+    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(columns))]
+    lines = [
+        "| " + " | ".join(markdown_text(c) for c in columns) + " |",
+        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
+        *("| " + " | ".join(markdown_text(v) for v in r) + " |" for r in rows),
+    ]
+    return html.Div(
+        [html.P(caption, className="small text-body-secondary mb-1"), dcc.Markdown("\n".join(lines))],
+        className="table-responsive markdown-table",
+        **props,
+    )

@@ -21,7 +21,7 @@ import duckdb
 import flask
 from dash import dcc, html
 
-from dashboard import access, exports, links, status
+from dashboard import access, exports, links
 from dashboard import layout as ui
 from dashboard.figures.expiring import month_bar
 from dashboard.format import long_date as format_date
@@ -158,12 +158,6 @@ def gap_badge(searched: str | None = None) -> dbc.Badge:
     )
 
 
-def status_badge(key: str) -> dbc.Badge:
-    """Where the contract stands today, as a word on its colour (``dashboard.status``)."""
-    dark = key in ("ending", "unknown")
-    return dbc.Badge(status.label(key), color=status.BADGES[key], text_color="dark" if dark else None)
-
-
 def _contact(row: dict) -> list:
     found = view.contact(row)
     if not found:
@@ -211,7 +205,7 @@ def _ends(r: dict, cells: dict) -> list:
     link = dcc.Link(format_date(r["end_date"]), href=view.contract_href(r), title="The contract and its lifecycle")
     extension = view.extension_text(r)
     latest = "" if extension or not cells["latest"] else f"with extensions to {cells['latest']}"
-    return [link, " ", status_badge(r["status"]), *_small(extension, "on-extension"), *_small(latest)]
+    return [link, " ", ui.status_badge(r["status"]), *_small(extension, "on-extension"), *_small(latest)]
 
 
 def _row(r: dict, names: dict[str, str], st: dict) -> html.Tr:

@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, links, signin, status
+from dashboard import access, links, signin
 from dashboard import layout as ui
 from dashboard.logic import my_borough as mb
 from dashboard.logic.my_borough import VIEW
@@ -64,11 +64,8 @@ def controls_to_url(code, months, search):
 
 
 def status_badge(key: str) -> dbc.Badge:
-    """A contract's status (``dashboard.status``) as a badge whose words say it, colour aside."""
-    dark = status.BADGES[key] in ("warning", "light")
-    return dbc.Badge(
-        mb.status_words(key), color=status.BADGES[key], text_color="dark" if dark else None, className="status-badge"
-    )
+    """A contract's status as a badge whose words say it, colour aside (an overdue one says what is)."""
+    return ui.status_badge(key, mb.status_words(key), className="status-badge")
 
 
 def contact_cell(contact: dict | None) -> list:

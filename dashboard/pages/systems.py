@@ -24,10 +24,10 @@ from dashboard import format as fmt
 from dashboard import layout as ui
 from dashboard import links, queries, state, status
 from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
+from dashboard.layout import markdown_table
 from dashboard.logic import systems as ls
 from dashboard.logic.systems import VIEW, Link, Table, show
 from dashboard.pages.my_borough import contacts_note
-from dashboard.pages.windows import markdown_table
 from dashboard.queries import systems as q
 from dashboard.texts import PRODUCT
 

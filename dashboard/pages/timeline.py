@@ -23,11 +23,12 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import layout as ui
 from dashboard import links, state
+from dashboard.layout import markdown_table
 from dashboard.logic import timeline as tl
 from dashboard.logic import windows as wl
 from dashboard.logic.timeline import VIEW
 from dashboard.pages.systems import ended_note
-from dashboard.pages.windows import markdown_table, navigate, register_partial
+from dashboard.pages.windows import navigate, register_partial
 from dashboard.texts import PRODUCT
 
 PAGE = {

@@ -16,7 +16,6 @@ my-borough page's controls too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -26,8 +25,9 @@ import duckdb
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import db, filters, links, state, status
+from dashboard import db, filters, links, state
 from dashboard import layout as ui
+from dashboard.layout import markdown_table, markdown_text, status_badge
 from dashboard.logic import windows as wl
 from dashboard.logic.windows import VIEW
 from dashboard.texts import PRODUCT
@@ -143,42 +143,6 @@ def _boroughs(c: dict, st: dict) -> dcc.Markdown:
     each made a page of windows 100 components heavier: see ``markdown_table``)."""
     named = ", ".join(f"[{markdown_text(name)}](<{links.borough_href(code, st)}>)" for code, name in c["boroughs"])
     return dcc.Markdown(f"**{len(c['boroughs'])} boroughs:** {named}", className="mb-1 window-boroughs")
-
-
-def status_badge(key: str, **props) -> dbc.Badge:
-    """A status (``dashboard.status``) as a badge in its colour, with its words."""
-    dark = status.BADGES[key] in ("light", "warning")
-    return dbc.Badge(status.label(key), color=status.BADGES[key], text_color="dark" if dark else None, **props)
-
-
-# Markdown's ASCII punctuation, each escaped with a backslash so that a value is always its own text
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def markdown_text(value: object) -> str:
-    """A value as literal Markdown text: one line, every punctuation mark escaped (no link, tag or pipe)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split())) or " "
-
-
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, **props) -> html.Div:
-    """A long table as one ``dcc.Markdown`` component rather than a component per cell.
-
-    The browser's Dash renderer spends time per component on every update, and more the more
-    components the page already has: a page of ten windows' contract tables (900 components)
-    took 4-7 s to redraw, most of it in the renderer. Values are escaped (``markdown_text``) and
-    HTML is never allowed, so a name stays text; numbers are right-aligned.
-    """
-    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(columns))]
-    lines = [
-        "| " + " | ".join(markdown_text(c) for c in columns) + " |",
-        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
-        *("| " + " | ".join(markdown_text(v) for v in r) + " |" for r in rows),
-    ]
-    return html.Div(
-        [html.P(caption, className="small text-body-secondary mb-1"), dcc.Markdown("\n".join(lines))],
-        className="table-responsive markdown-table",
-        **props,
-    )
 
 
 def _contracts(c: dict) -> html.Details:
