@@ -216,6 +216,17 @@ def _period(filters: Filters | None, today: date, months: int) -> dict:
     return filters
 
 
+def _prepared(
+    filters: Filters | None, months: int, today: date | None, lead_months: int, cpv_division: str | None
+) -> tuple[str, list, str, date]:
+    """What the rows and the summary share: the list's CTE and its parameters (the filters' own end
+    dates, else the next ``months`` months), its scope and the gap horizon."""
+    today = today or date.today()
+    filters = _period(filters, today, months)
+    base, params = _listed(filters, cpv_division, today, months, lead_months)
+    return base, params, chosen_scope(filters), add_months(today, GAP_MONTHS)
+
+
 def expiring(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters | None = None,
@@ -234,11 +245,8 @@ def expiring(
     on an extension is listed by its extended end (``on_extension``). Ended contracts are left out
     unless ``show_ended``; ``months`` is also the horizon of the status ("ending" within it). One
     statement for the rows ``offset`` to ``offset + limit`` and their first ``notices`` notices."""
-    today = today or date.today()
-    filters = _period(filters, today, months)
-    base, params = _listed(filters, cpv_division, today, months, lead_months)
-    sql = _rows_sql(base, chosen_scope(filters))
-    gap_until = add_months(today, GAP_MONTHS)
+    base, params, scope, gap_until = _prepared(filters, months, today, lead_months, cpv_division)
+    sql = _rows_sql(base, scope)
     args = [*params, show_ended, limit, offset, notices, gap_until]
     return [_dict(row) for row in cur.execute(sql, args).fetchall()]
 
@@ -278,11 +286,8 @@ def summary(
 ) -> dict:
     """The whole list in numbers, for the page's summary and chart whatever page it shows:
     ``SUMMARY`` totals, ``months``: {'2027-03': contracts listed ending that month}."""
-    today = today or date.today()
-    filters = _period(filters, today, months)
-    base, params = _listed(filters, cpv_division, today, months, lead_months)
-    sql = _summary_sql(base, chosen_scope(filters))
-    gap_until = add_months(today, GAP_MONTHS)
+    base, params, scope, gap_until = _prepared(filters, months, today, lead_months, cpv_division)
+    sql = _summary_sql(base, scope)
     row = cur.execute(sql, [*params, gap_until, show_ended, gap_until]).fetchone()
     out = dict(zip(SUMMARY, row, strict=True))
     return {**out, "months": dict(out["months"] or {})}
