@@ -3,6 +3,9 @@ components a page function returns."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 
 def walk(node):
     """Every component (as JSON dicts) in a layout tree."""
@@ -47,3 +50,18 @@ def render(client, path: str = "/", search: str = "") -> list:
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, (path, response.status_code, response.data[:2000])
     return response.get_json()["response"]["_pages_content"]["children"]
+
+
+def query_of(href: str) -> dict:
+    """A link's query string as parse_qs gives it: {"borough": ["E09000007"]}."""
+    return parse_qs(urlsplit(href).query)
+
+
+def md_rows(node) -> list[list[str]]:
+    """The body rows of the Markdown tables under ``node``, cells unescaped, as a reader sees them."""
+    out = []
+    for n in walk(node):
+        if n["type"] == "Markdown":
+            lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
+            out += [[re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")] for line in lines]
+    return out

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from pagetree import by_id, texts, walk
+from pagetree import by_id, query_of, texts, walk
 
 from app import create_app
 from dashboard import access, db, status
@@ -23,10 +23,6 @@ BARNET = "E09000003"
 def body_rows(tree, table_id: str) -> list[list[str]]:
     tbody = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
     return [texts(tr) for tr in walk(tbody) if tr["type"] == "Tr"]
-
-
-def query_of(href: str) -> dict:
-    return parse_qs(urlsplit(href).query)
 
 
 # --------------------------------------------------------------------------- codes

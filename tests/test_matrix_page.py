@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pagetree import by_id, texts, walk
+from pagetree import by_id, query_of, texts, walk
 
 from app import create_app
 from dashboard import db, links, views
@@ -63,10 +63,6 @@ def leaf_columns(tree) -> list[dict]:
 def graph_title(tree) -> str:
     graph = next(n for n in walk(tree) if n["type"] == "Graph")
     return graph["props"]["figure"]["layout"]["title"]["text"]
-
-
-def query_of(href: str) -> dict:
-    return parse_qs(urlsplit(href).query)
 
 
 # --------------------------------------------------------------------------- tile grid and figures

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pagetree import by_id, texts, walk
+from pagetree import by_id, md_rows, query_of, texts, walk
 
 from app import create_app
 from dashboard import db, state
@@ -32,22 +31,6 @@ def _close_connections():
 
 def graph(tree) -> dict:
     return next(n for n in walk(tree) if n["type"] == "Graph")["props"]["figure"]
-
-
-def query_of(href: str) -> dict:
-    return parse_qs(urlsplit(href).query)
-
-
-def md_rows(node) -> list[list[str]]:
-    """The body rows of the Markdown tables under ``node``, cells unescaped, as a reader sees them."""
-    import re
-
-    out = []
-    for n in walk(node):
-        if n["type"] == "Markdown":
-            lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
-            out += [[re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")] for line in lines]
-    return out
 
 
 def row(cid, code, end, start=START, max_end=None, group="Revenues and Benefits", **kw):

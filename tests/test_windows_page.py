@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import plotly
 import pytest
-from pagetree import by_id, texts, walk
+from pagetree import by_id, md_rows, query_of, texts, walk
 
 from app import create_app
 from dashboard import db
@@ -65,22 +65,6 @@ def card_boroughs(card: dict) -> list[str]:
 
 def card_link(card: dict, class_name: str) -> str:
     return next(n for n in walk(card) if has_class(n, class_name))["props"]["href"]
-
-
-def query_of(href: str) -> dict:
-    return parse_qs(urlsplit(href).query)
-
-
-def md_rows(node) -> list[list[str]]:
-    """The body rows of the Markdown tables under ``node``, cells unescaped, as a reader sees them."""
-    import re
-
-    out = []
-    for n in walk(node):
-        if n["type"] == "Markdown":
-            lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
-            out += [[re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")] for line in lines]
-    return out
 
 
 def planted_card(tree, planted: dict) -> dict:
