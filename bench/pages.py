@@ -65,7 +65,7 @@ class _Recording:
 @contextlib.contextmanager
 def recording() -> Iterator[list]:
     """While the block runs, every cursor ``dashboard.db`` hands out records into the list yielded."""
-    from dashboard import db
+    from dashboard import cache, db
 
     log: list = []
     original = db.cursor
@@ -73,7 +73,12 @@ def recording() -> Iterator[list]:
     @contextlib.contextmanager
     def cursor(path):
         with original(path) as cur:
-            yield _Recording(cur, log)
+            recorder = _Recording(cur, log)
+            cache.bind(recorder, cache.build_of(cur))  # what is cached per build stays cached
+            try:
+                yield recorder
+            finally:
+                cache.unbind(recorder)
 
     db.cursor = cursor
     try:

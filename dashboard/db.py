@@ -13,6 +13,9 @@ then requests keep reading the previous build.
 Nothing here opens the file at import or app creation: a connection opened before a
 pre-forking server (gunicorn ``--preload``) forks must not be shared by its workers.
 
+Each cursor handed out is bound to its build and reader in ``dashboard.cache``, so query functions
+marked ``cache.per_build`` run once per build rather than once per request.
+
 A cursor for anyone who is not a signed-in member reads the public tables (``dashboard.access``):
 temporary views on that cursor blank the members-only fields. Making them costs a few
 milliseconds, so such cursors are kept in a small pool per connection and reused; a member's
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import access
+from dashboard import access, cache
 from dashboard.queries import access as public
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,8 +93,9 @@ def _close(shared: _Shared) -> None:
     shared.con, shared.identity = None, None
 
 
-def _checkout(path: Path, member: bool) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
-    """(connection, cursor): a member's fresh cursor, or a public one from the pool."""
+def _checkout(path: Path, member: bool) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection, tuple]:
+    """(connection, cursor, build): a member's fresh cursor, or a public one from the pool, and the
+    identity of the build that connection reads (which may be the previous one, see the module)."""
     key = str(path.resolve())
     with _lock:
         shared = _shared.setdefault(key, _Shared())
@@ -107,10 +111,10 @@ def _checkout(path: Path, member: bool) -> tuple[duckdb.DuckDBPyConnection, duck
             shared.con = duckdb.connect(key, read_only=True)
             shared.identity = identity
         shared.in_use += 1
-        con = shared.con
+        con, build = shared.con, (key, shared.identity)
         pooled = None if member or not shared.public else shared.public.pop()
     if pooled is not None:
-        return con, pooled
+        return con, pooled, build
     cur = con.cursor()
     if not member:
         try:
@@ -118,7 +122,7 @@ def _checkout(path: Path, member: bool) -> tuple[duckdb.DuckDBPyConnection, duck
         except BaseException:
             _release(path, con, cur, reuse=False)
             raise
-    return con, cur
+    return con, cur, build
 
 
 def _release(path: Path, con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, reuse: bool) -> None:
@@ -139,12 +143,14 @@ def cursor(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     path = Path(path)
     member = access.is_member()
-    con, cur = _checkout(path, member)
+    con, cur, build = _checkout(path, member)
+    cache.bind(cur, (*build, member))
     ok = False
     try:
         yield cur
         ok = True
     finally:
+        cache.unbind(cur)
         _release(path, con, cur, reuse=ok and not member)
 
 

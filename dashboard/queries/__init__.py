@@ -13,6 +13,7 @@ from datetime import date
 
 import duckdb
 
+from dashboard import cache
 from etl import reference
 
 # Filter keys of the URL contract -> the column of ``contracts`` they filter (whitelist).
@@ -127,13 +128,19 @@ def scope_counts(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None,
     """How many contracts under these filters (whatever the scope) are technology, and how many are not.
 
     ``other`` is what the technology scope hides; every page, export and report says it. ``where``
-    goes to ``where_clause`` (``boroughs_only``).
+    goes to ``where_clause`` (``boroughs_only``). Every page asks it for the same filters, so it is
+    kept per build and condition (a view's own keys, its page or sort, do not change it).
     """
     condition, params = where_clause({**(filters or {}), "scope": "all"}, **where)
+    return _scope_counts(cur, condition, tuple(params))
+
+
+@cache.per_build
+def _scope_counts(cur: duckdb.DuckDBPyConnection, condition: str, params: tuple) -> dict:
     technology, other = cur.execute(
         f"SELECT count(*) FILTER (WHERE {SCOPE_CONDITIONS['it']}), count(*) FILTER (WHERE {NOT_TECHNOLOGY})"
         f" FROM contracts WHERE {condition}",
-        params,
+        list(params),
     ).fetchone()
     return {"technology": technology, "other": other}
 
@@ -219,6 +226,7 @@ def has_open_data(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None
     return bool(found)
 
 
+@cache.per_build
 def survey_returns(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every survey return of the build: borough, status, gaps, why it was rejected, rows loaded of read."""
     rows = cur.execute(
@@ -231,6 +239,7 @@ def survey_returns(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+@cache.per_build
 def data_dates(cur: duckdb.DuckDBPyConnection) -> dict:
     """When the data was made, beside when it was built: the survey returns' dates (first and
     latest) and the latest published notice (survey and listing records are not notices)."""
@@ -243,12 +252,14 @@ def data_dates(cur: duckdb.DuckDBPyConnection) -> dict:
     return {"returns_from": first, "returns_to": last, "latest_notice": notice}
 
 
+@cache.per_build
 def sample_only(cur: duckdb.DuckDBPyConnection) -> bool:
     """Whether every input file of the build was a sample one (demo mode requires it)."""
     (only,) = cur.execute("SELECT coalesce(bool_and(is_sample), false) FROM load_files").fetchone()
     return bool(only)
 
 
+@cache.per_build
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     """Whether the build used sample inputs, and its dates, as recorded by the ETL."""
     (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()

@@ -1,0 +1,98 @@
+"""Results that depend only on the database build, computed once per build and reader.
+
+A build is immutable: the ETL replaces the file by an atomic rename, never edits it. So what a
+statement returns depends only on the statement, its parameters, the build it reads and who reads
+it (a member's cursor sees fields the public's does not). ``dashboard.db`` tells this module which
+build and reader each cursor it hands out belongs to (``bind`` / ``unbind``); ``per_build``
+memoises a query function on that, so the data notices every page shows, the survey returns and
+the scope counts each filter set needs are read once, not on every page of every request.
+
+A cursor this module was not told about (a test's own connection) is never cached: its function
+simply runs. Results are copied on the way out so a caller's edits cannot change the next reader's.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 2048  # small results (a dict, a list of 33 boroughs): a few MB at most
+
+_lock = threading.Lock()
+_builds: dict[int, Hashable] = {}  # id(cursor) -> (file, build identity, member) while checked out
+_results: OrderedDict[tuple, object] = OrderedDict()
+_MISSING = object()
+
+
+def bind(cur: object, build: Hashable) -> None:
+    """Say that ``cur`` reads ``build`` (file, its identity, member or not) until ``unbind``."""
+    with _lock:
+        _builds[id(cur)] = build
+
+
+def build_of(cur: object) -> Hashable | None:
+    """The build ``cur`` was bound to, if any (for a wrapper that stands in for the cursor)."""
+    with _lock:
+        return _builds.get(id(cur))
+
+
+def unbind(cur: object) -> None:
+    with _lock:
+        _builds.pop(id(cur), None)
+
+
+def clear() -> None:
+    """Forget every result (tests)."""
+    with _lock:
+        _results.clear()
+
+
+def _key(args: tuple, kwargs: dict) -> Hashable:
+    """A hashable form of a query's arguments: filter dicts and lists become sorted tuples."""
+
+    def frozen(v: object) -> Hashable:
+        if isinstance(v, dict):
+            return tuple(sorted((str(k), frozen(x)) for k, x in v.items()))
+        if isinstance(v, list | tuple | set | frozenset):
+            items = [frozen(x) for x in v]
+            return ("set", *sorted(items, key=repr)) if isinstance(v, set | frozenset) else tuple(items)
+        hash(v)  # anything else must already be hashable (dates, strings, numbers, None)
+        return v
+
+    return frozen(args), frozen(kwargs)
+
+
+def per_build(fn: Callable[..., T]) -> Callable[..., T]:
+    """Memoise ``fn(cur, *args, **kwargs)`` per build, reader and arguments (see the module)."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(cur, *args, **kwargs):
+        with _lock:
+            build = _builds.get(id(cur))
+        try:
+            key = None if build is None else (build, name, _key(args, kwargs))
+        except TypeError:  # an argument that cannot be a key: not worth failing the request over
+            key = None
+        if key is None:
+            return fn(cur, *args, **kwargs)
+        with _lock:
+            hit = _results.get(key, _MISSING)
+            if hit is not _MISSING:
+                _results.move_to_end(key)
+        if hit is _MISSING:
+            hit = fn(cur, *args, **kwargs)
+            with _lock:
+                _results[key] = hit
+                while len(_results) > MAX_ENTRIES:
+                    _results.popitem(last=False)
+        return copy.deepcopy(hit)
+
+    wrapper.uncached = fn  # the statement itself, for tests and the bench's floor
+    return wrapper

@@ -1,0 +1,93 @@
+"""Results kept per database build (dashboard.cache): read once per build and reader, never across."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dashboard import access, cache, db, queries
+
+calls: list[object] = []
+
+
+@cache.per_build
+def probe(cur: duckdb.DuckDBPyConnection, x: object = None) -> dict:
+    """How many survey records the cursor sees with a value, and the argument it was called with."""
+    calls.append(x)
+    (n,) = cur.execute("SELECT count(annual_value) FROM contract_records WHERE source = 'survey'").fetchone()
+    return {"valued": n, "x": x}
+
+
+def _probe(path, x=None, member=True) -> dict:
+    with access.members(member), db.cursor(path) as cur:
+        return probe(cur, x)
+
+
+def test_a_result_is_read_once_per_build_and_arguments(tiny_db):
+    calls.clear()
+    first = _probe(tiny_db, {"borough": ["E09000007"]})
+    assert _probe(tiny_db, {"borough": ["E09000007"]}) == first
+    assert calls == [{"borough": ["E09000007"]}]
+    _probe(tiny_db, {"borough": ["E09000001"]})
+    assert len(calls) == 2
+
+
+def test_a_new_build_is_read_afresh(tmp_path, tiny_db_builder):
+    path = tiny_db_builder(tmp_path / "rebuilt.duckdb", sample=True)
+    with db.cursor(path) as cur:
+        assert queries.data_status(cur)["is_sample"] is True
+    with db.cursor(path) as cur:
+        assert queries.data_status(cur)["is_sample"] is True  # kept
+    tiny_db_builder(path, sample=False)
+    with db.cursor(path) as cur:
+        assert queries.data_status(cur)["is_sample"] is False
+
+
+def test_a_members_result_never_reaches_the_public(tiny_db):
+    calls.clear()
+    member = _probe(tiny_db, member=True)
+    public = _probe(tiny_db, member=False)
+    assert member["valued"] > 0
+    assert public["valued"] == 0  # the public's cursor reads the survey values blanked
+    assert len(calls) == 2
+    assert _probe(tiny_db, member=False) == public
+    assert _probe(tiny_db, member=True) == member
+    assert len(calls) == 2
+
+
+def test_a_callers_edit_does_not_change_the_next_readers_result(tiny_db):
+    got = _probe(tiny_db, "edit")
+    got["valued"] = -1
+    assert _probe(tiny_db, "edit")["valued"] != -1
+
+
+def test_a_cursor_not_handed_out_by_db_is_never_cached(tiny_db):
+    calls.clear()
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        probe(con, "raw")
+        probe(con, "raw")
+    assert calls == ["raw", "raw"]
+
+
+def test_an_argument_that_cannot_be_a_key_runs_uncached(tiny_db):
+    calls.clear()
+    odd = bytearray(b"x")  # not hashable
+    _probe(tiny_db, odd)
+    _probe(tiny_db, odd)
+    assert len(calls) == 2
+
+
+def test_scope_counts_are_shared_by_views_with_the_same_filters(tiny_db):
+    """The count every page shows is read once for a filter set, whatever the view's own keys."""
+    cache.clear()
+    with db.cursor(tiny_db) as cur:
+        expected = queries._scope_counts.uncached(cur, *_condition({}))
+        assert queries.scope_counts(cur, {"page": 2}) == expected
+        assert queries.scope_counts(cur, {"sort": "value"}) == expected
+        queries.scope_counts(cur, {"borough": ["E09000007"]})
+    kept = [key for key in cache._results if key[1].endswith("._scope_counts")]
+    assert len(kept) == 2  # no filters (whatever the view's keys), and one borough
+
+
+def _condition(filters: dict) -> tuple[str, tuple]:
+    where, params = queries.where_clause({**filters, "scope": "all"})
+    return where, tuple(params)
