@@ -340,12 +340,19 @@ def _settle(page: Page, before: str, expect: str | None, what: str) -> dict:
     return page.evaluate(MEASURED)
 
 
+def open_settled(page: Page, url: str, ready: str) -> dict:
+    """Open ``url`` (instrumented) and wait until it has settled with ``ready`` drawn; its record,
+    timed from navigation to the last change (not to the end of a quiet wait, as Playwright's
+    ``networkidle`` would: that adds half a second to every page, whatever the app)."""
+    page.add_init_script(INSTRUMENT)
+    page.goto(url)
+    page.locator(ready).first.wait_for(state="attached", timeout=TIMEOUT)
+    return _settle(page, "", ready, f"{url} load")
+
+
 def load(page: Page, base: str, entry: PageClicks) -> dict:
     """Open the page (instrumented) and wait until it has settled; its record, timed from navigation."""
-    page.add_init_script(INSTRUMENT)
-    page.goto(base + entry.path)
-    page.locator(entry.ready).first.wait_for(state="attached", timeout=TIMEOUT)
-    return _settle(page, "", entry.ready, f"{entry.path} load")
+    return open_settled(page, base + entry.path, entry.ready)
 
 
 def press(page: Page, option: Click, what: str = "") -> dict:

@@ -121,15 +121,15 @@ def serving_peer(db: Path) -> Iterator[str]:
 
 
 def settled_ms(browser, url: str, ready: str) -> float:
-    """A fresh tab's time from navigation to a settled page (network idle, ``ready`` drawn)."""
+    """A fresh tab's time from navigation to a settled page (``ready`` drawn, nothing in flight, the
+    DOM quiet), to its last change: the same measure as every click of ``bench.clicks``."""
+    from bench import clicks
+
     context = browser.new_context()
     page = context.new_page()
-    start = time.perf_counter()
-    page.goto(url, wait_until="networkidle", timeout=120_000)
-    page.wait_for_selector(ready, timeout=120_000)
-    elapsed = (time.perf_counter() - start) * 1000
+    elapsed = clicks.open_settled(page, url, ready)["ms"]
     context.close()
-    return elapsed
+    return float(elapsed)
 
 
 def browser_run(db: Path, scale: int, search: str) -> list[dict]:

@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RSS_BUDGET = {"London": 250.0, "UK": 400.0}  # MB
@@ -89,9 +90,19 @@ def requests_per_second(base: str, paths: list[str], seconds: float = 8.0, threa
     return done[0] / seconds
 
 
+def ready_selector(url: str) -> str:
+    """What is drawn once ``url``'s page has loaded: the clicks table's selector for its page."""
+    from bench import clicks
+
+    path = urlsplit(url).path
+    return next((e.ready for e in clicks.PAGES if e.stem == path), "#content h1")
+
+
 def browser_figures(base: str, filtered: str) -> dict:
     """First view and a filtered URL in headless Chromium: settled ms, compressed bytes, DOM nodes."""
     from playwright.sync_api import sync_playwright
+
+    from bench import clicks
 
     out = {}
     with sync_playwright() as p:
@@ -106,13 +117,11 @@ def browser_figures(base: str, filtered: str) -> dict:
                 url=e["response"]["url"], encoding=_encoding(e["response"]["headers"])))  # fmt: skip
             cdp.on("Network.loadingFinished", lambda e, r=responses: r.setdefault(e["requestId"], {}).update(
                 bytes=e["encodedDataLength"]))  # fmt: skip
-            start = time.perf_counter()
-            page.goto(url, wait_until="networkidle")
-            page.wait_for_selector("h1")
-            settled = (time.perf_counter() - start) * 1000
-            nodes = page.evaluate("document.getElementsByTagName('*').length")
+            record = clicks.open_settled(page, url, ready_selector(url))
+            page.wait_for_load_state("networkidle")  # every byte counted, though the page had settled
             sent = sum(r.get("bytes", 0) for r in responses.values())
-            out[name] = {"settled_ms": settled, "bytes": sent, "dom_nodes": nodes, "largest": _largest(responses, base)}
+            out[name] = {"settled_ms": record["ms"], "bytes": sent, "dom_nodes": record["nodes"],
+                         "largest": _largest(responses, base)}  # fmt: skip
             context.close()
         browser.close()
     return out
