@@ -9,7 +9,7 @@ import duckdb
 import plotly.graph_objects as go
 import pytest
 from market_helpers import as_json, assert_export_is_the_table, csv_lines, links, table_headings, table_rows, text
-from pagetree import by_id, walk
+from pagetree import by_id, md_rows, walk
 
 from app import create_app
 from dashboard.figures.suppliers import hhi_bar, share_bar
@@ -348,8 +348,8 @@ def test_rendered_market_page(sample_db, render_page):
     tree = render_page(create_app(sample_db), "/suppliers", "?rank_by=boroughs")
     titles = [n["props"]["figure"]["layout"]["title"]["text"] for n in walk(tree) if n["type"] == "Graph"]
     assert "Share of boroughs served: the 15 largest suppliers and all others" in titles
-    rows = table_rows(tree, "suppliers-hhi-table")
-    assert len(rows) == 30 and all(r[-1] for r in rows)
+    rows = md_rows(by_id(tree, "suppliers-hhi-table"))  # one Markdown table of text, not a component a cell
+    assert len(rows) == 30 and all(r[-1].strip() for r in rows)
     supplier_links = [h for h in links(by_id(tree, "suppliers-table")) if h.startswith("/suppliers?")]
     assert parse_qs(urlsplit(supplier_links[0]).query) == {"rank_by": ["boroughs"], "supplier": [CIVICA]}
     rank_links = links(by_id(tree, "suppliers-rank-by"))

@@ -251,6 +251,28 @@ def profile_timeline(rows: list[dict], chosen: list[str]) -> tuple[str, list[dic
 # --------------------------------------------------------------------------- main table and export
 
 
+def market_parts(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None) -> dict:
+    """The market's numbers for these filters, in one statement (``queries.suppliers.market``): the
+    chart's suppliers (the first of them listed, the rest summed), the totals, the concentration
+    and the headline; or with ``list=all`` a page of ``size`` suppliers and the totals. ``shares``
+    carries the page shown and its size."""
+    live, page = query_filters(filters), page_of(filters)
+    if not lists_all(filters):
+        m = q.market(cur, live, top=max(q.CHART_TOP, q.TABLE_TOP))
+        return {**m, "shares": {**m["shares"], "page": 1, "size": q.TABLE_TOP}}
+    size = size or q.PAGE_SIZE
+    m = q.market(cur, live, ("totals", "shares"), top=size, offset=(page - 1) * size)
+    if not m["shares"]["rows"] and page > 1:  # past the last page: the first
+        page, m = 1, q.market(cur, live, ("totals", "shares"), top=size, offset=0)
+    return {**m, "shares": {**m["shares"], "page": page, "size": size}}
+
+
+def shares_table(m: dict, filters: dict) -> Table:
+    """The market table of ``market_parts``: the page of suppliers, or the first ten and "All others"."""
+    rows = m["shares"]["rows"]
+    return market_table(rows if lists_all(filters) else q.fold_others(rows, q.TABLE_TOP, FOLDED))
+
+
 def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None) -> tuple[Table, dict]:
     """The page's main table for these filters (shares, or the chosen suppliers' contracts; a page of
     ``size`` rows) and its result."""
@@ -261,15 +283,8 @@ def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None =
         if not result["rows"] and page > 1:  # past the last page: the first
             page, result = 1, q.profile_contracts(cur, live, limit=size)
         return contracts_table(result["rows"], len(suppliers) > 1), {**result, "page": page, "size": size}
-    if not lists_all(filters):  # the chart's suppliers, the first of them listed and the rest summed
-        result = q.market_shares(cur, live, top=max(q.CHART_TOP, q.TABLE_TOP))
-        rows = q.fold_others(result["rows"], q.TABLE_TOP, FOLDED)
-        return market_table(rows), {**result, "page": 1, "size": q.TABLE_TOP}
-    size = size or q.PAGE_SIZE
-    result = q.market_shares(cur, live, top=size, offset=(page - 1) * size)
-    if not result["rows"] and page > 1:
-        page, result = 1, q.market_shares(cur, live, top=size, offset=0)
-    return market_table(result["rows"]), {**result, "page": page, "size": size}
+    m = market_parts(cur, filters, size)
+    return shares_table(m, filters), m["shares"]
 
 
 def lists_all(st: dict) -> bool:
@@ -326,7 +341,7 @@ def scored(rows: list[dict]) -> list[dict]:
 def vfm_table(rows: list[dict]) -> Table:
     """The value-for-money chart's numbers, for its table alternative."""
     out = [[r["service_area"], r["vendors"], r["score"], r["scores"], r["boroughs"]] for r in scored(rows)]
-    return Table(VFM_COLUMNS, out, [{0: Link("suppliers", {"service_area": [r[0]], "page": None})} for r in out])
+    return Table(VFM_COLUMNS, out)
 
 
 def correlation(xs: list[float], ys: list[float]) -> float | None:

@@ -24,7 +24,7 @@ from dashboard.figures.systems import end_timeline
 from dashboard.logic import suppliers as ls
 from dashboard.logic.suppliers import VIEW
 from dashboard.logic.systems import hidden_ended
-from dashboard.pages.systems import ended_note, folded, linked_table, market_page, pager, scrolling
+from dashboard.pages.systems import ended_note, folded, market_page, pager, scrolling, text_table
 from dashboard.queries import suppliers as q
 from dashboard.texts import PRODUCT
 
@@ -78,11 +78,9 @@ def _rank_links(filters: dict, current: str) -> html.Nav:
     )
 
 
-def _concentration(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
+def _concentration(areas: list[dict], filters: dict) -> list:
     """How concentrated each service area is: the HHI chart, the full concentration table behind it."""
-    areas = q.concentration(cur, filters)
-    table = linked_table(ls.concentration_table(areas), "Supplier concentration by service area", filters,
-                         "suppliers-hhi-table")  # fmt: skip
+    table = text_table(ls.concentration_table(areas), "Supplier concentration by service area", "suppliers-hhi-table")
     return [
         html.H2("How concentrated each service area is", className="h4", id="suppliers-concentration"),
         html.P(HHI_NOTE, className="text-body-secondary small"),
@@ -92,7 +90,12 @@ def _concentration(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
 
 def headline(cur: duckdb.DuckDBPyConnection, filters: dict, card_id: str = "suppliers-headline") -> list:
     """'N suppliers hold X% of contracts', as a card (nothing when no contract has a supplier)."""
-    found = ls.holders_headline(q.market_holders(cur, filters))
+    return holders_card(q.market_holders(cur, filters), card_id)
+
+
+def holders_card(holders: dict, card_id: str = "suppliers-headline") -> list:
+    """The headline card from ``market_holders``' result (the market page has it from its one statement)."""
+    found = ls.holders_headline(holders)
     return [ui.headline_card(*found, card_id=card_id)] if found else []
 
 
@@ -109,7 +112,7 @@ def value_for_money(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     areas = ls.scored(rows)
     if not areas:
         return [heading, ui.empty_state("value-for-money scores", filters, VIEW.href, "suppliers-vfm-empty")]
-    table = linked_table(ls.vfm_table(rows), "Value for money and vendors by service area", filters)
+    table = text_table(ls.vfm_table(rows), "Value for money and vendors by service area")
     return [
         heading,
         html.P(ls.vfm_summary(rows), id="suppliers-vfm-summary"),
@@ -139,30 +142,30 @@ def _all_suppliers(filters: dict, table: ls.Table, result: dict, label: str) -> 
 
 def market_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     """Shares (chart of the top 15, table of the top 10 and a way to all), concentration per service area."""
-    table, result = ls.main_table(cur, filters)
-    live = ls.query_filters(filters)
-    totals = q.market_totals(cur, live)  # with the ended contracts left out, counted
+    m = ls.market_parts(cur, filters)  # one statement: shares, totals, concentration, headline
+    result, totals = m["shares"], m["totals"]  # with the ended contracts left out, counted
     ended = ended_note(VIEW.stem, filters, totals["ended"], note_id="suppliers-ended")
     if not result["rows"]:
         return [*ended, ui.empty_state("contracts with a known supplier", filters, VIEW.href, "suppliers-empty")]
     rank = result["rank_by"]
     measure, label = q.RANK_BY[rank], q.RANK_LABELS[rank]
+    table = ls.shares_table(m, filters)
     head = [html.P(ls.market_summary(totals), id="suppliers-summary"), *ended, _rank_links(filters, rank)]
     if ls.lists_all(filters):
         return [*head, *_all_suppliers(filters, table, result, label)]
-    folded = q.fold_others(result["rows"], q.CHART_TOP)
-    chart_table = linked_table(ls.share_table(folded, measure, label), f"Share of {label} by supplier", filters)
-    share_chart = share_bar(folded, measure, label, others=q.OTHERS)
+    folded_rows = q.fold_others(result["rows"], q.CHART_TOP)
+    chart_table = text_table(ls.share_table(folded_rows, measure, label), f"Share of {label} by supplier")
+    share_chart = share_bar(folded_rows, measure, label, others=q.OTHERS)
     return [
-        *headline(cur, live),
+        *holders_card(m["holders"]),
         *head,
         ui.chart(share_chart, chart_table, "suppliers-share-chart", hint="Click a supplier's bar to see its profile."),
         html.H2("Market share by supplier", className="h4"),
         html.P(SHARES_NOTE, className="text-body-secondary small"),
         scrolling(table, f"Suppliers by {label}", filters, "suppliers-table"),
         *_show_all(filters, result["total"]),
-        *_concentration(cur, live),
-        *value_for_money(cur, live),
+        *_concentration(m["areas"], filters),
+        *value_for_money(cur, ls.query_filters(filters)),
     ]
 
 
@@ -212,7 +215,7 @@ def _contracts(cur: duckdb.DuckDBPyConnection, filters: dict, chosen: list[str],
     return [
         ui.chart(
             end_timeline(items, title, today, group_label="Supplier"),
-            linked_table(timeline, title, filters),
+            text_table(timeline, title),
             "suppliers-timeline-chart",
         ),
         html.H2("Contracts", className="h4"),

@@ -101,6 +101,14 @@ def scrolling(table: Table, caption: str, st: Mapping[str, object], table_id: st
     return html.Div(linked_table(table, caption, st, table_id), className="table-responsive mb-4")
 
 
+def text_table(table: Table, caption: str, table_id: str | None = None) -> html.Div:
+    """A table of text (no links) as one Markdown component, for a chart's table alternative: a
+    component per cell costs the browser on every redraw (the concentration table behind the HHI
+    chart was some 300 of the 560 components of the suppliers page)."""
+    rows = [[show(v, c.kind) for v, c in zip(r, table.columns, strict=True)] for r in table.rows]
+    return markdown_table(table.headings, rows, caption, **({"id": table_id} if table_id else {}))
+
+
 def folded(table: Table, caption: str, st: Mapping[str, object], top: int = 8) -> html.Div:
     """The first ``top`` rows of a table (links and all), and the rest behind a 'Show all' that opens in
     place (no round trip) as one Markdown table of text: a supplier's profile folded some 1,000 cells
@@ -108,9 +116,11 @@ def folded(table: Table, caption: str, st: Mapping[str, object], top: int = 8) -
     if len(table.rows) <= top:
         return scrolling(table, caption, st)
     first = Table(table.columns, table.rows[:top], table.links[:top] if table.links else None)
-    rows = [[show(v, c.kind) for v, c in zip(r, table.columns, strict=True)] for r in table.rows[top:]]
     rest = html.Details(
-        [html.Summary(f"Show all {len(table.rows):,}"), markdown_table(table.headings, rows, f"{caption} (more)")],
+        [
+            html.Summary(f"Show all {len(table.rows):,}"),
+            text_table(Table(table.columns, table.rows[top:]), f"{caption} (more)"),
+        ],
         className="mb-3 folded-rest",
     )
     return html.Div([scrolling(first, caption, st), rest], className="folded-table")
@@ -178,15 +188,14 @@ def ended_note(stem: str, st: dict, hidden: int, what: str = "contracts", note_i
 
 def ranking_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
     """No system chosen: the most used systems as a chart (first page), and a page of the linked list."""
-    table, result = ls.main_table(cur, filters)
-    ended = ended_note(VIEW.stem, filters, ls.hidden_ended(cur, filters, "system_name IS NOT NULL"),
-                       note_id="systems-ended")  # fmt: skip
+    table, result = ls.main_table(cur, filters)  # one statement: the page, the ended left out, the boroughs
+    ended = ended_note(VIEW.stem, filters, result["ended"], note_id="systems-ended")
     if not result["rows"]:
         return [*ended, ui.empty_state("systems", filters, VIEW.href, "systems-empty")]
-    n_boroughs = q.boroughs_in_data(cur, ls.query_filters(filters))
+    n_boroughs = result["in_data"]
     chart: list = []
     if result["page"] == 1:
-        usage = linked_table(ls.usage_table(result["rows"]), "Boroughs using each of the most used systems", filters)
+        usage = text_table(ls.usage_table(result["rows"]), "Boroughs using each of the most used systems")
         chart = [ui.chart(system_usage_bar(result["rows"], ls.CHART_TOP), usage, "systems-usage-chart")]
     return [
         html.P(ls.ranking_summary(result["total"], n_boroughs), id="systems-summary"),
@@ -220,7 +229,7 @@ def _intro(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str]) ->
 def _scores(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str], several: bool) -> list:
     """What the boroughs think of the chosen systems: the scores in words and as stacked bars."""
     summary = q.summarise_scores(q.score_counts(cur, ls.query_filters(filters)), systems)
-    score_table = linked_table(ls.score_table(summary, several), "Boroughs' survey scores", filters)
+    score_table = text_table(ls.score_table(summary, several), "Boroughs' survey scores")
     return [
         html.H3("What the boroughs think of it", className="h5"),
         html.P(
@@ -245,7 +254,7 @@ def detail_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -
         return [*intro, *ended]
     title = ls.timeline_title(systems)
     items = ls.timeline_items(result["rows"], several)
-    timeline_table = linked_table(ls.timeline_table(items, several), title, filters)
+    timeline_table = text_table(ls.timeline_table(items, several), title)
     caption = f"Boroughs using {ls.and_list(systems)}, soonest contract end first"
     return [
         *intro,

@@ -94,48 +94,19 @@ def concentration(
     Shares are percentages of the area's annual value when at least ``coverage`` of its
     contracts have a value (and the total is positive), else of its contract counts; ``basis``
     says which. HHI = sum of squared shares (0-10,000), CR10 = the ten largest shares added.
-    All in SQL, so a market of thousands of suppliers returns one row per area. Contracts
-    without a supplier or a service area are left out. Areas come most contracts first.
+    All in SQL (``market``), so a market of thousands of suppliers returns one row per area.
+    Contracts without a supplier or a service area are left out. Areas come most contracts first.
     """
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        WITH s AS (
-            SELECT service_area, supplier_name, count(*) AS n, count(annual_value) AS valued,
-                   coalesce(sum(annual_value), 0) AS val
-            FROM contracts WHERE {where} AND supplier_name IS NOT NULL AND service_area IS NOT NULL
-            GROUP BY service_area, supplier_name
-        ), a AS (
-            SELECT service_area, sum(n) AS n, sum(valued) AS valued, sum(val) AS val, count(*) AS suppliers,
-                   (sum(valued) >= ? * sum(n) AND sum(val) > 0) AS by_value
-            FROM s GROUP BY service_area
-        ), shares AS (
-            SELECT s.service_area, s.supplier_name,
-                   100.0 * CASE WHEN a.by_value THEN s.val / a.val ELSE s.n / a.n END AS share
-            FROM s JOIN a USING (service_area)
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY service_area ORDER BY share DESC, supplier_name) AS rank
-            FROM shares
-        )
-        SELECT a.service_area, a.n, a.valued, a.val, a.suppliers, a.by_value,
-               arg_min(r.supplier_name, r.rank), max(r.share),
-               sum(r.share) FILTER (WHERE r.rank <= {CR_SIZE:d}), sum(r.share * r.share)
-        FROM ranked AS r JOIN a USING (service_area)
-        GROUP BY ALL
-        ORDER BY a.n DESC, a.service_area
-        """,
-        [*params, coverage],
-    ).fetchall()
-    return [_area(*row) for row in rows]
+    return market(cur, filters, ("areas",), coverage=coverage)["areas"]
 
 
-def _area(area, n, valued, value, suppliers, by_value, top, top_share, cr10, hhi) -> dict:
+def _area(service_area, n, valued, val, suppliers, by_value, top, top_share, cr10, hhi) -> dict:
     """One row of ``concentration``, named, with the HHI's band and reading."""
     return {
-        "service_area": area,
+        "service_area": service_area,
         "contracts": n,
         "valued": valued,
-        "annual_value": value,
+        "annual_value": val,
         "suppliers": suppliers,
         "basis": "value" if by_value else "contracts",
         "top_supplier": top,
@@ -163,29 +134,122 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
 
 
 # --------------------------------------------------------------------------- market
+#
+# The market view's numbers come from one statement (``market``): the filtered contracts are read
+# once (``f``) and each part the page asks for is a small aggregate of them, returned as a column
+# of one row. Each part was its own statement, and at 50,000 contracts planning and scanning four
+# statements cost more than the arithmetic (statements cost ~2 ms each through the public views).
+
+MARKET_PARTS = ("totals", "shares", "areas", "holders")
+
+# Each part's SQL over ``f`` (every filtered contract, ended or not, with ``live``) and ``s`` (one row
+# per supplier of the live contracts); each gives one value: a struct, or a list of structs.
+_PART_SQL = {
+    "totals": """(SELECT {'contracts': count(*) FILTER (WHERE supplier_name IS NOT NULL AND live),
+                  'no_supplier': count(*) FILTER (WHERE supplier_name IS NULL AND live),
+                  'suppliers': count(DISTINCT supplier_name) FILTER (WHERE live),
+                  'annual_value': coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live), 0),
+                  'valued': count(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live),
+                  'ended': count(*) FILTER (WHERE supplier_name IS NOT NULL AND NOT live)} FROM f)""",
+    "shares": """(WITH r AS (
+            SELECT *, row_number() OVER (ORDER BY $rank DESC NULLS LAST, contracts DESC, supplier_name) AS rank,
+                   count(*) OVER () AS n, sum(contracts) OVER () AS t_contracts, sum(boroughs) OVER () AS t_boroughs,
+                   coalesce(sum(annual_value) OVER (), 0) AS t_value
+            FROM s
+        ), g AS (
+            SELECT CASE WHEN rank > $low AND rank <= $high THEN supplier_name END AS supplier, min(rank) AS rank,
+                   count(*) AS k, sum(contracts) AS contracts, sum(boroughs) AS boroughs,
+                   coalesce(sum(annual_value), 0) AS annual_value, sum(valued) AS valued, any_value(n) AS n,
+                   any_value(t_contracts) AS t_contracts, any_value(t_boroughs) AS t_boroughs,
+                   any_value(t_value) AS t_value
+            FROM r WHERE $whole OR (rank > $low AND rank <= $high) GROUP BY 1
+        ) SELECT list(g ORDER BY g.rank) FROM g)""",
+    "areas": """(WITH sa AS (
+            SELECT service_area, supplier_name, count(*) AS n, count(annual_value) AS valued,
+                   coalesce(sum(annual_value), 0) AS val
+            FROM f WHERE live AND supplier_name IS NOT NULL AND service_area IS NOT NULL
+            GROUP BY service_area, supplier_name
+        ), a AS (
+            SELECT service_area, sum(n) AS n, sum(valued) AS valued, sum(val) AS val, count(*) AS suppliers,
+                   (sum(valued) >= $coverage * sum(n) AND sum(val) > 0) AS by_value
+            FROM sa GROUP BY service_area
+        ), shares AS (
+            SELECT sa.service_area, sa.supplier_name,
+                   100.0 * CASE WHEN a.by_value THEN sa.val / a.val ELSE sa.n / a.n END AS share
+            FROM sa JOIN a USING (service_area)
+        ), ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY service_area ORDER BY share DESC, supplier_name) AS rank
+            FROM shares
+        ), per AS (
+            SELECT a.service_area, a.n, a.valued, a.val, a.suppliers, a.by_value,
+                   arg_min(r.supplier_name, r.rank) AS top, max(r.share) AS top_share,
+                   sum(r.share) FILTER (WHERE r.rank <= $cr) AS cr10, sum(r.share * r.share) AS hhi
+            FROM ranked AS r JOIN a USING (service_area)
+            GROUP BY ALL
+        ) SELECT list(per ORDER BY per.n DESC, per.service_area) FROM per)""",
+    "holders": """(WITH h AS (
+            SELECT row_number() OVER (ORDER BY contracts DESC, supplier_name) AS rank,
+                   sum(contracts) OVER (ORDER BY contracts DESC, supplier_name ROWS UNBOUNDED PRECEDING) AS held,
+                   sum(contracts) OVER () AS total
+            FROM s
+        ) SELECT {'suppliers': count(*), 'contracts': coalesce(max(total), 0),
+                  'holders': min(rank) FILTER (WHERE 2 * held >= total),
+                  'held': arg_min(held, rank) FILTER (WHERE 2 * held >= total)} FROM h)""",
+}
+
+
+def market(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters | None = None,
+    parts: Sequence[str] = MARKET_PARTS,
+    *,
+    top: int = TABLE_TOP,
+    offset: int | None = None,
+    coverage: float = VALUE_COVERAGE,
+) -> dict:
+    """The market's ``parts`` under the filters, in one statement: ``totals`` (``market_totals``),
+    ``shares`` (``market_shares``: ``top`` and ``offset``), ``areas`` (``concentration``: ``coverage``)
+    and ``holders`` (``market_holders``).
+
+    With ``live_on`` in the filters (see ``queries.systems.view_where``) every part counts the live
+    contracts only; the totals also count the ended contracts with a supplier that are left out.
+    """
+    where, params = plain_where(filters)
+    today = (filters or {}).get(LIVE_ON)
+    live, live_params = (f"NOT {ENDED_SQL}", [today]) if isinstance(today, date) else ("TRUE", [])
+    low = int(offset or 0)
+    # numbers of this module, never input (the page's offset is an int): written into the SQL
+    constants = {"$rank": RANK_BY[rank_key(filters)], "$low": f"{low:d}", "$high": f"{low + int(top):d}",
+                 "$whole": "TRUE" if offset is None else "FALSE", "$coverage": f"{float(coverage)!r}",
+                 "$cr": f"{CR_SIZE:d}"}  # fmt: skip
+    columns = ", ".join(f"{_PART_SQL[p]} AS {p}" for p in parts)
+    for token, value in constants.items():
+        columns = columns.replace(token, value)
+    sql = f"""
+        WITH f AS (SELECT supplier_name, service_area, borough_code, annual_value, {live} AS live
+                   FROM contracts WHERE {where}),
+        s AS (SELECT supplier_name, count(*) AS contracts, count(DISTINCT borough_code) AS boroughs,
+                     sum(annual_value) AS annual_value, count(annual_value) AS valued
+              FROM f WHERE live AND supplier_name IS NOT NULL GROUP BY supplier_name)
+        SELECT {columns}
+    """
+    row = dict(zip(parts, cur.execute(sql, [*live_params, *params]).fetchone(), strict=True))
+    out: dict = {}
+    if "totals" in row:
+        out["totals"] = row["totals"]
+    if "shares" in row:
+        out["shares"] = _shares(row["shares"] or [], rank_key(filters))
+    if "areas" in row:
+        out["areas"] = [_area(**a) for a in row["areas"] or []]
+    if "holders" in row:
+        out["holders"] = _holders(row["holders"])
+    return out
 
 
 def market_totals(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
     """Totals the shares are taken of, the contracts that no share can include, and (with
-    ``live_on``: see ``queries.systems.view_where``) the ended contracts with a supplier left out,
-    all in one pass."""
-    where, params = plain_where(filters)
-    today = (filters or {}).get(LIVE_ON)
-    live, live_params = (f"NOT {ENDED_SQL}", [today]) if isinstance(today, date) else ("TRUE", [])
-    row = cur.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE supplier_name IS NOT NULL AND live),
-               count(*) FILTER (WHERE supplier_name IS NULL AND live),
-               count(DISTINCT supplier_name) FILTER (WHERE live),
-               coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live), 0),
-               count(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live),
-               count(*) FILTER (WHERE supplier_name IS NOT NULL AND NOT live)
-        FROM (SELECT supplier_name, annual_value, {live} AS live FROM contracts WHERE {where})
-        """,
-        [*live_params, *params],
-    ).fetchone()
-    keys = ("contracts", "no_supplier", "suppliers", "annual_value", "valued", "ended")
-    return dict(zip(keys, row, strict=True))
+    ``live_on``) the ended contracts with a supplier left out: ``market``'s ``totals``."""
+    return market(cur, filters, ("totals",))["totals"]
 
 
 def market_shares(
@@ -199,48 +263,26 @@ def market_shares(
     are summed in SQL, so however many suppliers there are, at most ``top + 1`` rows come back.
     ``total`` is the number of suppliers.
     """
-    rank = RANK_BY[rank_key(filters)]
-    where, params = where_clause(filters)
-    low = offset or 0
-    rows = cur.execute(
-        f"""
-        WITH s AS (
-            SELECT supplier_name, count(*) AS contracts, count(DISTINCT borough_code) AS boroughs,
-                   sum(annual_value) AS annual_value, count(annual_value) AS valued
-            FROM contracts WHERE {where} AND supplier_name IS NOT NULL
-            GROUP BY supplier_name
-        ), r AS (
-            SELECT *, row_number() OVER (ORDER BY {rank} DESC NULLS LAST, contracts DESC, supplier_name) AS rank,
-                   count(*) OVER () AS n, sum(contracts) OVER () AS t_contracts, sum(boroughs) OVER () AS t_boroughs,
-                   coalesce(sum(annual_value) OVER (), 0) AS t_value
-            FROM s
-        )
-        SELECT CASE WHEN rank > ? AND rank <= ? THEN supplier_name END AS supplier, min(rank) AS rank, count(*),
-               sum(contracts), sum(boroughs), coalesce(sum(annual_value), 0), sum(valued),
-               any_value(n), any_value(t_contracts), any_value(t_boroughs), any_value(t_value)
-        FROM r WHERE ? OR (rank > ? AND rank <= ?) GROUP BY 1 ORDER BY min(rank)
-        """,
-        [*params, low, low + top, offset is None, low, low + top],
-    ).fetchall()
-    return _shares(rows, rank_key(filters))
+    return market(cur, filters, ("shares",), top=top, offset=offset)["shares"]
 
 
-def _shares(rows: list[tuple], rank_by: str) -> dict:
-    """``market_shares``' rows named, each with its shares of the totals."""
+def _shares(rows: list[dict], rank_by: str) -> dict:
+    """The ``shares`` part's rows named, each with its shares of the totals."""
     out = []
-    total = rows[0][7] if rows else 0
-    totals = dict(zip(("contracts", "boroughs", "annual_value"), rows[0][8:], strict=True)) if rows else {}
-    totals = {k: totals.get(k) or 0 for k in ("contracts", "boroughs", "annual_value")}
+    total = rows[0]["n"] if rows else 0
+    totals = {k: (rows[0][f"t_{t}"] if rows else 0) or 0 for k, t in
+              (("contracts", "contracts"), ("boroughs", "boroughs"), ("annual_value", "value"))}  # fmt: skip
     totals["annual_value"] = float(totals["annual_value"])
-    for supplier, rank_no, n, contracts, boroughs, value, valued, *_ in rows:
+    for r in rows:
+        named = r["supplier"] is not None
         row = {
-            "supplier": supplier if supplier is not None else OTHERS,
-            "rank": rank_no if supplier is not None else None,
-            "others": n if supplier is None else 0,
-            "contracts": contracts,
-            "boroughs": boroughs,
-            "annual_value": float(value),
-            "valued": valued,
+            "supplier": r["supplier"] if named else OTHERS,
+            "rank": r["rank"] if named else None,
+            "others": 0 if named else r["k"],
+            "contracts": r["contracts"],
+            "boroughs": r["boroughs"],
+            "annual_value": float(r["annual_value"]),
+            "valued": r["valued"],
         }
         for k, t in totals.items():
             row[f"{k}_share"] = 100 * row[k] / t if t else None
@@ -335,29 +377,17 @@ def profile_contracts(
 def market_holders(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
     """How few suppliers hold half the contracts: the smallest number ``holders`` whose contracts add
     up to at least half of all attributed contracts, and the share they hold (the headline City
-    Tools 2019 led with). Ties are broken by name, so the answer is stable. One row comes back.
+    Tools 2019 led with). Ties are broken by name, so the answer is stable: ``market``'s ``holders``.
     """
-    where, params = where_clause(filters)
-    row = cur.execute(
-        f"""
-        WITH s AS (
-            SELECT supplier_name, count(*) AS n FROM contracts
-            WHERE {where} AND supplier_name IS NOT NULL GROUP BY supplier_name
-        ), r AS (
-            SELECT n, row_number() OVER (ORDER BY n DESC, supplier_name) AS rank,
-                   sum(n) OVER (ORDER BY n DESC, supplier_name ROWS UNBOUNDED PRECEDING) AS held,
-                   sum(n) OVER () AS total
-            FROM s
-        )
-        SELECT count(*), coalesce(max(total), 0), min(rank) FILTER (WHERE 2 * held >= total),
-               arg_min(held, rank) FILTER (WHERE 2 * held >= total)
-        FROM r
-        """,
-        params,
-    ).fetchone()
-    suppliers, contracts, holders, held = row
-    share = 100 * held / contracts if contracts else None
-    return {"suppliers": suppliers, "contracts": int(contracts), "holders": holders, "held": held, "share": share}
+    return market(cur, filters, ("holders",))["holders"]
+
+
+def _holders(h: dict) -> dict:
+    """The ``holders`` part with the share the holders have."""
+    contracts = int(h["contracts"])
+    share = 100 * h["held"] / contracts if contracts else None
+    return {"suppliers": h["suppliers"], "contracts": contracts, "holders": h["holders"], "held": h["held"],
+            "share": share}  # fmt: skip
 
 
 def value_for_money(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:

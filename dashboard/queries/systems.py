@@ -65,6 +65,10 @@ def without(filters: Filters | None, *keys: str) -> dict:
     return {k: v for k, v in (filters or {}).items() if k not in keys}
 
 
+RANKING_KEYS = ("system", "boroughs", "contracts", "suppliers", "earliest_end", "latest_end", "confidence",
+                "confidence_n", "satisfaction", "satisfaction_n")  # fmt: skip
+
+
 def ranking(
     cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, limit: int = RANKING_LIMIT, offset: int = 0
 ) -> dict:
@@ -72,37 +76,31 @@ def ranking(
     (a page of the list); ``total`` counts all systems.
 
     Averages are over the contracts that carry a score (survey answers); ``*_n`` says how many.
+    In the same statement, for the ranking page's head: ``in_data``, the authorities with any
+    contract under the filters (``boroughs_in_data`` when no system is chosen), and, with
+    ``live_on``, ``ended``, the ended contracts of a system left out (``ended_count``).
     """
-    where, params = view_where(filters)
-    rows = cur.execute(
+    where, params = where_clause(filters)
+    today = (filters or {}).get(LIVE_ON)
+    live, live_params = (f"NOT {ENDED_SQL}", [today]) if isinstance(today, date) else ("TRUE", [])
+    pairs = ", ".join(f"'{k}': {k}" for k in RANKING_KEYS)
+    (page, total, in_data, ended) = cur.execute(
         f"""
-        SELECT system_name, count(DISTINCT borough_code), count(*), count(DISTINCT supplier_name),
-               min({END_COLUMN}), max({END_COLUMN}),
-               avg(confidence), count(confidence), avg(satisfaction), count(satisfaction),
-               count(*) OVER ()
-        FROM contracts WHERE {where} AND system_name IS NOT NULL
-        GROUP BY system_name
-        ORDER BY 2 DESC, 3 DESC, system_name
-        LIMIT ? OFFSET ?
+        WITH f AS (SELECT system_name, borough_code, supplier_name, {END_COLUMN} AS ends, confidence,
+                          satisfaction, {live} AS live FROM contracts WHERE {where}),
+        g AS (SELECT system_name AS system, count(DISTINCT borough_code) AS boroughs, count(*) AS contracts,
+                     count(DISTINCT supplier_name) AS suppliers, min(ends) AS earliest_end, max(ends) AS latest_end,
+                     avg(confidence) AS confidence, count(confidence) AS confidence_n,
+                     avg(satisfaction) AS satisfaction, count(satisfaction) AS satisfaction_n
+              FROM f WHERE live AND system_name IS NOT NULL GROUP BY system_name),
+        p AS (SELECT * FROM g ORDER BY boroughs DESC, contracts DESC, system LIMIT ? OFFSET ?)
+        SELECT (SELECT list({{{pairs}}} ORDER BY boroughs DESC, contracts DESC, system) FROM p),
+               (SELECT count(*) FROM g), (SELECT count(DISTINCT borough_code) FROM f WHERE live),
+               (SELECT count(*) FROM f WHERE NOT live AND system_name IS NOT NULL)
         """,
-        [*params, limit, offset],
-    ).fetchall()
-    keys = (
-        "system",
-        "boroughs",
-        "contracts",
-        "suppliers",
-        "earliest_end",
-        "latest_end",
-        "confidence",
-        "confidence_n",
-        "satisfaction",
-        "satisfaction_n",
-    )
-    return {
-        "rows": [dict(zip(keys, r[:-1], strict=True)) for r in rows],
-        "total": rows[0][-1] if rows else 0,
-    }
+        [*live_params, *params, limit, offset],
+    ).fetchone()
+    return {"rows": page or [], "total": total, "in_data": in_data, "ended": ended}
 
 
 def system_contracts(
