@@ -20,15 +20,53 @@ dagcomponentfuncs.NoticeLink = function (props) {
   );
 };
 
+/* A path on this site (not "//host" nor "/\\host", which browsers read as another site). */
+var SITE_PATH = /^\/(?![\/\\])/;
+
+/* Go to a path of this site as dcc.Link does: push it on the history and tell Dash's dcc.Location,
+   so the pages router draws the new page in place; no reload, the app and its state stay. */
+function citytoolsNavigate(href) {
+  window.history.pushState({}, "", href);
+  window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+  window.scrollTo(0, 0);
+}
+
 /* Boroughs x services (dashboard/pages/matrix.py): a borough's name as a link to its page. Only a
-   path on this site is made a link; the name is a text node, never HTML. */
+   path on this site is made a link; the name is a text node, never HTML. A plain click navigates in
+   the app (a click with a modifier, or the middle button, still opens a tab as a link does); Enter
+   on the focused cell (AG Grid keeps the focus on the cell, not on the link) follows the link too. */
 dagcomponentfuncs.MatrixBorough = function (props) {
   var href = props.data && props.data.href;
   var name = props.value == null ? "" : String(props.value);
-  if (typeof href !== "string" || !/^\/(?![\/\\])/.test(href)) {
+  var linked = typeof href === "string" && SITE_PATH.test(href);
+  var cell = props.eGridCell;
+  React.useEffect(function () {
+    if (!linked || !cell) {
+      return undefined;
+    }
+    var onKey = function (e) {
+      if (e.key === "Enter" && !e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        e.preventDefault();
+        e.stopPropagation();
+        citytoolsNavigate(href);
+      }
+    };
+    cell.addEventListener("keydown", onKey);
+    return function () {
+      cell.removeEventListener("keydown", onKey);
+    };
+  }, [cell, href, linked]);
+  if (!linked) {
     return name;
   }
-  return React.createElement("a", { href: href }, name);
+  var onClick = function (e) {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) {
+      return;
+    }
+    e.preventDefault();
+    citytoolsNavigate(href);
+  };
+  return React.createElement("a", { href: href, onClick: onClick }, name);
 };
 
 /* A matrix cell: its text (systems, one a line, then the measure's value) on the background the

@@ -78,3 +78,21 @@ def test_rendered_about_page_and_its_export(full_sample_build, render_page):
 def test_the_footer_links_to_about(tiny_db):
     tree = create_app(tiny_db).server.test_client().get("/_dash-layout").get_json()
     assert by_id(tree, "footer-about")["props"]["href"] == "/about"
+
+
+def test_long_tables_start_folded_and_a_filtered_few_start_open(full_sample_build, render_page):
+    """The 33 authorities' coverage and the input files sit behind a summary (the page was 6,976 px
+    on a phone); every row is still in the page, one tap away; a borough filter's few rows show open."""
+    app = create_app(full_sample_build[0])
+    tree = render_page(app, "/about", member=False)
+    for block_id in ("about-coverage", "about-files"):
+        block = by_id(tree, block_id)
+        assert block["type"] == "Details" and not block["props"].get("open")
+        summary = next(n for n in walk(block) if n["type"] == "Summary")
+        assert summary["props"]["children"]
+    coverage = by_id(tree, "about-coverage")
+    assert len([n for n in walk(coverage) if n["type"] == "Tr"]) == 1 + len(reference.boroughs())
+    assert f"{len(reference.boroughs())} authorities" in texts(coverage)[0]
+    one = render_page(app, "/about", "?borough=E09000007", member=False)
+    assert by_id(one, "about-coverage")["props"]["open"] is True
+    assert len([n for n in walk(by_id(one, "about-coverage")) if n["type"] == "Tr"]) == 2

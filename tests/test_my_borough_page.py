@@ -479,3 +479,16 @@ def test_bucketed_neighbours_equal_every_pair_compared():
         found = mb.neighbours(mine, others, months)
         assert {k: sorted((o["contract_id"], o["match"]) for o in v) for k, v in found.items()} == brute
         assert sum(len(v) for v in brute.values()) > 50  # the case is not empty
+
+
+def test_survey_returns_are_read_once_per_build_and_reader(full_sample_build):
+    """The page asks on every click; the answer is kept per build and per reader (member or not)."""
+    from dashboard import cache
+    from dashboard.queries import my_borough as q
+
+    cache.clear()
+    for member in (True, False, True):
+        with access.members(member), db.cursor(full_sample_build[0]) as cur:
+            assert q.survey_returns(cur, ["E09000007"]) == q.survey_returns.uncached(cur, ["E09000007"])
+    kept = [k for k in cache._results if k[1].endswith("my_borough.survey_returns")]
+    assert len(kept) == 2 and {k[0][-1] for k in kept} == {True, False}

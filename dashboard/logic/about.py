@@ -129,6 +129,25 @@ def files_rows(rows: list[dict]) -> list[list]:
             for r in rows]  # fmt: skip
 
 
+FOLD_ROWS = 8  # a table longer than this starts folded (a phone shows about ten rows a screen)
+
+
+def fold(rows: list) -> bool:
+    """Whether a table starts folded: the 33 authorities are several phone screens; a filtered few are not."""
+    return len(rows) > FOLD_ROWS
+
+
+def coverage_fold_summary(rows: list[list[str]]) -> str:
+    """What the folded coverage table holds, as its summary line says it."""
+    return f"Coverage and freshness table: {fmt.plural(len(rows), 'authority', 'authorities')}, by source"
+
+
+def files_summary(rows: list[list]) -> str:
+    """What the folded table of input files holds: how many files of how many kinds."""
+    files = sum(r[1] for r in rows if isinstance(r[1], int))
+    return f"Input files of this build: {fmt.plural(files, 'file')} of {fmt.plural(len(rows), 'kind')}"
+
+
 FILES_HEADINGS = ["Kind of file", "Files", "Files rejected", "Records read", "Loaded", "Rejected", "Skipped"]
 
 

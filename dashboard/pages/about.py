@@ -40,16 +40,28 @@ def _sources() -> html.Section:
     )
 
 
+def folded(summary: str, table, fold: bool, **props) -> html.Details:
+    """A table behind a summary line that says what it holds: closed when it is long, so the page
+    stays short on a phone, one tap from every row (``logic.fold``)."""
+    return html.Details(
+        [html.Summary(summary), html.Div(table, className="table-responsive mt-2")],
+        open=not fold,
+        className="mb-4 about-folded",
+        **props,
+    )
+
+
 def _build(cur: duckdb.DuckDBPyConnection) -> html.Section:
     build = q.latest_build(cur)
     when = f"This database was built {fmt.long_date(build['finished_at'])}." if build else "No build is recorded."
-    files = ui.data_table(logic.FILES_HEADINGS, logic.files_rows(q.files_by_source(cur)), "Input files of this build")
+    rows = logic.files_rows(q.files_by_source(cur))
+    files = ui.data_table(logic.FILES_HEADINGS, rows, "Input files of this build")
     return html.Section(
         [
             html.H2("How the data is built", className="h4"),
             html.Ol([html.Li(step) for step in logic.BUILD_STEPS]),
             html.P(when, id="about-built"),
-            html.Div(files, className="table-responsive mb-4", id="about-files"),
+            folded(logic.files_summary(rows), files, fold=True, id="about-files"),
         ]
     )
 
@@ -64,7 +76,7 @@ def _coverage(cur: duckdb.DuckDBPyConnection, st: dict) -> html.Section:
             html.H2("Coverage and freshness", className="h4"),
             html.P(logic.coverage_summary(returns), id="about-coverage-summary"),
             ui.download_links("coverage", st, "of the coverage table"),
-            html.Div(table, className="table-responsive mb-4", id="about-coverage"),
+            folded(logic.coverage_fold_summary(rows), table, logic.fold(rows), id="about-coverage"),
         ]
     )
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import duckdb
 
+from dashboard import cache
 from dashboard.queries import Filters, where_clause
 
 CONTACT_FROM = {1: "survey return", 2: "survey return cover", 3: "open notice"}
@@ -59,9 +60,11 @@ def contacts(cur: duckdb.DuckDBPyConnection, contract_ids: Iterable[str]) -> dic
     return {cid: {"name": v[0], "email": v[1], "phone": v[2], "source": CONTACT_FROM[int(v[3])]} for cid, v in rows}
 
 
+@cache.per_build
 def survey_returns(cur: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> dict[str, int]:
     """Per borough code, how many survey returns of it loaded (a rejected file does not count; survey
-    rows loaded without a file row, as a hand-made database may have, count as one)."""
+    rows loaded without a file row, as a hand-made database may have, count as one). Read once per
+    build and reader (``cache.per_build``): the page asks it on every click."""
     wanted = sorted(set(codes))
     if not wanted:
         return {}
