@@ -14,6 +14,8 @@ simply runs. Results are copied on the way out so a caller's edits cannot change
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import decimal
 import functools
 import threading
 from collections import OrderedDict
@@ -22,6 +24,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+SCALARS = (str, bytes, int, float, bool, dt.date, dt.time, decimal.Decimal)  # values, not identities
 MAX_ENTRIES = 2048  # small results (a dict, a list of 33 boroughs): a few MB at most
 
 _lock = threading.Lock()
@@ -62,8 +65,11 @@ def _key(args: tuple, kwargs: dict) -> Hashable:
         if isinstance(v, list | tuple | set | frozenset):
             items = [frozen(x) for x in v]
             return ("set", *sorted(items, key=repr)) if isinstance(v, set | frozenset) else tuple(items)
-        hash(v)  # anything else must already be hashable (dates, strings, numbers, None)
-        return v
+        if v is None or isinstance(v, SCALARS):
+            return v
+        # anything else (a generator, an object hashed by identity) could be a different value
+        # under the same hash later: not a key
+        raise TypeError(f"not a cache key: {type(v).__name__}")
 
     return frozen(args), frozen(kwargs)
 
