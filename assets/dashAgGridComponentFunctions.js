@@ -23,12 +23,9 @@ dagcomponentfuncs.NoticeLink = function (props) {
 /* A path on this site (not "//host" nor "/\\host", which browsers read as another site). */
 var SITE_PATH = /^\/(?![\/\\])/;
 
-/* Go to a path of this site as dcc.Link does: push it on the history and tell Dash's dcc.Location,
-   so the pages router draws the new page in place; no reload, the app and its state stay. */
+/* Go to a path of this site as dcc.Link does (assets/shell.js, loaded by the time anyone clicks). */
 function citytoolsNavigate(href) {
-  window.history.pushState({}, "", href);
-  window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-  window.scrollTo(0, 0);
+  window.citytoolsNavigate(href);
 }
 
 /* Boroughs x services (dashboard/pages/matrix.py): a borough's name as a link to its page. Only a

@@ -18,3 +18,37 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   })
 });
+
+/* A plain click on a link to a page of this site that nothing else handled (a link inside a
+   dcc.Markdown table, an html.A) moves in the app as dcc.Link does: the address is pushed and
+   Dash's dcc.Location draws the new page in place, no reload. Downloads, the sign-in pages,
+   Dash's own routes, other sites, links with a target or a modifier key (a new tab) are left to
+   the browser. */
+(function () {
+  var NOT_PAGES = /^\/(?:_|assets\/|static\/|export\/|report\/|calendar\.ics|sign-(?:in|out)(?:$|[/?#]))/;
+
+  window.citytoolsNavigate = function (href) {
+    window.history.pushState({}, "", href);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  };
+
+  window.citytoolsInApp = function (a) {
+    if (!a || a.target || a.hasAttribute("download") || a.origin !== window.location.origin) {
+      return false;
+    }
+    return !NOT_PAGES.test(a.pathname);
+  };
+
+  document.addEventListener("click", function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) {
+      return;
+    }
+    var a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
+    if (!window.citytoolsInApp(a)) {
+      return;
+    }
+    e.preventDefault();
+    window.citytoolsNavigate(a.pathname + a.search + a.hash);
+  });
+})();
