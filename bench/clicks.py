@@ -256,7 +256,7 @@ PAGES: list[PageClicks] = [
         Click("previous page", click("#expiring-previous")),
         Click("calendar: procurement start dates", link("#expiring-results nav", "Procurement start dates")),
         Click("calendar: both", link("#expiring-results nav", "Both")),
-        Click("show ended contracts", click("#expiring-ended-toggle"), when="#expiring-ended-toggle"),
+        Click("show ended contracts", click("#expiring-ended-toggle"), when="#expiring-ended:not(.d-none)"),
         Click("CPV division", pick("#expiring-cpv")),
         Click("filter bar: a borough", pick("#filter-borough")),
         CLEAR,

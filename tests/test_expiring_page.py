@@ -204,9 +204,13 @@ def test_page_state_links_keep_the_query(hand_db):
     assert texts(by_id(tree, "expiring-webcal")) == f"webcal://citytools.example/calendar.ics{query}"
     assert props(by_id(tree, "expiring-download-csv"))["href"] == f"/export/expiring.csv{query}"
     assert props(by_id(tree, "expiring-download-xlsx"))["href"] == f"/export/expiring.xlsx{query}"
-    hrefs = {props(n).get("href") for n in walk(tree)}
-    assert "/expiring" + view.VIEW.search({**st, "months": 12}) in hrefs
-    assert "/expiring" + view.VIEW.search({**st, "kind": "end"}) in hrefs
+    months, kind = by_id(tree, expiring_page.MONTHS_ID), by_id(tree, expiring_page.KIND_ID)
+    assert (props(months)["value"], props(kind)["value"]) == (6, "both")  # the controls show the URL
+    assert [o["value"] for o in props(months)["options"]] == [3, 6, 12, 18, 24]
+    to, values = expiring_page.options_to_search, [None, 6, "both"]
+    assert to(query, expiring_page.MONTHS_ID, [None, 12, "both"]) == view.VIEW.search({**st, "months": 12})
+    assert to(query, expiring_page.KIND_ID, [None, 6, "end"]) == view.VIEW.search({**st, "kind": "end"})
+    assert to(query, expiring_page.MONTHS_ID, values) is None and to(query, expiring_page.KIND_ID, values) is None
     (camden,) = (
         duckdb.connect(str(hand_db), read_only=True)
         .execute("SELECT contract_id FROM contracts WHERE list_contains(record_ids, 'camden')")
@@ -288,8 +292,9 @@ def test_ended_contracts_are_hidden_said_and_shown_on_request(tiny_db, render_pa
     tree = render_page(app, "/expiring", f"?end_from={since}")
     assert "c-barnet-1" not in [props(r)["data-contract"] for r in table_rows(tree)]
     assert texts(by_id(tree, "expiring-ended")).startswith("1 contract of this period has ended and is hidden.")
-    toggle = props(by_id(tree, "expiring-ended-toggle"))["href"]
-    assert view.VIEW.parse(toggle.split("?", 1)[1]) == {"end_from": since, "ended": "show"}
+    assert texts(by_id(tree, "expiring-ended-toggle")) == "Show them"
+    flipped = expiring_page.options_to_search(f"?end_from={since}&page=2", "expiring-ended-toggle", [None] * 3)
+    assert view.VIEW.parse(flipped) == {"end_from": since, "ended": "show"}  # a new list: its first page
     shown = render_page(app, "/expiring", f"?end_from={since}&ended=show")
     statuses = {props(r)["data-contract"]: props(r)["data-status"] for r in table_rows(shown)}
     assert statuses["c-barnet-1"] == "ended" and "Ended" in texts(shown)
@@ -400,30 +405,61 @@ def test_a_row_shows_three_notices_and_links_the_rest(many_db):
     }  # fmt: skip
 
 
-def test_the_pager_and_the_dropdown_write_the_url():
+def test_the_options_write_the_url():
     to = expiring_page.options_to_search
     previous, following = expiring_page.PAGER
-    assert to("?months=24", following, [None]) == "?months=24&page=2"
-    assert to("?months=24&page=3", previous, [None]) == "?months=24&page=2"
-    assert to("?months=24&page=2", previous, [None]) == "?months=24"
-    assert to("?months=24", previous, [None]) is None  # no page before the first
-    assert to("?months=24&page=3", expiring_page.CPV_ID, ["72"]) == "?months=24&cpv=72"  # a new list: page 1
-    assert to("?cpv=72&page=3", expiring_page.CPV_ID, ["72"]) is None  # set from the URL, not changed
+    none = [None, None, None]
+    assert to("?months=24", following, none) == "?months=24&page=2"
+    assert to("?months=24&page=3", previous, none) == "?months=24&page=2"
+    assert to("?months=24&page=2", previous, none) == "?months=24"
+    assert to("?months=24", previous, none) is None  # no page before the first
+    assert to("?months=24&page=3", expiring_page.CPV_ID, ["72", 24, "end"]) == "?months=24&cpv=72"  # page 1
+    assert to("?cpv=72&page=3", expiring_page.CPV_ID, ["72", 12, "end"]) is None  # set from the URL, not changed
+    assert to("?months=24&page=3", expiring_page.MONTHS_ID, [None, 6, "end"]) == "?months=6"  # a new list
+    assert to("?page=3", expiring_page.MONTHS_ID, [None, 12, "end"]) is None  # the default, shown
+    assert to("?page=3", expiring_page.KIND_ID, [None, 12, "both"]) == "?kind=both&page=3"  # the same list
+    assert view.VIEW.parse(to("?page=3&ended=show", "expiring-ended-toggle", none)) == {}
+    # the filter bar's end dates apply: no horizon is shown, and the radio set back to none writes nothing
+    assert expiring_page.control_values(view.VIEW.parse("?end_from=2027-01-01&months=6")) == [None, None, "end"]
+    assert to("?end_from=2027-01-01&months=6", expiring_page.MONTHS_ID, [None, None, "end"]) is None
 
 
-def test_paging_redraws_only_the_results_through_the_app(many_db):
+def test_an_option_redraws_only_the_parts_it_changes():
+    parts = view.redrawn_parts
+    assert parts(None, {"months": 24}) == view.PARTS  # what the page shows is not known
+    assert parts({"months": 24}, {"months": 24, "page": 2}) == {"rows", "files"}  # the links carry the page
+    assert parts({"months": 24, "page": 2}, {"months": 24, "page": 2, "kind": "both"}) == {"files"}
+    assert parts({"months": 24}, {"months": 24, "page": 1}) == set()
+    for other in ({"months": 12}, {"months": 24, "cpv": "72"}, {"months": 24, "ended": "show"},
+                  {"months": 24, "borough": ["E09000007"], "page": 2}):  # fmt: skip
+        assert parts({"months": 24, "page": 2}, other) == view.PARTS, other
+
+
+def _options_client(many_db):
     from members import member_client
+
+    return member_client(create_app(many_db)), "http://localhost/expiring"
+
+
+def _redraw(client, base, shown: str, new: str, shell: str | None = None) -> dict | None:
     from test_windows_page import callback
 
-    client = member_client(create_app(many_db))
-    base = "http://localhost/expiring"
-    states = {"expiring-url.pathname": "/expiring", "expiring-results.data-search": "?months=24",
-              "url.search": "?months=24", "url.href": base + "?months=24"}  # fmt: skip
+    shell = shown if shell is None else shell
+    states = {"expiring-url.pathname": "/expiring", "expiring-results.data-search": shown, "url.search": shell,
+              "url.href": base + shell, "expiring-cpv.value": view.VIEW.parse(shown).get("cpv"),
+              "expiring-months.value": 24, "expiring-kind.value": "end"}  # fmt: skip
+    return callback(client, "expiring-rows.children", {"expiring-url.search": new}, states)
+
+
+def test_paging_redraws_only_the_rows_through_the_app(many_db):
+    client, base = _options_client(many_db)
     new = "?months=24&page=2"
-    out = callback(client, "expiring-results.children", {"expiring-url.search": new}, states)
+    out = _redraw(client, base, "?months=24", new)
     assert out["expiring-results"]["data-search"] == new
     assert out["url"] == {"search": new, "href": base + new}
-    listed = [n["props"]["data-contract"] for n in walk(out["expiring-results"]["children"])
+    # not the summary nor the chart: the rows and the links that carry the page
+    assert set(out) == {"expiring-results", "expiring-rows", "expiring-files", "expiring-calendar-links", "url"}
+    listed = [n["props"]["data-contract"] for n in walk(out["expiring-rows"]["children"])
               if n["props"].get("data-contract")]  # fmt: skip
     with db.cursor(many_db) as cur:
         every, _ = view.view_rows(cur, {"months": 24})
@@ -433,6 +469,27 @@ def test_paging_redraws_only_the_results_through_the_app(many_db):
     assert len(csv_rows) == len(every)
 
 
+def test_a_url_the_shell_already_has_is_left_to_the_router(many_db):
+    """The filter bar, a link or back/forward move the shell's location too: the router draws the page."""
+    client, base = _options_client(many_db)
+    assert _redraw(client, base, "?months=24", "?months=6", shell="?months=6") is None
+    assert _redraw(client, base, "?months=24", "?months=6")["expiring-results"] == {"data-search": "?months=6"}
+
+
+def test_another_list_updates_the_chart_in_place_and_another_kind_only_the_links(many_db):
+    client, base = _options_client(many_db)
+    out = _redraw(client, base, "?months=24&page=2", "?months=6")
+    assert {"expiring-head", "expiring-rows", "expiring-month-chart", "expiring-month-table"} <= set(out)
+    assert out["expiring-months"] == {"value": 6}  # the radio follows the URL (back or forward)
+    with db.cursor(many_db) as cur:
+        m = view.model(cur, {"months": 6})
+    assert sum(out["expiring-month-chart"]["figure"]["data"][0]["y"]) == m["totals"]["contracts"] > 0
+    out = _redraw(client, base, "?months=24", "?months=24&kind=both")
+    assert set(out) == {"expiring-results", "expiring-files", "expiring-calendar-links", "url", "expiring-kind"}
+    hrefs = {n["props"].get("href") for n in walk(out["expiring-calendar-links"]["children"])}
+    assert "/calendar.ics?months=24&kind=both" in hrefs
+
+
 def test_ignored_url_values_stay_until_dismissed_above_the_results(tiny_db, render_page):
     tree = render_page(create_app(tiny_db), "/expiring", "?months=7&page=x")
     alerts = [n for n in walk(tree) if "url-problem" in (props(n).get("className") or "")]
@@ -440,3 +497,19 @@ def test_ignored_url_values_stay_until_dismissed_above_the_results(tiny_db, rend
     results = by_id(tree, "expiring-results")
     assert not [n for n in walk(results) if "url-problem" in (props(n).get("className") or "")]
     assert "Ending within (months)" in texts(alerts[0]) and "Page" in texts(alerts[1])
+
+
+def test_one_statement_gives_the_numbers_and_a_page_the_last_when_past_the_end(many_db):
+    from dashboard.queries.expiring import listing, summary
+
+    args = {"filters": {}, "months": 24, "today": TODAY}
+    with db.cursor(many_db) as cur:
+        every, _ = view.view_rows(cur, {"months": 24}, TODAY)
+        totals, first = listing(cur, **args, page=1, page_size=10)
+        _, beyond = listing(cur, **args, page=999, page_size=10)
+        alone, none = listing(cur, **args, page_size=0)
+        assert totals == alone == summary(cur, **args)
+    assert totals["contracts"] == len(every) and none == []
+    ids = [r["contract_id"] for r in every]
+    assert [r["contract_id"] for r in first] == ids[:10]
+    assert [r["contract_id"] for r in beyond] == ids[(len(ids) - 1) // 10 * 10 :]  # the last page

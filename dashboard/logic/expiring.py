@@ -14,7 +14,7 @@ import duckdb
 from icalendar import Calendar, Event
 
 from dashboard import format, links, state, status
-from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, MARKET_STAGES, expiring, summary
+from dashboard.queries.expiring import GAP_MONTHS, HORIZONS, LEAD_MONTHS, MARKET_STAGES, expiring, listing, summary
 from etl import reference
 
 DEFAULT_MONTHS = 12
@@ -131,18 +131,35 @@ def paged(count: int, page: object) -> tuple[int, int, int]:
 
 def model(cur: duckdb.DuckDBPyConnection, st: dict, today: date | None = None) -> dict:
     """What the page shows for a state: the whole list in numbers (``totals``, ``months`` for the chart)
-    and one page of its rows, each with its first ``PAGE_NOTICES`` market notices. Two statements,
-    whatever the list's length: the work in Python is the page's 25 rows, never the list."""
+    and one page of its rows, each with its first ``PAGE_NOTICES`` market notices. One statement,
+    whatever the list's length: the work in Python is the page's rows, never the list."""
     today = today or date.today()
-    args = _query(today=today, st=st)
-    totals = summary(cur, **args, show_ended=shows_ended(st))
-    page, pages, offset = paged(totals["contracts"], st.get("page"))
-    rows = []
-    if totals["contracts"]:
-        rows = expiring(cur, **args, limit=PAGE_SIZE, offset=offset, show_ended=shows_ended(st), notices=PAGE_NOTICES)
+    wanted = st.get("page") if isinstance(st.get("page"), int) and st["page"] >= 1 else 1
+    totals, rows = listing(cur, **_query(st, today), show_ended=shows_ended(st), page=wanted, page_size=PAGE_SIZE,
+                           notices=PAGE_NOTICES)  # fmt: skip
+    page, pages, offset = paged(totals["contracts"], wanted)
     start, end = period(st, today)
     return {"totals": totals, "rows": rows, "page": page, "pages": pages, "offset": offset, "start": start,
             "end": end, "today": today}  # fmt: skip
+
+
+PARTS = frozenset(("head", "files", "chart", "rows"))  # the parts of the page an option may redraw
+
+
+def redrawn_parts(before: dict | None, after: dict) -> frozenset[str]:
+    """Which parts of the page a new state redraws when the page shows ``before`` (None: not known):
+    another page of the same list its rows and the links that carry the whole URL (downloads and
+    calendar); another calendar kind those links; anything else changes the list, so every part."""
+    if before is None:
+        return PARTS
+
+    def rest(st: dict) -> dict:
+        return {k: v for k, v in st.items() if k not in ("page", "kind")}
+
+    if rest(before) != rest(after):
+        return PARTS
+    rows = {"rows", "files"} if (before.get("page") or 1) != (after.get("page") or 1) else set()
+    return frozenset(rows | ({"files"} if before.get("kind") != after.get("kind") else set()))
 
 
 def page_text(m: dict) -> str:

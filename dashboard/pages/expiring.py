@@ -4,10 +4,12 @@ The page shows ``logic.expiring.model`` under the URL's state (filters, ``months
 ``kind``, ``page``): the whole list in numbers (summary, chart) and one page of its rows. The
 CSV/Excel export and the ``/calendar.ics`` feed hold every page (``view_rows``, same state).
 
-In-page options update only what they change: the pager and the CPV dropdown write the URL
-through the page's own ``dcc.Location`` (``refresh=False``) and one callback redraws the results
-below the dropdown (``pages.windows.register_partial``). The months and calendar choices are
-links. What the URL said that the view ignored is shown above the results, until dismissed.
+In-page options update only what they change: the months, the CPV division, the calendar kind,
+the pager and the ended toggle write the URL through the page's own ``dcc.Location``
+(``refresh=False``: the app's router draws nothing), and one callback redraws the parts of the
+results the new state changes (``logic.expiring.redrawn_parts``): another page its rows, another
+calendar kind its links, the chart's figure in place. The controls are drawn once and only set.
+What the URL said that the view ignored is shown above the results, until dismissed.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ import dash
 import dash_bootstrap_components as dbc
 import duckdb
 import flask
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
-from dashboard import access, exports, links
+from dashboard import access, db, exports, filters, links
 from dashboard import layout as ui
 from dashboard.figures.expiring import month_bar
 from dashboard.format import long_date as format_date
 from dashboard.logic import expiring as view
 from dashboard.logic.expiring import VIEW
-from dashboard.pages.windows import register_partial
+from dashboard.pages.windows import navigate, shell_location
 from dashboard.queries.expiring import HORIZONS
 from dashboard.texts import PRODUCT
 from etl import reference
@@ -41,37 +44,48 @@ PAGE = {
 }
 
 CPV_ID = "expiring-cpv"
-LOCATION = "expiring-url"  # refresh=False: the pager and the dropdown change the address, not the page
+MONTHS_ID = "expiring-months"
+KIND_ID = "expiring-kind"
+ENDED_TOGGLE = "expiring-ended-toggle"
+LOCATION = "expiring-url"  # refresh=False: the options change the address, not the page
 RESULTS = "expiring-results"
 PAGER = ("expiring-previous", "expiring-next")
-
-
-def unpaged(st: dict) -> dict:
-    """The state without its page: what links to other settings, downloads and the calendar carry."""
-    return {k: v for k, v in st.items() if k != "page"}
+# The parts of the results an option redraws (``view.redrawn_parts``), each its own container; the
+# controls above them (months, CPV division, calendar kind) are drawn once and only set after.
+HEAD, FILES, CALENDAR, CHART, GRAPH, CHART_TABLE, ROWS = (
+    "expiring-head", "expiring-files", "expiring-calendar-links", "expiring-chart", "expiring-month-chart",
+    "expiring-month-table", "expiring-rows",
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- controls
 
 
-def _pill(label: str, href: str, current: bool) -> html.Li:
-    text = [label, *([html.Span(" (shown)", className="visually-hidden")] if current else [])]
-    return html.Li(
-        dcc.Link(text, href=href, className="nav-link" + (" active" if current else "")), className="nav-item"
+def _pills(control_id: str, options: dict, value: object) -> dbc.RadioItems:
+    """Radios drawn as pills: an option writes the URL through the page's location, not a link that
+    makes the app's router draw the whole page again."""
+    return dbc.RadioItems(
+        id=control_id,
+        options=[{"label": label, "value": key} for key, label in options.items()],
+        value=value,
+        inline=True,
+        class_name="d-inline-flex flex-wrap gap-1",
+        input_class_name="btn-check",
+        label_class_name="btn btn-outline-primary btn-sm rounded-pill",
+        label_checked_class_name="active",
     )
 
 
 def horizon_links(st: dict) -> html.Nav:
-    """3/6/12/18/24 months as links that keep the rest of the URL."""
+    """3/6/12/18/24 months; none chosen when the filter bar's end dates apply instead."""
     chosen = None if view.uses_filter_dates(st) else view.months_of(st)
-    items = [_pill(f"{n} months", VIEW.href({**unpaged(st), "months": n}), n == chosen) for n in HORIZONS]
     note = []
     if chosen is None:
         note = [html.Span(" The filter bar's contract end dates are set, so they apply instead.", className="small")]
     return html.Nav(
         [
             html.Span("Ending within: ", className="me-2"),
-            html.Ul(items, className="nav nav-pills d-inline-flex"),
+            _pills(MONTHS_ID, {n: f"{n} months" for n in HORIZONS}, chosen),
             *note,
         ],
         className="mb-2 d-flex flex-wrap align-items-center",
@@ -120,18 +134,10 @@ def _folded(hint: html.P) -> html.Details:
     return html.Details([html.Summary("How to subscribe", className="small"), hint], className="ms-2 w-100")
 
 
-def calendar_links(st: dict, host: str | None) -> html.Section:
-    """Download/subscribe links to ``/calendar.ics`` with the page's query, and the kind of events."""
-    kind = st.get("kind") or view.DEFAULT_KIND
+def calendar_links(st: dict, host: str | None) -> list:
+    """Download/subscribe links to ``/calendar.ics`` with the page's query."""
     search = VIEW.search(st)  # the page number rides along, unread: the calendar holds every page
-    kinds = [_pill(label, VIEW.href({**st, "kind": k}), k == kind) for k, label in view.KIND_LABELS.items()]
-    children = [
-        html.H2("Calendar", className="h6 mb-0 me-3"),
-        html.Nav(
-            [html.Span("Events for: ", className="me-2"), html.Ul(kinds, className="nav nav-pills d-inline-flex")],
-            className="me-3 d-flex flex-wrap align-items-center",
-            **{"aria-label": "Calendar events"},
-        ),
+    return [
         html.A(
             "Subscribe in your calendar",
             href=f"/calendar.ics{search}",
@@ -139,6 +145,20 @@ def calendar_links(st: dict, host: str | None) -> html.Section:
             id="expiring-calendar",
         ),
         *_subscribe_hint(search, host),
+    ]
+
+
+def calendar_section(st: dict, host: str | None) -> html.Section:
+    """The kind of events (drawn once, then only set) and the links that follow it (``CALENDAR``)."""
+    kind = st.get("kind") or view.DEFAULT_KIND
+    children = [
+        html.H2("Calendar", className="h6 mb-0 me-3"),
+        html.Nav(
+            [html.Span("Events for: ", className="me-2"), _pills(KIND_ID, view.KIND_LABELS, kind)],
+            className="me-3 d-flex flex-wrap align-items-center",
+            **{"aria-label": "Calendar events"},
+        ),
+        html.Div(calendar_links(st, host), id=CALENDAR, className="d-flex flex-wrap align-items-center gap-1"),
     ]
     return html.Section(children, className="border rounded p-2 mb-3 d-flex flex-wrap align-items-center gap-1")
 
@@ -238,15 +258,19 @@ def rows_table(rows: list[dict], st: dict | None = None) -> dbc.Table:
     )
 
 
-def ended_note(st: dict, n: int) -> html.P | None:
-    """How many ended contracts of the period are hidden (or shown), with the link that flips it."""
+def ended_note(st: dict, n: int) -> html.P:
+    """How many ended contracts of the period are hidden (or shown), with the button that flips it
+    (always there, hidden when none have ended, so the options callback always has its input)."""
     shown = view.shows_ended(st)
     sentence = view.ended_sentence(n, shown)
-    if not sentence:
-        return None
-    flip = VIEW.href({**unpaged(st), "ended": None if shown else "show"})
-    link = dcc.Link("Hide them" if shown else "Show them", href=flip, id="expiring-ended-toggle")
-    return html.P([sentence, " ", link], className="small", id="expiring-ended")
+    flip = html.Button(
+        "Hide them" if shown else "Show them",
+        id=ENDED_TOGGLE,
+        n_clicks=0,
+        type="button",
+        className="btn btn-link btn-sm p-0 align-baseline",
+    )
+    return html.P([sentence, " ", flip], className="small" if sentence else "d-none", id="expiring-ended")
 
 
 def contacts_note() -> html.P | None:
@@ -256,11 +280,18 @@ def contacts_note() -> html.P | None:
     return html.P(view.MEMBERS_CONTACTS, className="small text-body-secondary", id="expiring-contacts-note")
 
 
-def month_chart(m: dict) -> dbc.Card:
-    """Contracts ending per month over the whole list (every page)."""
+def chart_parts(m: dict) -> tuple[str, dict, dbc.Table]:
+    """The month chart's class (hidden for an empty list), figure and table, over the whole list."""
     months = view.by_month(m["totals"]["months"], m["start"], m["end"])
     table = ui.data_table(["Month", "Contracts ending"], view.month_table(months), "Contracts ending, by month")
-    return ui.chart(month_bar(months), table, "expiring-month-chart")
+    return ("" if m["rows"] else "d-none"), month_bar(months), table
+
+
+def month_chart(m: dict) -> html.Div:
+    """Contracts ending per month over the whole list (every page); always there, so that an option
+    updates its figure and table (``GRAPH``, ``CHART_TABLE``) rather than drawing a new chart."""
+    class_name, figure, table = chart_parts(m)
+    return html.Div(ui.chart(figure, html.Div(table, id=CHART_TABLE), GRAPH), id=CHART, className=class_name)
 
 
 def pager(m: dict) -> html.Nav:
@@ -291,25 +322,42 @@ def empty_state(st: dict, ended: int) -> html.Div:
     return ui.message(parts, message_id="expiring-empty")
 
 
-def results(m: dict, st: dict, host: str | None = None) -> list:
-    """Everything the options change: the horizon, the summary and notes, the downloads, the chart,
-    this page's rows and the pager."""
+def head(m: dict, st: dict) -> list:
+    """The list in words: the filters, the summary, the ended and contacts notes, the gap flag."""
     described = view.described(st)
     totals = m["totals"]
-    out: list = [horizon_links(st)]
+    out: list = []
     if described:
         out.append(html.P("Filtered: " + "; ".join(described), className="mb-1", id="expiring-filters"))
     out.append(html.P(view.summary_text(totals, m["start"], m["end"]), id="expiring-summary", className="fw-semibold"))
     out += [note for note in (ended_note(st, totals["ended"]), contacts_note()) if note is not None]
-    out += [
-        html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"),
-        ui.download_links("expiring", st, "of this list (every page)"),
-        calendar_links(st, host),
-    ]
+    out.append(html.P([gap_badge(), " ", view.GAP_EXPLANATION], className="small", id="expiring-gap-explanation"))
+    return out
+
+
+def downloads(st: dict) -> html.Div:
+    return ui.download_links("expiring", st, "of this list (every page)")
+
+
+def rows_part(m: dict, st: dict) -> list:
+    """This page of the list with its pager, or why the list is empty."""
     if not m["rows"]:
-        return [*out, empty_state(st, totals["ended"]), pager(m)]
+        return [empty_state(st, m["totals"]["ended"]), pager(m)]
     table = html.Div(rows_table(m["rows"], st), className="table-responsive")
-    return [*out, month_chart(m), pager(m), table, pager_copy(m)]
+    return [pager(m), table, pager_copy(m)]
+
+
+def results(m: dict, st: dict, host: str | None = None) -> list:
+    """The horizon, then each part an option may redraw (``redraw``): the list in words, the downloads,
+    the calendar, the chart, this page's rows and the pager."""
+    return [
+        horizon_links(st),
+        html.Div(head(m, st), id=HEAD),
+        html.Div(downloads(st), id=FILES),
+        calendar_section(st, host),
+        month_chart(m),
+        html.Div(rows_part(m, st), id=ROWS),
+    ]
 
 
 def pager_copy(m: dict) -> html.P:
@@ -338,23 +386,90 @@ def content(
     ]
 
 
-def redraw(cur: duckdb.DuckDBPyConnection, search: str | None) -> tuple[list, list]:
-    """The results and the dropdown's value for the URL the pager or dropdown wrote (or back/forward)."""
-    st, _problems = VIEW.check_query(search)
-    return results(view.model(cur, st), st, _host()), [st.get("cpv")]
+# What an option's redraw sets, in order: each part, or no update where the new state leaves it as it is.
+PARTS = ((HEAD, "children"), (FILES, "children"), (CALENDAR, "children"), (CHART, "className"),
+         (GRAPH, "figure"), (CHART_TABLE, "children"), (ROWS, "children"))  # fmt: skip
+CONTROLS = ((CPV_ID, "value"), (MONTHS_ID, "value"), (KIND_ID, "value"))
+
+
+def redraw(cur: duckdb.DuckDBPyConnection, st: dict, before: dict | None, host: str | None = None) -> list:
+    """The values of ``PARTS`` for the state ``st`` when the page shows ``before``: only the parts
+    that change (``view.redrawn_parts``); an empty list's ways to widen it carry the calendar kind."""
+    parts = view.redrawn_parts(before, st)
+    m = view.model(cur, st) if parts else None
+    if m is not None and not m["rows"] and "files" in parts:
+        parts = parts | {"rows"}
+    no = dash.no_update
+    chart = chart_parts(m) if m is not None and "chart" in parts else (no, no, no)
+    return [
+        head(m, st) if "head" in parts else no,
+        downloads(st) if "files" in parts else no,
+        calendar_links(st, host) if "files" in parts else no,
+        *chart,
+        rows_part(m, st) if "rows" in parts else no,
+    ]
+
+
+def control_values(st: dict) -> list:
+    """What the controls show for a state, in ``CONTROLS`` order."""
+    months = None if view.uses_filter_dates(st) else view.months_of(st)
+    return [st.get("cpv"), months, st.get("kind") or view.DEFAULT_KIND]
 
 
 def options_to_search(search: str | None, trigger: object, values: Sequence) -> str | None:
-    """The new URL of an in-page option: the next or previous page, or another CPV division (page 1)."""
-    move = {PAGER[0]: -1, PAGER[1]: 1}.get(trigger, 0)  # type: ignore[call-overload]
+    """The new URL of an in-page option (``values``: the ``CONTROLS``' values): the next or previous
+    page, ended contracts shown or hidden, another horizon or CPV division (a new list: its first
+    page), another calendar kind; None when a control only echoes the URL (set from it)."""
     current = VIEW.parse(search)
-    if move:
-        new = VIEW.updated(search, page=max(1, current.get("page", 1) + move))
-    elif (values[0] or None) == current.get("cpv"):
-        return None  # the dropdown set from the URL (back or forward), not changed by the reader
+    cpv, months, kind = [*values, None, None, None][:3]
+    shown = control_values(current)
+    if trigger in PAGER:
+        changes: dict = {"page": max(1, current.get("page", 1) + (1 if trigger == PAGER[1] else -1))}
+    elif trigger == ENDED_TOGGLE:
+        changes = {"ended": None if view.shows_ended(current) else "show", "page": None}
+    elif trigger == MONTHS_ID and months not in (None, shown[1]):
+        changes = {"months": months, "page": None}
+    elif trigger == KIND_ID and kind not in (None, shown[2]):
+        changes = {"kind": kind}
+    elif trigger == CPV_ID and (cpv or None) != shown[0]:
+        changes = {"cpv": cpv or None, "page": None}
     else:
-        new = VIEW.updated(search, cpv=values[0], page=None)  # another list: its first page
+        return None
+    new = VIEW.updated(search, **changes)
     return None if new == VIEW.search(current) else new
+
+
+BUTTONS = (*PAGER, ENDED_TOGGLE)
+
+
+def options_to_url(*args) -> str:
+    """The options callback: ``CONTROLS``' values, ``BUTTONS``' clicks, the location's search. A button
+    counts once clicked: one drawn again (its clicks back to 0) is not a click."""
+    values, search = args[: len(CONTROLS)], args[-1]
+    clicks = dict(zip(BUTTONS, args[len(CONTROLS) : -1], strict=True))
+    trigger = dash.ctx.triggered_id if isinstance(dash.ctx.triggered_id, str) else None
+    if trigger in clicks and not clicks[trigger]:
+        raise PreventUpdate
+    return navigate(options_to_search(search, trigger, values))
+
+
+def url_to_results(search, pathname, shown, shell_search, shell_href, *values) -> tuple:
+    """The parts of the results that change for the URL an option wrote, the shell's location told the
+    same, the controls set where they differ. Nothing for the URL already shown, nor for one the shell
+    already has (the filter bar, a link, back or forward): the app's router draws that page."""
+    canonical = VIEW.search(VIEW.parse(search))
+    if pathname != VIEW.path or canonical == shown or search == shell_search:
+        raise PreventUpdate
+    st = VIEW.parse(search)
+    before = VIEW.parse(shown) if isinstance(shown, str) else None
+    try:
+        with db.cursor(db.current_path()) as cur:
+            parts = redraw(cur, st, before, _host())
+    except (db.DatabaseMissing, duckdb.Error):
+        message = [ui.message("The data could not be read: reload the page.", color="danger")]
+        parts = [message, *[dash.no_update] * (len(PARTS) - 1)]
+    kept = [w if w != v else dash.no_update for w, v in zip(control_values(st), values, strict=True)]
+    return canonical, *parts, *shell_location(search, shell_search, shell_href), *kept
 
 
 def layout(**query) -> list:
@@ -381,6 +496,28 @@ def calendar_ics() -> flask.Response:
 
 
 def register(app: dash.Dash) -> None:
-    """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``)."""
-    register_partial(app, VIEW, (LOCATION, RESULTS), [(CPV_ID, "value")], options_to_search, redraw, PAGER)
+    """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``): an
+    option writes the page's location (``refresh=False``: the router draws nothing), which redraws
+    the parts of the results that change."""
+    app.callback(
+        Output(LOCATION, "search"),
+        *(Input(i, prop) for i, prop in CONTROLS),
+        *(Input(b, "n_clicks") for b in BUTTONS),
+        State(LOCATION, "search"),
+        prevent_initial_call=True,
+    )(options_to_url)
+    app.callback(
+        Output(RESULTS, "data-search"),
+        *(Output(i, prop) for i, prop in PARTS),
+        Output(filters.URL, "search", allow_duplicate=True),
+        Output(filters.URL, "href", allow_duplicate=True),
+        *(Output(i, prop, allow_duplicate=True) for i, prop in CONTROLS),
+        Input(LOCATION, "search"),
+        State(LOCATION, "pathname"),
+        State(RESULTS, "data-search"),
+        State(filters.URL, "search"),
+        State(filters.URL, "href"),
+        *(State(i, prop) for i, prop in CONTROLS),
+        prevent_initial_call=True,
+    )(url_to_results)
     app.server.add_url_rule("/calendar.ics", "citytools_calendar", calendar_ics, methods=["GET"])

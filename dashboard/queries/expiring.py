@@ -120,36 +120,42 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
     return sql, [*head, *params, start, stop, today, start, stop, *([cpv_division] if cpv_division else [])]
 
 
-def _market_sql(rows: str, scope: str) -> str:
-    """The CTEs ``m`` (market notices: planning, tender or award, or a UK1-UK6 type) and ``hits``: each
-    contract of CTE ``rows`` with each notice matching it (its borough, its service area or system,
-    published after it started, not one of its own records). Two equi-joins, not one join on an OR."""
+def _market_sql(scope: str) -> str:
+    """The CTE ``m``: market notices (planning, tender or award, or a UK1-UK6 type) of a borough."""
     stages = ", ".join(f"'{s}'" for s in MARKET_STAGES)
     types = ", ".join(f"'{t}'" for t in MARKET_NOTICE_TYPES)
     technology = "AND is_it IS NOT FALSE" if scope == "it" else ""
-    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
-    joins = [
-        f"SELECT r.contract_id, m.* FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
-        f"AND m.{column} = r.{column} WHERE {later}"
-        for column in ("service_area", "system_name")
-    ]
     return f"""
         m AS (
             SELECT record_id, borough_code, service_area, system_name, stage, notice_type, title, source_url,
                    coalesce(published_date, start_date) AS day, contact_name, contact_email
             FROM contract_records
             WHERE borough_code IS NOT NULL AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
-        ),
-        hits AS ({" UNION ".join(joins)})"""
+        )"""
+
+
+def _hits_sql(name: str, rows: str, columns: str = "m.*") -> str:
+    """The CTE ``name``: each contract of CTE ``rows`` with each notice of ``m`` matching it (its borough,
+    its service area or system, published after it started, not one of its own records), the notice's
+    ``columns`` (none but the contract id for a yes/no). Two equi-joins, not one join on an OR."""
+    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
+    selected = f"r.contract_id, {columns}" if columns else "r.contract_id"
+    joins = [
+        f"SELECT {selected} FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
+        f"AND m.{column} = r.{column} WHERE {later}"
+        for column in ("service_area", "system_name")
+    ]
+    return f"{name} AS ({' UNION '.join(joins)})"
 
 
 # Which notices of a contract come first: an open tender, then what is planned, then awards; newest first.
 RELEVANCE = "CASE h.stage WHEN 'tender' THEN 0 WHEN 'planning' THEN 1 WHEN 'award' THEN 2 ELSE 3 END"
 
 
-def _rows_sql(base: str, scope: str) -> str:
-    """The statement of a run of listed contracts (CTE ``page``: ``LIMIT ? OFFSET ?``), each with what
-    its records say (contacts, CPV division) and its matching notices, the first ``?`` of them."""
+def _page_sql(scope: str) -> str:
+    """The CTEs of a run of listed contracts (CTE ``page``), each with what its records say (contacts,
+    CPV division) and its matching notices: ``r``, ``m``, ``hits`` and ``notices``; then ``shown``, the
+    rows themselves, the first ``?`` notices of each and its gap flag (ending by the ``?`` date, no notice)."""
     contact = "{'name': cr.contact_name, 'email': cr.contact_email, 'phone': cr.contact_phone}"
     known = "coalesce(cr.contact_name, cr.contact_email, cr.contact_phone) IS NOT NULL"
     notice = (
@@ -157,11 +163,6 @@ def _rows_sql(base: str, scope: str) -> str:
         "'url': h.source_url, 'date': h.day, 'contact_name': h.contact_name, 'contact_email': h.contact_email}"
     )
     return f"""
-        WITH {base},
-        page AS MATERIALIZED (
-            SELECT * FROM c WHERE ? OR status <> 'ended' ORDER BY last_end, borough_code, contract_id
-            LIMIT ? OFFSET ?
-        ),
         r AS (
             SELECT x.contract_id,
                    -- the contract owner a survey return named (NULL on a public cursor), and a notice's buyer
@@ -178,20 +179,35 @@ def _rows_sql(base: str, scope: str) -> str:
             LEFT JOIN load_files lf ON cr.source = 'survey' AND lf.file = cr.source_file
             GROUP BY x.contract_id
         ),
-        {_market_sql("page", scope)},
+        {_market_sql(scope)},
+        {_hits_sql("hits", "page")},
         notices AS (
             SELECT h.contract_id, count(*) AS notice_count,
                    list({notice} ORDER BY {RELEVANCE}, h.day DESC NULLS LAST, h.record_id) AS notices
             FROM hits h GROUP BY h.contract_id
-        )
-        SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count, pg.system_name,
-               pg.service_area, pg.title, pg.start_date, pg.end_date, pg.max_end_date, pg.last_end, pg.status,
-               pg.annual_value, pg.procurement_start, r.notice_contact.name, r.notice_contact.email,
-               r.survey_contact, r.return_contact, pg.source_url, r.main_division,
-               list_slice(n.notices, 1, ?), n.notice_count,
-               pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
-        FROM page pg LEFT JOIN r USING (contract_id) LEFT JOIN notices n USING (contract_id)
-        ORDER BY pg.last_end, pg.borough_code, pg.contract_id
+        ),
+        shown AS (
+            SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count,
+                   pg.system_name, pg.service_area, pg.title, pg.start_date, pg.end_date, pg.max_end_date,
+                   pg.last_end, pg.status, pg.annual_value, pg.procurement_start, r.notice_contact.name,
+                   r.notice_contact.email, r.survey_contact, r.return_contact, pg.source_url, r.main_division,
+                   list_slice(n.notices, 1, ?), n.notice_count,
+                   pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
+            FROM page pg LEFT JOIN r USING (contract_id) LEFT JOIN notices n USING (contract_id)
+        )"""
+
+
+ORDER = "last_end, borough_code, contract_id"  # the list's order: soonest end first
+LISTED = "SELECT * FROM c WHERE ? OR status <> 'ended'"  # the contracts listed (``?``: ended ones too)
+
+
+def _rows_sql(base: str, scope: str) -> str:
+    """The statement of a run of listed contracts (``LIMIT ? OFFSET ?``) with their notices."""
+    return f"""
+        WITH {base},
+        page AS MATERIALIZED ({LISTED} ORDER BY {ORDER} LIMIT ? OFFSET ?),
+        {_page_sql(scope)}
+        SELECT * FROM shown ORDER BY {ORDER}
         """
 
 
@@ -251,28 +267,63 @@ def expiring(
     return [_dict(row) for row in cur.execute(sql, args).fetchall()]
 
 
-def _summary_sql(base: str, scope: str) -> str:
-    """One row: the contracts listed, their boroughs, gaps, annual values and months, and the period's
-    ended contracts. The gap test is a semi-join of the contracts due within the gap horizon."""
-    shown = "(CAST(? AS BOOLEAN) OR status <> 'ended')"
+def _listing_sql(base: str, scope: str) -> str:
+    """One statement for the whole list in numbers and one page of it: ``SUMMARY``'s columns on every
+    row, then ``COLUMNS`` (NULL when the page is empty). The page's offset is page ``?`` of ``?`` rows,
+    the last when it is past the end. The gap count is a semi-join of the contracts due within the gap
+    horizon ``?``; the summary's months are a histogram of the listed contracts' end months."""
+    pages = "greatest(1, CAST(ceil(k.n / CAST(? AS DOUBLE)) AS BIGINT))"
     return f"""
         WITH {base},
+        listed AS MATERIALIZED ({LISTED}),
+        k AS (SELECT count(*) AS n FROM listed),
+        page AS MATERIALIZED (
+            SELECT * FROM listed ORDER BY {ORDER}
+            LIMIT ? OFFSET (SELECT (least(CAST(? AS BIGINT), {pages}) - 1) * CAST(? AS BIGINT) FROM k)
+        ),
+        {_page_sql(scope)},
         due AS MATERIALIZED (SELECT * FROM c WHERE last_end <= CAST(? AS DATE)),
-        {_market_sql("due", scope)},
-        flagged AS (
-            SELECT *, {shown} AS shown, last_end <= CAST(? AS DATE)
-                   AND contract_id NOT IN (SELECT contract_id FROM hits) AS gap
-            FROM c
+        {_hits_sql("due_hits", "due", columns="")},
+        totals AS (
+            SELECT count(*) AS n_listed, count(DISTINCT borough_code) AS n_boroughs,
+                   count(*) FILTER (WHERE contract_id IN (SELECT contract_id FROM due)
+                                    AND contract_id NOT IN (SELECT contract_id FROM due_hits)) AS n_gaps,
+                   coalesce(sum(annual_value), 0) AS n_value, count(annual_value) AS n_valued,
+                   (SELECT count(*) FROM c WHERE status = 'ended') AS n_ended,
+                   histogram(strftime(last_end, '%Y-%m')) AS n_months
+            FROM listed
         )
-        SELECT count(*) FILTER (WHERE shown), count(DISTINCT borough_code) FILTER (WHERE shown),
-               count(*) FILTER (WHERE shown AND gap), coalesce(sum(annual_value) FILTER (WHERE shown), 0),
-               count(annual_value) FILTER (WHERE shown), count(*) FILTER (WHERE status = 'ended'),
-               histogram(strftime(last_end, '%Y-%m')) FILTER (WHERE shown)
-        FROM flagged
+        SELECT * FROM totals LEFT JOIN shown ON TRUE ORDER BY {ORDER}
         """
 
 
 SUMMARY = ("contracts", "boroughs", "gaps", "annual_value", "valued", "ended", "months")
+
+
+def listing(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters | None = None,
+    months: int = 12,
+    today: date | None = None,
+    lead_months: int = LEAD_MONTHS,
+    cpv_division: str | None = None,
+    show_ended: bool = False,
+    page: int = 1,
+    page_size: int = 25,
+    notices: int = NOTICES_SHOWN,
+) -> tuple[dict, list[dict]]:
+    """(the whole list in numbers, one page of its rows) in one statement: what the
+    page shows, the list filtered and scanned once. ``totals``: ``SUMMARY`` (``months``: {'2027-03':
+    contracts listed ending that month}); the rows as ``expiring`` gives them, page ``page`` (the last
+    one when past the end) of ``page_size`` rows; ``page_size=0`` asks for the numbers alone."""
+    base, params, scope, gap_until = _prepared(filters, months, today, lead_months, cpv_division)
+    size = max(page_size, 1)
+    args = [*params, show_ended, page_size, page, size, size, notices, gap_until, gap_until]
+    found = cur.execute(_listing_sql(base, scope), args).fetchall()
+    totals = dict(zip(SUMMARY, found[0][: len(SUMMARY)], strict=True))
+    totals["months"] = dict(totals["months"] or {})
+    rows = [_dict(row[len(SUMMARY) :]) for row in found if row[len(SUMMARY)] is not None]
+    return totals, rows
 
 
 def summary(
@@ -284,13 +335,8 @@ def summary(
     cpv_division: str | None = None,
     show_ended: bool = False,
 ) -> dict:
-    """The whole list in numbers, for the page's summary and chart whatever page it shows:
-    ``SUMMARY`` totals, ``months``: {'2027-03': contracts listed ending that month}."""
-    base, params, scope, gap_until = _prepared(filters, months, today, lead_months, cpv_division)
-    sql = _summary_sql(base, scope)
-    row = cur.execute(sql, [*params, gap_until, show_ended, gap_until]).fetchone()
-    out = dict(zip(SUMMARY, row, strict=True))
-    return {**out, "months": dict(out["months"] or {})}
+    """The whole list in numbers (``listing``'s totals, without a page of rows)."""
+    return listing(cur, filters, months, today, lead_months, cpv_division, show_ended, page_size=0)[0]
 
 
 def ended_count(
