@@ -37,6 +37,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     if (!a || a.target || a.hasAttribute("download") || a.origin !== window.location.origin) {
       return false;
     }
+    var here = window.location;
+    if (a.hash && a.pathname === here.pathname && a.search === here.search) {
+      return false;  /* a place on this page (the skip link): the browser scrolls and moves the focus */
+    }
     return !NOT_PAGES.test(a.pathname);
   };
 

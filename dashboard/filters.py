@@ -224,13 +224,20 @@ def options_for(st: dict) -> tuple[dict[str, list[dict]], list[dict]]:
 
 
 def sync(
-    trigger: object, search: str | None, values: Sequence, with_options: bool = True, pathname: str | None = None
+    trigger: object,
+    search: str | None,
+    values: Sequence,
+    with_options: bool = True,
+    pathname: str | None = None,
+    has_lists: bool = False,
 ) -> list:
     """One round of the filter bar, as ``[search, *control values, *option lists, source options]``.
 
     ``trigger`` is the id of what changed: the URL (or nothing, on first load) sets the
     controls from it; a control or the clear button writes a new URL. Only what changes is
     returned; the rest is ``dash.no_update``, so a control being typed in is never overwritten.
+    ``has_lists``: the bar already holds option lists (Dash's first call names the URL as its
+    trigger too, so only this tells a first load from a view's own option).
     """
     no = dash.no_update
     keys = _keys_at(pathname)
@@ -253,6 +260,10 @@ def sync(
         out_values = [w if w != v else no for w, v in zip(wanted, values, strict=True)]
     if not with_options:
         return [out_search, *out_values]
+    if has_lists and trigger != CLEAR and out_search is no and all(v is no for v in out_values):
+        # the filters are what the bar already shows (a view's own option moved its page, its sort):
+        # the lists it holds are theirs, and sending them again redraws every dropdown for nothing
+        return [out_search, *out_values, *(no for _ in LISTS), no]
     lists, sources = options_for(st)
     return [out_search, *out_values, *(lists[key] for key in LISTS), sources]
 
@@ -332,10 +343,10 @@ def register_callbacks(app: dash.Dash, nav_pages: Sequence[dict]) -> None:
     outputs.append(Output("filter-source", "options"))
     inputs = [Input(URL, "search"), *(Input(c.id, c.prop) for c in CONTROLS), Input(CLEAR, "n_clicks")]
 
-    @app.callback(*outputs, *inputs, State(URL, "pathname"))
-    def filter_bar_sync(search, *values_clicks_path):
-        *values, _clicks, pathname = values_clicks_path
-        return sync(dash.ctx.triggered_id, search, values, pathname=pathname)
+    @app.callback(*outputs, *inputs, State(URL, "pathname"), State(f"filter-{LISTS[0]}", "options"))
+    def filter_bar_sync(search, *values_clicks_path_lists):
+        *values, _clicks, pathname, lists = values_clicks_path_lists
+        return sync(dash.ctx.triggered_id, search, values, pathname=pathname, has_lists=bool(lists))
 
     register_shell_callbacks(app)
     if not nav_pages:

@@ -119,6 +119,22 @@ def test_first_load_sets_the_controls_from_the_url(tiny_db):
     assert sources[0]["value"] == filters.SOURCE_ALL and "(" in sources[0]["label"]
 
 
+def test_a_views_own_option_does_not_resend_the_option_lists(tiny_db):
+    """Another page or sort of the same filters: the bar's lists stay as they are (every dropdown
+    would be redrawn for nothing); other filters, or a first load, send them."""
+    app = create_app(tiny_db)
+    shown = _values(borough=["E09000003"])
+    with app.server.app_context():
+        same = filters.sync("url", "?borough=E09000003&page=2&sort=title", shown, has_lists=True)
+        other = filters.sync("url", "?borough=E09000001&page=2", shown, has_lists=True)
+        first = filters.sync("url", "?borough=E09000003&page=2", shown)  # Dash's first call names the URL too
+    n = len(filters.CONTROLS)
+    assert all(v is dash.no_update for v in same)
+    assert all(v is not dash.no_update for v in other[1 + n :])
+    assert other[1] == ["E09000001"]
+    assert all(v is not dash.no_update for v in first[1 + n :])
+
+
 def test_a_control_change_writes_the_url_and_keeps_view_keys(tiny_db):
     app = create_app(tiny_db)
     with app.server.app_context():
@@ -207,7 +223,7 @@ def test_sync_callback_through_dash(tiny_db):
         ],
         "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in dep["inputs"]],
         "changedPropIds": ["url.search"],
-        "state": [{**x, "value": values[f"{x['id']}.{x['property']}"]} for x in dep["state"]],
+        "state": [{**x, "value": values.get(f"{x['id']}.{x['property']}")} for x in dep["state"]],  # no lists yet
     }
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:500]

@@ -52,7 +52,8 @@ def test_downloads_and_sign_in_are_left_to_the_server(page, live_app):
     verdicts = page.evaluate(
         """() => ['/export/contracts.csv', '/report/html?service_area=x', '/calendar.ics', '/sign-in',
                   '/sign-out', '/assets/style.css', '/_dash-layout', 'https://example.org/borough/x',
+                  location.pathname + location.search + '#content',
                   '/borough/E09000007?scope=all', '/reports', '/sign-in-help'].map(h => {
               const a = document.createElement('a'); a.href = h; return window.citytoolsInApp(a); })"""
     )
-    assert verdicts == [False, False, False, False, False, False, False, False, True, True, True]
+    assert verdicts == [False, False, False, False, False, False, False, False, False, True, True, True]
