@@ -56,6 +56,13 @@ def trace(figure: dict, name: str) -> dict:
     return next(t for t in figure["data"] if t["name"] == name)
 
 
+def labels(figure: dict) -> list[str]:
+    """The rows' names top to bottom: the label trace's text, one per row."""
+    names = trace(figure, ft.TRACE_LABELS)
+    assert names["y"] == list(range(len(names["y"]))) and names["hoverinfo"] == "skip"
+    return names["text"]
+
+
 def window_of(rows: list[dict]):
     contracts = [
         Contract(
@@ -92,7 +99,7 @@ def test_bars_start_at_the_start_and_last_until_the_end():
     assert base["x"][0] == (D(2027, 3, 31) - D(2022, 4, 1)).days * ft.DAY_MS
     assert figure["layout"]["xaxis"]["type"] == "date"
     # rows: Parking heading, Barnet; Revenues heading, Barnet, Camden, Hackney (by name within a group)
-    ticks = figure["layout"]["yaxis"]["ticktext"]
+    ticks = labels(figure)
     assert ticks == ["<b>Parking</b>", "Barnet", "<b>Revenues and Benefits</b>", "Barnet", "Camden", "Hackney"]
     assert base["y"] == [4, 3, 1]
 
@@ -148,7 +155,7 @@ def test_a_window_of_one_day_is_still_visible():
 def test_few_traces_and_a_visible_note_when_over_the_cap():
     many = [row(f"c{i}", f"E09{i % 33 + 1:06d}", D(2027, 1, 1) + timedelta(days=i)) for i in range(350)]
     figure = figure_of(many)
-    assert len(figure["data"]) <= 4
+    assert len(figure["data"]) <= 5  # terms, extensions, end markers, window handles, row labels
     drawn = len(trace(figure, ft.TRACE_BASE)["x"])
     assert drawn == tl.MAX_DRAWN
     notes = [a["text"] for a in figure["layout"]["annotations"] if a.get("name") == "cap-note"]
@@ -162,7 +169,7 @@ def test_few_traces_and_a_visible_note_when_over_the_cap():
 def test_rows_per_contract_and_unknown_group_last():
     rows = [*HAND, row("e", "E09000001", D(2028, 1, 31), group=None)]
     figure = figure_of(rows, mode="contract")
-    ticks = figure["layout"]["yaxis"]["ticktext"]
+    ticks = labels(figure)
     assert ticks[-2:] == ["<b>Not known</b>", "City of London · Northgate iWorld"]
     assert ticks.count("Barnet · Northgate iWorld") == 1 and len(ticks) == 1 + 1 + 1 + 3 + 1 + 1
     assert "by contract, grouped by service area" in figure["layout"]["title"]["text"]
@@ -173,7 +180,7 @@ def test_names_are_text_in_the_figure():
     figure = figure_of(rows)
     hover = trace(figure, ft.TRACE_BASE)["hovertext"][0]
     assert "&lt;img src=x onerror=alert(1)&gt;" in hover and "<img" not in hover
-    assert figure["layout"]["yaxis"]["ticktext"][0] == "<b>&lt;b&gt;A&lt;/b&gt;</b>"
+    assert labels(figure)[0] == "<b>&lt;b&gt;A&lt;/b&gt;</b>"
 
 
 def test_no_rows_says_so():
@@ -315,7 +322,7 @@ def test_a_borough_with_two_contracts_at_once_gets_two_lanes():
         row("d", "E09000007", D(2027, 6, 30)),
     ]
     figure = figure_of(rows)
-    ticks = figure["layout"]["yaxis"]["ticktext"]
+    ticks = labels(figure)
     assert ticks == ["<b>Revenues and Benefits</b>", "Barnet", "Barnet (2)", "Camden"]
     for spans in bars_by_row(figure).values():
         spans.sort()
@@ -337,7 +344,8 @@ def test_an_extension_or_an_end_marker_counts_as_drawn():
 def test_window_labels_are_a_table_not_text_on_the_chart(sample_build, render_page):
     search = "?group_by=service_area&service_area=Revenues%20and%20Benefits"
     tree = render_page(create_app(sample_build[0]), "/timeline", search)
-    assert all(t.get("mode") != "markers+text" and "text" not in t for t in graph(tree)["data"])
+    windows = [t for t in graph(tree)["data"] if t["name"] != ft.TRACE_LABELS]  # only the rows' names are text
+    assert windows and all(t.get("mode") != "markers+text" and "text" not in t for t in windows)
     table = by_id(tree, "timeline-windows")
     rows = md_rows(table)
     start = f"{REVS['end_from'].day} {REVS['end_from']:%B %Y}"

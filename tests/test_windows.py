@@ -163,6 +163,7 @@ import duckdb  # noqa: E402
 from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from dashboard.logic import windows as wl  # noqa: E402
 from dashboard.logic.windows import live_windows  # noqa: E402
 from dashboard.queries import windows as wq  # noqa: E402
 from etl.reference import add_months  # noqa: E402
@@ -188,40 +189,43 @@ def python_search(con, group_by, extensions, k, months, lead):
 
 
 def sql_search(con, group_by, extensions, k, months, lead, today, rank="boroughs", show_ended=False):
+    """What the views run: the search's summaries, the windows loaded from them, the page's ranking."""
     spec = wq.Search(group_by, extensions, k, months)
-    every = wq.in_order(con, spec, lead, today)
-    return every, wq.members(con, spec, every), wq.ranked(con, spec, lead, today, rank, show_ended, 50)
+    every = wl.found(con, spec, lead, today)  # a connection bound to no build: never cached
+    windows, unknown = wl.loaded(con, spec, every)
+    listed, statuses = wl.live_listed(every, today, lead, show_ended)
+    return every, windows, unknown, rank_windows(listed, rank)[:50], statuses
 
 
 TODAY = D(2027, 1, 1)
 
 
+def by_id(contracts):
+    return sorted(contracts, key=lambda c: c.contract_id)
+
+
 def assert_same(rows, group_by="service_area", extensions="base", k=3, months=6, lead=18, today=TODAY,
                 rank="boroughs", show_ended=False):  # fmt: skip
-    """The SQL search finds the windows ``find_windows`` finds, ranked and listed as the page would."""
+    """The SQL search finds the windows ``find_windows`` finds, summed up, ranked and listed as the page would."""
     con = database(rows)
     py, unknown = python_search(con, group_by, extensions, k, months, lead)
-    every, members, (total, ended, ranked) = sql_search(con, group_by, extensions, k, months, lead, today, rank,
-                                                         show_ended)  # fmt: skip
-    ids = [[] for _ in every]
-    for i, c in members:
-        ids[i].append(c)
-    assert [(w["grp"], w["start"], w["end"], ids[i]) for i, w in enumerate(every)] == [
-        (w.group, w.start, w.end, w.contracts) for w in py
+    every, windows, unknown_sql, ranked, sql_statuses = sql_search(con, group_by, extensions, k, months, lead, today,
+                                                                   rank, show_ended)  # fmt: skip
+    assert [(w.group, w.start, w.end, w.contracts, by_id(w.unknown_end)) for w in windows] == [
+        (w.group, w.start, w.end, w.contracts, by_id(w.unknown_end)) for w in py
+    ]
+    assert [(x.boroughs, x.contract_count, x.annual_value, x.procurement_start, x.base_range) for x in every] == [
+        (tuple(w.boroughs), len(w.contracts), w.annual_value, w.procurement_start, w.base_range) for w in py
     ]
     listed, statuses = live_windows(py, today, lead, show_ended)
-    assert (total, ended) == (len(py), sum(1 for s in statuses.values() if s == "ended"))
-    expected = rank_windows(listed, rank)[:50]
-    assert [(w["grp"], w["start"]) for w in ranked] == [(w.group, w.start) for w in expected]
-    assert [(w["boroughs"], w["contracts"], w["value"], w["procurement_start"], w["ended"]) for w in ranked] == [
-        (len(w.boroughs), len(w.contracts), w.annual_value, w.procurement_start, statuses[w.key] == "ended")
-        for w in expected
-    ]
-    total_unknown, unplaced = wq.unknown_end(con, wq.Search(group_by, extensions, k, months))
-    assert sorted(unplaced, key=lambda c: c.contract_id) == sorted(
-        (c for cs in unknown.values() for c in cs), key=lambda c: c.contract_id
-    )
-    assert total_unknown == len(unplaced)
+    assert sql_statuses == statuses and [x.ended for x in every] == [statuses[w.key] == "ended" for w in py]
+    assert [(x.group, x.start) for x in ranked] == [(w.group, w.start) for w in rank_windows(listed, rank)[:50]]
+    assert {g: by_id(cs) for g, cs in unknown_sql.items()} == {
+        w.group: by_id(w.unknown_end) for w in py if w.unknown_end
+    }
+    groups = sorted({c.group for c in wq.window_contracts(con, group_by, extensions)})
+    _, unplaced = wq.contents(con, wq.Search(group_by, extensions, k, months), [], groups)
+    assert by_id(unplaced) == by_id(c for cs in unknown.values() for c in cs)
     return py
 
 
@@ -324,9 +328,7 @@ def test_the_edge_cases_do_what_they_say():
 def test_the_search_refuses_names_off_its_whitelists():
     con = database(EDGE_CASES["equal dates"])
     with pytest.raises(KeyError):
-        wq.in_order(con, wq.Search("borough_code; DROP TABLE contracts"), 18, TODAY)
-    with pytest.raises(KeyError):
-        wq.ranked(con, wq.Search("service_area"), 18, TODAY, "boroughs; DROP TABLE contracts", False, 50)
+        wq.search(con, wq.Search("borough_code; DROP TABLE contracts"))
     with pytest.raises(ValueError):
-        wq.in_order(con, wq.Search("service_area", min_boroughs=0), 18, TODAY)
+        wq.search(con, wq.Search("service_area", min_boroughs=0))
     assert con.execute("SELECT count(*) FROM contracts").fetchone()[0] == 5

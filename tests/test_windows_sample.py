@@ -34,17 +34,20 @@ def test_the_sql_search_finds_the_same_windows_on_the_sample(sample_build, group
     """The search the views run (DuckDB) and the algorithm agree on the whole sample, window by window."""
     from datetime import date
 
+    from dashboard.logic import windows as wl
     from dashboard.queries import windows as wq
 
     db, _ = sample_build
     with duckdb.connect(str(db), read_only=True) as con:
         expected, _ = find_windows(window_contracts(con, group_by, extensions))
         spec = wq.Search(group_by, extensions)
-        every = wq.in_order(con, spec, 18, date(2026, 1, 1))
-        contracts = [[] for _ in every]
-        for i, c in wq.members(con, spec, every):
-            contracts[i].append(c)
+        every = wl.found(con, spec, 18, date(2026, 1, 1))
+        loaded, _ = wl.loaded(con, spec, every)
     assert expected, "the sample has windows for every grouping"
-    assert [(w["grp"], w["start"], w["end"], cs) for w, cs in zip(every, contracts, strict=True)] == [
-        (w.group, w.start, w.end, w.contracts) for w in expected
+    assert [(x.boroughs, x.contract_count, x.base_range, x.systems) for x in every] == [
+        (tuple(w.boroughs), len(w.contracts), w.base_range, tuple(w.systems) if group_by == "manufacturer" else ())
+        for w in expected
+    ]
+    assert [(w.group, w.start, w.end, w.contracts, w.unknown_end) for w in loaded] == [
+        (w.group, w.start, w.end, w.contracts, w.unknown_end) for w in expected
     ]

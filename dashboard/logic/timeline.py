@@ -59,9 +59,9 @@ def model(cur: duckdb.DuckDBPyConnection, st: Mapping[str, object], today: date 
     """The contracts drawn, the counts behind the cap note, and the windows to shade."""
     today = today or date.today()
     p = wl.window_params(st)
-    found, _ = wl.windows_of(cur, st, p)
+    found = wl.found(cur, wl.search_spec(st, p), p["lead_months"], today)
     # as the Windows page lists them: windows made only of ended contracts, and ended contracts, on request
-    windows, statuses = wl.live_windows(found, today, p["lead_months"], show_ended=shows_ended(st))
+    windows, statuses = wl.live_listed(found, today, p["lead_months"], show_ended=shows_ended(st))
     live = query_filters(dict(st), today)
     drawn = tq.timeline_rows(cur, p["group_by"], live, st.get("manufacturer"), limit=MAX_DRAWN, today=today)
     return {
@@ -180,9 +180,9 @@ def contract_click(c: Mapping) -> str:
     )
 
 
-def window_click(w: wl.Window) -> str:
+def window_click(w: wl.Window | wl.Listed) -> str:
     """What a click on a window filters by: its boroughs and group, and its contracts' end dates."""
-    low, high = wl.base_end_range(w)
+    low, high = w.base_range
     return json.dumps(
         {
             "kind": "window",

@@ -12,8 +12,9 @@ their group ("may also be in scope"), never dropped. With ``extensions="max"`` t
 possible end dates are used; ``extension_effect`` compares both to show which contracts only
 line up if their extensions are taken.
 
-The views search in DuckDB (``dashboard.queries.windows.ranked``): only the windows listed and
-the contracts of those on screen leave the database. The same algorithm is kept here as plain
+The views search in DuckDB (``found``: one statement, kept per build, reader and search, so the
+Windows page, its options and the timeline share it): only a summary of each window and the
+contracts of those on screen leave the database. The same algorithm is kept here as plain
 functions over plain rows (``find_windows``): the report's few windows use it, and the tests
 check that both give exactly the same windows. The windows view is here too without its page:
 its URL keys (which the timeline and my-borough views share), the model of the page, what each window's card says,
@@ -23,7 +24,9 @@ contract in them), which read the same model, so a download holds exactly what t
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import bisect
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,8 +34,8 @@ from functools import lru_cache
 
 import duckdb
 
+from dashboard import cache, state, status
 from dashboard import format as fmt
-from dashboard import state, status
 from dashboard.queries import windows as wq
 from dashboard.queries.windows import Contract  # the algorithm's row type, named here for its callers
 from etl import reference
@@ -113,6 +116,16 @@ class Window:
     def key(self) -> str:
         """Stable id for links: group and first end date."""
         return f"{self.group}|{self.start.isoformat()}"
+
+    @property
+    def base_range(self) -> tuple[date, date]:
+        """First and last contract end date (without extensions) of its contracts.
+
+        The shared ``end_from``/``end_to`` filters work on contract end dates; with extensions the
+        window's own dates are later ones, so links use this range to select the same contracts.
+        """
+        ends = [c.base_end or c.end for c in self.contracts]
+        return min(ends), max(ends)
 
 
 def candidate_spans(contracts: list[Contract], min_boroughs: int, window_months: int) -> list[tuple[int, int]]:
@@ -203,8 +216,9 @@ RANKINGS = {
 }
 
 
-def rank_windows(windows: list[Window], by: str = "boroughs") -> list[Window]:
-    """Windows in order of most boroughs, most value or soonest procurement start (ties: group name)."""
+def rank_windows(windows: Sequence, by: str = "boroughs") -> list:
+    """Windows (``Window`` or ``Listed``) in order of most boroughs, most value or soonest procurement
+    start (ties: group name)."""
     key = RANKINGS.get(by, RANKINGS["boroughs"])
     return sorted(windows, key=lambda w: (*key(w), w.group, w.start))
 
@@ -232,16 +246,6 @@ def moved_by_extensions(window: Window, effect: dict[str, set[str]]) -> list[Con
         for c in window.contracts
         if c.contract_id in ids and c.base_end is not None and c.max_end is not None and c.max_end > c.base_end
     ]
-
-
-def base_end_range(window: Window) -> tuple[date, date]:
-    """First and last contract end date (without extensions) of a window's contracts.
-
-    The shared ``end_from``/``end_to`` filters work on contract end dates; with extensions the
-    window's own dates are later ones, so links use this range to select the same contracts.
-    """
-    ends = [c.base_end or c.end for c in window.contracts]
-    return min(ends), max(ends)
 
 
 def contract_status(c: Contract, today: date, lead_months: int = DEFAULTS["lead_months"]) -> str:
@@ -375,7 +379,7 @@ def window_state(st: Mapping[str, object], w: Window) -> dict:
     is what the shared filter selects on; the window parameters go along, so the timeline
     finds the same window.
     """
-    low, high = base_end_range(w)
+    low, high = w.base_range
     out = {**link_state(st), "end_from": low.isoformat(), "end_to": high.isoformat()}
     out[window_params(st)["group_by"]] = [w.group]
     return out
@@ -394,18 +398,20 @@ NOT_RECORDED = "not recorded"
 
 @dataclass(frozen=True)
 class Listed:
-    """One window of the ranked list, as the SQL search summarises it (no contracts): enough to
-    count, rank and page the list; the windows on screen are loaded in full (``Window``)."""
+    """One window as the SQL search summarises it (no contracts): enough to count, rank, page and
+    shade the list; the windows on screen are loaded in full (``Window``). Immutable, since the
+    search's result is shared by every request that asks for the same search (``found``)."""
 
     group: str
     start: date
     end: date
     procurement_start: date
-    borough_count: int
+    boroughs: tuple[str, ...]
     contract_count: int
     annual_value: float
-    ended: bool
-    keys: dict = field(repr=False, compare=False)  # the search's row: where its contracts are
+    ended: bool  # every contract in it has ended (its end and latest end with extensions both past)
+    base_range: tuple[date, date]  # first and last contract end date of its contracts, without extensions
+    systems: tuple[str, ...] = ()  # only for a manufacturer's windows (the click filters by them)
 
     @property
     def key(self) -> str:
@@ -420,33 +426,64 @@ def search_spec(st: Mapping[str, object], p: Mapping[str, object], extensions: s
     )  # fmt: skip
 
 
-def listed_of(rows: list[dict]) -> list[Listed]:
-    return [
-        Listed(r["grp"], r["start"], r["end"], r["procurement_start"], r["boroughs"], r["contracts"], r["value"],
-               r["ended"], r)
-        for r in rows
-    ]  # fmt: skip
+def listed_of(rows: Sequence[tuple], lead_months: int, today: date) -> tuple[Listed, ...]:
+    """The search's rows (``queries.windows.FOUND_COLUMNS``) as windows, for a lead time and a day."""
+    codes = wq.borough_codes()
+    return tuple(
+        Listed(group, start, end, _shift(start, -lead_months), tuple(c for i, c in enumerate(codes) if mask >> i & 1),
+               int(n), value, last_end < today, (low, high), tuple(sorted(systems or ())))
+        for group, start, end, mask, n, value, last_end, low, high, systems in rows
+    )  # fmt: skip
 
 
-def loaded(cur: duckdb.DuckDBPyConnection, spec: wq.Search, chosen: Sequence[Listed], lead_months: int) -> list:
-    """The windows ``chosen`` with their contracts (``Window``), in the same order."""
+MAX_SEARCHES = 32  # searches kept (a few hundred small windows each); the oldest used goes first
+_searches: OrderedDict[tuple, tuple[Listed, ...]] = OrderedDict()
+_searches_lock = threading.Lock()
+
+
+def found(cur: duckdb.DuckDBPyConnection, spec: wq.Search, lead_months: int, today: date) -> tuple[Listed, ...]:
+    """Every window of a search, by group then first end date, computed once per build, reader and search.
+
+    The Windows page, its options, the timeline and the report ask for the same search for the same
+    URL. The key is the cursor's build and reader (``dashboard.cache``: a new build, or a member's
+    cursor, never meets a result of another) and the search's own statement and parameters; a
+    cursor no build was bound to (a test's own connection) is not cached.
+    """
+    sql, params = wq.search_sql(spec)
+    build = cache.build_of(cur)
+    key = None if build is None else (build, sql, repr(params), lead_months, today)
+    with _searches_lock:
+        hit = _searches.get(key) if key is not None else None
+        if hit is not None:
+            _searches.move_to_end(key)
+            return hit
+    result = listed_of(wq.search(cur, spec), lead_months, today)
+    if key is not None:
+        with _searches_lock:
+            _searches[key] = result
+            while len(_searches) > MAX_SEARCHES:
+                _searches.popitem(last=False)
+    return result
+
+
+def loaded(
+    cur: duckdb.DuckDBPyConnection, spec: wq.Search, chosen: Sequence[Listed]
+) -> tuple[list[Window], dict[str, list[Contract]]]:
+    """The windows ``chosen`` with their contracts (``Window``), in the same order, each with its group's
+    contracts with no end date; and those per group."""
+    groups = sorted({x.group for x in chosen})
+    members, unplaced = wq.contents(cur, spec, [(x.group, x.start, x.end) for x in chosen], groups)
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    for i, c in wq.members(cur, spec, [x.keys for x in chosen]):
+    for i, c in members:
         contracts[i].append(c)
-    return [
-        Window(x.group, x.start, x.end, contracts[i], add_months(x.start, -lead_months)) for i, x in enumerate(chosen)
-    ]
-
-
-def with_unknown(cur: duckdb.DuckDBPyConnection, spec: wq.Search, windows: list[Window]) -> tuple[int, dict]:
-    """Give each window its group's contracts with no end date; returns how many there are in all, and them."""
-    total, rows = wq.unknown_end(cur, spec, sorted({w.group for w in windows}))
     unknown: dict[str, list[Contract]] = defaultdict(list)
-    for c in rows:
+    for c in unplaced:
         unknown[c.group].append(c)
-    for w in windows:
-        w.unknown_end = unknown.get(w.group, [])
-    return total, dict(unknown)
+    windows = [
+        Window(x.group, x.start, x.end, contracts[i], x.procurement_start, unknown.get(x.group, []))
+        for i, x in enumerate(chosen)
+    ]
+    return windows, dict(unknown)
 
 
 def windows_of(
@@ -456,19 +493,28 @@ def windows_of(
     (by group, then date, as ``find_windows`` gives them), and per group with a window its contracts
     with no end date."""
     spec = search_spec(st, p, extensions)
-    every = listed_of(wq.in_order(cur, spec, int(p["lead_months"]), date.today()))
-    found = loaded(cur, spec, every, int(p["lead_months"]))
-    _total, unknown = with_unknown(cur, spec, found)
-    return found, unknown
+    return loaded(cur, spec, found(cur, spec, int(p["lead_months"]), date.today()))
 
 
 def effect_on(cur: duckdb.DuckDBPyConnection, st: Mapping, p: Mapping, shown: list[Window], today: date) -> dict:
-    """``extension_effect`` for the windows shown: their contracts in no window by contract end dates."""
-    ids = sorted({c.contract_id for w in shown for c in w.contracts})
-    in_base = wq.in_windows(cur, search_spec(st, p, "base"), int(p["lead_months"]), today, ids)
+    """``extension_effect`` for the windows shown: their contracts in no window by contract end dates.
+
+    A window holds every contract of its group ending within its dates, so a contract is in a window
+    by contract end dates when its own end date falls within one of its group's (the same search's).
+    """
+    spans: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    for x in found(cur, search_spec(st, p, "base"), int(p["lead_months"]), today):
+        spans[x.group].append((x.start, x.end))  # by group, then date: sorted, never overlapping
+
+    def in_base(group: str, c: Contract) -> bool:
+        if c.base_end is None:
+            return False
+        i = bisect.bisect_right(spans[group], (c.base_end, date.max)) - 1
+        return i >= 0 and spans[group][i][0] <= c.base_end <= spans[group][i][1]
+
     effect: dict[str, set[str]] = defaultdict(set)
     for w in shown:
-        effect[w.group].update(c.contract_id for c in w.contracts if (w.group, c.contract_id) not in in_base)
+        effect[w.group].update(c.contract_id for c in w.contracts if not in_base(w.group, c))
     return {group: ids for group, ids in effect.items() if ids}
 
 
@@ -477,6 +523,14 @@ def live_windows(windows: list[Window], today: date, lead_months: int, show_ende
     statuses = {w.key: window_status(w, today, lead_months) for w in windows}
     listed = [w for w in windows if show_ended or statuses[w.key] != "ended"]
     return listed, statuses
+
+
+def live_listed(
+    every: Sequence[Listed], today: date, lead_months: int, show_ended: bool = False
+) -> tuple[list[Listed], dict[str, str]]:
+    """``live_windows`` for the search's summaries: the windows listed, and every window's status."""
+    statuses = {x.key: status_of(x.ended, x.start, x.procurement_start, today, lead_months) for x in every}
+    return [x for x in every if show_ended or not x.ended], statuses
 
 
 def paged(count: int, page: object) -> tuple[int, int, int]:
@@ -498,11 +552,11 @@ def model(
     p = window_params(st)
     show_ended = st.get("ended") == ENDED_SHOW
     spec = search_spec(st, p)
-    found, ended, rows = wq.ranked(cur, spec, p["lead_months"], today, p["rank"], show_ended, MAX_WINDOWS)
-    ranked = listed_of(rows)
+    listed, statuses = live_listed(found(cur, spec, p["lead_months"], today), today, p["lead_months"], show_ended)
+    ended = sum(1 for key in statuses.values() if key == "ended")
+    ranked = rank_windows(listed, p["rank"])[:MAX_WINDOWS]
     page, pages, offset = paged(len(ranked), st.get("page"))
-    shown = loaded(cur, spec, ranked if every_page else ranked[offset : offset + PAGE_SIZE], p["lead_months"])
-    unknown, _ = with_unknown(cur, spec, shown)
+    shown, _ = loaded(cur, spec, ranked if every_page else ranked[offset : offset + PAGE_SIZE])
     effect = effect_on(cur, st, p, shown, today) if p["extensions"] == "max" and shown else {}
     return {
         "params": p,
@@ -511,12 +565,11 @@ def model(
         "first_rank": 1 if every_page else offset + 1,
         "page": page,
         "pages": pages,
-        "total": found if show_ended else found - ended,
+        "total": len(listed),
         "ended": ended,
         "show_ended": show_ended,
-        "status": {x.key: status_of(x.ended, x.start, x.procurement_start, today, p["lead_months"]) for x in ranked},
+        "status": {x.key: statuses[x.key] for x in ranked},
         "effect": effect,
-        "unknown": unknown,
         "today": today,
     }
 

@@ -15,7 +15,7 @@ import duckdb
 
 from dashboard.queries import Filters, where_clause
 from dashboard.queries.systems import ENDED_SQL, LIVE_ON
-from dashboard.queries.windows import GROUP_COLUMNS, dicts, manufacturer_condition
+from dashboard.queries.windows import GROUP_COLUMNS, manufacturer_condition
 
 
 def timeline_rows(
@@ -38,24 +38,30 @@ def timeline_rows(
     condition = f"{where} AND {maker} AND stage = 'contract'"
     ended = f"({ENDED_SQL} AND ?)"  # bound: the day, and whether ended contracts are hidden
     flags = [live_on if hide else today, hide]
+    # one statement: the counts, and beside them the first ``limit`` drawable contracts (none: one row of counts)
+    order = '"end" < ?, CASE WHEN "end" >= ? THEN "end" END, "end" DESC, borough_code, contract_id'
     result = cur.execute(
         f"""
-        SELECT contract_id, borough_code, {column} AS "group", supplier_name AS supplier, system_name AS system,
-               start_date AS start, end_date AS "end", max_end_date AS max_end, annual_value
-        FROM contracts
-        WHERE {condition} AND end_date IS NOT NULL AND NOT {ended}
-        ORDER BY end_date < ?, CASE WHEN end_date >= ? THEN end_date END, end_date DESC, borough_code, contract_id
-        LIMIT ?
+        WITH counts AS (
+            SELECT count(*) FILTER (WHERE end_date IS NOT NULL AND NOT {ended}) AS total,
+                   count(*) FILTER (WHERE end_date IS NULL) AS undated, count(*) FILTER (WHERE {ended}) AS hidden
+            FROM contracts WHERE {condition}
+        ),
+        drawn AS (
+            SELECT contract_id, borough_code, {column} AS "group", supplier_name AS supplier, system_name AS system,
+                   start_date AS start, end_date AS "end", max_end_date AS max_end, annual_value
+            FROM contracts
+            WHERE {condition} AND end_date IS NOT NULL AND NOT {ended}
+            ORDER BY {order}
+            LIMIT ?
+        )
+        SELECT * FROM counts LEFT JOIN drawn ON TRUE ORDER BY {order}
         """,
-        [*params, *maker_params, *flags, today, today, int(limit)],
-    )
-    rows = dicts(result)
-    total, undated, hidden = cur.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE end_date IS NOT NULL AND NOT {ended}),
-               count(*) FILTER (WHERE end_date IS NULL), count(*) FILTER (WHERE {ended})
-        FROM contracts WHERE {condition}
-        """,
-        [*flags, *flags, *params, *maker_params],
-    ).fetchone()
-    return {"rows": rows, "total": total, "undated": undated, "ended": hidden}
+        [*flags, *flags, *params, *maker_params, *params, *maker_params, *flags, today, today, int(limit), today,
+         today],
+    )  # fmt: skip
+    names = [d[0] for d in result.description][3:]
+    rows = result.fetchall()
+    total, undated, hidden = rows[0][:3]
+    drawn = [dict(zip(names, r[3:], strict=True)) for r in rows if r[3] is not None]
+    return {"rows": drawn, "total": total, "undated": undated, "ended": hidden}

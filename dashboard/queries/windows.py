@@ -4,15 +4,16 @@
 plain-Python search (``dashboard.logic.windows.find_windows``) runs over them, and the tests
 compare it with the SQL search here, which gives exactly the same windows.
 
-The SQL search (``search``) keeps the contracts in DuckDB and numbers them in the order the
-algorithm reads them (group, end date, borough, id: ``pos``). Window functions find, for each
-contract, the last one ending within ``window_months`` (``j``, an ASOF join on the month-end
-rule of ``etl.reference.add_months``) and whether that stretch holds ``min_boroughs`` boroughs
-(a bit per borough, OR-ed over the frame): the candidate stretches. Merging overlapping
-stretches, capped at twice ``window_months``, is sequential, so a recursive CTE takes one step
-per window (all groups at once), jumping over the candidates a window absorbs. One query ranks
-and counts the windows (``ranked``); only the windows asked for leave the database, and then the
-contracts of those on screen (``members``, by each window's first and last sort keys).
+The SQL search (``search``) keeps the contracts in DuckDB. A window always holds whole days of
+its group (every contract of the group ending on a date it holds), so the search first folds the
+contracts into one row per group and end date (``slots``: a bit per borough, counts and sums) and
+numbers those in the algorithm's order (``pos``). Window functions find, for each day, the last
+one within ``window_months`` (``j``, RANGE frames on the month-end rule of
+``etl.reference.add_months``) and whether that stretch holds ``min_boroughs`` boroughs (the bits
+OR-ed over the frame): the candidate stretches. Merging overlapping stretches, capped at twice
+``window_months``, is sequential, so a recursive CTE takes one step per window (all groups at
+once), jumping over the candidates a window absorbs. One statement returns every window, summed
+up; ``contents`` then loads the contracts of the windows on screen and those with no end date.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 import duckdb
 
 from dashboard.queries import Filters, where_clause
+from etl import reference
 
 # grouping key of the URL -> column of ``contracts`` (whitelist: never interpolate input)
 GROUP_COLUMNS = {
@@ -104,60 +106,69 @@ class Search:
     manufacturers: Sequence[str] | None = None
 
 
-MAX_BOROUGHS = 62  # one bit per borough in a BIGINT; London has 33
-
-
 def _kept(day: str, shifted: str) -> str:
     """``etl.reference.add_months`` in SQL: ``shifted`` is ``day + to_months(n)``; a month end stays one."""
     return f"CASE WHEN {day} = last_day({day}) THEN last_day({shifted}) ELSE CAST({shifted} AS DATE) END"
 
 
-def _selection(spec: Search, known: bool = True) -> tuple[str, list]:
-    """The contracts a search is over (those with an end date; ``known=False``: those without), and its parameters."""
+def _selection(spec: Search, known: bool | None = True) -> tuple[str, list]:
+    """The contracts a search is over (with an end date; ``known=False``: without; None: both), and its parameters."""
     column = GROUP_COLUMNS[spec.group_by]  # KeyError for anything not whitelisted
     where, params = where_clause(spec.filters)
     maker, maker_params = manufacturer_condition(spec.manufacturers)
     end = "coalesce(max_end_date, end_date)" if spec.extensions == "max" else "end_date"
+    dated = "" if known is None else f"AND {end} IS {'NOT NULL' if known else 'NULL'}"
     sql = f"""
         SELECT contract_id, {column} AS grp, borough_code, {end} AS e, end_date AS base_end, max_end_date AS max_end,
                supplier_name AS supplier, system_name AS system, annual_value
         FROM contracts
         WHERE {where} AND {maker} AND borough_code IS NOT NULL AND {column} IS NOT NULL AND stage = 'contract'
-          AND {end} IS {"NOT NULL" if known else "NULL"}"""
+          {dated}"""
     return sql, [*params, *maker_params]
 
 
-# ``rows``: the contracts numbered in the algorithm's order (``pos``: group, end date, borough, id), each
-# with its group's number, a bit for its borough, and the last end date a window starting at it may
-# reach (``lim``) and may be merged up to (``cap``).
-_ROWS = f"""
-    groups AS MATERIALIZED (SELECT grp, row_number() OVER (ORDER BY grp) AS gno FROM (SELECT DISTINCT grp FROM chosen)),
-    boroughs AS MATERIALIZED (
-        SELECT borough_code, row_number() OVER (ORDER BY borough_code) AS bno
-        FROM (SELECT DISTINCT borough_code FROM chosen)
-    ),
-    rows AS MATERIALIZED (
+def borough_codes() -> tuple[str, ...]:
+    """The authorities in the order of their bits in a search's borough masks (``mask``)."""
+    return tuple(b.code for b in reference.boroughs())
+
+
+# ``slots``: a window always holds every contract of its group that ends on a date it holds (a stretch
+# reaches to the last contract ending by its limit, and the contracts of one day that could start a
+# window all start the same one), so the search runs over the days of each group, not its contracts:
+# numbered in order (``pos``: group, end date), each with its group's number, a bit per borough that
+# has a contract ending that day (``bit``), what the summary adds up, and the last end date a window
+# starting that day may reach (``lim``) and be merged up to (``cap``). The systems are listed only for a
+# manufacturer's windows, the one grouping whose links need them (it is not a filter of the other views):
+# listing them costs as much as the rest of the search.
+_SYSTEMS = "list(DISTINCT system) FILTER (WHERE system IS NOT NULL)"
+_SLOTS = f"""
+    slots AS MATERIALIZED (
         SELECT * EXCLUDE (lim_raw, cap_raw), {_kept("e", "lim_raw")} AS lim, {_kept("e", "cap_raw")} AS cap
         FROM (
-            SELECT row_number() OVER (ORDER BY g.gno, c.e, b.bno, c.contract_id) AS pos, g.gno, c.contract_id,
-                   c.borough_code, c.e, c.annual_value AS value,
-                   greatest(coalesce(c.base_end, c.e), coalesce(c.max_end, c.base_end, c.e)) AS last_end,
-                   CASE WHEN b.bno <= {MAX_BOROUGHS} THEN CAST(1 AS BIGINT) << (b.bno - 1)
-                        ELSE error('too many boroughs for the window search') END AS bit,
-                   c.e + to_months(?) AS lim_raw, c.e + to_months(?) AS cap_raw
-            FROM chosen c JOIN groups g ON g.grp = c.grp JOIN boroughs b ON b.borough_code = c.borough_code
+            SELECT row_number() OVER (ORDER BY grp, e) AS pos, dense_rank() OVER (ORDER BY grp) AS gno, *,
+                   e + to_months(?) AS lim_raw, e + to_months(?) AS cap_raw
+            FROM (
+                SELECT grp, e, bit_or(CASE WHEN b > 0 THEN CAST(1 AS BIGINT) << (b - 1)
+                                      ELSE error('a borough code the window search does not know') END) AS bit,
+                       count(*) AS n, sum(coalesce(annual_value, 0.0)) AS value,
+                       max(greatest(coalesce(base_end, e), coalesce(max_end, base_end, e))) AS last_end,
+                       min(coalesce(base_end, e)) AS base_low, max(coalesce(base_end, e)) AS base_high,
+                       {{systems}} AS systems
+                FROM (SELECT *, list_position(?, borough_code) AS b FROM chosen)
+                GROUP BY grp, e
+            )
         )
     ),"""
 
-# ``marks``: per contract, the last one of its stretch (``j``; ``j2``: the last one ending by its cap) and
-# whether the stretch holds enough boroughs (``cand``); then what a window starting at the contract would
-# be: the last candidate it may absorb (``cstar``: before the cap, ``cap_last``, and before the run of
+# ``marks``: per day, the last one of its stretch (``j``; ``j2``: the last one ending by its cap) and
+# whether the stretch holds enough boroughs (``cand``); then what a window starting that day would be:
+# the last candidate it may absorb (``cstar``: before the cap, ``cap_last``, and before the run of
 # overlapping stretches ends, ``isl_last``), the next candidate (``next_cand``) and whether a window
-# refused by the cap here could restart just after (``ok``: the stretch from the next contract to the
-# last candidate's ``j`` holds enough boroughs). Dates are looked up with RANGE frames whose offsets are
-# each row's own (``lim - e``); a candidate ``c`` stays within the cap of ``f`` when ``j`` of ``c`` is
-# at most ``j2`` of ``f``. Frames over the whole ordering (not per group) reach into the previous group
-# only for contracts before a group's first candidate, which never start a window.
+# refused by the cap here could restart just after (``ok``: the stretch from the next day to the last
+# candidate's ``j`` holds enough boroughs). Dates are looked up with RANGE frames whose offsets are each
+# row's own (``lim - e``); a candidate ``c`` stays within the cap of ``f`` when ``j`` of ``c`` is at most
+# ``j2`` of ``f``. Frames over the whole ordering (not per group: measured cheaper, one sort each) reach
+# into the previous group only for days before a group's first candidate, which never start a window.
 _MARKS = """
     reach AS (
         SELECT gno, pos, bit,
@@ -165,10 +176,11 @@ _MARKS = """
                               RANGE BETWEEN CURRENT ROW AND to_days(CAST(lim - e AS INTEGER)) FOLLOWING) AS j,
                max(pos) OVER (PARTITION BY gno ORDER BY e
                               RANGE BETWEEN CURRENT ROW AND to_days(CAST(cap - e AS INTEGER)) FOLLOWING) AS j2
-        FROM rows
+        FROM slots
     ),
     marked AS (
-        SELECT *, bit_count(bit_or(bit) OVER (ORDER BY pos ROWS BETWEEN CURRENT ROW AND j - pos FOLLOWING)) >= ? AS cand
+        SELECT *, bit_count(bit_or(bit) OVER (ORDER BY pos ROWS BETWEEN CURRENT ROW AND j - pos FOLLOWING)) >= ?
+                  AS cand
         FROM reach
     ),
     runs AS (
@@ -186,7 +198,8 @@ _MARKS = """
         SELECT *, max(CASE WHEN cand AND pos > coalesce(prev_j, 0) THEN pos END) OVER (
                       ORDER BY pos ROWS UNBOUNDED PRECEDING) AS island,
                coalesce(bit_count(bit_or(bit) OVER (
-                   ORDER BY pos ROWS BETWEEN 1 FOLLOWING AND greatest(coalesce(jl, 0) - pos, 0) FOLLOWING)) >= ?,
+                   ORDER BY pos
+                   ROWS BETWEEN 1 FOLLOWING AND greatest(coalesce(jl, 0) - pos, 0) FOLLOWING)) >= ?,
                    false) AS ok
         FROM runs
     ),
@@ -196,11 +209,11 @@ _MARKS = """
         FROM islands
     ),"""
 
-# ``chain``: one row per window (group, first and last contract). Each contract that may start a window
-# (``nodes``) knows its window's last contract and where the next window starts (the next candidate
-# after a gap; just after this window when the cap refused the next candidate and enough boroughs
-# follow; else the first candidate after it), so the recursive CTE only follows that pointer within
-# the group: one step per window, every group at once.
+# ``chain``: one row per window (group, first and last day). Each day that may start a window (``nodes``)
+# knows its window's last day and where the next window starts (the next candidate after a gap; just
+# after this window when the cap refused the next candidate and enough boroughs follow; else the first
+# candidate after it), so the recursive CTE only follows that pointer within the group: one step per
+# window, every group at once (a few hundred rows: well under a millisecond of the search).
 _WINDOWS = """
     nodes AS MATERIALIZED (
         SELECT a.gno, a.pos AS f, c.j AS stop,
@@ -216,137 +229,70 @@ _WINDOWS = """
         FROM nodes n JOIN (SELECT gno, min(pos) AS f FROM marks WHERE cand GROUP BY gno) s ON n.f = s.f
         UNION ALL
         SELECT n.gno, n.f, n.stop, n.nxt FROM chain ch JOIN nodes n ON n.f = ch.nxt AND n.gno = ch.gno
-    ),"""
-
-# ``summary``: what ranking, listing and loading need per window: its first and last contracts' sort
-# keys, and ``ended`` when every contract in it has ended by ``dashboard.status`` (its end and its
-# latest end with extensions both past).
-_SUMMARY = f"""
-    summary AS (
-        SELECT * EXCLUDE (shifted), {_kept("start", "shifted")} AS procurement_start, last_end < ? AS ended FROM (
-            SELECT w.gno, w.f, w.stop, any_value(g.grp) AS grp, min(r.e) AS start, max(r.e) AS "end",
-                   bit_count(bit_or(r.bit)) AS boroughs, count(*) AS contracts, sum(coalesce(r.value, 0.0)) AS value,
-                   min(r.e) + to_months(?) AS shifted, max(r.last_end) AS last_end,
-                   arg_min(r.borough_code, r.pos) AS first_borough, arg_min(r.contract_id, r.pos) AS first_id,
-                   arg_max(r.borough_code, r.pos) AS last_borough, arg_max(r.contract_id, r.pos) AS last_id
-            FROM chain w JOIN groups g ON g.gno = w.gno JOIN rows r ON r.gno = w.gno AND r.pos BETWEEN w.f AND w.stop
-            GROUP BY w.gno, w.f, w.stop
-        )
     )"""
 
+# One row per window: what listing, ranking, shading and loading it need (``FOUND_COLUMNS``).
+FOUND_COLUMNS = (
+    "grp", "start", "end", "mask", "contracts", "value", "last_end", "base_low", "base_high", "systems",
+)  # fmt: skip
+_FOUND = """
+    SELECT any_value(s.grp), min(s.e), max(s.e), bit_or(s.bit), sum(s.n), sum(s.value), max(s.last_end),
+           min(s.base_low), max(s.base_high),
+           list_sort(list_distinct(flatten(list(s.systems) FILTER (s.systems IS NOT NULL))))
+    FROM chain w JOIN slots s ON s.gno = w.gno AND s.pos BETWEEN w.f AND w.stop
+    GROUP BY w.gno, w.f
+    ORDER BY any_value(s.grp), min(s.e)"""
 
-def _search(spec: Search, lead_months: int, today: date) -> tuple[str, list]:
-    """The WITH clause of a search (``rows``, ``groups``, ``summary`` and the steps between), and its parameters."""
+
+def search_sql(spec: Search) -> tuple[str, list]:
+    """The statement of a search and its parameters: what it returns depends on nothing else (and the build)."""
     if spec.min_boroughs < 1 or spec.window_months < 0:
         raise ValueError("min_boroughs must be at least 1 and window_months not negative")
     selection, params = _selection(spec)
-    sql = f"WITH RECURSIVE chosen AS NOT MATERIALIZED ({selection}),{_ROWS}{_MARKS}{_WINDOWS}{_SUMMARY}"
+    slots = _SLOTS.format(systems=_SYSTEMS if spec.group_by == "manufacturer" else "CAST(NULL AS VARCHAR[])")
+    sql = f"WITH RECURSIVE chosen AS NOT MATERIALIZED ({selection}),{slots}{_MARKS}{_WINDOWS}{_FOUND}"
     months, k = spec.window_months, spec.min_boroughs
-    return sql, [*params, months, 2 * months, k, k, today, -lead_months]
+    return sql, [*params, months, 2 * months, list(borough_codes()), k, k]
 
 
-# ordering of the windows by each rank (whitelist: the key of the URL picks one of these)
-RANK_ORDER = {
-    "boroughs": "boroughs DESC, value DESC, procurement_start",
-    "value": "value DESC, boroughs DESC, procurement_start",
-    "soonest": "procurement_start, boroughs DESC, value DESC",
-}
-SUMMARY_COLUMNS = (
-    "grp", "start", "end", "procurement_start", "boroughs", "contracts", "value", "ended",
-    "first_borough", "first_id", "last_borough", "last_id",
-)  # fmt: skip
-_COLUMNS = ", ".join(f'"{c}"' for c in SUMMARY_COLUMNS)
+def search(cur: duckdb.DuckDBPyConnection, spec: Search) -> list[tuple]:
+    """Every window of a search (rows of ``FOUND_COLUMNS``), by group then first end date, in one statement.
 
-
-def ranked(
-    cur: duckdb.DuckDBPyConnection, spec: Search, lead_months: int, today: date, rank: str, show_ended: bool, limit: int
-) -> tuple[int, int, list[dict]]:
-    """(windows, of which ended, the first ``limit`` listed in the order ``rank`` says), in one query.
-
-    Listed: those that have not ended, or all when ``show_ended``. The listed ones sort first, so
-    the counts ride on the rows even when none is listed.
+    ``mask`` has bit ``i`` for ``borough_codes()[i]``; ``base_low``/``base_high`` are its contracts' first and
+    last contract end dates (without extensions); ``last_end`` the latest end of any, extensions taken.
     """
-    order = RANK_ORDER[rank]  # KeyError for anything not whitelisted
-    sql, params = _search(spec, lead_months, today)
-    rows = cur.execute(
-        f"""{sql}
-        SELECT {_COLUMNS}, count(*) OVER () AS n, count(*) FILTER (WHERE ended) OVER () AS n_ended,
-               ? OR NOT ended AS listed
-        FROM summary ORDER BY listed DESC, {order}, grp, start LIMIT ?""",
-        [*params, bool(show_ended), limit],
-    ).fetchall()
-    total, ended = (rows[0][-3], rows[0][-2]) if rows else (0, 0)
-    width = len(SUMMARY_COLUMNS)
-    return total, ended, [dict(zip(SUMMARY_COLUMNS, r[:width], strict=True)) for r in rows if r[-1]]
+    sql, params = search_sql(spec)
+    return cur.execute(sql, params).fetchall()
 
 
-def in_order(cur: duckdb.DuckDBPyConnection, spec: Search, lead_months: int, today: date) -> list[dict]:
-    """Every window of a search, by group then first end date (the order ``find_windows`` gives)."""
-    sql, params = _search(spec, lead_months, today)
-    rows = cur.execute(f"{sql} SELECT {_COLUMNS} FROM summary ORDER BY grp, start", params).fetchall()
-    return [dict(zip(SUMMARY_COLUMNS, r, strict=True)) for r in rows]
+def contents(
+    cur: duckdb.DuckDBPyConnection, spec: Search, windows: Sequence[tuple[str, date, date]], groups: Sequence[str]
+) -> tuple[list[tuple[int, Contract]], list[Contract]]:
+    """(index in ``windows``, contract) for the contracts of ``windows`` ((group, first, last end date) of the
+    search's), in order, and the contracts of ``groups`` with no end date, by group: one statement, which
+    reads only the contracts of ``groups`` (every window's group must be one of them).
 
-
-_FROM_FIRST = (
-    "(c.e > w.e1 OR (c.e = w.e1 AND (c.borough_code > w.b1 OR (c.borough_code = w.b1 AND c.contract_id >= w.id1))))"
-)
-_TO_LAST = (
-    "(c.e < w.e2 OR (c.e = w.e2 AND (c.borough_code < w.b2 OR (c.borough_code = w.b2 AND c.contract_id <= w.id2))))"
-)
-
-
-def members(cur: duckdb.DuckDBPyConnection, spec: Search, windows: Sequence[dict]) -> list[tuple[int, Contract]]:
-    """(index in ``windows``, contract) for the contracts of ``windows`` (rows of ``ranked`` or ``in_order``),
-    in order: in its group, a window holds the contracts from its first one's sort key to its last one's."""
-    if not windows:
-        return []
-    keys = ("grp", "start", "first_borough", "first_id", "end", "last_borough", "last_id")
-    selection, params = _selection(spec)
+    A window holds every contract of its group ending from its first end date to its last.
+    """
+    selection, params = _selection(spec, known=None)
     rows = cur.execute(
         f"""
         WITH w AS (
-            SELECT unnest(?) AS i, unnest(?) AS grp, unnest(?) AS e1, unnest(?) AS b1, unnest(?) AS id1,
-                   unnest(?) AS e2, unnest(?) AS b2, unnest(?) AS id2
-        )
-        SELECT w.i, c.contract_id, c.grp, c.borough_code, c.e, c.base_end, c.max_end, c.supplier, c.system,
-               c.annual_value
-        FROM ({selection}) c JOIN w ON c.grp = w.grp
-        WHERE {_FROM_FIRST} AND {_TO_LAST}
-        ORDER BY w.i, c.e, c.borough_code, c.contract_id
+            SELECT unnest(CAST(? AS BIGINT[])) AS i, unnest(CAST(? AS VARCHAR[])) AS grp,
+                   unnest(CAST(? AS DATE[])) AS e1, unnest(CAST(? AS DATE[])) AS e2
+        ),
+        c AS (SELECT * FROM ({selection}) WHERE list_contains(?, grp))
+        SELECT w.i, c.* FROM c JOIN w ON c.grp = w.grp AND c.e BETWEEN w.e1 AND w.e2
+        UNION ALL
+        SELECT NULL, c.* FROM c WHERE c.e IS NULL
+        ORDER BY 1 NULLS LAST, grp, e, borough_code, contract_id
         """,
-        [list(range(len(windows))), *([w[k] for w in windows] for k in keys), *params],
+        [list(range(len(windows))), *(list(column) for column in zip(*windows, strict=True)), *params, list(groups)]
+        if windows
+        else [[], [], [], [], *params, list(groups)],
     ).fetchall()
-    return [(row[0], Contract(*row[1:])) for row in rows]
-
-
-def in_windows(
-    cur: duckdb.DuckDBPyConnection, spec: Search, lead_months: int, today: date, ids: Sequence[str]
-) -> set[tuple[str, str]]:
-    """(group, contract id) of the contracts among ``ids`` that are in one of the search's windows."""
-    sql, params = _search(spec, lead_months, today)
-    rows = cur.execute(
-        f"""{sql}
-        SELECT s.grp, r.contract_id FROM summary s JOIN rows r ON r.gno = s.gno AND r.pos BETWEEN s.f AND s.stop
-        WHERE list_contains(?, r.contract_id)""",
-        [*params, list(ids)],
-    ).fetchall()
-    return set(rows)
-
-
-def unknown_end(
-    cur: duckdb.DuckDBPyConnection, spec: Search, groups: Sequence[str] | None = None
-) -> tuple[int, list[Contract]]:
-    """The contracts with no end date to place: how many in every group, and those of ``groups`` (None: all)."""
-    selection, params = _selection(spec, known=False)
-    total, rows = cur.execute(
-        f"""
-        SELECT count(*), list((contract_id, grp, borough_code, e, base_end, max_end, supplier, system, annual_value)
-                              ORDER BY grp, borough_code, contract_id) FILTER (WHERE ? OR list_contains(?, grp))
-        FROM ({selection})
-        """,
-        [groups is None, list(groups or []), *params],
-    ).fetchone()
-    return total, [Contract(*row) for row in rows or []]
+    found = [(row[0], Contract(*row[1:])) for row in rows if row[0] is not None]
+    return found, [Contract(*row[1:]) for row in rows if row[0] is None]
 
 
 # --------------------------------------------------------------------------- my borough
