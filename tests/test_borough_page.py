@@ -83,7 +83,8 @@ def test_systems_in_taxonomy_order_with_unknown_area_last(cur):
 
 
 def test_suppliers_largest_value_first(cur):
-    assert bq.suppliers(cur, BARNET) == (
+    found = bq.page(cur, BARNET)
+    assert (found["suppliers"], found["suppliers_total"]) == (
         [
             {"supplier_name": "Capita", "contracts": 1, "systems": 1, "annual_value": 50_000, "valued": 1},
             {"supplier_name": "O'Brien & Sons Ltd", "contracts": 1, "systems": 0, "annual_value": None, "valued": 0},
@@ -94,12 +95,12 @@ def test_suppliers_largest_value_first(cur):
 
 def test_ending_is_relative_to_an_injected_today(cur):
     today = date.today()
-    assert bq.ending(cur, BARNET, today=today) == []  # one ended 100 days ago, one ends in 800
-    later = bq.ending(cur, BARNET, today=today + timedelta(days=500))
+    assert bq.page(cur, BARNET, today=today)["ending"] == []  # one ended 100 days ago, one ends in 800
+    later = bq.page(cur, BARNET, today=today + timedelta(days=500))["ending"]
     assert [(r["system_name"], r["within_12m"]) for r in later] == [("Capita One", True)]
-    city = bq.ending(cur, "E09000001", today=today)
+    city = bq.page(cur, "E09000001", today=today)["ending"]
     assert [(r["end_date"], r["within_12m"]) for r in city] == [(today + timedelta(days=30), True)]
-    bd = bq.ending(cur, "E09000002", today=today)
+    bd = bq.page(cur, "E09000002", today=today)["ending"]
     assert [r["within_12m"] for r in bd] == [False]  # 400 days: in 12 to 24 months
 
 
@@ -125,9 +126,41 @@ def test_sample_systems_equal_the_records(sample_cur, monkeypatch):
         "SELECT sum(annual_value) FROM contract_records WHERE borough_code = ?", [CAMDEN]
     ).fetchone()
     monkeypatch.setattr(bq, "SUPPLIER_LIMIT", 1000)  # every supplier, to check the values add up
-    found, total = bq.suppliers(sample_cur, CAMDEN)
+    found, total = (bq.page(sample_cur, CAMDEN)[k] for k in ("suppliers", "suppliers_total"))
     assert total == len(found) > 10
     assert sum(s["annual_value"] or 0 for s in found) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"supplier": "Civica UK Limited"}, {"end_from": "2026-01-01", "end_to": "2027-06-30"}, {"scope": "all"},
+     {"q": "pay"}, {"service_area": "Revenues and Benefits"}],
+)  # fmt: skip
+def test_the_page_statement_says_what_each_query_of_the_page_would(sample_cur, filters, monkeypatch):
+    """``page`` reads the numbers and the three lists at once: each equal to the query it replaces, written
+    here as the plain statement (the headline of the overview, the systems list, suppliers, ending soon)."""
+    monkeypatch.setattr(bq, "ROW_LIMIT", 5)
+    today = date(2026, 3, 1)
+    found = bq.page(sample_cur, CAMDEN, filters, today)
+    from dashboard import queries
+
+    assert found["numbers"] == queries.headline(sample_cur, bq.for_borough(filters, CAMDEN), today=today)
+    assert (found["systems"], found["numbers"]["contracts"]) == bq.systems(sample_cur, CAMDEN, filters, limit=5)
+    where, params = queries.where_clause(bq.for_borough(filters, CAMDEN))
+    suppliers = sample_cur.execute(
+        f"SELECT supplier_name, count(*), count(DISTINCT system_name), sum(annual_value), count(annual_value) "
+        f"FROM contracts WHERE {where} GROUP BY 1 ORDER BY 4 DESC NULLS LAST, 2 DESC, 1 NULLS LAST",
+        params,
+    ).fetchall()
+    assert [tuple(r.values()) for r in found["suppliers"]] == suppliers[: bq.SUPPLIER_LIMIT]
+    assert found["suppliers_total"] == len(suppliers)
+    ends = sample_cur.execute(
+        f"SELECT end_date, contract_id FROM contracts WHERE {where} AND end_date BETWEEN ? AND ? "
+        "ORDER BY end_date, service_area NULLS LAST, system_name NULLS LAST, contract_id",
+        [*params, today, date(2028, 3, 1)],
+    ).fetchall()
+    assert [r["end_date"] for r in found["ending"]] == [e for e, _ in ends[: bq.ENDING_LIMIT]]
+    assert [r["within_12m"] for r in found["ending"]] == [e <= date(2027, 3, 1) for e, _ in ends[: bq.ENDING_LIMIT]]
 
 
 def test_sample_coverage(sample_cur):
@@ -263,7 +296,7 @@ def test_a_framework_is_labelled_in_the_boroughs_tables(tmp_path, contracts_db_b
     )
     with db.cursor(path) as cur:
         rows, _ = bq.systems(cur, CAMDEN)
-        ending = bq.ending(cur, CAMDEN)
+        ending = bq.page(cur, CAMDEN)["ending"]
     assert logic.system_cells(rows)[0][2] == "Capita and 3 others (framework)"
     assert logic.ending_cells(ending)[0][5] == "Capita and 3 others (framework)"
 
@@ -283,7 +316,7 @@ def test_ending_soon_shows_each_contracts_status_as_a_badge_with_its_words(tiny_
     assert [texts(b) for b in badges] == [[status_words(expected)]]
     assert badges[0]["props"]["color"] == status.BADGES[expected]
     with db.cursor(tiny_db) as cursor:  # as text (no badge) the cells say the status's label
-        assert logic.ending_cells(bq.ending(cursor, "E09000001"))[0][2] == status.label(expected)
+        assert logic.ending_cells(bq.page(cursor, "E09000001")["ending"])[0][2] == status.label(expected)
     # judged on the day the page is for: 500 days on, Barnet's 800-day contract is within 24 months
     with db.cursor(tiny_db) as cursor:
         later = page.content(cursor, logic.resolve(BARNET), {}, today=today + timedelta(days=500))
@@ -314,3 +347,24 @@ def test_bad_url_values_stay_until_dismissed(tiny_db, render_page):
     alerts = [n for n in walk(tree) if "url-problem" in str(n["props"].get("className"))]
     assert len(alerts) == 2 and all(a["props"]["dismissable"] for a in alerts)
     assert any("yesterday" in " ".join(texts(a)) for a in alerts)
+
+
+def test_short_lists_fold_after_their_first_rows_and_wide_columns_leave_a_phone(sample_build, render_page):
+    """The suppliers and ending-soon lists show their first rows and fold the rest ("Show n more", no
+    request); "See them all" still leads to every one; the systems table's secondary columns are left
+    out on a phone only (``PHONE_HIDDEN``), so it fits the screen without scrolling sideways."""
+    tree = render_page(create_app(sample_build[0]), f"/borough/{CAMDEN}")
+    with db.cursor(sample_build[0]) as cur:
+        found = bq.page(cur, CAMDEN)
+    for table_id, rows in (("borough-suppliers-table", found["suppliers"]), ("borough-ending-table", found["ending"])):
+        assert len(rows) > page.FOLD_AFTER  # the sample's Camden has more than fit before the fold
+        head, rest = body_rows(tree, table_id), body_rows(tree, f"{table_id}-more")
+        assert len(head) == page.FOLD_AFTER and len(head) + len(rest) == len(rows)
+        fold = by_id(tree, f"{table_id}-fold")
+        assert fold["type"] == "Details" and texts(fold)[0] == f"Show {len(rest)} more"
+    shown = body_rows(tree, "borough-suppliers-table") + body_rows(tree, "borough-suppliers-table-more")
+    assert [r[0] for r in shown] == [s["supplier_name"] or "not recorded" for s in found["suppliers"]]  # in order
+    heads = [n for n in walk(by_id(tree, "borough-systems-table")) if n["type"] == "Th"]
+    hidden = [texts(h)[0] for h in heads if page.PHONE_HIDDEN in (h["props"].get("className") or "")]
+    assert hidden == ["Service area", "Supplier", "Latest end", "Confidence (1-5)", "Satisfaction (1-5)", "Contact"]
+    assert not {"System", "Contract end", "Status"} & set(hidden)

@@ -114,8 +114,9 @@ def supplier_cells(row: dict) -> list[str]:
 
 
 def ending_cells(rows: list[dict], today: date | None = None) -> list[list[str]]:
-    """The contracts ending soon as text, in ``ENDING_HEADINGS`` order (rows of ``queries.borough.ending``),
-    each with its status in words (``dashboard.status``, the one rule; the page draws it as a badge)."""
+    """The contracts ending soon as text, in ``ENDING_HEADINGS`` order (the ``ending`` rows of
+    ``queries.borough.page``), each with its status in words (``dashboard.status``, the one rule; the page
+    draws it as a badge)."""
     within = {True: "Within 12 months", False: "In 12 to 24 months"}
     return [
         [

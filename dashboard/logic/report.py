@@ -29,12 +29,12 @@ import markupsafe
 from dashboard import format, links, queries, state, xlsx
 from dashboard.figures import report as charts
 from dashboard.logic import expiring as expiring_view
+from dashboard.logic import windows as wl
 from dashboard.logic.windows import DEFAULTS as WINDOW_DEFAULTS
-from dashboard.logic.windows import Window, find_windows, rule
+from dashboard.logic.windows import rule
 from dashboard.queries import report as q
 from dashboard.queries.expiring import GAP_MONTHS, LEAD_MONTHS, expiring
 from dashboard.queries.expiring import summary as expiring_summary
-from dashboard.queries.windows import window_contracts
 from dashboard.texts import OGL, OGL_URL, PRODUCT, SAMPLE_NOTICE
 from etl import reference
 
@@ -232,16 +232,22 @@ def described(st: dict) -> list[str]:
 # --------------------------------------------------------------------------- windows
 
 
-def service_area_windows(cur: duckdb.DuckDBPyConnection, st: dict) -> list[Window]:
+def searched(cur: duckdb.DuckDBPyConnection, filters: dict, group_by: str) -> list[wl.Window]:
+    """Every window among the filters' contracts (whatever their end dates) by the windows page's defaults,
+    found by its SQL search (``windows.windows_of``), by group then first end date."""
+    base = {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
+    return wl.windows_of(cur, base, {**WINDOW_DEFAULTS, "group_by": group_by})[0]
+
+
+def service_area_windows(cur: duckdb.DuckDBPyConnection, st: dict) -> list[wl.Window]:
     """Service-area windows under the state's filters (not its end dates), with the windows page's defaults."""
-    base = {k: v for k, v in state.filters_of(st).items() if k not in ("end_from", "end_to", WINDOW_GROUP)}
+    base = {k: v for k, v in state.filters_of(st).items() if k != WINDOW_GROUP}
     if st.get("window"):
         base[WINDOW_GROUP] = [st["window"].rpartition("|")[0]]
-    found, _unknown = find_windows(window_contracts(cur, WINDOW_GROUP, "base", base))
-    return found
+    return searched(cur, base, WINDOW_GROUP)
 
 
-def resolve_window(cur: duckdb.DuckDBPyConnection, st: dict) -> Window | None:
+def resolve_window(cur: duckdb.DuckDBPyConnection, st: dict) -> wl.Window | None:
     """The window a ``window`` key names, searched with the windows page's defaults; None if gone."""
     return next((w for w in service_area_windows(cur, st) if w.key == st["window"]), None)
 
@@ -269,11 +275,9 @@ def window_group(st: dict) -> str:
 def _windows(cur: duckdb.DuckDBPyConnection, st: dict, filters: dict, start: date, end: date) -> list[dict]:
     """Joint procurement windows overlapping the period, most boroughs first."""
     group_by = window_group(st)
-    base = {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
-    found, _unknown = find_windows(window_contracts(cur, group_by, "base", base))
     names = reference.borough_names()
     out = []
-    for w in sorted(found, key=lambda w: (-len(w.boroughs), w.start, w.group)):
+    for w in sorted(searched(cur, filters, group_by), key=lambda w: (-len(w.boroughs), w.start, w.group)):
         if w.end < start or w.start > end:
             continue
         out.append(
@@ -400,15 +404,11 @@ def _tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: dat
 
 
 def _preview_tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: date, today: date) -> dict:
-    """Only what the numbers and summary need: the largest suppliers of the period and the gap count,
-    each aggregated in DuckDB (no contract rows leave it)."""
+    """Only what the numbers and summary need beside ``q.numbers`` (which names the largest suppliers of the
+    period): the gap count, aggregated in DuckDB (no contract rows leave it)."""
     period = filters | {"end_from": start.isoformat(), "end_to": end.isoformat()}
     found = expiring_summary(cur, period, today=today, lead_months=LEAD_MONTHS)
-    return {
-        "suppliers": q.top_ending_suppliers(cur, filters, start, end, MAX_TOP_SUPPLIERS),
-        "gap_count": found["gaps"],
-        "preview": True,
-    }
+    return {"gap_count": found["gaps"], "preview": True}
 
 
 def build_report(
@@ -425,7 +425,11 @@ def build_report(
     today = today or date.today()
     kind, subject, noun = subject_of(st)
     filters, start, end = scope_of(cur, st, today)
-    tables = (_tables if full else _preview_tables)(cur, filters, start, end, today)
+    headline, survey, notices, top = q.numbers(cur, filters, start, end, MAX_TOP_SUPPLIERS)
+    if full:
+        tables = _tables(cur, filters, start, end, today)
+    else:
+        tables = {**_preview_tables(cur, filters, start, end, today), "suppliers": top}
     report = Report(
         title=f"Market engagement report: {subject}",
         subject_kind=kind,
@@ -437,11 +441,11 @@ def build_report(
         start=start,
         end=end,
         status=queries.data_status(cur),
-        numbers=q.headline(cur, filters, start, end),
+        numbers=headline,
         summary=[],
-        survey_totals=q.survey_totals(cur, filters),
+        survey_totals=survey,
         windows=_windows(cur, st, filters, start, end),
-        notice_count=q.notice_count(cur, filters),
+        notice_count=notices,
         scope_counts=queries.scope_counts(cur, filters),
         scope_key=queries.chosen_scope(filters),
         window_rule=rule({**WINDOW_DEFAULTS, "group_by": window_group(st)}),

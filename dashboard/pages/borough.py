@@ -16,12 +16,13 @@ import dash_bootstrap_components as dbc
 import duckdb
 from dash import dcc, html
 
-from dashboard import format, links, queries
+from dashboard import format, links
 from dashboard import layout as ui
 from dashboard.logic import borough as logic
 from dashboard.logic.borough import VIEW
+from dashboard.logic.my_borough import status_words
 from dashboard.logic.overview import headline_figures
-from dashboard.pages.my_borough import contact_cell, contacts_note, status_badge
+from dashboard.pages.my_borough import contact_cell, contacts_note
 from dashboard.queries import borough as bq
 from dashboard.queries import my_borough as contacts_q
 from etl import reference
@@ -35,26 +36,35 @@ PAGE = {
 }
 
 
-def table(headings: list[str], rows: list[list], caption: str, numeric=(), table_id=None, nowrap=()):
+PHONE_HIDDEN = "d-none d-md-table-cell"  # a column left out on a phone (the export and a wider screen have it)
+FOLD_AFTER = 5  # rows of a short list shown before "Show n more" (the rest fold, in the page, no request)
+
+
+def table(headings: list[str], rows: list[list], caption: str, numeric=(), table_id=None, nowrap=(), wide=()):
     """A plain HTML table whose cells may be text or links; numeric columns right-aligned.
 
-    Numbers and the ``nowrap`` columns (dates) stay on one line, so a column reads down evenly.
+    Numbers and the ``nowrap`` columns (dates) stay on one line, so a column reads down evenly; the
+    ``wide`` columns are left out on a phone, so the table fits its width without scrolling.
     """
 
-    def align(i: int) -> str | None:
-        return "text-end text-nowrap" if i in numeric else "text-nowrap" if i in nowrap else None
+    def align(i: int, cell: bool = True) -> str | None:
+        one_line = "text-nowrap" if cell and (i in numeric or i in nowrap) else ""  # a heading may wrap
+        classes = ["text-end" if i in numeric else "", one_line, PHONE_HIDDEN if i in wide else ""]
+        return " ".join(c for c in classes if c) or None
 
     return html.Div(
         dbc.Table(
             [
                 html.Caption(caption),
-                html.Thead(html.Tr([html.Th(h, scope="col", className=align(i)) for i, h in enumerate(headings)])),
+                html.Thead(
+                    html.Tr([html.Th(h, scope="col", className=align(i, cell=False)) for i, h in enumerate(headings)])
+                ),
                 html.Tbody([html.Tr([html.Td(v, className=align(i)) for i, v in enumerate(r)]) for r in rows]),
             ],
             size="sm",
             striped=True,
             hover=True,
-            className="mb-0",
+            className="mb-0 small",
             **({"id": table_id} if table_id else {}),
         ),
         className="table-responsive",
@@ -119,13 +129,30 @@ def _download(b: reference.Borough, st: dict) -> html.P:
     )
 
 
+def folded(headings: list[str], rows: list[list], caption: str, table_id: str, **columns) -> list:
+    """A short list's first ``FOLD_AFTER`` rows, and the rest folded under "Show n more" (a native
+    ``details``: opened in the browser, no request), so the page stays short on a phone."""
+    head = [table(headings, rows[:FOLD_AFTER], caption, table_id=table_id, **columns)]
+    rest = rows[FOLD_AFTER:]
+    if not rest:
+        return head
+    more = table(headings, rest, f"{caption} (continued)", table_id=f"{table_id}-more", **columns)
+    summary = html.Summary(f"Show {len(rest):,} more", className="small")
+    return [*head, html.Details([summary, more], id=f"{table_id}-fold", className="mt-1")]
+
+
+def badge(key: str) -> dbc.Badge:
+    """A contract's status with its words (``my_borough.status_badge``), wrapping in a narrow column."""
+    return ui.status_badge(key, status_words(key), className="status-badge text-wrap text-start")
+
+
 def system_rows(cur: duckdb.DuckDBPyConnection, rows: list[dict], today: date | None) -> list[list]:
     """The systems table's cells: text, with the status as a badge and whom to call as a link."""
     found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
     with_status = logic.with_status(rows, today)
     out = []
     for r, cells in zip(with_status, logic.system_cells(with_status), strict=True):
-        cells[5] = status_badge(r["status"])
+        cells[5] = badge(r["status"])
         out.append([*cells, contact_cell(found.get(r["contract_id"]))])
     return out
 
@@ -135,7 +162,7 @@ def systems_section(cells: list[list], total: int, b: reference.Borough, st: dic
     parts = [
         html.H2("Systems by service area", className="h4"),
         *contacts_note(),
-        table(logic.SYSTEM_HEADINGS, cells, caption, {6, 7, 8}, "borough-systems-table", {3, 4}),
+        table(logic.SYSTEM_HEADINGS, cells, caption, {6, 7, 8}, "borough-systems-table", wide={0, 2, 4, 7, 8, 9}),
     ]
     cut = logic.shown_text(len(cells), total, "contracts")
     if cut:
@@ -156,7 +183,7 @@ def suppliers_section(rows: list[dict], total: int, b: reference.Borough, st: di
     caption = f"{b.name}'s suppliers, largest annual value first"
     parts = [
         html.H2("Suppliers", className="h4"),
-        table(logic.SUPPLIER_HEADINGS, shown, caption, {1, 2, 3}, "borough-suppliers-table"),
+        *folded(logic.SUPPLIER_HEADINGS, shown, caption, "borough-suppliers-table", numeric={1, 2, 3}),
     ]
     cut = logic.shown_text(len(rows), total, "suppliers")
     if cut:
@@ -169,7 +196,7 @@ def ending_rows(rows: list[dict], today: date | None) -> list[list]:
     """The ending-soon table's cells: text, with each contract's status as a badge (its words on it)."""
     out = []
     for r, cells in zip(logic.with_status(rows, today), logic.ending_cells(rows, today), strict=True):
-        cells[2] = status_badge(r["status"])
+        cells[2] = badge(r["status"])
         out.append(cells)
     return out
 
@@ -181,7 +208,8 @@ def ending_section(rows: list[dict], numbers: dict, b: reference.Borough, st: di
     if not rows:
         parts.append(html.P("None of its contracts end in the next 24 months.", className="text-body-secondary"))
         return html.Section(parts, className="mb-4")
-    parts.append(table(logic.ENDING_HEADINGS, ending_rows(rows, today), caption, {7}, "borough-ending-table", {0, 6}))
+    cells = ending_rows(rows, today)
+    parts += folded(logic.ENDING_HEADINGS, cells, caption, "borough-ending-table", numeric={7}, wide={1, 3, 5, 6})
     cut = logic.shown_text(len(rows), numbers["ending_24m"], "contracts ending in the next 24 months")
     if cut:
         see_all = dcc.Link("See them all", href=links.href("expiring", st, borough=[b.code], months=24))
@@ -224,19 +252,19 @@ def content(
     """Everything below the heading: the borough's contracts under the query's filters, and its coverage."""
     st = dict(filters or {})
     try:
-        numbers = queries.headline(cur, bq.for_borough(st, b.code), today=today)
+        found = bq.page(cur, b.code, st, today)
     except ValueError as err:  # a malformed date that did not come through ``state``
         return [ui.message(str(err), color="warning", message_id="filter-error")]
-    rows, total = bq.systems(cur, b.code, st)
+    numbers = found["numbers"]
     cov = bq.coverage(cur, b.code)
     return [
         *ui.url_problems(problems),
         *survey_notice(cov, b.name),
         *header_links(b, st),
         cards(numbers),
-        systems_section(system_rows(cur, rows, today), total, b, st),
-        suppliers_section(*bq.suppliers(cur, b.code, st), b, st),
-        ending_section(bq.ending(cur, b.code, st, today), numbers, b, st, today),
+        systems_section(system_rows(cur, found["systems"], today), numbers["contracts"], b, st),
+        suppliers_section(found["suppliers"], found["suppliers_total"], b, st),
+        ending_section(found["ending"], numbers, b, st, today),
         coverage_section(cov),
     ]
 

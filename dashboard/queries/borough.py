@@ -3,8 +3,10 @@
 The contract queries take the view's filters with ``borough`` forced to the page's borough, so
 the page agrees with every other view under the same query string. Survey coverage is about
 the inputs, not the filtered contracts, so it takes the code alone. Lists are capped (``LIMIT``)
-because a borough can have thousands of open-data notices, and each list comes with its total
-from the same statement (``count(*) OVER ()``), so the page says what it leaves out.
+because a borough can have thousands of open-data notices, and each list comes with its total, so
+the page says what it leaves out. The page reads its numbers and its three lists in one statement
+(``page``) over the borough's contracts, taken once; coverage depends on the build only, so it is
+read once per build (``dashboard.cache``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date
 
 import duckdb
 
+from dashboard import cache
 from dashboard.queries import END_COLUMN, Filters, where_clause
 from etl import reference
 
@@ -28,6 +31,16 @@ SYSTEM_COLUMNS = (
     "service_area", "system_name", "supplier_name", "end_date", "max_end_date", "annual_value", "confidence",
     "satisfaction",
 )  # fmt: skip
+SYSTEM_ROW = (*SYSTEM_COLUMNS, "supplier_count", "contract_id")
+# the systems table's order: taxonomy order of the service areas (a bound list), then names and dates
+SYSTEM_ORDER = f"""list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
+    system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id"""
+SUPPLIER_ROW = ("supplier_name", "contracts", "systems", "annual_value", "valued")
+ENDING_ROW = (
+    "end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value",
+    "supplier_count",
+)  # fmt: skip
+HEADLINE = ("boroughs", "contracts", "systems", "suppliers", "annual_value", "valued", "ending_12m", "ending_24m")
 
 
 def for_borough(filters: Filters | None, code: str) -> dict:
@@ -48,60 +61,65 @@ def systems(
     rows = cur.execute(
         f"""
         SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count, contract_id, count(*) OVER () FROM contracts WHERE {where}
-        ORDER BY list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
-                 system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id
+        ORDER BY {SYSTEM_ORDER}
         LIMIT ?
         """,
         [*params, _area_order(), limit or ROW_LIMIT],
     ).fetchall()
-    keys = (*SYSTEM_COLUMNS, "supplier_count", "contract_id")
-    return [dict(zip(keys, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
+    return [dict(zip(SYSTEM_ROW, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
 
 
-def suppliers(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None) -> tuple[list[dict], int]:
-    """The borough's suppliers (up to SUPPLIER_LIMIT): contracts, systems and known annual value; largest
-    value first; and how many suppliers there are (contracts naming none count as one)."""
-    where, params = where_clause(for_borough(filters, code))
-    rows = cur.execute(
-        f"""
-        SELECT supplier_name, count(*), count(DISTINCT system_name), sum(annual_value), count(annual_value),
-               count(*) OVER ()
-        FROM contracts WHERE {where}
-        GROUP BY supplier_name
-        ORDER BY sum(annual_value) DESC NULLS LAST, count(*) DESC, supplier_name NULLS LAST
-        LIMIT ?
-        """,
-        [*params, SUPPLIER_LIMIT],
-    ).fetchall()
-    keys = ("supplier_name", "contracts", "systems", "annual_value", "valued")
-    return [dict(zip(keys, r[:-1], strict=True)) for r in rows], (rows[0][-1] if rows else 0)
+def _struct(keys: tuple[str, ...]) -> str:
+    """A row as a DuckDB struct (a dict in Python) of the columns ``keys`` (constants, never input)."""
+    return "{" + ", ".join(f"'{k}': {k}" for k in keys) + "}"
 
 
-def ending(
-    cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None, today: date | None = None
-) -> list[dict]:
-    """Contracts ending from ``today`` up to 24 months on, soonest first (up to ENDING_LIMIT), each
-    marked if within 12; the page's headline numbers count them all."""
+def _first(rows: str, order: str, keys: tuple[str, ...]) -> str:
+    """A subquery: the first ``?`` rows of ``rows`` (a FROM clause) by ``order``, as one list of structs."""
+    return f"""(SELECT list({_struct(keys)} ORDER BY rn) FROM (
+        SELECT *, row_number() OVER (ORDER BY {order}) AS rn FROM {rows} QUALIFY rn <= ?))"""
+
+
+def page(cur: duckdb.DuckDBPyConnection, code: str, filters: Filters | None = None, today: date | None = None) -> dict:
+    """All the page reads of the borough's contracts under the filters, in one statement over them:
+    ``numbers`` (``queries.headline``'s, for this borough), ``systems`` (the first ROW_LIMIT by service
+    area in taxonomy order) of ``contracts``; ``suppliers`` (the first SUPPLIER_LIMIT, largest known annual
+    value first) of ``supplier_count`` (contracts naming none count as one); and ``ending``: those ending
+    from ``today`` up to 24 months on, soonest first (the first ENDING_LIMIT), each marked if within 12."""
     today = today or date.today()
     where, params = where_clause(for_borough(filters, code))
-    rows = cur.execute(
+    in_12, in_24 = (f"CAST(CAST(? AS DATE) + INTERVAL {n} MONTH AS DATE)" for n in (12, 24))
+    supplier_order = "annual_value DESC NULLS LAST, contracts DESC, supplier_name NULLS LAST"
+    ending_order = f"{END_COLUMN}, service_area NULLS LAST, system_name NULLS LAST, contract_id"
+    ending_rows = f"""(SELECT *, {END_COLUMN} <= {in_12} AS within_12m FROM b
+        WHERE {END_COLUMN} BETWEEN CAST(? AS DATE) AND {in_24})"""
+    row = cur.execute(
         f"""
-        SELECT {END_COLUMN}, {END_COLUMN} <= CAST(CAST(? AS DATE) + INTERVAL 12 MONTH AS DATE),
-               service_area, system_name, supplier_name, max_end_date, annual_value, supplier_count
-        FROM contracts
-        WHERE {where} AND {END_COLUMN} BETWEEN CAST(? AS DATE) AND CAST(CAST(? AS DATE) + INTERVAL 24 MONTH AS DATE)
-        ORDER BY {END_COLUMN}, service_area NULLS LAST, system_name NULLS LAST, contract_id
-        LIMIT ?
+        WITH b AS MATERIALIZED (SELECT borough_code, {", ".join(SYSTEM_ROW)} FROM contracts WHERE {where}),
+        s AS (
+            SELECT supplier_name, count(*) AS contracts, count(DISTINCT system_name) AS systems,
+                   sum(annual_value) AS annual_value, count(annual_value) AS valued
+            FROM b GROUP BY supplier_name
+        )
+        SELECT count(DISTINCT borough_code), count(*), count(DISTINCT system_name), count(DISTINCT supplier_name),
+               sum(annual_value), count(annual_value),
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND {in_12}),
+               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND {in_24}),
+               {_first("b", SYSTEM_ORDER, SYSTEM_ROW)},
+               (SELECT count(*) FROM s), {_first("s", supplier_order, SUPPLIER_ROW)},
+               {_first(ending_rows, ending_order, ENDING_ROW)}
+        FROM b
         """,
-        [today, *params, today, today, ENDING_LIMIT],
-    ).fetchall()
-    keys = (
-        "end_date", "within_12m", "service_area", "system_name", "supplier_name", "max_end_date", "annual_value",
-        "supplier_count",
-    )  # fmt: skip
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+        [*params, today, today, today, today, _area_order(), ROW_LIMIT, SUPPLIER_LIMIT, today, today, today,
+         ENDING_LIMIT],
+    ).fetchone()  # fmt: skip
+    numbers = dict(zip(HEADLINE, row[:8], strict=True))
+    systems, suppliers_total, suppliers, ending = row[8:]
+    return {"numbers": numbers, "systems": systems or [], "suppliers": suppliers or [],
+            "suppliers_total": suppliers_total, "ending": ending or []}  # fmt: skip
 
 
+@cache.per_build
 def coverage(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
     """What the inputs hold for the borough: its survey files (with their gaps, or why one was
     rejected, and when each return was made), records per source, its latest notice, build time."""

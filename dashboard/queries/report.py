@@ -25,22 +25,65 @@ def _scope(filters: Filters | None) -> tuple[str, list]:
     return f"{where} AND {IN_SCOPE}", params
 
 
-def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date) -> dict:
-    """Counts and value of the contracts in scope, and of those ending in the period."""
-    where, params = _scope(filters)
+def _numbers_where(filters: Filters | None) -> tuple[str, list, str, list]:
+    """(the contracts and notices under the filters but their end dates, with parameters; the end dates'
+    condition, with its): in scope is ``stage = 'contract'`` and that condition, a notice is one of
+    ``NOTICE_STAGES`` whatever its end date (``where_clause`` is a conjunction, so the two make its own)."""
+    ends = {k: v for k, v in (filters or {}).items() if k in ("end_from", "end_to")}
+    where, params = where_clause({k: v for k, v in (filters or {}).items() if k not in ends})
+    ended, ended_params = where_clause({**ends, "scope": "all"}, boroughs_only=False)
+    stages = ", ".join("?" for _ in NOTICE_STAGES)
+    return f"{where} AND stage IN ('contract', {stages})", [*params, *NOTICE_STAGES], ended, ended_params
+
+
+HEADLINE = ("contracts", "boroughs", "suppliers", "systems", "annual_value", "valued", "unknown_end",
+            "ending", "ending_boroughs", "ending_value", "ending_valued")  # fmt: skip
+
+
+def numbers(
+    cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date, k: int
+) -> tuple[dict, dict, int, list[dict]]:
+    """The report's numbers in one pass over the filtered contracts: (the headline numbers of the contracts
+    in scope and of those ending in the period; their survey scores: responses, and per score its answers,
+    average and 1-5 distribution; how many tender and pipeline notices there are (``notices`` lists the
+    first); the ``k`` named suppliers with most contracts ending in the period, most first, ties by name)."""
+    where, params, ended, ended_params = _numbers_where(filters)
+    any_score = " OR ".join(f"{s} IS NOT NULL" for s in SCORES)
+    per_score = ", ".join(
+        f"count({s}) FILTER (WHERE in_scope), avg({s}) FILTER (WHERE in_scope), "
+        + ", ".join(f"count(*) FILTER (WHERE in_scope AND {s} = {n})" for n in range(1, 6))
+        for s in SCORES
+    )
     row = cur.execute(
         f"""
-        SELECT count(*), count(DISTINCT borough_code), count(DISTINCT supplier_name), count(DISTINCT system_name),
-               coalesce(sum(annual_value), 0), count(annual_value), count(*) FILTER (WHERE end_date IS NULL),
-               count(*) FILTER (WHERE p), count(DISTINCT borough_code) FILTER (WHERE p),
-               coalesce(sum(annual_value) FILTER (WHERE p), 0), count(annual_value) FILTER (WHERE p)
-        FROM (SELECT *, end_date BETWEEN ? AND ? AS p FROM contracts WHERE {where})
+        WITH c0 AS MATERIALIZED (
+            SELECT borough_code, supplier_name, system_name, annual_value, end_date, {", ".join(SCORES)},
+                   stage = 'contract' AND {ended} AS in_scope, stage <> 'contract' AS notice
+            FROM contracts WHERE {where}
+        ),
+        c AS (SELECT *, in_scope AND end_date BETWEEN ? AND ? AS in_period FROM c0)
+        SELECT count(*) FILTER (WHERE in_scope), count(DISTINCT borough_code) FILTER (WHERE in_scope),
+               count(DISTINCT supplier_name) FILTER (WHERE in_scope),
+               count(DISTINCT system_name) FILTER (WHERE in_scope),
+               coalesce(sum(annual_value) FILTER (WHERE in_scope), 0), count(annual_value) FILTER (WHERE in_scope),
+               count(*) FILTER (WHERE in_scope AND end_date IS NULL),
+               count(*) FILTER (WHERE in_period), count(DISTINCT borough_code) FILTER (WHERE in_period),
+               coalesce(sum(annual_value) FILTER (WHERE in_period), 0), count(annual_value) FILTER (WHERE in_period),
+               count(*) FILTER (WHERE in_scope AND ({any_score})), {per_score},
+               count(*) FILTER (WHERE notice),
+               (SELECT list({{'supplier': supplier_name, 'ending': ending}} ORDER BY ending DESC, supplier_name) FROM (
+                   SELECT supplier_name, count(*) AS ending FROM c WHERE in_period AND supplier_name IS NOT NULL
+                   GROUP BY supplier_name ORDER BY ending DESC, supplier_name LIMIT ?))
+        FROM c
         """,
-        [start, end, *params],
+        [*ended_params, *params, start, end, k],
     ).fetchone()
-    keys = ("contracts", "boroughs", "suppliers", "systems", "annual_value", "valued", "unknown_end",
-            "ending", "ending_boroughs", "ending_value", "ending_valued")  # fmt: skip
-    return dict(zip(keys, row, strict=True))
+    head = dict(zip(HEADLINE, row[:11], strict=True))
+    survey: dict = {"responses": row[11]}
+    for i, s in enumerate(SCORES):
+        n, avg, *counts = row[12 + 7 * i : 19 + 7 * i]
+        survey[s] = {"n": n, "avg": avg, "counts": counts}
+    return head, survey, row[-2], row[-1] or []
 
 
 def by_borough(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date) -> list[dict]:
@@ -94,23 +137,6 @@ def by_supplier(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: 
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def top_ending_suppliers(
-    cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date, k: int
-) -> list[dict]:
-    """The ``k`` named suppliers with most contracts in scope ending in the period, most first (ties by
-    name): the head of ``by_supplier`` ranked by ``ending``, for the page's preview."""
-    where, params = _scope(filters)
-    rows = cur.execute(
-        f"""
-        SELECT supplier_name, count(*) AS ending FROM contracts
-        WHERE {where} AND supplier_name IS NOT NULL AND end_date BETWEEN ? AND ?
-        GROUP BY supplier_name ORDER BY ending DESC, supplier_name LIMIT ?
-        """,
-        [*params, start, end, k],
-    ).fetchall()
-    return [{"supplier": s, "ending": n} for s, n in rows]
-
-
 def by_quarter(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date) -> dict[date, dict]:
     """First day of a quarter -> contracts ending in it (and their boroughs), within the period."""
     where, params = _scope(filters)
@@ -161,7 +187,7 @@ def _notices_where(filters: Filters | None) -> tuple[str, list]:
 
 
 def notices(cur: duckdb.DuckDBPyConnection, filters: Filters | None, limit: int = 500) -> list[dict]:
-    """Tender and pipeline notices under the filters, up to ``limit`` (``notice_count`` counts them all)."""
+    """Tender and pipeline notices under the filters, up to ``limit`` (``numbers`` counts them all)."""
     where, params = _notices_where(filters)
     rows = cur.execute(
         f"""
@@ -173,12 +199,6 @@ def notices(cur: duckdb.DuckDBPyConnection, filters: Filters | None, limit: int 
     ).fetchall()
     keys = ("borough_code", "buyer_name", "stage", "title", "service_area", "end_date", "source_url")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def notice_count(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> int:
-    """How many tender and pipeline notices there are under the filters (``notices`` lists the first)."""
-    where, params = _notices_where(filters)
-    return cur.execute(f"SELECT count(*) FROM contracts WHERE {where}", params).fetchone()[0]
 
 
 def survey_by_system(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> list[dict]:
@@ -199,23 +219,6 @@ def survey_by_system(cur: duckdb.DuckDBPyConnection, filters: Filters | None) ->
     keys = ("system", "suppliers", "boroughs", "responses", "confidence_n", "confidence", "satisfaction_n",
             "satisfaction", "value_for_money_n", "value_for_money")  # fmt: skip
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def survey_totals(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> dict:
-    """All survey scores in scope: responses, and per score its answers, average and 1-5 distribution."""
-    where, params = _scope(filters)
-    any_score = " OR ".join(f"{s} IS NOT NULL" for s in SCORES)
-    per_score = ", ".join(
-        f"count({s}), avg({s}), " + ", ".join(f"count(*) FILTER (WHERE {s} = {k})" for k in range(1, 6)) for s in SCORES
-    )
-    row = cur.execute(
-        f"SELECT count(*) FILTER (WHERE {any_score}), {per_score} FROM contracts WHERE {where}", params
-    ).fetchone()
-    out: dict = {"responses": row[0]}
-    for i, s in enumerate(SCORES):
-        n, avg, *counts = row[1 + 7 * i : 8 + 7 * i]
-        out[s] = {"n": n, "avg": avg, "counts": counts}
-    return out
 
 
 def record_sources(cur: duckdb.DuckDBPyConnection, filters: Filters | None) -> list[dict]:
