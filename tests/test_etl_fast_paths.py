@@ -13,15 +13,22 @@ import json
 
 import duckdb
 import pytest
+from cleanco import basename
+from cleanco.clean import prepare_default_terms
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from etl import build as build_module
 from etl import load, schema
+from etl.extract import survey
 from etl.extract.limits import MAX_JSON_DEPTH, TooDeep, check_depth, loads
 from etl.link import COMPARED, contract_row
 from etl.normalise import names, values
 from etl.normalise.scope import _text_rule, text_rule
+from etl.normalise.values import SPREADSHEET_ERRORS
 from etl.records import blank_record
 from etl.reference import _key, norm_key
+from tests.test_parsers_never_raise import runs
 
 
 def _nested(depth: int) -> str:
@@ -146,3 +153,65 @@ def test_the_build_turns_the_garbage_collector_back_on(tmp_path):
     with pytest.raises(build_module.BuildError):
         build_module.build(tmp_path / "x.duckdb", surveys=[tmp_path / "missing"])
     assert gc.isenabled()
+
+
+_TERM_WORDS = sorted({w for _, parts in prepare_default_terms() for w in parts if names._KEY_WORD.fullmatch(w)})
+
+
+@runs(500)
+@given(st.lists(st.sampled_from([*_TERM_WORDS, "acme", "uk", "the", "bytes", "services"]), max_size=6))
+@example(["acme", "ag", "ag"])  # a term listed twice is cut twice
+@example(["acme", "pte", "ltd", "ltd"])
+@example(["ltd"])
+def test_legal_terms_are_cut_from_a_key_as_cleanco_cuts_them(words):
+    key = " ".join(words)
+    assert names.strip_legal_terms(key) == basename(key)
+
+
+@pytest.mark.parametrize(
+    "text", ["£1,250,000", "approx £45k", "£1.2m pa", "40-50k", "TBC", "1e308", "£200bn", " 12 ", "x" * 70, ""]
+)
+def test_cached_money_parsing_is_the_uncached(text):
+    assert values.parse_money(text) == values._uncached_money(text)
+    assert values.parse_money(text) == values.parse_money(text)  # a hit, the same answer
+
+
+@pytest.mark.parametrize("cell", ["#REF!", " #n/a ", "#", "REF!", "N/A", "#DIV/0!", 7, None, "x" * 30])
+def test_the_quick_test_for_spreadsheet_errors_finds_what_the_full_test_finds(cell):
+    full = (
+        cell.strip()
+        if isinstance(cell, str) and len(cell) < 20 and cell.strip().upper() in SPREADSHEET_ERRORS
+        else None
+    )
+    assert values.spreadsheet_error(cell) == full
+
+
+def _every_row_table(sheet, rows, filled=frozenset()):
+    """``survey.find_table`` as it was: every row of the scan matched as a header."""
+    best = None
+    for i in range(min(len(rows), survey.HEADER_SCAN_ROWS)):
+        cells = survey.header_cells(rows, i, filled)
+        columns = {c.column: c.match.field for c in cells if c.match.field}
+        header = len(columns) >= survey.MIN_HEADER_FIELDS and survey.KEY_FIELDS & set(columns.values())
+        if header and (best is None or len(columns) > len(best.columns)):
+            unmapped = {c.column: c.header for c in cells if not c.match.exact}
+            best = survey.Table(sheet, i + 1, columns, unmapped, cells)
+    return best
+
+
+HEADER = ["System", "Supplier", "Contract end date", "Annual cost"]
+GRIDS = {
+    "title, header, data": [["Camden systems"], [], HEADER, ["Mosaic", "Servelec", "31/03/2027", "£10k"]] * 3,
+    "a wider header later": [HEADER, ["Mosaic", "Servelec"], [*HEADER, "Borough", "Contract start date"]],
+    "one more field later": [HEADER, ["Mosaic", "Servelec"], [*HEADER, "Borough"]],
+    "an equal header later": [HEADER, ["a", "b", "c", "d"], list(reversed(HEADER))],
+    "no header": [["a", "b", "c", "d", "e"], [1, 2, 3, 4], ["System", None, 5]],
+    "numbers under headers": [[7, 8, 9, "System"], HEADER, [dt.date(2027, 1, 1), 1.0, "Supplier", "x"]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_the_header_row_is_the_one_matching_every_row_finds(name):
+    rows = GRIDS[name]
+    for filled in (frozenset(), frozenset({(2, 0), (0, 1)})):
+        assert survey.find_table("Sheet1", rows, filled) == _every_row_table("Sheet1", rows, filled)

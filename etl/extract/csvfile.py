@@ -92,7 +92,7 @@ def csv_rows(reader, path: Path, result: ReadResult | None = None, source: str =
             raise ValueError(f"{path.name}: CSV cannot be parsed at line {line} ({exc})") from exc
         if not row:  # an empty physical line is not a row
             continue
-        longest = max(len(cell) for cell in row)
+        longest = max(map(len, row))
         if result is not None and longest > MAX_FIELD_KB * 1024:
             result.records_read += 1
             reason = f"field of {longest / 1024:,.0f} KB, over the limit of {MAX_FIELD_KB} KB"

@@ -79,9 +79,10 @@ def _file_borough(path: Path, columns: dict[str, int], result: ReadResult) -> st
 def _read_row(row, names, columns, line, file_borough, seen, result: ReadResult) -> None:
     """Load, reject or skip one row."""
     raw = raw_row(names, row)
-    cells = {field: clean(row[i]) if i < len(row) else "" for field, i in columns.items()}
+    cleaned = [clean(c) for c in row]  # each cell cleaned once, for its field and for the blank-row test
+    cells = {field: cleaned[i] if i < len(cleaned) else "" for field, i in columns.items()}
     errors = blank_errors(cells)
-    filled = [clean(c) for c in row if clean(c)]
+    filled = [c for c in cleaned if c]
     location = f"line {line}"
     if not filled:
         result.skipped["blank row"] += 1

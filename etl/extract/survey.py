@@ -194,9 +194,13 @@ def _text(value: object) -> str:
 
 
 def find_table(sheet: str, rows: list[list[object]], filled: frozenset | set = frozenset()) -> Table | None:
-    """The header row: the first row naming the most distinct fields (at least three)."""
+    """The header row: the first row naming the most distinct fields (at least three). A row with
+    too few text cells to name more fields than the best so far is not matched: most rows are
+    data, and matching their values as headers was half the time of reading a survey."""
     best: Table | None = None
     for i in range(min(len(rows), HEADER_SCAN_ROWS)):
+        if _text_cells(rows[i], i, filled) <= (len(best.columns) if best else MIN_HEADER_FIELDS - 1):
+            continue
         cells = header_cells(rows, i, filled)
         columns = {c.column: c.match.field for c in cells if c.match.field}
         is_header = len(columns) >= MIN_HEADER_FIELDS and KEY_FIELDS & set(columns.values())
@@ -204,6 +208,11 @@ def find_table(sheet: str, rows: list[list[object]], filled: frozenset | set = f
             unmapped = {c.column: c.header for c in cells if not c.match.exact}
             best = Table(sheet, i + 1, columns, unmapped, cells)
     return best
+
+
+def _text_cells(row: list[object], i: int, filled: frozenset | set) -> int:
+    """How many cells of row ``i`` could name a field: text, not blank, not filled from a merge."""
+    return sum(1 for c, value in enumerate(row) if isinstance(value, str) and (i, c) not in filled and _text(value))
 
 
 def header_cells(rows: list[list[object]], i: int, filled: frozenset | set = frozenset()) -> list[HeaderCell]:

@@ -13,7 +13,7 @@ import re
 from functools import cache, lru_cache
 
 import ftfy
-from cleanco import basename
+from cleanco.clean import prepare_default_terms
 
 from etl.reference import known_system, norm_key, suppliers
 
@@ -74,11 +74,41 @@ def _supplier_key(name: str) -> str:
     previous = None
     while previous != s:  # strip stacked suffixes such as "UK Ltd" or "(UK) Limited"
         previous = s
-        s = norm_key(basename(s)) or s
+        s = norm_key(strip_legal_terms(s)) or s
         s = _LEGAL_TAIL.sub("", s).strip() or s
     if s.startswith("the "):
         s = s[4:]
     return s
+
+
+def _terms() -> tuple[list[int], dict[tuple[str, ...], list[int]], list[int]]:
+    """cleanco's legal terms in its order (longest first), those a key's words can equal: their sizes,
+    the positions of each term's words, and the sizes there are."""
+    terms = [tuple(parts) for _, parts in prepare_default_terms() if all(_KEY_WORD.fullmatch(p) for p in parts)]
+    positions: dict[tuple[str, ...], list[int]] = {}
+    for i, parts in enumerate(terms):
+        positions.setdefault(parts, []).append(i)
+    return [len(t) for t in terms], positions, sorted({len(t) for t in terms})
+
+
+_KEY_WORD = re.compile(r"[0-9a-z]+")  # what norm_key leaves of a word
+_TERM_SIZES, _TERM_AT, _SIZES = _terms()
+
+
+def strip_legal_terms(key: str) -> str:
+    """cleanco's ``basename`` of a key (``norm_key``'s words): each of its terms, in its order, cut
+    from the end where the words end with it; the next term to cut is looked up by the words
+    instead of comparing all 300 terms, which was 5-10% of a build."""
+    words, after = key.split(), 0
+    while True:
+        found = [
+            i for size in _SIZES if size <= len(words) for i in _TERM_AT.get(tuple(words[-size:]), ()) if i >= after
+        ]
+        if not found:
+            return " ".join(words)
+        after = min(found)
+        del words[-_TERM_SIZES[after] :]
+        after += 1
 
 
 @cache

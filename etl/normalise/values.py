@@ -61,7 +61,7 @@ SPREADSHEET_ERRORS = frozenset({
 
 def spreadsheet_error(value: object) -> str | None:
     """The spreadsheet error a cell holds as text ("#REF!", "#N/A"...), or None."""
-    if isinstance(value, str) and len(value) < 20 and value.strip().upper() in SPREADSHEET_ERRORS:
+    if isinstance(value, str) and len(value) < 20 and "#" in value and value.strip().upper() in SPREADSHEET_ERRORS:
         return value.strip()
     return None
 
@@ -295,6 +295,18 @@ MAX_AMOUNT = 100e9  # £100bn: no one contract costs more; a larger figure is a 
 def parse_money(value: object) -> Parsed:
     """GBP amount from a number or text like "£1,250,000", "approx £45k", "£1.2m pa"; finite, and
     at most ``MAX_AMOUNT`` (a larger one is unknown, with a warning naming it)."""
+    if type(value) is str and len(value) <= CACHED_TEXT:
+        return _text_money(value)
+    return _uncached_money(value)
+
+
+@lru_cache(maxsize=1 << 15)
+def _text_money(text: str) -> Parsed:
+    """Cached: the same amounts' text recurs on many rows ("£0", "£12,000"), each parse a few regexes."""
+    return _uncached_money(text)
+
+
+def _uncached_money(value: object) -> Parsed:
     amount, warning = _money(value)
     if amount is not None and amount > MAX_AMOUNT:
         shown = f"{amount:g}" if isinstance(value, (int, float)) else _shown(value)
