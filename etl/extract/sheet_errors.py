@@ -32,18 +32,22 @@ CELLS = {f"{TABLE}table-cell", f"{TABLE}covered-table-cell"}
 MAX_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet; repeats past it are formatting only
 
 
-def sheet_errors(path: Path) -> Errors:
-    """The error cells of an .xls or .ods (none for other formats, or when the file cannot be read
-    this way: calamine has already read it, so it is not broken, only unusual)."""
+def sheet_errors(path: Path) -> tuple[Errors, str | None]:
+    """The error cells of an .xls or .ods (none for other formats), and why they could not be
+    looked for, if so: calamine has already read the file, so it is not broken, only unusual, but
+    then an error cell reads as a blank and the build must say that it could not tell."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".xls":
-            return xls_errors(path)
+            return xls_errors(path), None
         if suffix == ".ods" and zipfile.is_zipfile(path):
-            return ods_errors(path)
-    except (xlrd.XLRDError, ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        return {}
-    return {}
+            return ods_errors(path), None
+    except (xlrd.XLRDError, ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return {}, (
+            f"spreadsheet error cells (#REF!, #N/A) could not be looked for ({type(exc).__name__}: "
+            f"{str(exc)[:120]}): any there read as blank cells, without a warning"
+        )
+    return {}, None
 
 
 def xls_errors(path: Path) -> Errors:

@@ -257,6 +257,7 @@ def _header_match(value: object, group: object) -> tuple[str, Match]:
 def _read_workbook(wb: Workbook, result: ReadResult) -> None:
     name = result.path.name
     result.is_sample = SAMPLE_KEYWORD in wb.keywords
+    result.notes += wb.notes
     grids = [(sheet.name, *_grid(sheet)) for sheet in wb.sheets]
     sheets = [(title, rows) for title, rows, _ in grids]
     tables = []

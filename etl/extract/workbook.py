@@ -53,6 +53,7 @@ class Workbook:
 
     sheets: list[Sheet]
     properties: Properties = field(default_factory=Properties)
+    notes: list[str] = field(default_factory=list)  # what could not be read of it, for the file's report
 
     @property
     def keywords(self) -> str:
@@ -79,10 +80,11 @@ def read_workbook(path: Path) -> Workbook:
         rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
         merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
         sheets.append(Sheet(meta.name, rows, merged))
-    errors |= sheet_errors(path)  # .xls and .ods, read once calamine has shown the sheets are within limits
+    found, problem = sheet_errors(path)  # .xls and .ods, once calamine has shown the sheets are within limits
+    errors |= found
     for s in sheets:
         _restore_errors(s.rows, errors.get(s.name, {}))
-    return Workbook(sheets, read_properties(path))
+    return Workbook(sheets, read_properties(path), [problem] if problem else [])
 
 
 def _restore_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:

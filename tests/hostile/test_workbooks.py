@@ -15,6 +15,7 @@ import pytest
 import python_calamine
 
 from etl.extract.sheet_errors import sheet_errors
+from etl.extract.survey import read_survey
 from etl.extract.workbook import read_workbook
 from etl.extract.workbook_limits import MAX_SHEET_ROWS
 from tests.hostile import corpus
@@ -99,17 +100,29 @@ def test_error_cells_calamine_reads_as_blank_are_put_back(tmp_path, write):
     assert blank[1][2] == blank[1][4] == ""  # the premise: calamine alone says nothing of them
     (sheet,) = read_workbook(path).sheets
     assert sheet.rows[1][:5] == ["Camden", "Mosaic", "#N/A", "Adult Social Care", "#VALUE!"]
-    assert sheet_errors(path) == {"Systems": {(1, 2): "#N/A", (1, 4): "#VALUE!"}}
+    assert sheet_errors(path) == ({"Systems": {(1, 2): "#N/A", (1, 4): "#VALUE!"}}, None)
 
 
 def test_an_ods_error_row_repeated_is_an_error_in_each_repeat_and_a_huge_repeat_is_bounded(tmp_path):
     path = corpus.error_cells_ods(tmp_path / "camden.ods", ERROR_ROWS, repeat_last=3)
-    assert sorted(sheet_errors(path)["Systems"]) == [(r, c) for r in (1, 2, 3) for c in (2, 4)]
+    assert sorted(sheet_errors(path)[0]["Systems"]) == [(r, c) for r in (1, 2, 3) for c in (2, 4)]
     huge = corpus.error_cells_ods(tmp_path / "huge.ods", ERROR_ROWS, repeat_last=5_000_000)
-    assert len(sheet_errors(huge)["Systems"]) == 2 * (MAX_SHEET_ROWS - 1)
+    assert len(sheet_errors(huge)[0]["Systems"]) == 2 * (MAX_SHEET_ROWS - 1)
 
 
 def test_a_file_that_is_not_what_its_suffix_says_has_no_error_cells_rather_than_a_crash(tmp_path):
     (tmp_path / "odd.xls").write_bytes(b"not a workbook")
     (tmp_path / "odd.ods").write_bytes(b"PK\x03\x04 not a zip")
-    assert sheet_errors(tmp_path / "odd.xls") == sheet_errors(tmp_path / "odd.ods") == {}
+    found, problem = sheet_errors(tmp_path / "odd.xls")
+    assert found == {} and "could not be looked for" in problem and "XLRDError" in problem
+    assert sheet_errors(tmp_path / "odd.ods") == ({}, None)  # not a package: nothing to look in
+
+
+def test_a_return_whose_error_cells_could_not_be_looked_for_says_so_in_its_report(tmp_path):
+    """An .xlsx named .xls: calamine reads it by its content, xlrd cannot; error cells in it would be
+    blanks no one hears of, so the file's notes (load_files.notes, the build's report) say so."""
+    xlsx = corpus.survey_workbook(tmp_path / "camden.xlsx", [["Camden", "Mosaic", "Liquidlogic", "Adult Social Care"]])
+    misnamed = xlsx.rename(tmp_path / "camden.xls")
+    result = read_survey(misnamed)
+    assert result.error is None and result.records  # read, all the same
+    assert any("could not be looked for" in n and "read as blank" in n for n in result.notes), result.notes
