@@ -6,11 +6,15 @@ The cursors (``cur``, ``sample_cur``) are conftest's fixtures; nothing here buil
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 
 import plotly
 from members import member_client
 from pagetree import by_id, walk
+
+MD_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(<([^>]*)>\)")  # [text](<href>), as pages.systems writes it
 
 
 def as_json(tree) -> object:
@@ -27,20 +31,46 @@ def text(node) -> str:
     return "" if node is None else str(node)
 
 
+def md_lines(node) -> list[list[str]]:
+    """The lines of the Markdown tables under ``node``, each as its raw cells (links and escapes kept)."""
+    out = []
+    for n in walk(node):
+        if n["type"] == "Markdown":
+            out += [
+                line.strip()[2:-2].split(" | ") for line in n["props"]["children"].split("\n") if line.startswith("|")
+            ]
+    return out
+
+
+def md_text(cell: str) -> str:
+    """A Markdown cell as a reader sees it: links as their text, escapes and character references undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", MD_LINK.sub(lambda m: m.group(1), cell)))
+
+
 def table_rows(tree, table_id: str) -> list[list[str]]:
-    """The body cells of a table as text."""
-    body = next(n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody")
+    """The body cells of a table (HTML, or a Markdown table, its header and rule lines left out) as text."""
+    body = next((n for n in walk(by_id(tree, table_id)) if n["type"] == "Tbody"), None)
+    if body is None:
+        return [[md_text(c) for c in line] for line in md_lines(by_id(tree, table_id))[2:]]
     return [[text(td) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
 
 
 def table_headings(tree, table_id: str) -> list[str]:
-    return [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
+    headings = [text(n) for n in walk(by_id(tree, table_id)) if n["type"] == "Th"]
+    return headings or [md_text(c) for c in md_lines(by_id(tree, table_id))[0]]
 
 
 def links(tree, table_id: str | None = None) -> list[str]:
-    """The hrefs of the in-app links of a tree (or of one table in it)."""
+    """The hrefs of the in-app links of a tree (or of one table in it): ``dcc.Link``s and the site paths
+    of Markdown links, in document order."""
     root = by_id(tree, table_id) if table_id else tree
-    return [n["props"]["href"] for n in walk(root) if n["type"] == "Link"]
+    out = []
+    for n in walk(root):
+        if n["type"] == "Link":
+            out.append(n["props"]["href"])
+        elif n["type"] == "Markdown":
+            out += [href for _text, href in MD_LINK.findall(n["props"]["children"]) if href.startswith("/")]
+    return out
 
 
 def figures(tree) -> list[dict]:

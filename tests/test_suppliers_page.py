@@ -247,7 +247,8 @@ def test_concentration_on_tiny_leaves_out_unknown_areas(cur):
 
 def test_profile_counts_equal_direct_queries(sample_cur):
     filters = {"supplier": CIVICA}
-    (summary,) = q.profile_summary(sample_cur, filters)
+    profile = q.profile(sample_cur, filters, limit=1000)
+    (summary,) = profile["summary"]
     direct = sample_cur.execute(
         """
         SELECT count(*), count(DISTINCT borough_code), count(DISTINCT system_name), count(DISTINCT service_area),
@@ -258,28 +259,29 @@ def test_profile_counts_equal_direct_queries(sample_cur):
     ).fetchone()
     keys = ("contracts", "boroughs", "systems", "service_areas", "annual_value", "valued", "earliest_end", "latest_end")
     assert tuple(summary[k] for k in keys) == direct
-    boroughs = q.profile_boroughs(sample_cur, filters)
+    boroughs = profile["boroughs"]
     assert len(boroughs) == summary["boroughs"]
     assert sum(r["contracts"] for r in boroughs) == summary["contracts"]
     assert sum(r["annual_value"] for r in boroughs) == pytest.approx(summary["annual_value"])
-    systems = q.profile_systems(sample_cur, filters)
+    systems = profile["systems"]
     assert len([r for r in systems if r["system"]]) == summary["systems"]
     assert sum(r["contracts"] for r in systems) == summary["contracts"]
-    areas = q.profile_service_areas(sample_cur, filters)
+    areas = profile["areas"]
     assert len(areas) == summary["service_areas"] and sum(r["contracts"] for r in areas) == summary["contracts"]
-    contracts = q.profile_contracts(sample_cur, filters, limit=1000)
+    contracts = profile["contracts"]
     assert contracts["total"] == len(contracts["rows"]) == summary["contracts"]
     assert {r["supplier"] for r in contracts["rows"]} == {CIVICA}
 
 
 def test_profile_respects_filters(sample_cur):
     filters = {"supplier": CIVICA, "borough": CAMDEN}
-    (summary,) = q.profile_summary(sample_cur, filters)
+    profile = q.profile(sample_cur, filters)
+    (summary,) = profile["summary"]
     (direct,) = sample_cur.execute(
         "SELECT count(*) FROM contracts WHERE supplier_name = ? AND borough_code = ?", [CIVICA, CAMDEN]
     ).fetchone()
     assert summary["contracts"] == direct and summary["boroughs"] == 1
-    assert {r["borough_code"] for r in q.profile_contracts(sample_cur, filters)["rows"]} == {CAMDEN}
+    assert {r["borough_code"] for r in profile["contracts"]["rows"]} == {CAMDEN}
 
 
 def test_camden_filter_restricts_the_market(sample_cur):
@@ -294,13 +296,13 @@ def test_camden_filter_restricts_the_market(sample_cur):
 
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_injection_attempts_are_literal_values(cur, value):
-    assert q.profile_summary(cur, {"supplier": value}) == []
+    assert q.profile(cur, {"supplier": value}, ("summary",)) == {"summary": []}
     assert q.market_shares(cur, {"service_area": value})["rows"] == []
     assert q.market_totals(cur)["contracts"] == 4  # nothing dropped
 
 
 def test_a_quote_in_a_real_name_finds_the_supplier(cur):
-    (summary,) = q.profile_summary(cur, {"supplier": "O'Brien & Sons Ltd"})
+    (summary,) = q.profile(cur, {"supplier": "O'Brien & Sons Ltd"})["summary"]
     assert (summary["contracts"], summary["boroughs"], summary["systems"]) == (1, 1, 0)
 
 
@@ -551,8 +553,10 @@ def test_concentration_table_is_behind_the_chart_and_breakdowns_fold(sample_cur)
     folds = [n for n in walk(profile) if "folded-table" in (n["props"].get("className") or "")]
     assert folds, "a breakdown of more than eight rows shows eight and folds the rest"
     for fold in folds:
-        bodies = [n for n in walk(fold) if n["type"] == "Tbody"]
-        assert len(bodies) == 1 and len(bodies[0]["props"]["children"]) == 8
-        (rest,) = [n for n in walk(fold) if n["type"] == "Markdown"]  # the rest: one component, text only
-        assert rest["props"].get("dangerously_allow_html") is not True
-        assert rest["props"]["children"].count("\n|") > 1
+        first, rest = [n for n in walk(fold) if n["type"] == "Markdown"]  # one component each, links and all
+        (details,) = [n for n in walk(fold) if n["type"] == "Details"]
+        assert [n for n in walk(details) if n["type"] == "Markdown"] == [rest]
+        assert first["props"]["children"].count("\n|") == 8 + 1 and rest["props"]["children"].count("\n|") > 2
+        assert all(m["props"].get("dangerously_allow_html") is not True for m in (first, rest))
+    boroughs = next(f for f in folds if "Boroughs" in text(f))
+    assert len(links(boroughs)) == len(md_rows(boroughs)) > 8  # every borough leads to its page, the folded too

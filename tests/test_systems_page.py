@@ -13,11 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import plotly.graph_objects as go
 import pytest
 from market_helpers import (
+    MD_LINK,
     as_json,
     assert_export_is_the_table,
     csv_lines,
     figures,
     links,
+    md_text,
     table_headings,
     table_rows,
     text,
@@ -28,6 +30,7 @@ from app import create_app
 from dashboard import format
 from dashboard import links as app_links
 from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
+from dashboard.layout import markdown_text
 from dashboard.logic import systems as logic
 from dashboard.pages import systems as page
 from dashboard.queries import systems as q
@@ -37,6 +40,10 @@ from etl.sample import SAMPLE_SYSTEM_BOROUGHS
 
 CAMDEN = "E09000007"
 INJECTIONS = ["Mosaic' OR '1'='1", "x'); DROP TABLE contracts; --", 'Mosaic" OR 1=1 --']
+
+
+def text_of_markdown(node) -> str:
+    return "\n".join(n["props"]["children"] for n in walk(node) if n["type"] == "Markdown")
 
 
 def has_id(tree, component_id: str) -> bool:
@@ -349,8 +356,10 @@ def test_systems_show_whom_to_call_to_members_and_say_so_to_the_public(full_samp
         _t, result = logic.main_table(cur, {"system": system})
         known = contacts_q.contacts(cur, [r["contract_id"] for r in result["rows"]])
     assert shown and len(shown) == len(known)
-    mails = [n["props"]["href"] for n in walk(member) if n["type"] == "A" and "mailto:" in n["props"].get("href", "")]
-    assert all(m.startswith("mailto:") for m in mails)
+    mails = [href for _t, href in MD_LINK.findall(text_of_markdown(by_id(member, "systems-boroughs-table")))
+             if href.startswith("mailto:")]  # fmt: skip
+    safe = [app_links.safe_email(c["email"]) for c in known.values()]
+    assert mails and sorted(mails) == sorted(f"mailto:{e}" for e in safe if e)
     assert not [n for n in walk(member) if n["props"].get("id") == "systems-contacts-note"]
     public = render_page(app, "/systems", f"?system={system}", member=False)
     assert "signed-in members" in text(by_id(public, "systems-contacts-note"))
@@ -389,17 +398,40 @@ def test_ended_contracts_are_hidden_by_default_and_counted(sample_cur):
     assert "Hide them" in text(by_id(shown, "systems-ended"))
 
 
-def test_status_is_a_badge_of_the_one_rule(sample_cur):
+def test_status_is_said_in_words_of_the_one_rule(sample_cur):
     from dashboard import status
 
     tree = as_json(page.content(sample_cur, {"system": "Mosaic", "ended": "show"}))
-    badges = [
-        n for n in walk(by_id(tree, "systems-boroughs-table")) if "status-badge" in (n["props"].get("className") or "")
-    ]
+    col = table_headings(tree, "systems-boroughs-table").index("Status")
     _, result = logic.main_table(sample_cur, {"system": "Mosaic", "ended": "show"})
     keys = [status.status(r["end_date"], r["max_end_date"], date.today()) for r in result["rows"]]
-    assert [text(b) for b in badges] == [status.label(k) for k in keys]
-    assert [b["props"]["className"].split()[1] for b in badges] == [f"text-bg-{status.BADGES[k]}" for k in keys]
+    assert len(set(keys)) > 1  # more than one status to tell apart
+    assert [r[col] for r in table_rows(tree, "systems-boroughs-table")] == [status.label(k) for k in keys]
+
+
+def test_tables_are_one_markdown_component_with_every_link(sample_cur):
+    """The ranking and the detail tables: one Markdown component each (not a component per cell, link
+    and badge), no raw HTML, and a link for every system name, borough and safe contact email."""
+    for st, table_id in (({}, "systems-table"), ({"system": "Mosaic", "ended": "show"}, "systems-boroughs-table")):
+        tree = as_json(page.content(sample_cur, st))
+        table = by_id(tree, table_id)
+        kinds = {n["type"] for n in walk(table)}
+        assert kinds == {"Div", "P", "Markdown"}, kinds
+        (md,) = [n for n in walk(table) if n["type"] == "Markdown"]
+        assert md["props"].get("dangerously_allow_html") is not True
+        assert "markdown-links" in table["props"]["className"].split()
+        rows = table_rows(tree, table_id)
+        assert len(links(tree, table_id)) == len(rows) > 0  # a system's page, or a borough's
+
+
+def test_a_cell_link_is_text_and_an_unsafe_href_no_link():
+    name = "A [b](c) *d* <i>"
+    assert page.cell_markdown(name, "text", "/systems?system=A") == f"[{markdown_text(name)}](</systems?system=A>)"
+    (found,) = MD_LINK.findall(page.cell_markdown(name, "text", "/systems?system=A"))
+    assert found[1] == "/systems?system=A" and md_text(found[0]) == name  # the name's marks are its own text
+    assert page.cell_markdown("x", "text", "/a<script>") == "x"
+    assert page.cell_markdown(None, "text", "/systems") == "–"
+    assert page.cell_markdown("ended", "status", None) == "Ended"
 
 
 def test_ranking_is_paged_and_every_page_links_on(sample_cur):
@@ -421,7 +453,9 @@ def test_ranking_is_paged_and_every_page_links_on(sample_cur):
 
 def test_columns_left_out_on_a_phone_stay_in_the_export(sample_cur):
     tree = as_json(page.content(sample_cur, {}))
-    hidden = [text(n) for n in walk(by_id(tree, "systems-table")) if n["type"] == "Th"
-              and page.PHONE_HIDDEN in (n["props"].get("className") or "")]  # fmt: skip
-    headings, _ = EXPORTS["systems"](sample_cur, {})
-    assert hidden and set(hidden) < set(headings) and "System" not in hidden
+    headings = table_headings(tree, "systems-table")
+    classes = by_id(tree, "systems-table")["props"]["className"].split()
+    hidden = [h for j, h in enumerate(headings) if page.PHONE_HIDDEN.format(j + 1) in classes]
+    exported, _ = EXPORTS["systems"](sample_cur, {})
+    assert hidden and set(hidden) < set(exported) and "System" not in hidden
+    assert hidden == [c.heading for c in logic.RANKING_COLUMNS if not c.phone]

@@ -273,16 +273,28 @@ def shares_table(m: dict, filters: dict) -> Table:
     return market_table(rows if lists_all(filters) else q.fold_others(rows, q.TABLE_TOP, FOLDED))
 
 
+def profile_parts(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None,
+                  parts: tuple[str, ...] = q.PROFILE_PARTS) -> dict:  # fmt: skip
+    """The chosen suppliers' profile for these filters in one statement (``queries.suppliers.profile``),
+    its ``contracts`` a page of ``size`` (past the last page: the first) with the page shown and its size."""
+    live, page, size = query_filters(filters), page_of(filters), size or q.PROFILE_CONTRACTS_LIMIT
+    p = q.profile(cur, live, parts, limit=size, offset=(page - 1) * size)
+    if not p["contracts"]["rows"] and page > 1:
+        page, p = 1, q.profile(cur, live, parts, limit=size)
+    return {**p, "contracts": {**p["contracts"], "page": page, "size": size}}
+
+
+def profile_table(p: dict, filters: dict) -> Table:
+    """The profile's main table: the page of contracts of ``profile_parts``."""
+    return contracts_table(p["contracts"]["rows"], len(q.chosen_suppliers(filters)) > 1)
+
+
 def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None = None) -> tuple[Table, dict]:
     """The page's main table for these filters (shares, or the chosen suppliers' contracts; a page of
     ``size`` rows) and its result."""
-    suppliers, page, live = q.chosen_suppliers(filters), page_of(filters), query_filters(filters)
-    if suppliers:
-        size = size or q.PROFILE_CONTRACTS_LIMIT
-        result = q.profile_contracts(cur, live, limit=size, offset=(page - 1) * size)
-        if not result["rows"] and page > 1:  # past the last page: the first
-            page, result = 1, q.profile_contracts(cur, live, limit=size)
-        return contracts_table(result["rows"], len(suppliers) > 1), {**result, "page": page, "size": size}
+    if q.chosen_suppliers(filters):
+        p = profile_parts(cur, filters, size, ("contracts",))
+        return profile_table(p, filters), p["contracts"]
     m = market_parts(cur, filters, size)
     return shares_table(m, filters), m["shares"]
 

@@ -109,13 +109,6 @@ def query_filters(st: dict, today: date | None = None) -> dict:
     return {**st, q.LIVE_ON: today or date.today()}
 
 
-def hidden_ended(cur: duckdb.DuckDBPyConnection, st: dict, column: str = "TRUE") -> int:
-    """How many ended contracts the view hides (0 when it shows them), for its note."""
-    if shows_ended(st):
-        return 0
-    return q.ended_count(cur, {k: v for k, v in st.items() if k != q.LIVE_ON}, query_filters(st)[q.LIVE_ON], column)
-
-
 def page_of(st: dict) -> int:
     value = st.get("page")
     return value if isinstance(value, int) and value > 0 else 1
@@ -326,8 +319,8 @@ def main_table(cur: duckdb.DuckDBPyConnection, filters: dict, size: int | None =
         size = size or q.RANKING_LIMIT
         result = _paged(lambda offset: q.ranking(cur, st, limit=size, offset=offset), page, size)
         return ranking_table(result["rows"]), result
-    size = size or q.DETAIL_LIMIT
-    result = _paged(lambda offset: q.system_contracts(cur, st, limit=size, offset=offset), page, size)
+    size = size or q.DETAIL_LIMIT  # one statement: the page, the systems, the boroughs, the ended, the scores
+    result = _paged(lambda offset: q.detail(cur, st, limit=size, offset=offset), page, size)
     contacts = contacts_q.contacts(cur, [r["contract_id"] for r in result["rows"]])
     return detail_table(result["rows"], len(systems) > 1, contacts), result
 

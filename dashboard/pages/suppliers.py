@@ -23,7 +23,6 @@ from dashboard.figures.suppliers import hhi_bar, share_bar, vfm_scatter
 from dashboard.figures.systems import end_timeline
 from dashboard.logic import suppliers as ls
 from dashboard.logic.suppliers import VIEW
-from dashboard.logic.systems import hidden_ended
 from dashboard.pages.systems import ended_note, folded, market_page, pager, scrolling, text_table
 from dashboard.queries import suppliers as q
 from dashboard.texts import PRODUCT
@@ -208,9 +207,9 @@ def _supplier_section(i: int, name: str, summary: dict, market: dict, parts: dic
     ]
 
 
-def _contracts(cur: duckdb.DuckDBPyConnection, filters: dict, chosen: list[str], today: date) -> list:
+def _contracts(p: dict, filters: dict, chosen: list[str], today: date) -> list:
     """The chosen suppliers' contracts: when they end, by borough, and a page of the list, soonest end first."""
-    table, result = ls.main_table(cur, filters)
+    result = p["contracts"]
     title, items, timeline = ls.profile_timeline(result["rows"], chosen)
     return [
         ui.chart(
@@ -220,32 +219,26 @@ def _contracts(cur: duckdb.DuckDBPyConnection, filters: dict, chosen: list[str],
         ),
         html.H2("Contracts", className="h4"),
         *pager(VIEW.stem, filters, result, "contracts", "suppliers-pager"),
-        scrolling(table, "Contracts, soonest end first", filters, "suppliers-contracts-table"),
+        scrolling(ls.profile_table(p, filters), "Contracts, soonest end first", filters, "suppliers-contracts-table"),
     ]
 
 
 def profile_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -> list:
     """Per chosen supplier: headline cards, boroughs, systems, service areas; then their contracts."""
-    chosen, live = q.chosen_suppliers(filters), ls.query_filters(filters)
-    summaries = {s["supplier"]: s for s in q.profile_summary(cur, live)}
+    chosen = q.chosen_suppliers(filters)
+    p = ls.profile_parts(cur, filters)  # one statement: the summaries, breakdowns, market, contracts, ended
+    summaries = {s["supplier"]: s for s in p["summary"]}
     back = links.href(VIEW.stem, filters, supplier=None, page=None)
     out: list = [dcc.Link("← All suppliers", href=back, id="suppliers-back")]
     missing = [s for s in chosen if s not in summaries]
     if missing:
         out.append(ui.message(ls.not_found(missing), color="warning", message_id="suppliers-not-found"))
-    out += ended_note(VIEW.stem, filters, hidden_ended(cur, filters, "supplier_name IS NOT NULL"),
-                      note_id="suppliers-ended")  # fmt: skip
+    out += ended_note(VIEW.stem, filters, p["ended"], note_id="suppliers-ended")
     if not summaries:
         return out
-    market = q.market_totals(cur, q.without(live, "supplier"))
-    parts = {
-        "boroughs": q.profile_boroughs(cur, live),
-        "systems": q.profile_systems(cur, live),
-        "areas": q.profile_service_areas(cur, live),
-    }
     for i, name in enumerate(s for s in chosen if s in summaries):
-        out += _supplier_section(i, name, summaries[name], market, parts, filters)
-    return [*out, *_contracts(cur, filters, chosen, today)]
+        out += _supplier_section(i, name, summaries[name], p["market"], p, filters)
+    return [*out, *_contracts(p, filters, chosen, today)]
 
 
 # --------------------------------------------------------------------------- page

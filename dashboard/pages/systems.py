@@ -22,9 +22,9 @@ from dash import dcc, html
 
 from dashboard import format as fmt
 from dashboard import layout as ui
-from dashboard import links, queries, state, status
+from dashboard import links, queries, state
 from dashboard.figures.systems import end_timeline, score_bars, system_usage_bar
-from dashboard.layout import markdown_table
+from dashboard.layout import markdown_table, markdown_text
 from dashboard.logic import systems as ls
 from dashboard.logic.systems import VIEW, Link, Table, show
 from dashboard.pages.my_borough import contacts_note
@@ -54,44 +54,44 @@ def cell_href(link: Link, st: Mapping[str, object]) -> str:
     return links.href(link.stem, st, **link.values)
 
 
-PHONE_HIDDEN = "d-none d-md-table-cell"  # a column left out on a narrow screen (``Column.phone``)
+PHONE_HIDDEN = "phone-hide-{}"  # the wrapper's class hiding column n (from 1) on a narrow screen (``Column.phone``)
+# What may not stand in a Markdown link's <destination>: a site path or a checked mailto never has it.
+_NOT_IN_HREF = frozenset("<>\\\n\r")
 
 
-def _classes(*names: str | None) -> str | None:
-    return " ".join(n for n in names if n) or None
-
-
-def cell_content(value: object, kind: str, link: Link | None, st: Mapping[str, object]) -> object:
-    """What a cell shows: a status as its badge (``dashboard.status.BADGES``), a value as text, or a link."""
-    text = show(value, kind)
-    if kind == "status" and value:
-        return html.Span(text, className=f"badge text-bg-{status.BADGES[value]} status-badge")
-    if link and value not in (None, ""):  # an email opens the mail client, not an in-app page
-        return (html.A if link.stem == "mailto" else dcc.Link)(text, href=cell_href(link, st))
+def cell_markdown(value: object, kind: str, href: str | None) -> str:
+    """A cell as Markdown: its value as literal text (a status in words), a link when it leads somewhere."""
+    text = markdown_text(show(value, kind))
+    if href and value not in (None, "") and not _NOT_IN_HREF & set(href):
+        return f"[{text}](<{href}>)"
     return text
 
 
-def linked_table(table: Table, caption: str, st: Mapping[str, object], table_id: str | None = None) -> dbc.Table:
-    """An HTML table of raw values formatted per column; a cell with a ``Link`` is a link. Columns
-    marked ``phone=False`` are left out on a narrow screen, so the table fits a phone."""
-    classes = [_classes("text-end" if c.numeric else None, None if c.phone else PHONE_HIDDEN) for c in table.columns]
+def table_markdown(table: Table, st: Mapping[str, object]) -> str:
+    """A market table as one Markdown table: headings, numbers right-aligned, each cell's ``Link`` a link."""
 
-    def cell(i: int, j: int, value: object) -> html.Td:
+    def cell(i: int, j: int, value: object) -> str:
         link = table.links[i].get(j) if table.links else None
-        return html.Td(cell_content(value, table.columns[j].kind, link, st), className=classes[j])
+        return cell_markdown(value, table.columns[j].kind, cell_href(link, st) if link else None)
 
-    head = [html.Th(c.heading, scope="col", className=classes[j]) for j, c in enumerate(table.columns)]
-    return dbc.Table(
+    return "\n".join(
         [
-            html.Caption(caption),
-            html.Thead(html.Tr(head)),
-            html.Tbody([html.Tr([cell(i, j, v) for j, v in enumerate(r)]) for i, r in enumerate(table.rows)]),
-        ],
-        bordered=False,
-        hover=True,
-        size="sm",
-        striped=True,
-        className="mb-0",
+            "| " + " | ".join(markdown_text(c.heading) for c in table.columns) + " |",
+            "|" + "|".join("---:" if c.numeric else "---" for c in table.columns) + "|",
+            *("| " + " | ".join(cell(i, j, v) for j, v in enumerate(r)) + " |" for i, r in enumerate(table.rows)),
+        ]
+    )
+
+
+def linked_table(table: Table, caption: str, st: Mapping[str, object], table_id: str | None = None) -> html.Div:
+    """A market table, its links and all, as one Markdown component: a component per cell, link and badge
+    made a page of 25 systems some 300 components, and the browser's Dash renderer pays for each on every
+    click. A plain click on a link moves in the app as a ``dcc.Link`` does (assets/shell.js);
+    columns marked ``phone=False`` are left out on a narrow screen (assets/market_tables.css)."""
+    hidden = [PHONE_HIDDEN.format(j + 1) for j, c in enumerate(table.columns) if not c.phone]
+    return html.Div(
+        [html.P(caption, className="small text-body-secondary mb-1"), dcc.Markdown(table_markdown(table, st))],
+        className=" ".join(["markdown-table", "markdown-links", *hidden]),
         **({"id": table_id} if table_id else {}),
     )
 
@@ -110,16 +110,16 @@ def text_table(table: Table, caption: str, table_id: str | None = None) -> html.
 
 
 def folded(table: Table, caption: str, st: Mapping[str, object], top: int = 8) -> html.Div:
-    """The first ``top`` rows of a table (links and all), and the rest behind a 'Show all' that opens in
-    place (no round trip) as one Markdown table of text: a supplier's profile folded some 1,000 cells
-    there, and every component costs the browser (opening a profile took 6-7 s at 50k contracts)."""
+    """The first ``top`` rows of a table, and the rest behind a 'Show all' that opens in place (no round
+    trip), each one Markdown table with its links (a supplier's profile folded some 1,000 cells there)."""
     if len(table.rows) <= top:
         return scrolling(table, caption, st)
-    first = Table(table.columns, table.rows[:top], table.links[:top] if table.links else None)
+    links_of = table.links or [{} for _ in table.rows]
+    first = Table(table.columns, table.rows[:top], links_of[:top])
     rest = html.Details(
         [
             html.Summary(f"Show all {len(table.rows):,}"),
-            text_table(Table(table.columns, table.rows[top:]), f"{caption} (more)"),
+            scrolling(Table(table.columns, table.rows[top:], links_of[top:]), f"{caption} (more)", st),
         ],
         className="mb-3 folded-rest",
     )
@@ -210,15 +210,13 @@ def ranking_content(cur: duckdb.DuckDBPyConnection, filters: dict) -> list:
 # --------------------------------------------------------------------------- chosen systems
 
 
-def _intro(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str]) -> list:
+def _intro(filters: dict, systems: list[str], result: dict) -> list:
     """The back link, the question, a sentence per chosen system and a note on those not found."""
-    live = ls.query_filters(filters)
-    per_system = {r["system"]: r for r in q.ranking(cur, live, limit=len(systems))["rows"]}
-    n_boroughs = q.boroughs_in_data(cur, live)
+    per_system = {r["system"]: r for r in result["systems"]}
     out: list = [
         dcc.Link("← All systems", href=links.href(VIEW.stem, filters, system=None), id="systems-back"),
         html.H2(f"Which boroughs use {ls.and_list(systems)}", className="h4 mt-2", id="systems-question"),
-        *(html.P(ls.system_sentence(per_system[s], n_boroughs)) for s in systems if s in per_system),
+        *(html.P(ls.system_sentence(per_system[s], result["in_data"])) for s in systems if s in per_system),
     ]
     missing = [s for s in systems if s not in per_system]
     if missing:
@@ -226,9 +224,9 @@ def _intro(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str]) ->
     return out
 
 
-def _scores(cur: duckdb.DuckDBPyConnection, filters: dict, systems: list[str], several: bool) -> list:
+def _scores(scores: list[dict], systems: list[str], several: bool) -> list:
     """What the boroughs think of the chosen systems: the scores in words and as stacked bars."""
-    summary = q.summarise_scores(q.score_counts(cur, ls.query_filters(filters)), systems)
+    summary = q.summarise_scores(scores, systems)
     score_table = text_table(ls.score_table(summary, several), "Boroughs' survey scores")
     return [
         html.H3("What the boroughs think of it", className="h5"),
@@ -246,10 +244,9 @@ def detail_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -
     """Systems chosen: who uses them, who supplies them, when contracts end, what boroughs think."""
     systems = q.chosen_systems(filters)
     several = len(systems) > 1
-    table, result = ls.main_table(cur, filters)
-    intro = _intro(cur, filters, systems)
-    ended = ended_note(VIEW.stem, filters, ls.hidden_ended(cur, filters, "system_name IS NOT NULL"),
-                       note_id="systems-ended")  # fmt: skip
+    table, result = ls.main_table(cur, filters)  # one statement, and the contacts of its page
+    intro = _intro(filters, systems, result)
+    ended = ended_note(VIEW.stem, filters, result["ended"], note_id="systems-ended")
     if not table.rows:
         return [*intro, *ended]
     title = ls.timeline_title(systems)
@@ -265,7 +262,7 @@ def detail_content(cur: duckdb.DuckDBPyConnection, filters: dict, today: date) -
         dbc.Row(
             [
                 dbc.Col(ui.chart(end_timeline(items, title, today), timeline_table, "systems-timeline-chart"), lg=7),
-                dbc.Col(_scores(cur, filters, systems, several), lg=5),
+                dbc.Col(_scores(result["scores"], systems, several), lg=5),
             ]
         ),
     ]

@@ -291,84 +291,85 @@ def _shares(rows: list[dict], rank_by: str) -> dict:
 
 
 # --------------------------------------------------------------------------- one supplier
+#
+# A profile's numbers come from one statement too (``profile``): the chosen suppliers' contracts are
+# read once (``c``, ended or not, with ``live``; ``p``, the live ones) and the whole market once
+# (``f``, for the shares the cards quote). Seven statements were about 7 x 2 ms of planning alone.
+
+PROFILE_PARTS = ("summary", "boroughs", "systems", "areas", "contracts", "market", "ended")
+BREAKDOWN_COLUMNS = {"boroughs": ("borough_code", "borough_code"), "systems": ("system_name", "system"),
+                     "areas": ("service_area", "service_area")}  # part -> (column, key of its rows)  # fmt: skip
 
 
-def profile_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
-    """One row per chosen supplier that has contracts under the filters."""
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT supplier_name, count(*), count(DISTINCT borough_code), count(DISTINCT system_name),
-               count(DISTINCT service_area), sum(annual_value), count(annual_value),
-               min({END_COLUMN}), max({END_COLUMN})
-        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
-        GROUP BY supplier_name ORDER BY supplier_name
-        """,
-        params,
-    ).fetchall()
-    keys = ("supplier", "contracts", "boroughs", "systems", "service_areas", "annual_value", "valued",
-            "earliest_end", "latest_end")  # fmt: skip
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+def _breakdown_sql(column: str, key: str) -> str:
+    """Per (supplier, ``column``) of the live contracts: contracts, boroughs, annual value, first and
+    last end; ``column`` and ``key`` are names of this module (``BREAKDOWN_COLUMNS``), never input."""
+    return f"""(SELECT list(g ORDER BY g.supplier, g.contracts DESC, g.{key} NULLS LAST) FROM (
+            SELECT supplier_name AS supplier, {column} AS {key}, count(*) AS contracts,
+                   count(DISTINCT borough_code) AS boroughs, sum(annual_value) AS annual_value,
+                   min({END_COLUMN}) AS earliest_end, max({END_COLUMN}) AS latest_end
+            FROM p GROUP BY supplier_name, {column}) AS g)"""
 
 
-def _breakdown(cur, filters: Filters, column: str, keys: tuple[str, ...]) -> list[dict]:
-    """Per (supplier, ``column``): contracts, boroughs, annual value, earliest and latest end.
-
-    ``column`` is one of the fixed names the callers pass, never input.
-    """
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT supplier_name, {column}, count(*), count(DISTINCT borough_code), sum(annual_value),
-               min({END_COLUMN}), max({END_COLUMN})
-        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
-        GROUP BY supplier_name, {column}
-        ORDER BY supplier_name, count(*) DESC, {column} NULLS LAST
-        """,
-        params,
-    ).fetchall()
-    return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def profile_boroughs(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
-    return _breakdown(
-        cur, filters, "borough_code",
-        ("supplier", "borough_code", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
-    )  # fmt: skip
+_PROFILE_SQL = {
+    "summary": f"""(SELECT list(g ORDER BY g.supplier) FROM (
+            SELECT supplier_name AS supplier, count(*) AS contracts, count(DISTINCT borough_code) AS boroughs,
+                   count(DISTINCT system_name) AS systems, count(DISTINCT service_area) AS service_areas,
+                   sum(annual_value) AS annual_value, count(annual_value) AS valued,
+                   min({END_COLUMN}) AS earliest_end, max({END_COLUMN}) AS latest_end
+            FROM p GROUP BY supplier_name) AS g)""",
+    **{part: _breakdown_sql(column, key) for part, (column, key) in BREAKDOWN_COLUMNS.items()},
+    "contracts": f"""(SELECT {{'total': (SELECT count(*) FROM p),
+                            'rows': list(x ORDER BY x.end_date NULLS LAST, x.supplier, x.borough_code, x.contract_id)}}
+            FROM (
+            SELECT supplier_name AS supplier, borough_code, system_name AS system, service_area, title, start_date,
+                   {END_COLUMN} AS end_date, max_end_date, annual_value, contract_id
+            FROM p ORDER BY {END_COLUMN} NULLS LAST, supplier_name, borough_code, contract_id
+            LIMIT $limit OFFSET $offset) AS x)""",
+    "market": "(SELECT {'contracts': count(*), 'annual_value': coalesce(sum(annual_value), 0)} FROM f)",
+    "ended": "(SELECT count(*) FROM c WHERE NOT live)",
+}
 
 
-def profile_systems(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
-    return _breakdown(
-        cur, filters, "system_name",
-        ("supplier", "system", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
-    )  # fmt: skip
-
-
-def profile_service_areas(cur: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
-    return _breakdown(
-        cur, filters, "service_area",
-        ("supplier", "service_area", "contracts", "boroughs", "annual_value", "earliest_end", "latest_end"),
-    )  # fmt: skip
-
-
-def profile_contracts(
-    cur: duckdb.DuckDBPyConnection, filters: Filters, limit: int = PROFILE_CONTRACTS_LIMIT, offset: int = 0
+def profile(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    parts: Sequence[str] = PROFILE_PARTS,
+    *,
+    limit: int = PROFILE_CONTRACTS_LIMIT,
+    offset: int = 0,
 ) -> dict:
-    """The chosen suppliers' contracts, soonest end first, a page of them; ``total`` counts them all."""
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT supplier_name, borough_code, system_name, service_area, title, start_date, {END_COLUMN},
-               max_end_date, annual_value, contract_id, count(*) OVER ()
-        FROM contracts WHERE {where} AND supplier_name IS NOT NULL
-        ORDER BY {END_COLUMN} NULLS LAST, supplier_name, borough_code, contract_id
-        LIMIT ? OFFSET ?
-        """,
-        [*params, limit, offset],
-    ).fetchall()
-    keys = ("supplier", "borough_code", "system", "service_area", "title", "start_date", "end_date",
-            "max_end_date", "annual_value", "contract_id")  # fmt: skip
-    return {"rows": [dict(zip(keys, r[:-1], strict=True)) for r in rows], "total": rows[0][-1] if rows else 0}
+    """The chosen suppliers' (``filters['supplier']``) ``parts``, in one statement. ``summary``: a row per
+    supplier with contracts; ``boroughs``, ``systems``, ``areas``: per supplier and borough, system or
+    service area, most contracts first; ``contracts``: ``rows``, a page of them soonest end first, and
+    their ``total``; ``market``: the ``contracts`` and ``annual_value`` of ``market_totals``, of every
+    supplier under the same filters (what the cards' shares are of); ``ended``: with ``live_on``, the
+    chosen suppliers' ended contracts left out.
+    """
+    today = (filters or {}).get(LIVE_ON)
+    live, live_params = (f"NOT {ENDED_SQL}", [today]) if isinstance(today, date) else ("TRUE", [])
+    where, params = plain_where(filters)
+    ctes = [
+        f"""c AS (SELECT supplier_name, borough_code, system_name, service_area, title, start_date, {END_COLUMN},
+                      max_end_date, annual_value, contract_id, {live} AS live
+               FROM contracts WHERE {where} AND supplier_name IS NOT NULL),
+        p AS (SELECT * FROM c WHERE live)"""
+    ]
+    args = [*live_params, *params]
+    if "market" in parts:
+        m_where, m_params = plain_where(without(filters, "supplier"))
+        named = f"{m_where} AND supplier_name IS NOT NULL AND {live}"
+        ctes.append(f"f AS (SELECT annual_value FROM contracts WHERE {named})")
+        args += [*m_params, *live_params]
+    columns = ", ".join(f"{_PROFILE_SQL[part]} AS {part}" for part in parts)
+    columns = columns.replace("$limit", f"{int(limit):d}").replace("$offset", f"{int(offset):d}")
+    row = cur.execute(f"WITH {', '.join(ctes)} SELECT {columns}", args).fetchone()
+    out = dict(zip(parts, row, strict=True))
+    for part in {"summary", *BREAKDOWN_COLUMNS} & out.keys():
+        out[part] = out[part] or []  # a list of no rows is NULL
+    if "contracts" in out:
+        out["contracts"]["rows"] = out["contracts"]["rows"] or []
+    return out
 
 
 # --------------------------------------------------------------------------- headline and value for money
