@@ -394,6 +394,7 @@ FIGURES = {
         group_label=HOSTILE,
     ),  # fmt: skip
     "timeline.timeline_figure": lambda: ftl.timeline_figure(_timeline_chart(), today=TODAY),
+    "timeline.label_trace": lambda: {"data": [ftl.label_trace(_timeline_chart()["rows"])]},
 }
 
 
