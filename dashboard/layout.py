@@ -467,13 +467,18 @@ def status_badge(key: str, text: str | None = None, **props) -> dbc.Badge:
     return dbc.Badge(text or status.label(key), color=status.BADGES[key], text_color="dark" if dark else None, **props)
 
 
-# Markdown's ASCII punctuation, each escaped with a backslash so that a value is always its own text
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Markdown's ASCII punctuation, each written as a numeric character reference so that a value is
+# always its own text. Not a backslash: dcc.Markdown's parser honours only some backslash escapes
+# (not "\:"), so "2025: should" showed as "2025\: should", and an unescaped "http:" could become a link;
+# a reference is decoded after parsing, into the character alone.
+_MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 def markdown_text(value: object) -> str:
-    """A value as literal Markdown text: one line, every punctuation mark escaped (no link, tag or pipe)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split())) or " "
+    """A value as literal Markdown text: one line, every punctuation mark a character reference (no
+    link, tag, emphasis or pipe can come from it)."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_PUNCTUATION.sub(lambda m: f"&#{ord(m.group(0))};", text) or " "
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, **props) -> html.Div:

@@ -3,6 +3,7 @@ components a page function returns."""
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,5 +64,6 @@ def md_rows(node) -> list[list[str]]:
     for n in walk(node):
         if n["type"] == "Markdown":
             lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
-            out += [[re.sub(r"\\(.)", r"\1", c.strip()) for c in line.strip("|").split(" | ")] for line in lines]
+            out += [[html.unescape(re.sub(r"\\(.)", r"\1", c.strip())) for c in line.strip("|").split(" | ")]
+                    for line in lines]  # fmt: skip
     return out
