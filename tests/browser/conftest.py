@@ -137,3 +137,26 @@ def axe_audit(axe_script):
         return serious
 
     return audit
+
+
+# Collects what the Content-Security-Policy blocks, from the first script on.
+CSP_LISTEN = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+    const where = `${e.sourceFile}:${e.lineNumber}`;
+    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${where})`);
+});
+"""
+
+
+@pytest.fixture
+def strict(browser):
+    """(page, errors): a page in a context that keeps the policy, with JS and console errors collected."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=False)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.add_init_script(CSP_LISTEN)
+    yield page, errors
+    context.close()

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 20_000  # ms: generous for a 2-core CI machine
 BOROUGH = "E09000007"  # Camden, in the sample
-LISTEN = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-    const where = `${e.sourceFile}:${e.lineNumber}`;
-    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${where})`);
-});
-"""
 PATHS = [view.path.replace("<code>", BOROUGH) for view in views.ALL]
 COUNT = """() => ({
     charts: document.querySelectorAll(".js-plotly-plot").length,
@@ -36,19 +29,6 @@ COUNT = """() => ({
         (g) => getComputedStyle(g).display !== "inline"
     ).length,
 })"""
-
-
-@pytest.fixture
-def strict(browser):
-    """(page, errors): a page in a context that keeps the policy, with JS and console errors collected."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=False)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    page.add_init_script(LISTEN)
-    yield page, errors
-    context.close()
 
 
 def test_every_page_renders_under_the_policy(strict, live_app):

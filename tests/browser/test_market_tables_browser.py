@@ -24,18 +24,6 @@ MARKED = "() => window.__marketNotReloaded || null"
 DISPLAY = "(el) => getComputedStyle(el).display"
 
 
-@pytest.fixture
-def strict(browser):
-    """(page, errors): a page that keeps the policy (the other browser tests bypass it)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=False)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    yield page, errors
-    context.close()
-
-
 def test_a_system_then_a_borough_open_in_the_app_without_a_reload(strict, live_app):
     page, errors = strict
     base, _ = live_app

@@ -23,18 +23,6 @@ MARK = "() => { window.__h5NotReloaded = 'still here'; }"
 MARKED = "() => window.__h5NotReloaded || null"
 
 
-@pytest.fixture
-def strict(browser):
-    """(page, errors): a page that keeps the policy (the other browser tests bypass it)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=False)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    yield page, errors
-    context.close()
-
-
 def open_matrix(page, base: str, query: str = "") -> None:
     page.goto(base + "/matrix" + query)
     expect(page.locator(BOROUGH_CELL)).to_contain_text(BRENT_NAME, timeout=TIMEOUT)
