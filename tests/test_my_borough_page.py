@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from pagetree import by_id, texts, walk
@@ -35,18 +37,33 @@ def c(cid, code, end, area=AREA, system="Northgate iWorld", **kw):
 MINE = c("mine", "E09000007", D(2027, 3, 31))
 
 
+MD_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(<([^<>]*)>\)")
+
+
+def md_cells(tree) -> list[list[tuple[str, list[str]]]]:
+    """The body rows of the Markdown tables under ``tree``: each cell's text as a reader sees it, and its links."""
+    out = []
+    for n in walk(tree):
+        if n["type"] == "Markdown":
+            lines = [line for line in n["props"]["children"].split("\n") if line.startswith("|")][2:]
+            cells = [[c.strip() for c in line.strip("|").split(" | ")] for line in lines]
+            out += [[(unescape(MD_LINK.sub(r"\1", c)), [m[2] for m in MD_LINK.finditer(c)]) for c in r] for r in cells]
+    return out
+
+
 def neighbour_rows(tree) -> list[tuple[str, list[str]]]:
     """(the system of the borough's contract, the texts of one listed neighbour) for each neighbour row."""
     out = []
-    for row in walk(tree):
-        if "my-borough-contract" not in str(row["props"].get("className", "")):
-            continue
+    for row in contract_rows(tree):
         system = next(n for n in walk(row) if n["type"] == "Strong")["props"]["children"]
-        for table in walk(row):
-            if table["type"] == "Table":
-                body = next(n for n in walk(table) if n["type"] == "Tbody")
-                out += [(system, texts(tr)) for tr in walk(body) if tr["type"] == "Tr"]
+        out += [(system, [text for text, _links in cells]) for cells in md_cells(row)]
     return out
+
+
+def page_hrefs(tree) -> list[str]:
+    """Every link's address: dcc.Link and html.A components, and links inside Markdown tables."""
+    hrefs = [n["props"]["href"] for n in walk(tree) if n["type"] in ("Link", "A") and n["props"].get("href")]
+    return hrefs + [href for cells in md_cells(tree) for _text, links in cells for href in links]
 
 
 def contract_rows(tree) -> list[dict]:
@@ -142,7 +159,7 @@ def test_page_lists_one_row_per_contract_in_taxonomy_order_with_links(sample_bui
     order = [sa.name for sa in reference.service_areas()]
     assert areas == sorted(areas, key=order.index)
     revs = [r for r in rows if texts(r)[0] == AREA]
-    links = [n["props"]["href"] for r in revs for n in walk(r) if n["type"] == "Link"]
+    links = [href for href in page_hrefs(revs) if href.startswith("/borough/")]
     linked = {href.split("?")[0].removeprefix("/borough/") for href in links}
     assert set(REVS["boroughs"]) - {code} <= linked
     assert all(href.endswith("?source=survey") for href in links)  # filters go along, not the borough
@@ -153,7 +170,7 @@ def test_page_lists_one_row_per_contract_in_taxonomy_order_with_links(sample_bui
     ]
     assert [said for said, _ in shares] == [meant for _, meant in shares]
     assert {said for said, _ in shares} == {"service area and system", "service area"}  # the sample has both
-    assert any(t.endswith(" of 5") for r in revs for t in texts(r))  # confidence and satisfaction from the survey
+    assert any(t.endswith(" of 5") for _s, row in neighbour_rows(revs) for t in row)  # survey scores
     assert by_id(tree, "my-borough-picker")["props"]["value"] == code
     # the page is a summary: each contract lists at most NEAR_SHOWN neighbours
     m = mb.model(sample_cur, {"borough": [code], "source": "survey"})
@@ -425,12 +442,37 @@ def test_neighbours_show_whom_to_call_to_members_and_say_so_to_the_public(full_s
     assert not [n for n in walk(member) if n["props"].get("id") == "my-borough-contacts-note"]
     neighbours = neighbour_rows(member)
     assert any(row[-1] not in ("–", "") for _s, row in neighbours)  # somebody to call
-    mails = [n["props"]["href"] for n in walk(member) if n["type"] == "A" and "mailto:" in str(n["props"].get("href"))]
+    mails = [href for href in page_hrefs(member) if "mailto:" in href]
     assert mails and all(m.startswith("mailto:") and "@" in m for m in mails)
+    in_tables = [href for cells in md_cells(member) for _text, links in cells for href in links if "mailto:" in href]
+    assert in_tables  # the folded tables link whom to call too
     public = render_page(app, "/my-borough", "?borough=E09000007", member=False)
     note = by_id(public, "my-borough-contacts-note")
     assert "signed-in members" in " ".join(texts(note))
     assert [n["props"]["href"] for n in walk(note) if n["type"] == "A"] == ["/sign-in"]
+
+
+def test_a_neighbour_table_is_one_markdown_table_whose_values_stay_text():
+    """Names, suppliers and contacts are escaped (no link, tag or pipe of theirs), an unsafe email is no link."""
+    from dashboard.pages import my_borough as page
+
+    o = c("o1", "E09000012", D(2027, 4, 30), system="[x](<javascript:alert(1)>) | <b>", supplier="A|B *Ltd*",
+          status="overdue", match="service area", days=30, distance=30, confidence=4, satisfaction=None)  # fmt: skip
+    contacts = {"o1": {"name": "Ann <i>Lee</i>", "email": "ann@hackney.gov.uk", "phone": "020 | 7"}}
+    bad = {"o1": {"name": "Bo", "email": "bo@x.org>(javascript:1)", "phone": None}}
+    table = page.neighbour_table([o], contacts, {"source": ["survey"]}, "near-1")
+    assert sum(1 for n in walk(table) if n["type"] == "Markdown") == 1 and len(list(walk(table))) == 3
+    [row] = md_cells(table)
+    assert [text for text, _links in row] == [
+        NAMES["E09000012"], "[x](<javascript:alert(1)>) | <b>", "A|B *Ltd*", "30 April 2027", "30 days later",
+        mb.status_words("overdue"), "service area", "4 of 5", mb.NOT_RECORDED, "Ann <i>Lee</i> · 020 | 7",
+    ]  # fmt: skip
+    assert [links for _text, links in row] == [
+        ["/borough/E09000012?source=survey"], [], [], [], [], [], [], [], [], ["mailto:ann@hackney.gov.uk"],
+    ]  # fmt: skip
+    [bad_row] = md_cells(page.neighbour_table([o], bad, {}, "near-1"))
+    assert bad_row[-1] == ("Bo", [])
+    assert md_cells(page.neighbour_table([o], {}, {}, "near-1"))[0][-1] == ("–", [])
 
 
 def test_a_borough_without_a_return_says_so(full_sample_build, render_page):

@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import access, links, signin
 from dashboard import layout as ui
+from dashboard.layout import markdown_text
 from dashboard.logic import my_borough as mb
 from dashboard.logic.my_borough import VIEW
 from dashboard.pages.windows import controls_section, labelled, navigate, number_input
@@ -81,24 +82,48 @@ def contact_cell(contact: dict | None) -> list:
     return out or ["–"]
 
 
-def neighbour_table(near: list[dict], contacts: dict, st: dict, table_id: str) -> dbc.Table:
-    """Other boroughs' contracts, closest end date first; borough names link to their pages."""
-    body = []
+# What may not stand in a Markdown link's <destination>: a site path or a checked mailto never has it.
+_NOT_IN_HREF = frozenset("<>\\\n\r")
+
+
+def markdown_link(text: str, href: str) -> str:
+    """``text`` as a Markdown link to ``href`` (escaped: a name stays text), or the text alone when the
+    address could leave its ``<destination>``."""
+    return markdown_text(text) if _NOT_IN_HREF & set(href) else f"[{markdown_text(text)}](<{href}>)"
+
+
+def contact_markdown(contact: dict | None) -> str:
+    """``contact_cell`` as Markdown: the name linked to a mailto where the email is safe, and the phone."""
+    name, email, phone = mb.contact_text(contact)
+    who = markdown_link(name or email, f"mailto:{email}") if email else markdown_text(name) if name else ""
+    return " · ".join(part for part in (who, markdown_text(phone) if phone else "") if part) or "–"
+
+
+def neighbour_markdown(near: list[dict], contacts: dict, st: dict) -> str:
+    """Other boroughs' contracts as one Markdown table: borough names link to their pages, the status
+    in words, whom to call (a component per cell, link and badge made ~70 per contract)."""
+    lines = [
+        "| " + " | ".join(markdown_text(h) for h in mb.NEIGHBOUR_HEADINGS) + " |",
+        "|" + "|".join("---" for _h in mb.NEIGHBOUR_HEADINGS) + "|",
+    ]
     for o in near[: mb.NEAR_SHOWN]:
         name, *cells = mb.neighbour_cells(o)
-        link = dcc.Link(name, href=links.borough_href(o["borough_code"], st))
-        tds = [html.Td(link), *(html.Td(text) for text in cells[:4]), html.Td(status_badge(o["status"]))]
-        tds += [*(html.Td(text) for text in cells[4:]), html.Td(contact_cell(contacts.get(o["contract_id"])))]
-        body.append(html.Tr(tds))
-    return dbc.Table(
+        row = [markdown_link(name, links.borough_href(o["borough_code"], st))]
+        row += [*map(markdown_text, cells[:4]), markdown_text(mb.status_words(o["status"]))]
+        row += [*map(markdown_text, cells[4:]), contact_markdown(contacts.get(o["contract_id"]))]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def neighbour_table(near: list[dict], contacts: dict, st: dict, table_id: str) -> html.Div:
+    """Other boroughs' contracts, closest end date first, as one Markdown component (``neighbour_markdown``);
+    a plain click on a link moves in the app as a ``dcc.Link`` does (assets/shell.js)."""
+    return html.Div(
         [
-            html.Caption("Other boroughs' contracts ending near this one, closest first"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in mb.NEIGHBOUR_HEADINGS])),
-            html.Tbody(body),
+            html.P("Other boroughs' contracts ending near this one, closest first", className="small mb-1"),
+            dcc.Markdown(neighbour_markdown(near, contacts, st)),
         ],
-        size="sm",
-        striped=True,
-        className="mb-0",
+        className="table-responsive markdown-table markdown-links",
         id=table_id,
     )
 
@@ -121,7 +146,7 @@ def nearest_cell(mine: dict, near: list[dict], m: dict, st: dict) -> list:
     extra = [html.P(more, className="small mb-0")] if more else []
     out.append(
         html.Details(
-            [html.Summary(mb.more_text(total)), html.Div(table, className="table-responsive"), *extra],
+            [html.Summary(mb.more_text(total)), table, *extra],
             className="my-borough-more",
         )
     )
