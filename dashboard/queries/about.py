@@ -2,14 +2,18 @@
 
 Read from ``load_files`` (one row per input file of the build) and ``contract_records`` (one row
 per accepted record), so the page states coverage from the data itself, never from a list kept
-by hand.
+by hand. Each depends only on the build, so each is read once per build and reader
+(``cache.per_build``).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from dashboard import cache
 
+
+@cache.per_build
 def files_by_source(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per kind of input file: files, of them loaded and rejected, and records read, loaded, rejected, skipped."""
     rows = cur.execute(
@@ -25,6 +29,7 @@ def files_by_source(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+@cache.per_build
 def freshness(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per borough and record source: records, the latest survey return date, the latest notice published.
 
@@ -41,6 +46,7 @@ def freshness(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+@cache.per_build
 def survey_returns(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """ONS code -> its latest survey return file: status and return date (rejected ones too)."""
     rows = cur.execute(
@@ -53,6 +59,7 @@ def survey_returns(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     return {code: {"file": f, "status": s, "return_date": d} for code, f, s, d in rows}
 
 
+@cache.per_build
 def latest_build(cur: duckdb.DuckDBPyConnection) -> dict | None:
     """When the current database was built and by what command."""
     row = cur.execute(
