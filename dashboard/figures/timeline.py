@@ -38,7 +38,7 @@ TRACE_EXTENSION = "Extension options (latest end)"
 TRACE_NO_START = "End date (start not recorded)"
 TRACE_WINDOWS = "Joint procurement window"
 TRACE_LABELS = "Row labels"  # the rows' names: a text trace, not tick labels (see ``label_trace``)
-LABEL_PX = {False: 7.0, True: 7.8}  # pixels per character of a row label at the figure's font, bold for headings
+LABEL_PX = {False: 7.0, True: 8.6}  # pixels per character of a row label at the figure's font, bold for headings
 
 
 def _day(value: date | None) -> str:
@@ -236,11 +236,12 @@ def notes(note: str | None, empty: bool, height: int) -> list[dict]:
                 "text": esc(note),
                 "name": "cap-note",
                 "xref": "paper",
-                "yref": "container",
+                "yref": "paper",
                 "x": 0,
                 "xanchor": "left",
-                "y": 1 - 40 / height,  # pixels below the title, whatever the height
-                "yanchor": "top",
+                "y": 1,  # above the plot, between the legend and the dates: pixels, whatever the height
+                "yanchor": "bottom",
+                "yshift": 22,
                 "showarrow": False,
                 "align": "left",
                 "font": {"size": 12, "color": "#6c757d"},
