@@ -96,7 +96,8 @@ def markdown(result: dict) -> str:
         budget = "" if f.get("budget") is None else f"{f['budget']:,}"
         met = "" if f.get("met") is None else ("met" if f["met"] else "**missed**")
         runs = f["runs"] if isinstance(f["runs"], int) else len(f["runs"])
-        lines.append(f"| {f['group']} | {f['figure']} | {f['scale']:,} | {f['value']:,} | {f['unit']} | {budget} | "
+        value = "n/a" if f.get("note") and not f["value"] else f"{f['value']:,}"  # the note (JSON) says why
+        lines.append(f"| {f['group']} | {f['figure']} | {f['scale']:,} | {value} | {f['unit']} | {budget} | "
                      f"{met} | {runs} | {f.get('spread', 0):.0%} |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
