@@ -33,6 +33,11 @@ LEAD_MONTHS = 18
 MARKET_STAGES = ("planning", "tender", "award")
 MARKET_NOTICE_TYPES = tuple(f"UK{n}" for n in range(1, 7))  # pipeline .. contract award notice
 NOTICES_SHOWN = 5  # matching notices listed per contract (the count says how many there are)
+# The columns of ``contracts`` the list reads (not ``*``: every column more is one more scanned at UK scale).
+LISTED_COLUMNS = (
+    "contract_id, borough_code, buyer_name, supplier_name, supplier_count, system_name, service_area, title, "
+    "start_date, end_date, max_end_date, annual_value, source_url, record_ids"
+)
 COLUMNS = (
     "contract_id", "borough_code", "buyer_name", "supplier_name", "supplier_count", "system_name", "service_area",
     "title", "start_date",
@@ -104,7 +109,7 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
         p AS (SELECT CAST(? AS DATE) AS today, CAST(? AS INTEGER) AS horizon, CAST(? AS INTEGER) AS lead,
                      CAST(? AS DATE) AS start, CAST(? AS DATE) AS stop),
         c0 AS (
-            SELECT contracts.*, {last} AS last_end FROM contracts, p
+            SELECT {LISTED_COLUMNS}, {last} AS last_end FROM contracts, p
             WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL
               -- the end that counts is the base end or the extended one: both plain comparisons, a scan's
               -- filter, before the exact test (a condition on p is a nested loop join, slow over every row)
@@ -121,16 +126,19 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
 
 
 def _market_sql(scope: str) -> str:
-    """The CTE ``m``: market notices (planning, tender or award, or a UK1-UK6 type) of a borough."""
+    """The CTE ``m``: market notices (planning, tender or award, or a UK1-UK6 type) of the listed
+    contracts' boroughs (CTE ``c``), with only what the match needs: a notice's details are read
+    for the page's matches alone (``_page_sql``), not for every notice of London."""
     stages = ", ".join(f"'{s}'" for s in MARKET_STAGES)
     types = ", ".join(f"'{t}'" for t in MARKET_NOTICE_TYPES)
     technology = "AND is_it IS NOT FALSE" if scope == "it" else ""
     return f"""
         m AS (
-            SELECT record_id, borough_code, service_area, system_name, stage, notice_type, title, source_url,
-                   coalesce(published_date, start_date) AS day, contact_name, contact_email
+            SELECT record_id, borough_code, service_area, system_name, stage,
+                   coalesce(published_date, start_date) AS day
             FROM contract_records
-            WHERE borough_code IS NOT NULL AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
+            WHERE borough_code IN (SELECT borough_code FROM c)
+              AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
         )"""
 
 
@@ -159,8 +167,8 @@ def _page_sql(scope: str) -> str:
     contact = "{'name': cr.contact_name, 'email': cr.contact_email, 'phone': cr.contact_phone}"
     known = "coalesce(cr.contact_name, cr.contact_email, cr.contact_phone) IS NOT NULL"
     notice = (
-        "{'record_id': h.record_id, 'stage': h.stage, 'notice_type': h.notice_type, 'title': h.title, "
-        "'url': h.source_url, 'date': h.day, 'contact_name': h.contact_name, 'contact_email': h.contact_email}"
+        "{'record_id': h.record_id, 'stage': h.stage, 'notice_type': d.notice_type, 'title': d.title, "
+        "'url': d.source_url, 'date': h.day, 'contact_name': d.contact_name, 'contact_email': d.contact_email}"
     )
     return f"""
         r AS (
@@ -184,7 +192,7 @@ def _page_sql(scope: str) -> str:
         notices AS (
             SELECT h.contract_id, count(*) AS notice_count,
                    list({notice} ORDER BY {RELEVANCE}, h.day DESC NULLS LAST, h.record_id) AS notices
-            FROM hits h GROUP BY h.contract_id
+            FROM hits h JOIN contract_records d USING (record_id) GROUP BY h.contract_id
         ),
         shown AS (
             SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count,
@@ -349,3 +357,38 @@ def ended_count(
 ) -> int:
     """How many contracts of the same list have ended: what the page says it hides."""
     return summary(cur, filters, months, today, lead_months, cpv_division)["ended"]
+
+
+def gap_count(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date, today: date) -> int:
+    """How many contracts the expiring list for the period flags as a gap (the rule above: not ended,
+    due within ``GAP_MONTHS``, no market notice of its borough and service area or system since it started),
+    counted in one statement over the contracts due alone (``expiring.summary`` also lists and matches every
+    contract of the period, which the report's preview never shows). Tests hold it to ``summary``'s count."""
+    low, high = max(start, today), min(end, add_months(today, GAP_MONTHS))
+    where, params = where_clause({k: v for k, v in (filters or {}).items() if k not in ("end_from", "end_to")})
+    last = effective_end_sql("end_date", "max_end_date", "?")
+    stages = ", ".join("?" for _ in MARKET_STAGES)
+    types = ", ".join("?" for _ in MARKET_NOTICE_TYPES)
+    technology = "AND is_it IS NOT FALSE" if chosen_scope(filters) == "it" else ""
+    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
+    unmatched = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM m WHERE m.borough_code = r.borough_code AND m.{column} = r.{column} AND {later})"
+        for column in ("service_area", "system_name")
+    )
+    return cur.execute(
+        f"""
+        WITH due AS MATERIALIZED (
+            SELECT contract_id, borough_code, service_area, system_name, start_date, record_ids FROM contracts
+            WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL
+              AND (end_date BETWEEN ? AND ? OR max_end_date BETWEEN ? AND ?) AND {last} BETWEEN ? AND ?
+        ),
+        m AS (
+            SELECT record_id, borough_code, service_area, system_name, coalesce(published_date, start_date) AS day
+            FROM contract_records
+            WHERE borough_code IN (SELECT borough_code FROM due)
+              AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
+        )
+        SELECT count(*) FROM due r WHERE {unmatched}
+        """,
+        [*params, low, high, low, high, today, today, low, high, *MARKET_STAGES, *MARKET_NOTICE_TYPES],
+    ).fetchone()[0]
