@@ -33,8 +33,7 @@ from dashboard.logic import windows as wl
 from dashboard.logic.windows import DEFAULTS as WINDOW_DEFAULTS
 from dashboard.logic.windows import rule
 from dashboard.queries import report as q
-from dashboard.queries.expiring import GAP_MONTHS, LEAD_MONTHS, expiring
-from dashboard.queries.expiring import summary as expiring_summary
+from dashboard.queries.expiring import GAP_MONTHS, LEAD_MONTHS, expiring, gap_count
 from dashboard.texts import OGL, OGL_URL, PRODUCT, SAMPLE_NOTICE
 from etl import reference
 
@@ -232,22 +231,32 @@ def described(st: dict) -> list[str]:
 # --------------------------------------------------------------------------- windows
 
 
+def _base(filters: dict) -> dict:
+    return {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
+
+
 def searched(cur: duckdb.DuckDBPyConnection, filters: dict, group_by: str) -> list[wl.Window]:
     """Every window among the filters' contracts (whatever their end dates) by the windows page's defaults,
-    found by its SQL search (``windows.windows_of``), by group then first end date."""
-    base = {k: v for k, v in filters.items() if k not in ("end_from", "end_to")}
-    return wl.windows_of(cur, base, {**WINDOW_DEFAULTS, "group_by": group_by})[0]
+    found by its SQL search (``windows.windows_of``), by group then first end date, with their contracts."""
+    return wl.windows_of(cur, _base(filters), {**WINDOW_DEFAULTS, "group_by": group_by})[0]
 
 
-def service_area_windows(cur: duckdb.DuckDBPyConnection, st: dict) -> list[wl.Window]:
+def listed(cur: duckdb.DuckDBPyConnection, filters: dict, group_by: str) -> tuple[wl.Listed, ...]:
+    """``searched``'s windows as the search sums them up (``windows.found``, cached per build): what names,
+    counts and dates them, without reading their contracts."""
+    p = {**WINDOW_DEFAULTS, "group_by": group_by}
+    return wl.found(cur, wl.search_spec(_base(filters), p), int(p["lead_months"]), date.today())
+
+
+def service_area_windows(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[wl.Listed, ...]:
     """Service-area windows under the state's filters (not its end dates), with the windows page's defaults."""
     base = {k: v for k, v in state.filters_of(st).items() if k != WINDOW_GROUP}
     if st.get("window"):
         base[WINDOW_GROUP] = [st["window"].rpartition("|")[0]]
-    return searched(cur, base, WINDOW_GROUP)
+    return listed(cur, base, WINDOW_GROUP)
 
 
-def resolve_window(cur: duckdb.DuckDBPyConnection, st: dict) -> wl.Window | None:
+def resolve_window(cur: duckdb.DuckDBPyConnection, st: dict) -> wl.Listed | None:
     """The window a ``window`` key names, searched with the windows page's defaults; None if gone."""
     return next((w for w in service_area_windows(cur, st) if w.key == st["window"]), None)
 
@@ -272,20 +281,27 @@ def window_group(st: dict) -> str:
     return "system" if subject_of(st)[0] == "system" else "service_area"
 
 
-def _windows(cur: duckdb.DuckDBPyConnection, st: dict, filters: dict, start: date, end: date) -> list[dict]:
-    """Joint procurement windows overlapping the period, most boroughs first."""
+def _windows(
+    cur: duckdb.DuckDBPyConnection, st: dict, filters: dict, start: date, end: date, full: bool = True
+) -> list[dict]:
+    """Joint procurement windows overlapping the period, most boroughs first. Not ``full`` (a preview, which
+    shows their count and the largest): from the search's sums, without their suppliers and systems."""
     group_by = window_group(st)
     names = reference.borough_names()
+    found = searched(cur, filters, group_by) if full else listed(cur, filters, group_by)
     out = []
-    for w in sorted(searched(cur, filters, group_by), key=lambda w: (-len(w.boroughs), w.start, w.group)):
+    for w in sorted(found, key=lambda w: (-len(w.boroughs), w.start, w.group)):
         if w.end < start or w.start > end:
             continue
-        out.append(
-            {"group_by": group_by, "group": w.group, "key": w.key, "start": w.start, "end": w.end,
-             "procurement_start": w.procurement_start, "boroughs": len(w.boroughs),
-             "borough_names": "; ".join(names.get(b, b) for b in w.boroughs), "contracts": len(w.contracts),
-             "suppliers": "; ".join(w.suppliers), "systems": "; ".join(w.systems), "annual_value": w.annual_value}
-        )  # fmt: skip
+        row = {"group_by": group_by, "group": w.group, "key": w.key, "start": w.start, "end": w.end,
+               "procurement_start": w.procurement_start, "boroughs": len(w.boroughs),
+               "borough_names": "; ".join(names.get(b, b) for b in sorted(w.boroughs)),
+               "annual_value": w.annual_value}  # fmt: skip
+        if isinstance(w, wl.Window):
+            row |= {"contracts": len(w.contracts), "suppliers": "; ".join(w.suppliers), "systems": "; ".join(w.systems)}
+        else:
+            row["contracts"] = w.contract_count
+        out.append(row)
     return out
 
 
@@ -405,10 +421,8 @@ def _tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: dat
 
 def _preview_tables(cur: duckdb.DuckDBPyConnection, filters: dict, start: date, end: date, today: date) -> dict:
     """Only what the numbers and summary need beside ``q.numbers`` (which names the largest suppliers of the
-    period): the gap count, aggregated in DuckDB (no contract rows leave it)."""
-    period = filters | {"end_from": start.isoformat(), "end_to": end.isoformat()}
-    found = expiring_summary(cur, period, today=today, lead_months=LEAD_MONTHS)
-    return {"gap_count": found["gaps"], "preview": True}
+    period): the gap count, counted in DuckDB (no contract rows leave it)."""
+    return {"gap_count": gap_count(cur, filters, start, end, today), "preview": True}
 
 
 def build_report(
@@ -444,7 +458,7 @@ def build_report(
         numbers=headline,
         summary=[],
         survey_totals=survey,
-        windows=_windows(cur, st, filters, start, end),
+        windows=_windows(cur, st, filters, start, end, full),
         notice_count=notices,
         scope_counts=queries.scope_counts(cur, filters),
         scope_key=queries.chosen_scope(filters),

@@ -61,9 +61,14 @@ def numbers(
                    stage = 'contract' AND {ended} AS in_scope, stage <> 'contract' AS notice
             FROM contracts WHERE {where}
         ),
-        c AS (SELECT *, in_scope AND end_date BETWEEN ? AND ? AS in_period FROM c0)
+        c AS (SELECT *, in_scope AND end_date BETWEEN ? AND ? AS in_period FROM c0),
+        -- per named supplier: what counts them and ranks them, one grouping for both
+        s AS MATERIALIZED (
+            SELECT supplier_name, count(*) FILTER (WHERE in_scope) AS n, count(*) FILTER (WHERE in_period) AS ending
+            FROM c WHERE supplier_name IS NOT NULL GROUP BY supplier_name
+        )
         SELECT count(*) FILTER (WHERE in_scope), count(DISTINCT borough_code) FILTER (WHERE in_scope),
-               count(DISTINCT supplier_name) FILTER (WHERE in_scope),
+               (SELECT count(*) FROM s WHERE n > 0),
                count(DISTINCT system_name) FILTER (WHERE in_scope),
                coalesce(sum(annual_value) FILTER (WHERE in_scope), 0), count(annual_value) FILTER (WHERE in_scope),
                count(*) FILTER (WHERE in_scope AND end_date IS NULL),
@@ -72,8 +77,7 @@ def numbers(
                count(*) FILTER (WHERE in_scope AND ({any_score})), {per_score},
                count(*) FILTER (WHERE notice),
                (SELECT list({{'supplier': supplier_name, 'ending': ending}} ORDER BY ending DESC, supplier_name) FROM (
-                   SELECT supplier_name, count(*) AS ending FROM c WHERE in_period AND supplier_name IS NOT NULL
-                   GROUP BY supplier_name ORDER BY ending DESC, supplier_name LIMIT ?))
+                   SELECT supplier_name, ending FROM s WHERE ending > 0 ORDER BY ending DESC, supplier_name LIMIT ?))
         FROM c
         """,
         [*ended_params, *params, start, end, k],
