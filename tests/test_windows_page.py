@@ -224,9 +224,9 @@ def test_a_card_leads_to_the_list_of_exactly_its_contracts(sample_build, render_
 
 
 def test_a_card_names_a_few_suppliers_and_counts_the_rest():
-    assert wa._list(["A", "B", "C", "D", "E"], 3) == "A, B, C and 2 more"
+    assert wa._list(["A", "B", "C"], 5) == "A, B, C and 2 more"
     assert wa._list(["A", "B", "C"], 3) == "A, B, C"
-    assert wa._list([], 3) == wa.NOT_RECORDED
+    assert wa._list([], 0) == wa.NOT_RECORDED
     assert wa.list_state({"group_by": "manufacturer"}, None) is None  # that view has no manufacturer filter
 
 

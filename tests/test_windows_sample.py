@@ -51,3 +51,44 @@ def test_the_sql_search_finds_the_same_windows_on_the_sample(sample_build, group
     assert [(w.group, w.start, w.end, w.contracts, w.unknown_end) for w in loaded] == [
         (w.group, w.start, w.end, w.contracts, w.unknown_end) for w in expected
     ]
+
+
+@pytest.mark.parametrize("group_by", sorted(GROUP_COLUMNS))
+@pytest.mark.parametrize("extensions", ["base", "max"])
+@pytest.mark.parametrize("caps", [(3, 40, 20), (1, 2, 1)], ids=["page", "small"])
+def test_the_cards_facts_from_sql_match_the_windows_contracts(sample_build, monkeypatch, group_by, extensions, caps):
+    """What the cards draw (counted in DuckDB, a few rows loaded) is what every contract of the window says."""
+    from datetime import date
+
+    from dashboard.logic import windows as wl
+
+    named, rows, unknown = caps
+    monkeypatch.setattr(wl, "MAX_NAMED", named)
+    monkeypatch.setattr(wl, "MAX_CONTRACT_ROWS", rows)
+    monkeypatch.setattr(wl, "MAX_UNKNOWN_NAMED", unknown)
+    today = date(2026, 1, 1)
+    st = {"group_by": group_by, "extensions": extensions, "min_boroughs": 2}
+    p = wl.window_params(st)
+    db, _ = sample_build
+    with duckdb.connect(str(db), read_only=True) as con:
+        every = wl.found(con, wl.search_spec(st, p), 18, today)
+        full, _ = wl.loaded(con, wl.search_spec(st, p), every)
+        effect = wl.effect_on(con, st, p, full, today) if extensions == "max" else {}
+        shown = wl.shown_of(con, st, p, every, today)
+    assert len(shown) == len(full) > 3
+    got = [
+        (s.key, s.count, s.valued, s.suppliers, s.supplier_count, s.systems, s.system_count, s.contracts, s.moved,
+         s.unknown_end, s.unknown_count)
+        for s in shown
+    ]  # fmt: skip
+    want = [
+        (w.key, len(w.contracts), sum(c.annual_value is not None for c in w.contracts), tuple(w.suppliers[:named]),
+         len(w.suppliers), tuple(w.systems[:named]), len(w.systems), w.contracts[:rows],
+         wl.moved_by_extensions(w, effect), w.unknown_end[:unknown], len(w.unknown_end))
+        for w in full
+    ]  # fmt: skip
+    assert got == want
+    cut = any(s.count > rows and max(s.supplier_count, s.system_count) > named for s in shown)
+    assert cut or rows > 2, "the small caps leave some out"
+    if extensions == "max":
+        assert any(s.moved for s in shown), "the sample has contracts that line up only with extensions"

@@ -13,8 +13,8 @@ possible end dates are used; ``extension_effect`` compares both to show which co
 line up if their extensions are taken.
 
 The views search in DuckDB (``found``: one statement, kept per build, reader and search, so the
-Windows page, its options and the timeline share it): only a summary of each window and the
-contracts of those on screen leave the database. The same algorithm is kept here as plain
+Windows page, its options and the timeline share it): only a summary of each window and what
+the cards on screen draw (``Shown``) leave the database. The same algorithm is kept here as plain
 functions over plain rows (``find_windows``): the report's few windows use it, and the tests
 check that both give exactly the same windows. The windows view is here too without its page:
 its URL keys (which the timeline and my-borough views share), the model of the page, what each window's card says,
@@ -496,6 +496,49 @@ def windows_of(
     return loaded(cur, spec, found(cur, spec, int(p["lead_months"]), date.today()))
 
 
+@dataclass(frozen=True)
+class Shown:
+    """One window on screen as its card draws it: its summary (``Listed``), what DuckDB counted of its
+    contracts and only the few it names (``queries.windows.drawn``), not every contract in it."""
+
+    listed: Listed
+    count: int  # its contracts
+    valued: int  # of them, with a known annual value
+    suppliers: tuple[str, ...]  # the first ``MAX_NAMED`` by name, of ``supplier_count``
+    supplier_count: int
+    systems: tuple[str, ...]  # the first ``MAX_NAMED`` by name, of ``system_count``
+    system_count: int
+    contracts: list[Contract]  # the first ``MAX_CONTRACT_ROWS`` by end date
+    moved: list[Contract]  # in it only because their extension options are taken (``moved_by_extensions``)
+    unknown_end: list[Contract]  # the first ``MAX_UNKNOWN_NAMED`` of its group with no end date
+    unknown_count: int
+
+    def __getattr__(self, name: str):
+        """The summary's own facts (group, start, end, procurement_start, boroughs, annual_value, key...)."""
+        if name.startswith("_") or name == "listed":
+            raise AttributeError(name)
+        return getattr(self.listed, name)
+
+
+def shown_of(cur: duckdb.DuckDBPyConnection, st: Mapping, p: Mapping, chosen: Sequence[Listed], today: date) -> list:
+    """The windows ``chosen`` as their cards draw them (``Shown``), in one statement."""
+    spec = search_spec(st, p)
+    base = None
+    if p["extensions"] == "max" and chosen:
+        groups = {x.group for x in chosen}
+        every = found(cur, search_spec(st, p, "base"), int(p["lead_months"]), today)
+        base = [(x.group, x.start, x.end) for x in every if x.group in groups]
+    most = (MAX_NAMED, MAX_CONTRACT_ROWS, MAX_UNKNOWN_NAMED)
+    d = wq.drawn(cur, spec, [(x.group, x.start, x.end) for x in chosen], base, most)
+    out = []
+    for i, x in enumerate(chosen):
+        n, valued, n_suppliers, suppliers, n_systems, systems = d.facts[i]
+        unknown_count, unknown = d.unknown.get(x.group, (0, []))
+        out.append(Shown(x, n, valued, suppliers, n_suppliers, systems, n_systems, d.rows[i], d.moved[i],
+                         unknown, unknown_count))  # fmt: skip
+    return out
+
+
 def effect_on(cur: duckdb.DuckDBPyConnection, st: Mapping, p: Mapping, shown: list[Window], today: date) -> dict:
     """``extension_effect`` for the windows shown: their contracts in no window by contract end dates.
 
@@ -546,7 +589,8 @@ def model(
     """The windows the page lists for a URL state, ranked and capped, with what the page says about them.
 
     ``windows`` is the whole list, summarised (``Listed``); ``shown`` the windows of the current
-    page with their contracts, or of every page (``every_page``, for the exports).
+    page as their cards draw them (``Shown``), or of every page with all their contracts
+    (``Window``, ``every_page``, for the exports; ``effect`` is for those).
     """
     today = today or date.today()
     p = window_params(st)
@@ -556,8 +600,11 @@ def model(
     ended = sum(1 for key in statuses.values() if key == "ended")
     ranked = rank_windows(listed, p["rank"])[:MAX_WINDOWS]
     page, pages, offset = paged(len(ranked), st.get("page"))
-    shown, _ = loaded(cur, spec, ranked if every_page else ranked[offset : offset + PAGE_SIZE])
-    effect = effect_on(cur, st, p, shown, today) if p["extensions"] == "max" and shown else {}
+    if every_page:
+        shown, _ = loaded(cur, spec, ranked)
+        effect = effect_on(cur, st, p, shown, today) if p["extensions"] == "max" and shown else {}
+    else:
+        shown, effect = shown_of(cur, st, p, ranked[offset : offset + PAGE_SIZE], today), {}
     return {
         "params": p,
         "windows": ranked,
@@ -609,12 +656,12 @@ def page_text(m: Mapping) -> str:
 # --------------------------------------------------------------------------- one window's card
 
 
-def _list(items: list[str], most: int | None = None) -> str:
-    """Names joined, the first ``most`` of them and how many more; "not recorded" for none."""
-    if not items:
+def _list(first: Sequence[str], count: int) -> str:
+    """The first names of ``count`` joined, and how many more; "not recorded" for none."""
+    if not count:
         return NOT_RECORDED
-    more = len(items) - most if most is not None else 0
-    return ", ".join(items[:most] if more > 0 else items) + (f" and {more:,} more" if more > 0 else "")
+    more = count - len(first)
+    return ", ".join(first) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _name(code: str, names: Mapping[str, str]) -> str:
@@ -625,7 +672,7 @@ CONTRACT_COLUMNS = ["Borough", "Supplier", "System", "End date", "Latest end", "
 
 
 def contract_rows(
-    w: Window, extended: set[str], names: Mapping[str, str], today: date, lead_months: int = DEFAULTS["lead_months"]
+    w: Shown, extended: set[str], names: Mapping[str, str], today: date, lead_months: int = DEFAULTS["lead_months"]
 ) -> list[list[str]]:
     """The window's contracts as the card's table shows them (``CONTRACT_COLUMNS``), the first ``MAX_CONTRACT_ROWS``."""
     return [
@@ -643,7 +690,7 @@ def contract_rows(
     ]
 
 
-def procurement_text(w: Window, key: str, lead_months: int) -> str:
+def procurement_text(w: Shown, key: str, lead_months: int) -> str:
     """When to start procurement; past, it says so (``dashboard.status.OVERDUE_TEXT``)."""
     late = f": {status.OVERDUE_TEXT}" if key == "overdue" else ""
     return f" · start procurement by {fmt.long_date(w.procurement_start)}{late} ({lead_months} months' lead)"
@@ -660,33 +707,30 @@ def _extension_note(extended: list[Contract], names: Mapping[str, str]) -> str |
     )
 
 
-def _unknown_note(w: Window, names: Mapping[str, str]) -> str | None:
-    if not w.unknown_end:
+def _unknown_note(w: Shown, names: Mapping[str, str]) -> str | None:
+    if not w.unknown_count:
         return None
     named = "; ".join(
-        f"{_name(c.borough_code, names)} ({c.system or c.supplier or NOT_RECORDED})"
-        for c in w.unknown_end[:MAX_UNKNOWN_NAMED]
+        f"{_name(c.borough_code, names)} ({c.system or c.supplier or NOT_RECORDED})" for c in w.unknown_end
     )
-    more = len(w.unknown_end) - MAX_UNKNOWN_NAMED
+    more = w.unknown_count - len(w.unknown_end)
     return named + (f"; and {more:,} more" if more > 0 else "")
 
 
-def _more_note(w: Window) -> str | None:
-    if len(w.contracts) <= MAX_CONTRACT_ROWS:
+def _more_note(w: Shown) -> str | None:
+    if w.count <= MAX_CONTRACT_ROWS:
         return None
     return (
-        f"Showing the first {MAX_CONTRACT_ROWS} of {len(w.contracts):,} contracts "
+        f"Showing the first {MAX_CONTRACT_ROWS} of {w.count:,} contracts "
         "(by end date); download this window's contracts for all of them."
     )
 
 
-def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
+def card(rank: int, w: Shown, m: Mapping, st: Mapping[str, object]) -> dict:
     """What one window's card says (texts) and where it leads (``state``: the window's own URL state)."""
     p = m["params"]
     names = reference.borough_names()
-    extended = moved_by_extensions(w, m["effect"])
-    valued = sum(1 for c in w.contracts if c.annual_value is not None)
-    key = m["status"].get(w.key) or window_status(w, m["today"], p["lead_months"])
+    extended, valued, key = w.moved, w.valued, m["status"][w.key]
     return {
         "rank": rank,
         "group": w.group,
@@ -694,14 +738,14 @@ def card(rank: int, w: Window, m: Mapping, st: Mapping[str, object]) -> dict:
         "status": key,
         "ends": f"Contracts end {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
         "procurement": procurement_text(w, key, p["lead_months"]),
-        "boroughs": [(code, _name(code, names)) for code in w.boroughs],
-        "suppliers": _list(w.suppliers, MAX_NAMED),
-        "systems": _list(w.systems, MAX_NAMED),
+        "boroughs": [(code, _name(code, names)) for code in sorted(w.boroughs)],
+        "suppliers": _list(w.suppliers, w.supplier_count),
+        "systems": _list(w.systems, w.system_count),
         "value": fmt.money(w.annual_value) if valued else NOT_RECORDED,
-        "value_note": f" (over the {valued} of {len(w.contracts)} contracts with a known value)" if valued else "",
+        "value_note": f" (over the {valued} of {w.count} contracts with a known value)" if valued else "",
         "extensions": _extension_note(extended, names),
         "contracts": contract_rows(w, {c.contract_id for c in extended}, names, m["today"], p["lead_months"]),
-        "count": len(w.contracts),
+        "count": w.count,
         "more": _more_note(w),
         "unknown": _unknown_note(w, names),
         "open": rank <= OPEN_DETAILS,

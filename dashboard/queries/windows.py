@@ -13,11 +13,13 @@ one within ``window_months`` (``j``, RANGE frames on the month-end rule of
 OR-ed over the frame): the candidate stretches. Merging overlapping stretches, capped at twice
 ``window_months``, is sequential, so a recursive CTE takes one step per window (all groups at
 once), jumping over the candidates a window absorbs. One statement returns every window, summed
-up; ``contents`` then loads the contracts of the windows on screen and those with no end date.
+up; ``drawn`` then counts what the cards on screen say and loads only the contracts they name, and
+``contents`` every contract of the windows asked for (the exports) and those with no end date.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -293,6 +295,95 @@ def contents(
     ).fetchall()
     found = [(row[0], Contract(*row[1:])) for row in rows if row[0] is not None]
     return found, [Contract(*row[1:]) for row in rows if row[0] is None]
+
+
+# ``drawn``: what the cards on screen need, counted and summed in DuckDB so that only what they draw
+# leaves it. ``m``: every contract of the windows (``w``: index, group, first and last end date);
+# ``moved``: those in a window only because their extensions are taken (with a later latest end,
+# their contract end date in none of the group's windows by contract end dates, ``b``); ``facts``:
+# per window its counts and the first names of its suppliers and systems; then per window its first
+# contracts by end date and the moved ones, and per group its first contracts with no end date.
+_DRAWN = """
+    WITH w AS (
+        SELECT unnest(CAST(? AS BIGINT[])) AS i, unnest(CAST(? AS VARCHAR[])) AS grp,
+               unnest(CAST(? AS DATE[])) AS e1, unnest(CAST(? AS DATE[])) AS e2
+    ),
+    b AS (
+        SELECT unnest(CAST(? AS VARCHAR[])) AS grp, unnest(CAST(? AS DATE[])) AS e1, unnest(CAST(? AS DATE[])) AS e2
+    ),
+    c AS MATERIALIZED (SELECT * FROM ({selection}) WHERE list_contains(?, grp)),
+    m AS MATERIALIZED (
+        SELECT w.i, c.*, row_number() OVER (PARTITION BY w.i ORDER BY c.e, c.borough_code, c.contract_id) AS r,
+               {moved} AS moved
+        FROM c JOIN w ON c.grp = w.grp AND c.e BETWEEN w.e1 AND w.e2
+    ),
+    facts AS MATERIALIZED (
+        SELECT i, n, valued, len(suppliers) AS n_suppliers, suppliers[1:?] AS suppliers,
+               len(systems) AS n_systems, systems[1:?] AS systems
+        FROM (
+            SELECT i, count(*) AS n, count(annual_value) AS valued,
+                   coalesce(list_sort(list(DISTINCT supplier) FILTER (supplier <> '')), []) AS suppliers,
+                   coalesce(list_sort(list(DISTINCT system) FILTER (system <> '')), []) AS systems
+            FROM m GROUP BY i
+        )
+    ),
+    u AS (
+        SELECT c.*, row_number() OVER (PARTITION BY grp ORDER BY borough_code, contract_id) AS r,
+               count(*) OVER (PARTITION BY grp) AS n
+        FROM c WHERE c.e IS NULL
+    )
+    SELECT m.i, m.moved, f.n, f.valued, f.n_suppliers, f.suppliers, f.n_systems, f.systems, m.* EXCLUDE (i, r, moved)
+    FROM m JOIN facts f USING (i) WHERE m.r <= ? OR m.moved
+    UNION ALL
+    SELECT NULL, NULL, u.n, NULL, NULL, NULL, NULL, NULL, u.* EXCLUDE (r, n) FROM u WHERE u.r <= ?
+    ORDER BY 1 NULLS LAST, grp, e, borough_code, contract_id"""
+_MOVED = """c.max_end > c.base_end
+    AND NOT EXISTS (SELECT 1 FROM b WHERE b.grp = c.grp AND c.base_end BETWEEN b.e1 AND b.e2)"""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a search's ``drawn`` says: per window (index) its facts, its first contracts (``rows``) and
+    those only in it with extensions (``moved``); per group its first contracts with no end date."""
+
+    facts: dict[int, tuple[int, int, int, tuple[str, ...], int, tuple[str, ...]]]
+    rows: dict[int, list[Contract]]
+    moved: dict[int, list[Contract]]
+    unknown: dict[str, tuple[int, list[Contract]]]
+
+
+def drawn(
+    cur: duckdb.DuckDBPyConnection,
+    spec: Search,
+    windows: Sequence[tuple[str, date, date]],
+    base: Sequence[tuple[str, date, date]] | None,
+    most: tuple[int, int, int],
+) -> Drawn:
+    """What the cards of ``windows`` ((group, first, last end date) of the search's) draw, in one statement:
+    ``facts`` (contracts, with a value, suppliers and their first ``most[0]``, systems and theirs), the first
+    ``most[1]`` contracts by end date, the moved ones (``base``: the windows by contract end dates of the
+    same groups, None when no extensions are used), and the first ``most[2]`` contracts with no end date."""
+    selection, params = _selection(spec, known=None)
+    spans = [list(column) for column in zip(*windows, strict=True)] if windows else [[], [], []]
+    bases = [list(column) for column in zip(*(base or []), strict=True)] if base else [[], [], []]
+    groups = sorted({w[0] for w in windows})
+    named, shown, unknown = most
+    rows = cur.execute(
+        _DRAWN.format(selection=selection, moved="FALSE" if base is None else _MOVED),
+        [list(range(len(windows))), *spans, *bases, *params, groups, named, named, shown, unknown],
+    ).fetchall()
+    out = Drawn({}, defaultdict(list), defaultdict(list), {})
+    for i, moved, n, valued, n_suppliers, suppliers, n_systems, systems, *contract in rows:
+        c = Contract(*contract)
+        if i is None:
+            out.unknown.setdefault(c.group, (n, []))[1].append(c)
+            continue
+        out.facts[i] = (n, valued, n_suppliers, tuple(suppliers), n_systems, tuple(systems))
+        if moved:
+            out.moved[i].append(c)
+        if len(out.rows[i]) < shown:
+            out.rows[i].append(c)
+    return out
 
 
 # --------------------------------------------------------------------------- my borough
