@@ -23,15 +23,10 @@ dagcomponentfuncs.NoticeLink = function (props) {
 /* A path on this site (not "//host" nor "/\\host", which browsers read as another site). */
 var SITE_PATH = /^\/(?![\/\\])/;
 
-/* Go to a path of this site as dcc.Link does (assets/shell.js, loaded by the time anyone clicks). */
-function citytoolsNavigate(href) {
-  window.citytoolsNavigate(href);
-}
-
 /* Boroughs x services (dashboard/pages/matrix.py): a borough's name as a link to its page. Only a
-   path on this site is made a link; the name is a text node, never HTML. A plain click navigates in
-   the app (a click with a modifier, or the middle button, still opens a tab as a link does); Enter
-   on the focused cell (AG Grid keeps the focus on the cell, not on the link) follows the link too. */
+   path on this site is made a link; the name is a text node, never HTML. A click on it moves in the
+   app through assets/shell.js's handler for every plain link; Enter on the focused cell (AG Grid
+   keeps the focus on the cell, not on the link) follows it the same way. */
 dagcomponentfuncs.MatrixBorough = function (props) {
   var href = props.data && props.data.href;
   var name = props.value == null ? "" : String(props.value);
@@ -45,7 +40,7 @@ dagcomponentfuncs.MatrixBorough = function (props) {
       if (e.key === "Enter" && !e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
         e.preventDefault();
         e.stopPropagation();
-        citytoolsNavigate(href);
+        window.citytoolsNavigate(href);
       }
     };
     cell.addEventListener("keydown", onKey);
@@ -56,14 +51,7 @@ dagcomponentfuncs.MatrixBorough = function (props) {
   if (!linked) {
     return name;
   }
-  var onClick = function (e) {
-    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) {
-      return;
-    }
-    e.preventDefault();
-    citytoolsNavigate(href);
-  };
-  return React.createElement("a", { href: href, onClick: onClick }, name);
+  return React.createElement("a", { href: href }, name);
 };
 
 /* A matrix cell: its text (systems, one a line, then the measure's value) on the background the
