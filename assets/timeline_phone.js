@@ -31,7 +31,7 @@
 
   function adapt(gd) {
     var layout = gd.layout || {};
-    if (window.innerWidth >= NARROW || !window.Plotly || (layout.meta && layout.meta.phone)) { return; }
+    if (window.innerWidth >= NARROW || typeof (window.Plotly || {}).update !== "function" || (layout.meta && layout.meta.phone)) { return; }
     var update = {
       "meta.phone": true,
       "margin.r": 8,
