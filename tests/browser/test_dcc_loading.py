@@ -1,10 +1,11 @@
-"""plotly.js loads with the page (``assets/plotly_early.js``), once, and every chart still draws.
+"""What dcc loads late, loaded early or not at all (``assets/dcc_loading.js``), and pages still draw.
 
 dcc.Graph fetches plotly.js itself when a chart mounts and plotly is not there yet; the asset
 starts the load earlier and leaves a promise in ``window.Plotly`` until it has run, so dcc.Graph
 waits for it rather than loading the file a second time. These tests hold both halves: the file is
 added to the page once (also when its response is held back so that the charts mount first), the
-charts draw, and the page runs under the app's Content-Security-Policy without errors.
+charts draw, and the page runs under the app's Content-Security-Policy without errors. dcc.Markdown's
+highlight.js is never fetched (the app's Markdown has no code blocks) and Markdown tables still draw.
 """
 
 from __future__ import annotations
@@ -69,4 +70,17 @@ def test_a_page_reached_in_the_app_draws_its_charts(strict, live_app):
     page.locator("#nav-overview").click()
     _drawn(page)
     assert page.evaluate(SCRIPTS) == 1
+    assert errors == []
+
+
+def test_markdown_tables_draw_without_fetching_highlight_js(strict, live_app):
+    page, errors = strict
+    base, _ = live_app
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(base + "/suppliers")
+    expect(page.locator("#content .markdown-table table").first).to_be_attached(timeout=TIMEOUT)
+    page.wait_for_load_state("networkidle")
+    assert any("async-markdown" in url for url in fetched)
+    assert not [url for url in fetched if "highlight" in url]
     assert errors == []
