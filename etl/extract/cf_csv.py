@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from etl.extract.columns import ColumnMap
@@ -158,77 +159,117 @@ def cf_record(cells: dict[str, str], notice_id: str, stage: str, file_name: str)
 
 def parse_suppliers(packed: str) -> tuple[list[Supplier], list[str]]:
     """Split the packed supplier column into suppliers; addresses may themselves contain '|'."""
+    entries, problems = _entries(packed)
+    return [_supplier(parts) for parts in entries], problems
+
+
+def _entries(packed: str) -> tuple[list[list[str]], list[str]]:
+    """Each supplier's six fields as written (an address holding '|' spread over several), and problems."""
     text = (packed or "").strip()
     if not text:
         return [], []
     if not (text.startswith("[") and text.endswith("]")):
         return [], [f"supplier column not in [name|address|...] form: {clean(text)[:80]!r}"]
-    suppliers, problems = [], []
+    entries, problems = [], []
     for chunk in re.split(r"\]\s*\[", text[1:-1]):
         parts = chunk.split("|")
         if len(parts) < 6:
             problems.append(f"supplier entry with {len(parts)} of 6 fields: {clean(chunk)[:80]!r}")
             parts += [""] * (6 - len(parts))
-        name = clean(parts[0]).strip(" ,;")
-        address = clean("|".join(parts[1:-4]))
-        suppliers.append(Supplier(name, address, *(clean(p) for p in parts[-4:])))
-    return suppliers, problems
+        entries.append(parts)
+    return entries, problems
+
+
+def _name(parts: list[str]) -> str:
+    return clean(parts[0]).strip(" ,;")
+
+
+def _supplier(parts: list[str]) -> Supplier:
+    return Supplier(_name(parts), clean("|".join(parts[1:-4])), *(clean(p) for p in parts[-4:]))
 
 
 def _suppliers(rec: dict, packed: str, warnings: list[str]) -> None:
-    suppliers, problems = parse_suppliers(packed)
-    warnings.extend(problems)
-    errors = [s.name for s in suppliers if spreadsheet_error(s.name)]
+    fields, found = _supplier_fields(packed, rec["stage"] == "contract")
+    rec.update(fields)
+    warnings.extend(found)
+
+
+@lru_cache(maxsize=1 << 14)
+def _supplier_fields(packed: str, awarded: bool) -> tuple[dict, tuple[str, ...]]:
+    """The record fields and warnings one packed supplier column gives, once per distinct column (the
+    same suppliers recur on many notices); of a framework's many suppliers only the names are cleaned."""
+    entries, warnings = _entries(packed)
+    names = [_name(parts) for parts in entries]
+    errors = [name for name in names if spreadsheet_error(name)]
     warnings.extend(f"supplier: spreadsheet error {e!r} as a supplier name; taken as blank" for e in errors)
-    named = [s for s in suppliers if s.name and s.name.lower() != "null" and s.name not in errors]
+    named = [i for i, name in enumerate(names) if name and name.lower() != "null" and name not in errors]
     if not named:
-        if rec["stage"] == "contract":
+        if awarded:
             warnings.append("awarded notice names no supplier")
-        return
-    main = named[0]
-    rec["supplier_raw"] = main.name
+        return {}, tuple(warnings)
+    main = _supplier(entries[named[0]])
+    fields = {"supplier_raw": main.name}
     if norm_key(main.ref_type) == "companies house":
-        rec["company_number"] = company_number(main.ref_number)
-        if rec["company_number"] is None and main.ref_number:
+        fields["company_number"] = company_number(main.ref_number)
+        if fields["company_number"] is None and main.ref_number:
             warnings.append(f"Companies House number {main.ref_number!r} is not valid")
     if len(named) > 1:
         warnings.append(f"{len(named)} suppliers named; supplier is the first, {main.name!r}")
+    return fields, tuple(warnings)
 
 
 def _cpv(rec: dict, text: str, warnings: list[str]) -> None:
+    fields, warning = _cpv_fields(text or "")
+    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
+    if warning:
+        warnings.append(warning)
+
+
+@lru_cache(maxsize=1 << 12)
+def _cpv_fields(text: str) -> tuple[dict, str | None]:
+    """The CPV fields and warning of one CPV column, once per distinct column (a few dozen recur)."""
     codes, bad = [], []
-    for token in (text or "").split():
+    for token in text.split():
         code = normalise_cpv(token)
         if code is None:
             bad.append(token)
         elif code not in codes:
             codes.append(code)
-    if bad:
-        warnings.append(f"CPV codes not understood: {' '.join(bad)}")
-    rec.update(classify(codes))
+    return classify(codes), (f"CPV codes not understood: {' '.join(bad)}" if bad else None)
 
 
 def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     """Contract start/end when given, else the notice's own (estimated) start/end."""
-    for field_name, primary, fallback, end in (
-        ("start_date", "contract_start", "start", False),
-        ("end_date", "contract_end", "end", True),
+    given = (cells.get(f, "") for f in ("contract_start", "start", "contract_end", "end"))
+    fields, found = _term_fields(*given)
+    rec.update(fields)
+    warnings.extend(found)
+    rec["published_date"], warning = iso_date(cells.get("published"))
+    if warning:
+        warnings.append(f"published_date: {warning}")
+
+
+@lru_cache(maxsize=1 << 14)
+def _term_fields(contract_start: str, start: str, contract_end: str, end: str) -> tuple[dict, tuple[str, ...]]:
+    """Start, end and their warnings, once per distinct four date cells (notices share their terms)."""
+    fields, warnings = {}, []
+    for field_name, primary, fallback, is_end in (
+        ("start_date", contract_start, start, False),
+        ("end_date", contract_end, end, True),
     ):
-        text, used_fallback = cells.get(primary, "").strip(), False
-        if not text and cells.get(fallback, "").strip():
-            text, used_fallback = cells[fallback].strip(), True
-        value, warning = parse_date(text, end=end)
-        rec[field_name] = value
+        text, used_fallback = primary.strip(), False
+        if not text and fallback.strip():
+            text, used_fallback = fallback.strip(), True
+        value, warning = parse_date(text, end=is_end)
+        fields[field_name] = value
         if warning:
             warnings.append(f"{field_name}: {warning}")
         if used_fallback and value is not None:
             warnings.append(f"{field_name} is the notice's estimate, not the contract's")
-    if rec["start_date"] and rec["end_date"] and rec["end_date"] < rec["start_date"]:
+    if fields["start_date"] and fields["end_date"] and fields["end_date"] < fields["start_date"]:
         warnings.append("end date before start date")
-    rec["max_end_date"] = rec["end_date"]
-    rec["published_date"], warning = iso_date(cells.get("published"))
-    if warning:
-        warnings.append(f"published_date: {warning}")
+    fields["max_end_date"] = fields["end_date"]
+    return fields, tuple(warnings)
 
 
 def _amount(cells: dict[str, str], name: str, warnings: list[str]) -> float | None:

@@ -14,6 +14,7 @@ routes are recognised (so they are not reported as unmapped) but have no record 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from etl.extract.columns import ColumnMap
@@ -156,14 +157,20 @@ def _company(rec: dict, text: str, warnings: list[str]) -> None:
 
 def _classify(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     """CPV codes decide the service area and IT flag; the department name is the fallback."""
-    text = cells.get("cpv", "")
+    fields, warning = _classify_fields(cells.get("cpv", ""), cells.get("department") or None)
+    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
+    if warning:
+        warnings.append(warning)
+
+
+@lru_cache(maxsize=1 << 14)
+def _classify_fields(text: str, department: str | None) -> tuple[dict, str | None]:
+    """``_classify``'s fields and warning, once per distinct CPV text and department (they recur)."""
     codes = list(dict.fromkeys(c for c in map(normalise_cpv, CPV_IN_TEXT.findall(text)) if c))
-    if text and not codes:
-        warnings.append(f"CPV {text!r} holds no CPV code")
-    department = cells.get("department") or None
-    rec.update(classify(codes))
-    rec["service_area"] = rec["service_area"] or service_area(department)
-    rec["service_area_raw"] = department
+    fields = classify(codes)
+    fields["service_area"] = fields["service_area"] or service_area(department)
+    fields["service_area_raw"] = department
+    return fields, (f"CPV {text!r} holds no CPV code" if text and not codes else None)
 
 
 def _date(cells: dict[str, str], field: str, end: bool, warnings: list[str]):
@@ -173,8 +180,20 @@ def _date(cells: dict[str, str], field: str, end: bool, warnings: list[str]):
     return value
 
 
+DATE_FIELDS = ("start", "end", "extension", "max_end", "review")
+
+
 def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     """Start, end, and the latest end: the register's own maximum end date, else end + extensions."""
+    fields, found = _term_fields(tuple(cells.get(f) for f in DATE_FIELDS))
+    rec.update(fields)
+    warnings.extend(found)
+
+
+@lru_cache(maxsize=1 << 14)
+def _term_fields(given: tuple[str | None, ...]) -> tuple[dict, tuple[str, ...]]:
+    """``_dates``' fields and warnings, once per distinct five date cells (rows share their terms)."""
+    cells, warnings, rec = dict(zip(DATE_FIELDS, given, strict=True)), [], {}
     start, end = _date(cells, "start", False, warnings), _date(cells, "end", True, warnings)
     if start and end and end < start:
         warnings.append("end date before start date")
@@ -195,6 +214,7 @@ def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
     review = _date(cells, "review", False, warnings)
     if review:
         rec["comments"] = f"Review date {review:%d/%m/%Y}"
+    return rec, tuple(warnings)
 
 
 def _values(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:

@@ -20,6 +20,7 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import msoffcrypto
@@ -442,7 +443,7 @@ def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_
         row = rows[r]
         excel_row = r + 1
         values = {f: (row[c] if c < len(row) else None) for c, f in table.columns.items()}
-        texts = [_text(v) for v in row]
+        texts = [clean_text(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in row]  # _text
         result.records_read += 1
         if not any(texts):
             result.skipped["blank row"] += 1
@@ -546,24 +547,36 @@ def _system_and_area(values: dict, system_raw: str, warnings: list[str]) -> dict
 
 def _term(values: dict, warnings: list[str]) -> dict:
     """Start, end, extension options and the latest end they allow."""
-    start, w = parse_date(values.get("contract_start"))
+    fields, found = _once(_term_fields, values.get("contract_start"), values.get("contract_end"),
+                          values.get("extension_options"))  # fmt: skip
+    warnings.extend(found)
+    return fields
+
+
+def _once(cached, *cells: object) -> tuple[dict, tuple[str, ...]]:
+    """``cached(*cells)``; computed afresh for cells that cannot be a cache key (no reader gives those)."""
+    try:
+        return cached(*cells)
+    except TypeError:  # unhashable; a TypeError of the function itself is raised again here
+        return cached.__wrapped__(*cells)
+
+
+@lru_cache(maxsize=1 << 14, typed=True)  # typed: 1, 1.0 and True are one key untyped, and not one date
+def _term_fields(start: object, end: object, ext_raw: object) -> tuple[dict, tuple[str, ...]]:
+    """``_term``'s fields and warnings, once per distinct three cells (a return's rows share terms)."""
+    warnings: list[str] = []
+    start, w = parse_date(start)
     _note(warnings, "contract start", w)
-    end, w = parse_date(values.get("contract_end"), end=True)
+    end, w = parse_date(end, end=True)
     _note(warnings, "contract end", w)
     if start and end and end < start:
         _note(warnings, "contract end", f"{end.isoformat()} is before the start {start.isoformat()}")
-    ext_raw = values.get("extension_options")
     months, w = parse_extension(ext_raw, start, end)
     _note(warnings, "extension options", w)
     latest, w = extended_end(end, months)
     _note(warnings, "extension options", w)
-    return {
-        "start_date": start,
-        "end_date": end,
-        "max_end_date": latest,
-        "extension_months": months,
-        "extension_raw": _text(ext_raw) or None,
-    }
+    fields = {"start_date": start, "end_date": end, "max_end_date": latest, "extension_months": months}
+    return fields | {"extension_raw": _text(ext_raw) or None}, tuple(warnings)
 
 
 def _contact(values: dict, warnings: list[str]) -> dict:
@@ -595,9 +608,21 @@ def _money_and_scores(values: dict, warnings: list[str]) -> dict:
     _note(warnings, "annual cost", w)
     out["total_value"], w = parse_money(values.get("total_value"))
     _note(warnings, "total contract value", w)
-    out["hosting"], w = parse_hosting(values.get("hosting"))
+    fields, found = _once(_hosting_and_score_fields, *(values.get(f) for f in HOSTING_AND_SCORES))
+    warnings.extend(found)
+    return out | fields
+
+
+HOSTING_AND_SCORES = ("hosting", "confidence", "satisfaction", "value_for_money")
+
+
+@lru_cache(maxsize=1 << 14, typed=True)  # typed: 1, 1.0 and True are one key untyped
+def _hosting_and_score_fields(hosting, *scores) -> tuple[dict, tuple[str, ...]]:
+    """Hosting and the scores, and their warnings, once per distinct four cells (a few hundred recur)."""
+    out, warnings = {}, []
+    out["hosting"], w = parse_hosting(hosting)
     _note(warnings, "hosting", w)
-    for f in ("confidence", "satisfaction", "value_for_money"):
-        out[f], w = parse_scale(values.get(f))
+    for f, value in zip(("confidence", "satisfaction", "value_for_money"), scores, strict=True):
+        out[f], w = parse_scale(value)
         _note(warnings, f.replace("_", " "), w)
-    return out
+    return out, tuple(warnings)

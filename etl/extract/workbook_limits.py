@@ -112,7 +112,39 @@ def _scan(data: bytes, extent: Extent) -> None:
     """Follow row and cell tags as calamine places them: by their r="..." reference, else next in line."""
     if b't="e"' in data:
         _errors(data, extent)
-    for tag, attributes in _TAG.findall(data):
+    tags = _TAG.findall(data)
+    if b"\x00" in data or not _scan_referenced(tags, extent):  # NUL: the byte that parts cells below
+        _scan_tags(tags, extent)
+
+
+# a full reference ("B7") in cell tags' attributes joined with NUL, and the rest of that tag's attributes
+_FULL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"([^\x00]*)')
+
+
+def _scan_referenced(tags: list[tuple[bytes, bytes]], extent: Extent) -> bool:
+    """``_scan_tags`` in a few C calls where every cell tag names its place (as Excel writes them), so
+    no row tag or order places a cell; False, having changed nothing, for anything else."""
+    cells = [attributes for tag, attributes in tags if tag == b"c"]
+    joined = b"\x00".join(cells)
+    refs = _FULL_REF.findall(joined)  # at most one per cell: a match runs to the cell's end
+    if not cells or len(refs) != len(cells) or joined.count(b'r="') != len(cells):
+        return False  # a cell without a full reference, or with a second r="..." to choose from
+    valued = [(letters, row) for letters, row, rest in refs if not rest.rstrip().endswith(b"/")]
+    if extent.cells + len(valued) > MAX_SHEET_CELLS:
+        return False
+    extent._row, extent._column = int(refs[-1][1]), _column_number(refs[-1][0])
+    if valued:
+        extent.cells += len(valued)
+        extent.rows = max(extent.rows, max(int(row) for row in {row for _, row in valued}))
+        extent.columns = max(extent.columns, max(_column_number(letters) for letters in {c for c, _ in valued}))
+    after = next(i for i, (tag, _) in enumerate(reversed(tags)) if tag == b"c")
+    _scan_tags(tags[len(tags) - after :], extent)  # row tags after the last cell: where the next chunk's cells go
+    return True
+
+
+def _scan_tags(tags: list[tuple[bytes, bytes]], extent: Extent) -> None:
+    """Follow the tags one by one, as calamine does."""
+    for tag, attributes in tags:
         if tag == b"row":
             found = _R_ATTR.search(attributes)
             extent._row = int(found[1]) if found else extent._row + 1

@@ -17,7 +17,8 @@ from cleanco.clean import prepare_default_terms
 
 from etl.reference import known_system, norm_key, suppliers
 
-_NEEDS_FIXING = re.compile(r"[^\t\n\r\x20-\x7e]|&")  # non-ASCII, control characters, HTML entities
+# non-ASCII, control characters, HTML entities; not "£" (money cells): ftfy leaves it, alone or among ASCII
+_NEEDS_FIXING = re.compile(r"[^\t\n\r\x20-\x7e\u00a3]|&")
 _LEGAL_TAIL = re.compile(r"\b(ltd|limited|plc|llp|inc|incorporated|llc|co|company|corporation|gmbh|bv|sa|ag)\.?$", re.I)
 
 

@@ -112,15 +112,22 @@ def decide(rec: dict) -> tuple[bool, str]:
         return True, "survey row"
     if rec["source"] == "listing":
         return True, "public listing"
-    codes = list(rec.get("cpv_codes") or [])
+    codes = tuple(rec.get("cpv_codes") or ())  # a description is read only when there is no code
+    return _decide(codes, rec.get("title"), None if codes else rec.get("description"))
+
+
+@lru_cache(maxsize=1 << 14)
+def _decide(cpv_codes: tuple[str, ...], title: str | None, description: str | None) -> tuple[bool, str]:
+    """``decide`` for an open-data record, once per distinct codes and text (notices share both)."""
+    codes = list(cpv_codes)
     it_codes = technology_codes(codes)
     if cpv_is_it(codes):
         return True, f"CPV {_codes(it_codes)}"
     if not codes:
-        return _by_words(title_rule(rec.get("title"), rec.get("description")), "no CPV code", "title or description")
+        return _by_words(title_rule(title, description), "no CPV code", "title or description")
     # with CPV codes only the title is read: descriptions mention cyber security, online media or
     # technology fields in passing (measured on the real Contracts Finder files)
-    rule = text_rule(rec.get("title"))
+    rule = text_rule(title)
     if it_codes:  # only secondary codes are technology: the title decides
         context = f"technology CPV {_codes(it_codes)} is not the main code ({codes[0]})"
         return _by_words((rule, "title") if rule else None, context, "title")

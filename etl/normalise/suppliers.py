@@ -82,13 +82,14 @@ def resolve_suppliers(
     """
     aliases = aliases or read_aliases()
     key_of = {raw: supplier_key(raw) for raw in {raw for raw, _ in spellings if raw}}
+    tidy = {raw: tidy_company_name(raw) for raw in key_of}  # once per spelling, not per record
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     numbers: dict[str, set[str]] = defaultdict(set)
     for raw, number in spellings:
         key = key_of.get(raw)
         if not key:
             continue
-        counts[key][tidy_company_name(raw)] += 1
+        counts[key][tidy[raw]] += 1
         if number:
             numbers[number.strip().upper().zfill(8)].add(key)
 
