@@ -386,7 +386,7 @@ def test_a_hostile_system_name_is_text_in_the_grid():
     column = lm.Column("Housing", "Housing", "Frontline")
     m = {"measure": mq.MEASURES["contracts"], "rows": [borough], "columns": [column],
          "cells": {(CAMDEN, "Housing"): cell}, "values": {CAMDEN: 2}, "domain": (0.0, 2.0)}  # fmt: skip
-    node = by_id(page.matrix_grid(m, {}), "matrix-table")
+    node = by_id(page.matrix_grid(m, lm.borough_hrefs({})), "matrix-table")
     (row,) = node["props"]["rowData"]
     assert row["a0"] == f"{HOSTILE}\n2"
     assert row["a0__title"] == f"Suppliers: {HOSTILE}: <b>{HOSTILE}</b>"

@@ -52,6 +52,14 @@ def market(area: str, sizes: dict[str, int], value: float | None = 100.0) -> lis
         ({"A": 250, "B": 250, "C": 250, "D": 250}, 2_500, 100, 25),  # the scale does not matter
         ({"A": 5, "B": 3, "C": 2}, 50**2 + 30**2 + 20**2, 100, 50),
         ({f"S{i:02}": 1 for i in range(12)}, 10_000 / 12, 1000 / 12, 100 / 12),  # CR10 leaves two out
+        # unequal: CR10 is the ten largest (75 of 78 contracts), the two smallest left out
+        (
+            {f"S{i:02}": 12 - i for i in range(12)},
+            sum((100 * (12 - i) / 78) ** 2 for i in range(12)),
+            7500 / 78,
+            1200 / 78,
+        ),  # fmt: skip
+        ({"B": 2, "A": 2, "C": 1}, 40**2 + 40**2 + 20**2, 100, 40),  # a tie at the top: the first name
     ],
 )
 def test_hhi_and_cr10_on_hand_made_markets(sizes, hhi, cr10, top_share):

@@ -115,12 +115,19 @@ def cell_hover(cell: dict) -> str:
     return "Suppliers: " + "; ".join(parts)
 
 
-def tile_rows(values: Mapping[str, float | int | None], chosen: mq.Measure) -> list[dict]:
-    """The tile map's table alternative: every authority by name, its value formatted (a dash for none)."""
+def borough_hrefs(st: Mapping[str, object]) -> dict[str, str]:
+    """Each authority's page with the filters kept, made once for the page's two lists of boroughs."""
+    return {b.code: links.borough_href(b.code, st) for b in reference.boroughs()}
+
+
+def tile_rows(values: Mapping[str, float | int | None], chosen: mq.Measure, hrefs: Mapping[str, str]) -> list[dict]:
+    """The tile map's table alternative: every authority by name (``hrefs``: its page), its value formatted
+    (a dash for none)."""
     return [
-        {"code": b.code, "name": b.name, "value": values.get(b.code), "shown": fm.fmt_value(values.get(b.code), chosen)}
+        {"code": b.code, "name": b.name, "href": hrefs[b.code], "value": values.get(b.code),
+         "shown": fm.fmt_value(values.get(b.code), chosen)}
         for b in sorted(reference.boroughs(), key=lambda b: b.name)
-    ]
+    ]  # fmt: skip
 
 
 def legend_steps(lo: float, hi: float) -> list[float]:
@@ -147,13 +154,13 @@ def grid_cell(key: str, cell: dict, chosen: mq.Measure, lo: float, hi: float) ->
     return out
 
 
-def grid_rows(m: Mapping, st: Mapping[str, object]) -> list[dict]:
-    """One row per borough of ``model`` (empty boroughs too), with its page's link (filters kept) and
-    an entry per non-empty cell; an empty cell has no key at all."""
+def grid_rows(m: Mapping, hrefs: Mapping[str, str]) -> list[dict]:
+    """One row per borough of ``model`` (empty boroughs too), with its page's link (``borough_hrefs``)
+    and an entry per non-empty cell; an empty cell has no key at all."""
     lo, hi = m["domain"]
     out = []
     for b in m["rows"]:
-        row = {"code": b.code, "borough": b.name, "href": links.borough_href(b.code, st)}
+        row = {"code": b.code, "borough": b.name, "href": hrefs[b.code]}
         for i, c in enumerate(m["columns"]):
             cell = m["cells"].get((b.code, c.area))
             if cell:

@@ -58,16 +58,16 @@ READING_NOTES = (
 # --------------------------------------------------------------------------- tile map
 
 
-def tile_table(values: Mapping[str, float | int | None], measure: mq.Measure, st: Mapping[str, object]) -> dbc.Table:
+def tile_table(values: Mapping[str, float | int | None], measure: mq.Measure, hrefs: Mapping[str, str]) -> dbc.Table:
     """The tile map's numbers as a table; each borough name links to its page, with the filters kept."""
     body = [
         html.Tr(
             [
-                html.Th(dcc.Link(r["name"], href=links.borough_href(r["code"], st)), scope="row"),
+                html.Th(dcc.Link(r["name"], href=r["href"]), scope="row"),
                 html.Td(r["shown"], className="text-end"),
             ]
         )
-        for r in lm.tile_rows(values, measure)
+        for r in lm.tile_rows(values, measure, hrefs)
     ]
     return dbc.Table(
         [
@@ -85,11 +85,11 @@ def tile_table(values: Mapping[str, float | int | None], measure: mq.Measure, st
 
 
 def tile_chart(
-    values: Mapping[str, float | int | None], measure: mq.Measure, st: Mapping[str, object], graph_id: str
+    values: Mapping[str, float | int | None], measure: mq.Measure, hrefs: Mapping[str, str], graph_id: str
 ) -> dbc.Card:
-    """The tile map with its table alternative."""
+    """The tile map with its table alternative (``hrefs``: each borough's page, ``logic.matrix.borough_hrefs``)."""
     hint = "Click a borough's square to filter the views by it."
-    return ui.chart(fm.tile_figure(values, measure), tile_table(values, measure, st), graph_id, hint=hint)
+    return ui.chart(fm.tile_figure(values, measure), tile_table(values, measure, hrefs), graph_id, hint=hint)
 
 
 # --------------------------------------------------------------------------- matrix
@@ -144,10 +144,10 @@ def column_defs(cols: list[lm.Column]) -> list[dict]:
     return defs
 
 
-def matrix_grid(m: dict, st: dict) -> html.Div:
+def matrix_grid(m: dict, hrefs: Mapping[str, str]) -> html.Div:
     """The matrix as one grid: AG Grid's own keyboard navigation, ARIA roles and a fixed height, so
     only the rows and columns in view are drawn; the caption names it for screen readers."""
-    rows = lm.grid_rows(m, st)
+    rows = lm.grid_rows(m, hrefs)
     row_px = CELL_PAD_PX + LINE_PX * lm.most_lines(rows, m["columns"])
     caption = (
         f"Systems each borough runs, by service area; the number on each cell's last line: {m['measure'].label}. "
@@ -188,7 +188,7 @@ def content(
         m = lm.model(cur, filters, today)
     except ValueError as err:  # a malformed date that did not come through ``state``
         return [ui.message(str(err), color="warning", message_id="filter-error")]
-    values = m["values"]
+    values, hrefs = m["values"], lm.borough_hrefs(filters)
     notices = ui.url_problems(problems)
     if not m["cells"]:
         notices.append(ui.empty_state("contracts", filters, VIEW.href, "matrix-empty"))
@@ -199,12 +199,12 @@ def content(
     return [
         measure_selector(filters, measure.key),
         *notices,
-        dbc.Row([dbc.Col(tile_chart(values, measure, filters, "matrix-tile-map"), lg=7), dbc.Col(reading, lg=5)]),
+        dbc.Row([dbc.Col(tile_chart(values, measure, hrefs, "matrix-tile-map"), lg=7), dbc.Col(reading, lg=5)]),
         html.Section(
             [
                 html.H2("Systems by borough and service area", className="h4"),
                 legend(*m["domain"], measure),
-                matrix_grid(m, filters),
+                matrix_grid(m, hrefs),
                 ui.download_links("matrix", filters, "of the matrix"),
             ],
             className="mb-4",

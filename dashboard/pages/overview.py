@@ -21,6 +21,7 @@ from dashboard.figures import overview as figures
 from dashboard.logic import overview as logic
 from dashboard.logic.overview import VIEW
 from dashboard.pages import suppliers as suppliers_page
+from dashboard.queries import overview
 from dashboard.texts import PRODUCT
 
 PAGE = {
@@ -79,7 +80,8 @@ def content(
     """Everything below the page heading for the filtered contracts (default: all borough contracts)."""
     filters = filters or {}
     described = state.describe(filters)
-    numbers = queries.headline(cur, filters, today=today)
+    o = overview.overview(cur, filters, today)  # one statement: the numbers, both charts, the holders
+    numbers = o["numbers"]
     head = [
         *ui.url_problems(problems),
         *([html.P("Filtered: " + "; ".join(described), className="mb-1", id="overview-filters")] if described else []),
@@ -90,12 +92,12 @@ def content(
             queries.survey_returns(cur))]  # fmt: skip
     return [
         *head,
-        *suppliers_page.headline(cur, filters, card_id="overview-headline"),
+        *suppliers_page.holders_card(o["holders"], card_id="overview-headline"),
         headline_cards(numbers),
         dbc.Row(
             [
-                dbc.Col(borough_chart(queries.counts_by_borough(cur, filters)), lg=7),
-                dbc.Col(service_area_chart(queries.counts_by_service_area(cur, filters)), lg=5),
+                dbc.Col(borough_chart(o["boroughs"]), lg=7),
+                dbc.Col(service_area_chart(o["areas"]), lg=5),
             ]
         ),
         survey_returns_box(queries.survey_returns(cur)),

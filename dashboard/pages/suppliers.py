@@ -87,13 +87,9 @@ def _concentration(areas: list[dict], filters: dict) -> list:
     ]
 
 
-def headline(cur: duckdb.DuckDBPyConnection, filters: dict, card_id: str = "suppliers-headline") -> list:
-    """'N suppliers hold X% of contracts', as a card (nothing when no contract has a supplier)."""
-    return holders_card(q.market_holders(cur, filters), card_id)
-
-
 def holders_card(holders: dict, card_id: str = "suppliers-headline") -> list:
-    """The headline card from ``market_holders``' result (the market page has it from its one statement)."""
+    """'N suppliers hold X% of contracts', as a card (nothing when no contract has a supplier), from
+    ``market_holders``' result (the market page and the overview have it from their one statement)."""
     found = ls.holders_headline(holders)
     return [ui.headline_card(*found, card_id=card_id)] if found else []
 

@@ -14,7 +14,6 @@ from datetime import date
 import duckdb
 
 from dashboard import cache
-from etl import reference
 
 # Filter keys of the URL contract -> the column of ``contracts`` they filter (whitelist).
 FILTER_COLUMNS: dict[str, str] = {
@@ -146,75 +145,35 @@ def _scope_counts(cur: duckdb.DuckDBPyConnection, condition: str, params: tuple)
 
 
 def headline(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, today: date | None = None) -> dict:
-    """The overview's headline numbers for the filtered contracts.
+    """The overview's headline numbers for the filtered contracts (``queries.overview``, which reads them
+    with the overview's other numbers in one statement).
 
     ``ending_12m``/``ending_24m`` count contracts whose end date falls from ``today`` up to and
     including the same day 12/24 months later; ``valued`` is how many contracts the annual
     total is summed over (values are often unknown).
     """
-    today = today or date.today()
-    where, params = where_clause(filters)
-    row = cur.execute(
-        f"""
-        SELECT count(DISTINCT borough_code), count(*), count(DISTINCT system_name),
-               count(DISTINCT supplier_name), sum(annual_value), count(annual_value),
-               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND CAST(CAST(? AS DATE) + INTERVAL 12 MONTH AS DATE)),
-               count(*) FILTER (WHERE {END_COLUMN} BETWEEN ? AND CAST(CAST(? AS DATE) + INTERVAL 24 MONTH AS DATE))
-        FROM contracts WHERE {where}
-        """,
-        [today, today, today, today, *params],
-    ).fetchone()
-    keys = ("boroughs", "contracts", "systems", "suppliers", "annual_value", "valued", "ending_12m", "ending_24m")
-    return dict(zip(keys, row, strict=True))
+    from dashboard.queries import overview  # it builds on this module
+
+    return overview.overview(cur, filters, today)["numbers"]
 
 
 def counts_by_borough(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:
-    """Contracts per London authority, split by source group, in ONS code order.
+    """Contracts per London authority, split by source group, in ONS code order (``queries.overview``).
 
     Every authority of ``etl.reference`` appears, with zeros where it has no contracts, so an
     absent borough is visible rather than silently missing; when the filter names boroughs,
     only those appear.
     """
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        WITH c AS (
-            SELECT borough_code,
-                   coalesce(list_contains(sources, 'survey'), false) AS has_survey,
-                   coalesce(len(list_distinct(sources)) > list_contains(sources, 'survey')::INTEGER, false)
-                       AS has_open
-            FROM contracts WHERE {where}
-        )
-        SELECT borough_code,
-               count(*) FILTER (WHERE has_survey AND NOT has_open),
-               count(*) FILTER (WHERE has_survey AND has_open),
-               count(*) FILTER (WHERE NOT has_survey)
-        FROM c WHERE borough_code IS NOT NULL GROUP BY borough_code
-        """,
-        params,
-    ).fetchall()
-    found = {code: dict(zip(SOURCE_GROUPS, counts, strict=True)) for code, *counts in rows}
-    wanted = set(_values((filters or {}).get("borough")))
-    out = []
-    for b in reference.boroughs():
-        if wanted and b.code not in wanted:
-            continue
-        counts = found.get(b.code, dict.fromkeys(SOURCE_GROUPS, 0))
-        out.append({"code": b.code, "name": b.name, **counts, "total": sum(counts.values())})
-    return out
+    from dashboard.queries import overview
+
+    return overview.overview(cur, filters)["boroughs"]
 
 
 def counts_by_service_area(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[dict]:
-    """Contracts per service area, most first; contracts without one count as 'Not known'."""
-    where, params = where_clause(filters)
-    rows = cur.execute(
-        f"""
-        SELECT service_area, count(*) AS n FROM contracts WHERE {where}
-        GROUP BY service_area ORDER BY n DESC, service_area NULLS LAST
-        """,
-        params,
-    ).fetchall()
-    return [{"service_area": area or UNKNOWN_SERVICE_AREA, "contracts": n} for area, n in rows]
+    """Contracts per service area, most first; contracts without one count as 'Not known' (``queries.overview``)."""
+    from dashboard.queries import overview
+
+    return overview.overview(cur, filters)["areas"]
 
 
 def has_open_data(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> bool:

@@ -13,6 +13,7 @@ from datetime import date
 
 import duckdb
 
+from dashboard import cache
 from dashboard.queries import END_COLUMN, Filters, _values
 from dashboard.queries import where_clause as plain_where
 from dashboard.queries.systems import ENDED_SQL, LIVE_ON
@@ -139,15 +140,28 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
 # once (``f``) and each part the page asks for is a small aggregate of them, returned as a column
 # of one row. Each part was its own statement, and at 50,000 contracts planning and scanning four
 # statements cost more than the arithmetic (statements cost ~2 ms each through the public views).
+# At a million contracts the distinct counts and window functions were most of its time: the
+# suppliers are the rows of ``s``, a supplier's boroughs the rows of ``sb``, and a service area's
+# largest supplier, CR10 and HHI are aggregates (``max(share, 10)``: its ten largest shares).
 
 MARKET_PARTS = ("totals", "shares", "areas", "holders")
+
+# How few suppliers hold half the contracts, over ``s`` (the overview asks it too).
+HOLDERS_SQL = """(WITH h AS (
+            SELECT row_number() OVER (ORDER BY contracts DESC, supplier_name) AS rank,
+                   sum(contracts) OVER (ORDER BY contracts DESC, supplier_name ROWS UNBOUNDED PRECEDING) AS held,
+                   sum(contracts) OVER () AS total
+            FROM s
+        ) SELECT {'suppliers': count(*), 'contracts': coalesce(max(total), 0),
+                  'holders': min(rank) FILTER (WHERE 2 * held >= total),
+                  'held': arg_min(held, rank) FILTER (WHERE 2 * held >= total)} FROM h)"""
 
 # Each part's SQL over ``f`` (every filtered contract, ended or not, with ``live``) and ``s`` (one row
 # per supplier of the live contracts); each gives one value: a struct, or a list of structs.
 _PART_SQL = {
     "totals": """(SELECT {'contracts': count(*) FILTER (WHERE supplier_name IS NOT NULL AND live),
                   'no_supplier': count(*) FILTER (WHERE supplier_name IS NULL AND live),
-                  'suppliers': count(DISTINCT supplier_name) FILTER (WHERE live),
+                  'suppliers': (SELECT count(*) FROM s),
                   'annual_value': coalesce(sum(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live), 0),
                   'valued': count(annual_value) FILTER (WHERE supplier_name IS NOT NULL AND live),
                   'ended': count(*) FILTER (WHERE supplier_name IS NOT NULL AND NOT live)} FROM f)""",
@@ -174,30 +188,19 @@ _PART_SQL = {
                    (sum(valued) >= $coverage * sum(n) AND sum(val) > 0) AS by_value
             FROM sa GROUP BY service_area
         ), shares AS (
-            SELECT sa.service_area, sa.supplier_name,
-                   100.0 * CASE WHEN a.by_value THEN sa.val / a.val ELSE sa.n / a.n END AS share
+            SELECT a.*, sa.supplier_name, 100.0 * CASE WHEN a.by_value THEN sa.val / a.val ELSE sa.n / a.n END AS share
             FROM sa JOIN a USING (service_area)
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY service_area ORDER BY share DESC, supplier_name) AS rank
-            FROM shares
         ), per AS (
-            SELECT a.service_area, a.n, a.valued, a.val, a.suppliers, a.by_value,
-                   arg_min(r.supplier_name, r.rank) AS top, max(r.share) AS top_share,
-                   sum(r.share) FILTER (WHERE r.rank <= $cr) AS cr10, sum(r.share * r.share) AS hhi
-            FROM ranked AS r JOIN a USING (service_area)
-            GROUP BY ALL
+            SELECT service_area, n, valued, val, suppliers, by_value,
+                   arg_min(supplier_name, {'s': -share, 'name': supplier_name}) AS top, max(share) AS top_share,
+                   list_sum(max(share, $cr)) AS cr10, sum(share * share) AS hhi
+            FROM shares GROUP BY ALL
         ) SELECT list(per ORDER BY per.n DESC, per.service_area) FROM per)""",
-    "holders": """(WITH h AS (
-            SELECT row_number() OVER (ORDER BY contracts DESC, supplier_name) AS rank,
-                   sum(contracts) OVER (ORDER BY contracts DESC, supplier_name ROWS UNBOUNDED PRECEDING) AS held,
-                   sum(contracts) OVER () AS total
-            FROM s
-        ) SELECT {'suppliers': count(*), 'contracts': coalesce(max(total), 0),
-                  'holders': min(rank) FILTER (WHERE 2 * held >= total),
-                  'held': arg_min(held, rank) FILTER (WHERE 2 * held >= total)} FROM h)""",
+    "holders": HOLDERS_SQL,
 }
 
 
+@cache.per_build  # per build, reader and arguments: the page and its export ask the same
 def market(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters | None = None,
@@ -228,9 +231,10 @@ def market(
     sql = f"""
         WITH f AS (SELECT supplier_name, service_area, borough_code, annual_value, {live} AS live
                    FROM contracts WHERE {where}),
-        s AS (SELECT supplier_name, count(*) AS contracts, count(DISTINCT borough_code) AS boroughs,
-                     sum(annual_value) AS annual_value, count(annual_value) AS valued
-              FROM f WHERE live AND supplier_name IS NOT NULL GROUP BY supplier_name)
+        sb AS (SELECT supplier_name, borough_code, count(*) AS n, sum(annual_value) AS v, count(annual_value) AS c
+               FROM f WHERE live AND supplier_name IS NOT NULL GROUP BY supplier_name, borough_code),
+        s AS (SELECT supplier_name, sum(n)::BIGINT AS contracts, count(borough_code) AS boroughs,
+                     sum(v) AS annual_value, sum(c)::BIGINT AS valued FROM sb GROUP BY supplier_name)
         SELECT {columns}
     """
     row = dict(zip(parts, cur.execute(sql, [*live_params, *params]).fetchone(), strict=True))
@@ -242,7 +246,7 @@ def market(
     if "areas" in row:
         out["areas"] = [_area(**a) for a in row["areas"] or []]
     if "holders" in row:
-        out["holders"] = _holders(row["holders"])
+        out["holders"] = holders_of(row["holders"])
     return out
 
 
@@ -383,7 +387,7 @@ def market_holders(cur: duckdb.DuckDBPyConnection, filters: Filters | None = Non
     return market(cur, filters, ("holders",))["holders"]
 
 
-def _holders(h: dict) -> dict:
+def holders_of(h: dict) -> dict:
     """The ``holders`` part with the share the holders have."""
     contracts = int(h["contracts"])
     share = 100 * h["held"] / contracts if contracts else None
