@@ -21,7 +21,6 @@ from etl.accounting import BuildResult, FileReport, add_warning, file_report, re
 from etl.extract import read_contract_file
 from etl.extract.limits import max_file_mb, too_big
 from etl.extract.ocds import combine_compiled, is_ocds_record
-from etl.extract.survey import read_survey
 from etl.link import build_contracts, contract_supplier_rows, one_record_per_notice
 from etl.load import write_database
 from etl.normalise.scope import apply_scope
@@ -120,6 +119,8 @@ def _refused(path: Path, limit_mb: float) -> str | None:
 def read_surveys(folders: list[Path], survey_date: dt.date | None = None, limit_mb: float | None = None) -> Inputs:
     """Read every survey workbook (``survey_date``: the date of a return that gives none); any other
     file in a survey folder, one over the size limit, or one the reader fails on, is a rejected file."""
+    from etl.extract.survey import read_survey  # its workbook libraries: only when there are surveys
+
     inputs, limit = Inputs(), max_file_mb(limit_mb)
     for folder in folders:
         workbooks, others = survey_files(Path(folder))

@@ -16,6 +16,9 @@ One record per compiled ocid; its record_id and source_ref come from the ocid un
 registered prefix, so the same notice republished as ``ocds-b5fd17raw-<uuid>`` is the same
 record as ``ocds-b5fd17-<uuid>`` and the build keeps it once (counted as merged).
 
+A JSON Lines file is parsed once, its ocids counted off the bytes first (each count then checked
+against the parsed line).
+
 Counting, per file: release packages and JSON Lines count releases read; record packages count
 records. A release that was compiled into a later one is skipped ("earlier release of an ocid,
 compiled"), so each read release is loaded, rejected or skipped exactly once.
@@ -23,15 +26,16 @@ compiled"), so each read release is loaded, rejected or skipped exactly once.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
+import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ijson
-from ocdsmerge import CompiledRelease
 
 from etl.extract.limits import TooDeep, events, loads
 from etl.extract.ocds_fields import SOURCES, main_award, release_record, source_of
@@ -105,13 +109,11 @@ class Collector:
         self.result.records_read += 1
         ocid = release.get("ocid") if isinstance(release, dict) else None
         if not isinstance(release, dict):
-            self.result.reject("ocds", location, "release is not a JSON object", release)
+            self._reject(location, "release is not a JSON object", release)
         elif not isinstance(ocid, str) or not ocid.strip():
-            self.result.reject("ocds", location, "release has no ocid", release)
+            self._reject(location, "release has no ocid", release)
         elif ocid in self.done:
-            self.result.reject(
-                "ocds", location, "release of an ocid already compiled (file changed while read?)", release
-            )
+            self._reject(location, "release of an ocid already compiled (file changed while read?)", release)
         else:
             group = self.pending.setdefault(ocid, Group(ocid, location))
             group.releases.append(release)
@@ -123,6 +125,9 @@ class Collector:
         for group in self.pending.values():
             self._load(group)
         self.pending = {}
+
+    def _reject(self, location: str, reason: str, release: object) -> None:
+        self.result.reject("ocds", location, reason, release)
 
     def _load(self, group: Group) -> None:
         self.done.add(group.ocid)
@@ -198,12 +203,16 @@ def _jsonl_ocid_counts(path: Path) -> Counter | None:
 
 
 def _line_ocids(line: bytes) -> list[str]:
-    """The ocids one line gives the ijson pass (its own, and its releases'), or ``_Unsure``: the
-    text must hold ``ocid"`` exactly as often as ocids are found, so no key is missed or doubled."""
+    """The ocids one line gives the ijson pass (its own, and its releases'), or ``_Unsure``."""
     text = line.decode("utf-8")  # not UTF-8 (a BOM too: json refuses it): ValueError
     if not text.strip(" \t\r\n"):
         return []
-    obj = loads(text)  # not JSON, too deep, two values on a line: ValueError
+    return _ocids_of(text, loads(text))  # not JSON, too deep, two values on a line: ValueError
+
+
+def _ocids_of(text: str, obj: object) -> list[str]:
+    """The ocids of a line's parsed value, or ``_Unsure``: the text must hold ``ocid"`` exactly as
+    often as ocids are found, so no key is missed or doubled."""
     if type(obj) is not dict:
         raise _Unsure
     found = [obj["ocid"]] if type(obj.get("ocid")) is str else []
@@ -212,6 +221,55 @@ def _line_ocids(line: bytes) -> list[str]:
     if len(found) != text.count('ocid"') or not all(ocid.isascii() or _encodes(ocid) for ocid in found):
         raise _Unsure
     return found
+
+
+_OCID_PAIR = re.compile(rb'"ocid"\s*:\s*"([^"\\]*)"')  # "ocid": "text without escapes"
+
+
+def _quick_ocids(line: bytes) -> list[str] | None:
+    """The ocids of a line read off its bytes, without parsing it; None if any ``ocid"`` is not such
+    a pair. A guess, until ``_check_counted`` has compared it with the parsed line."""
+    found = _OCID_PAIR.findall(line)
+    if len(found) != line.count(b'ocid"'):
+        return None
+    try:
+        return [ocid.decode("utf-8") for ocid in found]
+    except UnicodeDecodeError:
+        return None
+
+
+def _quick_ocid_counts(path: Path) -> Counter | None:
+    """Releases per ocid in a JSON Lines file from ``_quick_ocids``; None if a line cannot be counted so."""
+    counts: Counter = Counter()
+    with _open(path) as f:
+        for line in f:
+            found = _quick_ocids(line)
+            if found is None:
+                return None
+            counts.update(found)
+    return counts
+
+
+class _Recount(Exception):
+    """A line whose quick count is not what ``_jsonl_ocid_counts`` would have counted."""
+
+
+def _check_counted(line: bytes, n: int, obj: object) -> None:
+    """Raise ``_Recount`` unless ``_jsonl_ocid_counts`` counts this parsed line as ``_quick_ocids``
+    did: a line it would not parse (rejected, a BOM, blank only to ``str.strip``) is not."""
+    if obj is _NOT_A_LINE:
+        if line.strip(b" \t\r\n"):
+            raise _Recount
+        return
+    if n == 1 and line.startswith(codecs.BOM_UTF8):
+        raise _Recount
+    try:
+        found = _ocids_of(line.decode("utf-8"), obj)
+    except _Unsure:
+        raise _Recount from None
+    quick = _quick_ocids(line)
+    if quick is None or (found != quick and sorted(found) != sorted(quick)):
+        raise _Recount
 
 
 def _encodes(text: str) -> bool:
@@ -288,12 +346,30 @@ def _read_jsonl(path: Path, result: ReadResult) -> None:
     """Releases one per line; a line may also hold a whole release package.
 
     A line that is not JSON (cut off, or not UTF-8) is rejected with its line number and the
-    file goes on: one bad line in a download must not cost the rest.
+    file goes on: one bad line in a download must not cost the rest. Each line is parsed once:
+    the ocids are counted off the bytes first, and checked against each parsed line; where a
+    line does not bear the count out, the file is read again after counting it exactly.
     """
-    collector = Collector(result, _jsonl_ocid_counts(path))
+    quick = _quick_ocid_counts(path)
+    if quick is not None:
+        attempt = ReadResult(result.path, result.kind)
+        with contextlib.suppress(_Recount):
+            _collect_jsonl(path, Collector(attempt, quick), checked=True)
+            vars(result).update(vars(attempt))
+            return
+    _collect_jsonl(path, Collector(result, _jsonl_ocid_counts(path)), checked=False)
+
+
+def _collect_jsonl(path: Path, collector: Collector, checked: bool) -> None:
+    """One pass over the lines, loading each ocid once its expected releases are in. Where the
+    count is ``checked``, a line that does not bear it out ends the pass (``_Recount``): the caller
+    then reads the file again, counted the slow and exact way."""
+    result = collector.result
     with _open(path) as f:
         for n, line in enumerate(f, 1):
             obj = _line_object(line, n, result)
+            if checked:
+                _check_counted(line, n, obj)
             if obj is _NOT_A_LINE:
                 continue
             if isinstance(obj, dict) and isinstance(obj.get("releases"), list):
@@ -488,12 +564,14 @@ def compile_releases(releases: list[dict]) -> tuple[dict, list[str]]:
     notes = []
     if any(not isinstance(r.get("date"), str) for r in releases) and len(releases) > 1:
         notes.append("a release has no date; releases without one are merged first")
-    ordered = sorted(enumerate(releases), key=lambda p: (str(p[1].get("date") or ""), p[0]))
-    notes += same_date_conflicts([r for _, r in ordered])
+    ordered = [r for _, r in sorted(enumerate(releases), key=lambda p: (str(p[1].get("date") or ""), p[0]))]
+    notes += same_date_conflicts(ordered)
+    from ocdsmerge import CompiledRelease  # its imports (requests, jsonref) only when it is needed
+
     merged = CompiledRelease(merge_rules=MERGE_RULES)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for _, release in ordered:
+        for release in ordered:
             merged.append(unique_ids(release, notes) if shares_ids(release) else release)
         compiled = merged.asdict()
     notes += [str(w.message) for w in caught]
