@@ -10,8 +10,10 @@ planning, tender or award notices of the same borough for the same service area 
 published (or starting) after the contract started. ``gap`` flags contracts ending within 18
 months with no such notice: nobody has been seen going to market yet.
 
-The page asks for two statements whatever the list's length: ``summary`` (the whole list in
-numbers) and ``expiring`` with ``limit``/``offset`` (one page, notices matched for its rows only).
+The page asks for one statement whatever the list's length: ``listing`` (the whole list in numbers
+and one page, notices matched for its rows only). What the gap count needs of the market notices
+depends on the build alone (``market``: the latest notice per borough and service area or system), so
+it is read once per build and reader and bound as parameters, not matched contract by contract.
 
 Contacts are read whatever their source: a public cursor (``dashboard.access``) blanks the
 survey contacts and the returns' cover contacts, so the public sees the notices' contacts only.
@@ -24,6 +26,7 @@ from datetime import date
 
 import duckdb
 
+from dashboard import cache
 from dashboard.queries import Filters, chosen_scope, where_clause
 from etl.reference import add_months
 
@@ -33,11 +36,12 @@ LEAD_MONTHS = 18
 MARKET_STAGES = ("planning", "tender", "award")
 MARKET_NOTICE_TYPES = tuple(f"UK{n}" for n in range(1, 7))  # pipeline .. contract award notice
 NOTICES_SHOWN = 5  # matching notices listed per contract (the count says how many there are)
-# The columns of ``contracts`` the list reads (not ``*``: every column more is one more scanned at UK scale).
+# The columns of ``contracts`` the whole list reads (its numbers, order and gap rule), and those read for
+# a page's rows alone (not ``*``: every column more is one more scanned for every contract of the period).
 LISTED_COLUMNS = (
-    "contract_id, borough_code, buyer_name, supplier_name, supplier_count, system_name, service_area, title, "
-    "start_date, end_date, max_end_date, annual_value, source_url, record_ids"
+    "contract_id, borough_code, system_name, service_area, start_date, end_date, max_end_date, annual_value"
 )
+PAGE_COLUMNS = ("buyer_name", "supplier_name", "supplier_count", "title", "source_url", "record_ids")
 COLUMNS = (
     "contract_id", "borough_code", "buyer_name", "supplier_name", "supplier_count", "system_name", "service_area",
     "title", "start_date",
@@ -101,7 +105,7 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
     division = ""
     if cpv_division:  # a semi-join on the period's contracts' records, not a list per contract
         division = """WHERE contract_id IN (
-            SELECT x.contract_id FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM c0) AS x
+            SELECT x.contract_id FROM (SELECT contract_id, unnest(division_records) AS record_id FROM c0) AS x
             JOIN contract_records cr USING (record_id)
             WHERE len(list_filter(coalesce(cr.cpv_codes, []), lambda v: substr(v, 1, 2) = ?)) > 0)"""
     last = effective_end_sql("end_date", "max_end_date", "p.today")
@@ -109,11 +113,12 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
         p AS (SELECT CAST(? AS DATE) AS today, CAST(? AS INTEGER) AS horizon, CAST(? AS INTEGER) AS lead,
                      CAST(? AS DATE) AS start, CAST(? AS DATE) AS stop),
         c0 AS (
-            SELECT {LISTED_COLUMNS}, {last} AS last_end FROM contracts, p
+            SELECT {LISTED_COLUMNS}, {last} AS last_end{", record_ids AS division_records" if division else ""}
+            FROM contracts, p
             WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL
               -- the end that counts is the base end or the extended one: both plain comparisons, a scan's
               -- filter, before the exact test (a condition on p is a nested loop join, slow over every row)
-              AND (end_date BETWEEN ? AND ? OR (end_date < ? AND max_end_date BETWEEN ? AND ?))
+              AND end_date <= ? AND (end_date BETWEEN ? AND ? OR (end_date < ? AND max_end_date BETWEEN ? AND ?))
               AND {last} BETWEEN p.start AND p.stop
         ),
         c AS (
@@ -122,38 +127,109 @@ def _listed(filters: Filters, cpv_division: str | None, today: date, horizon: in
             FROM c0, p {division}
         )"""
     head = [today, horizon, lead, start, stop]
-    return sql, [*head, *params, start, stop, today, start, stop, *([cpv_division] if cpv_division else [])]
+    return sql, [*head, *params, stop, start, stop, today, start, stop, *([cpv_division] if cpv_division else [])]
 
 
-def _market_sql(scope: str) -> str:
-    """The CTE ``m``: market notices (planning, tender or award, or a UK1-UK6 type) of the listed
-    contracts' boroughs (CTE ``c``), with only what the match needs: a notice's details are read
-    for the page's matches alone (``_page_sql``), not for every notice of London."""
+def _market_sql(scope: str, rows: str = "page") -> str:
+    """The CTE ``m``: market notices (planning, tender or award, or a UK1-UK6 type) of the boroughs of
+    the contracts of CTE ``rows`` (all of them when ``rows`` is empty), with only what the match needs:
+    a notice's details are read for the page's matches alone (``_page_sql``), not for every notice."""
     stages = ", ".join(f"'{s}'" for s in MARKET_STAGES)
     types = ", ".join(f"'{t}'" for t in MARKET_NOTICE_TYPES)
     technology = "AND is_it IS NOT FALSE" if scope == "it" else ""
+    boroughs = f"borough_code IN (SELECT borough_code FROM {rows}) AND" if rows else ""
     return f"""
         m AS (
             SELECT record_id, borough_code, service_area, system_name, stage,
                    coalesce(published_date, start_date) AS day
             FROM contract_records
-            WHERE borough_code IN (SELECT borough_code FROM c)
-              AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
+            WHERE {boroughs} (stage IN ({stages}) OR notice_type IN ({types})) {technology}
         )"""
 
 
-def _hits_sql(name: str, rows: str, columns: str = "m.*") -> str:
-    """The CTE ``name``: each contract of CTE ``rows`` with each notice of ``m`` matching it (its borough,
-    its service area or system, published after it started, not one of its own records), the notice's
-    ``columns`` (none but the contract id for a yes/no). Two equi-joins, not one join on an OR."""
+@cache.per_build
+def market(cur: duckdb.DuckDBPyConnection, scope: str) -> dict:
+    """What the gap rule needs of the market notices of a scope, which depends on the build alone: per
+    borough and service area, and per borough and system, the latest notice's day (a contract none of
+    whose own records is a market notice is matched when that day is after its start, or it has no
+    start); and the contracts that have such a record of their own, each with whether it is matched
+    (the rule itself, notice by notice). Small (a few hundred keys), so kept per build and reader."""
     later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
-    selected = f"r.contract_id, {columns}" if columns else "r.contract_id"
+    matched = " OR ".join(
+        f"EXISTS (SELECT 1 FROM m WHERE m.borough_code = r.borough_code AND m.{column} = r.{column} AND {later})"
+        for column in ("service_area", "system_name")
+    )
+    keys = " UNION ALL ".join(
+        f"SELECT '{column}', borough_code, {column}, max(day), NULL FROM m "
+        f"WHERE borough_code IS NOT NULL AND {column} IS NOT NULL GROUP BY ALL"
+        for column in ("service_area", "system_name")
+    )
+    rows = cur.execute(
+        f"""
+        WITH {_market_sql(scope, rows="")},
+        own AS (
+            SELECT DISTINCT x.contract_id FROM (SELECT contract_id, unnest(record_ids) AS record_id FROM contracts
+                                                WHERE stage = 'contract') x JOIN m USING (record_id)
+        )
+        {keys}
+        UNION ALL
+        SELECT 'own', r.contract_id, NULL, NULL, {matched} FROM contracts r WHERE r.contract_id IN (SELECT * FROM own)
+        """
+    ).fetchall()
+    out: dict = {"service_area": [], "system_name": [], "own": []}
+    for kind, key, value, day, found in rows:
+        out[kind].append((key, value, day) if kind != "own" else (key, found))
+    return out
+
+
+def _latest_sql(scope_market: dict) -> tuple[str, list]:
+    """The CTEs ``k_service_area``, ``k_system_name`` (``market``'s latest notice days per key) and
+    ``own`` (the contracts with a market notice of their own, and whether each is matched), from
+    ``market``'s lists bound as parameters."""
+    sql, params = [], []
+    for column in ("service_area", "system_name"):
+        sql.append(
+            f"k_{column} AS (SELECT unnest(CAST(? AS VARCHAR[])) AS borough_code, "
+            f"unnest(CAST(? AS VARCHAR[])) AS {column}, unnest(CAST(? AS DATE[])) AS last_day)"
+        )
+        params += [list(x) for x in zip(*scope_market[column], strict=True)] or [[], [], []]
+    sql.append("own AS (SELECT unnest(CAST(? AS VARCHAR[])) AS contract_id, unnest(CAST(? AS BOOLEAN[])) AS matched)")
+    params += [list(x) for x in zip(*scope_market["own"], strict=True)] or [[], []]
+    return ",\n".join(sql), params
+
+
+def _hits_sql(name: str, rows: str) -> str:
+    """The CTE ``name``: each contract of CTE ``rows`` with each notice of ``m`` matching it (its borough,
+    its service area or system, published after it started, not one of its own records). Two equi-joins,
+    not one join on an OR."""
+    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
     joins = [
-        f"SELECT {selected} FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
+        f"SELECT r.contract_id, m.* FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
         f"AND m.{column} = r.{column} WHERE {later}"
         for column in ("service_area", "system_name")
     ]
     return f"{name} AS ({' UNION '.join(joins)})"
+
+
+def _gaps_sql(name: str, rows: str) -> str:
+    """The CTE ``name``: how many contracts of CTE ``rows`` no market notice matches (as ``_hits_sql``
+    says), from ``_latest_sql``'s CTEs: a contract with a market notice of its own as ``own`` says, any
+    other when neither key's latest notice is after its start (nor it has no start). No notice is read."""
+    latest = " AND ".join(
+        f"NOT coalesce(k_{column}.borough_code IS NOT NULL "
+        f"AND (r.start_date IS NULL OR k_{column}.last_day > r.start_date), false)"
+        for column in ("service_area", "system_name")
+    )
+    keys = " ".join(
+        f"LEFT JOIN k_{column} ON k_{column}.borough_code = r.borough_code AND k_{column}.{column} = r.{column}"
+        for column in ("service_area", "system_name")
+    )
+    return f"""
+        {name} AS (
+            SELECT count(*) FILTER (WHERE CASE WHEN own.contract_id IS NULL THEN {latest} ELSE NOT own.matched END)
+                   AS n
+            FROM {rows} r {keys} LEFT JOIN own USING (contract_id)
+        )"""
 
 
 # Which notices of a contract come first: an open tender, then what is planned, then awards; newest first.
@@ -189,20 +265,39 @@ def _page_sql(scope: str) -> str:
         ),
         {_market_sql(scope)},
         {_hits_sql("hits", "page")},
+        ranked AS (
+            SELECT h.*, row_number() OVER (PARTITION BY h.contract_id
+                                           ORDER BY {RELEVANCE}, h.day DESC NULLS LAST, h.record_id) AS pos,
+                   count(*) OVER (PARTITION BY h.contract_id) AS notice_count
+            FROM hits h
+        ),
+        -- a notice's details are read for the ``?`` first notices of each row alone, not for all it matches
+        details AS (
+            -- list_sort of (position, notice), not an ordered aggregate: cheaper for a few notices a row
+            SELECT h.contract_id,
+                   list_transform(list_sort(list({{'pos': h.pos, 'n': {notice}}})), lambda x: x.n) AS notices
+            FROM (SELECT * FROM ranked WHERE pos <= ?) h JOIN contract_records d USING (record_id)
+            GROUP BY h.contract_id
+        ),
         notices AS (
-            SELECT h.contract_id, count(*) AS notice_count,
-                   list({notice} ORDER BY {RELEVANCE}, h.day DESC NULLS LAST, h.record_id) AS notices
-            FROM hits h JOIN contract_records d USING (record_id) GROUP BY h.contract_id
+            SELECT contract_id, notice_count, details.notices
+            FROM ranked LEFT JOIN details USING (contract_id) WHERE pos = 1
         ),
         shown AS (
             SELECT pg.contract_id, pg.borough_code, pg.buyer_name, pg.supplier_name, pg.supplier_count,
                    pg.system_name, pg.service_area, pg.title, pg.start_date, pg.end_date, pg.max_end_date,
                    pg.last_end, pg.status, pg.annual_value, pg.procurement_start, r.notice_contact.name,
                    r.notice_contact.email, r.survey_contact, r.return_contact, pg.source_url, r.main_division,
-                   list_slice(n.notices, 1, ?), n.notice_count,
-                   pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
+                   n.notices, n.notice_count, pg.last_end <= CAST(? AS DATE) AND n.contract_id IS NULL AS gap
             FROM page pg LEFT JOIN r USING (contract_id) LEFT JOIN notices n USING (contract_id)
         )"""
+
+
+def _page_cte(rows: str) -> str:
+    """The CTE ``page``: the listed contracts the statement ``rows`` picks, with the columns only a
+    shown row needs (``PAGE_COLUMNS``), read for those rows alone."""
+    wide = ", ".join(f"x.{column}" for column in PAGE_COLUMNS)
+    return f"page AS MATERIALIZED (SELECT l.*, {wide} FROM ({rows}) AS l JOIN contracts x USING (contract_id))"
 
 
 ORDER = "last_end, borough_code, contract_id"  # the list's order: soonest end first
@@ -213,7 +308,7 @@ def _rows_sql(base: str, scope: str) -> str:
     """The statement of a run of listed contracts (``LIMIT ? OFFSET ?``) with their notices."""
     return f"""
         WITH {base},
-        page AS MATERIALIZED ({LISTED} ORDER BY {ORDER} LIMIT ? OFFSET ?),
+        {_page_cte(f"{LISTED} ORDER BY {ORDER} LIMIT ? OFFSET ?")},
         {_page_sql(scope)}
         SELECT * FROM shown ORDER BY {ORDER}
         """
@@ -275,27 +370,25 @@ def expiring(
     return [_dict(row) for row in cur.execute(sql, args).fetchall()]
 
 
-def _listing_sql(base: str, scope: str) -> str:
+def _listing_sql(base: str, scope: str, latest: str) -> str:
     """One statement for the whole list in numbers and one page of it: ``SUMMARY``'s columns on every
     row, then ``COLUMNS`` (NULL when the page is empty). The page's offset is page ``?`` of ``?`` rows,
-    the last when it is past the end. The gap count is a semi-join of the contracts due within the gap
-    horizon ``?``; the summary's months are a histogram of the listed contracts' end months."""
+    the last when it is past the end. The gap count is of the contracts due within the gap horizon
+    ``?``, by ``market``'s latest notices (``latest``); the summary's months are a histogram of the
+    listed contracts' end months."""
     pages = "greatest(1, CAST(ceil(k.n / CAST(? AS DOUBLE)) AS BIGINT))"
+    offset = f"(SELECT (least(CAST(? AS BIGINT), {pages}) - 1) * CAST(? AS BIGINT) FROM k)"
     return f"""
         WITH {base},
         listed AS MATERIALIZED ({LISTED}),
         k AS (SELECT count(*) AS n FROM listed),
-        page AS MATERIALIZED (
-            SELECT * FROM listed ORDER BY {ORDER}
-            LIMIT ? OFFSET (SELECT (least(CAST(? AS BIGINT), {pages}) - 1) * CAST(? AS BIGINT) FROM k)
-        ),
+        {_page_cte(f"SELECT * FROM listed ORDER BY {ORDER} LIMIT ? OFFSET {offset}")},
         {_page_sql(scope)},
-        due AS MATERIALIZED (SELECT * FROM c WHERE last_end <= CAST(? AS DATE)),
-        {_hits_sql("due_hits", "due", columns="")},
+        {latest},
+        due AS (SELECT * FROM listed WHERE last_end <= CAST(? AS DATE)),
+        {_gaps_sql("gaps", "due")},
         totals AS (
-            SELECT count(*) AS n_listed, count(DISTINCT borough_code) AS n_boroughs,
-                   count(*) FILTER (WHERE contract_id IN (SELECT contract_id FROM due)
-                                    AND contract_id NOT IN (SELECT contract_id FROM due_hits)) AS n_gaps,
+            SELECT count(*) AS n_listed, count(DISTINCT borough_code) AS n_boroughs, (SELECT n FROM gaps) AS n_gaps,
                    coalesce(sum(annual_value), 0) AS n_value, count(annual_value) AS n_valued,
                    (SELECT count(*) FROM c WHERE status = 'ended') AS n_ended,
                    histogram(strftime(last_end, '%Y-%m')) AS n_months
@@ -326,8 +419,9 @@ def listing(
     one when past the end) of ``page_size`` rows; ``page_size=0`` asks for the numbers alone."""
     base, params, scope, gap_until = _prepared(filters, months, today, lead_months, cpv_division)
     size = max(page_size, 1)
-    args = [*params, show_ended, page_size, page, size, size, notices, gap_until, gap_until]
-    found = cur.execute(_listing_sql(base, scope), args).fetchall()
+    latest, known = _latest_sql(market(cur, scope))
+    args = [*params, show_ended, page_size, page, size, size, notices, gap_until, *known, gap_until]
+    found = cur.execute(_listing_sql(base, scope, latest), args).fetchall()
     totals = dict(zip(SUMMARY, found[0][: len(SUMMARY)], strict=True))
     totals["months"] = dict(totals["months"] or {})
     rows = [_dict(row[len(SUMMARY) :]) for row in found if row[len(SUMMARY)] is not None]
@@ -362,33 +456,23 @@ def ended_count(
 def gap_count(cur: duckdb.DuckDBPyConnection, filters: Filters | None, start: date, end: date, today: date) -> int:
     """How many contracts the expiring list for the period flags as a gap (the rule above: not ended,
     due within ``GAP_MONTHS``, no market notice of its borough and service area or system since it started),
-    counted in one statement over the contracts due alone (``expiring.summary`` also lists and matches every
-    contract of the period, which the report's preview never shows). Tests hold it to ``summary``'s count."""
+    counted in one statement over the contracts due alone, by ``market``'s latest notices (``expiring.summary``
+    also lists and matches every contract of the period, which the report's preview never shows). Tests hold
+    it to ``summary``'s count."""
     low, high = max(start, today), min(end, add_months(today, GAP_MONTHS))
     where, params = where_clause({k: v for k, v in (filters or {}).items() if k not in ("end_from", "end_to")})
     last = effective_end_sql("end_date", "max_end_date", "?")
-    stages = ", ".join("?" for _ in MARKET_STAGES)
-    types = ", ".join("?" for _ in MARKET_NOTICE_TYPES)
-    technology = "AND is_it IS NOT FALSE" if chosen_scope(filters) == "it" else ""
-    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
-    unmatched = " AND ".join(
-        f"NOT EXISTS (SELECT 1 FROM m WHERE m.borough_code = r.borough_code AND m.{column} = r.{column} AND {later})"
-        for column in ("service_area", "system_name")
-    )
+    latest, known = _latest_sql(market(cur, chosen_scope(filters)))
     return cur.execute(
         f"""
-        WITH due AS MATERIALIZED (
-            SELECT contract_id, borough_code, service_area, system_name, start_date, record_ids FROM contracts
-            WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL
+        WITH {latest},
+        due AS (
+            SELECT contract_id, borough_code, service_area, system_name, start_date FROM contracts
+            WHERE {where} AND stage = 'contract' AND end_date IS NOT NULL AND end_date <= ?
               AND (end_date BETWEEN ? AND ? OR max_end_date BETWEEN ? AND ?) AND {last} BETWEEN ? AND ?
         ),
-        m AS (
-            SELECT record_id, borough_code, service_area, system_name, coalesce(published_date, start_date) AS day
-            FROM contract_records
-            WHERE borough_code IN (SELECT borough_code FROM due)
-              AND (stage IN ({stages}) OR notice_type IN ({types})) {technology}
-        )
-        SELECT count(*) FROM due r WHERE {unmatched}
+        {_gaps_sql("gaps", "due")}
+        SELECT n FROM gaps
         """,
-        [*params, low, high, low, high, today, today, low, high, *MARKET_STAGES, *MARKET_NOTICE_TYPES],
+        [*known, *params, high, low, high, low, high, today, today, low, high],
     ).fetchone()[0]

@@ -50,9 +50,7 @@ def numbers(
     where, params, ended, ended_params = _numbers_where(filters)
     any_score = " OR ".join(f"{s} IS NOT NULL" for s in SCORES)
     per_score = ", ".join(
-        f"count({s}) FILTER (WHERE in_scope), avg({s}) FILTER (WHERE in_scope), "
-        + ", ".join(f"count(*) FILTER (WHERE in_scope AND {s} = {n})" for n in range(1, 6))
-        for s in SCORES
+        f"count({s}), avg({s}), " + ", ".join(f"count(*) FILTER (WHERE {s} = {n})" for n in range(1, 6)) for s in SCORES
     )
     row = cur.execute(
         f"""
@@ -66,7 +64,10 @@ def numbers(
         s AS MATERIALIZED (
             SELECT supplier_name, count(*) FILTER (WHERE in_scope) AS n, count(*) FILTER (WHERE in_period) AS ending
             FROM c WHERE supplier_name IS NOT NULL GROUP BY supplier_name
-        )
+        ),
+        -- the survey's scores: the few contracts in scope with one, not a filter on every contract
+        scored AS (SELECT count(*) AS responses, {per_score} FROM c0 WHERE in_scope AND ({any_score})),
+        a AS (
         SELECT count(*) FILTER (WHERE in_scope), count(DISTINCT borough_code) FILTER (WHERE in_scope),
                (SELECT count(*) FROM s WHERE n > 0),
                count(DISTINCT system_name) FILTER (WHERE in_scope),
@@ -74,11 +75,13 @@ def numbers(
                count(*) FILTER (WHERE in_scope AND end_date IS NULL),
                count(*) FILTER (WHERE in_period), count(DISTINCT borough_code) FILTER (WHERE in_period),
                coalesce(sum(annual_value) FILTER (WHERE in_period), 0), count(annual_value) FILTER (WHERE in_period),
-               count(*) FILTER (WHERE in_scope AND ({any_score})), {per_score},
-               count(*) FILTER (WHERE notice),
+               count(*) FILTER (WHERE notice) AS notices,
                (SELECT list({{'supplier': supplier_name, 'ending': ending}} ORDER BY ending DESC, supplier_name) FROM (
                    SELECT supplier_name, ending FROM s WHERE ending > 0 ORDER BY ending DESC, supplier_name LIMIT ?))
+                   AS top
         FROM c
+        )
+        SELECT a.* EXCLUDE (notices, top), scored.*, a.notices, a.top FROM a, scored
         """,
         [*ended_params, *params, start, end, k],
     ).fetchone()
