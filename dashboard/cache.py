@@ -8,12 +8,13 @@ memoises a query function on that, so the data notices every page shows, the sur
 the scope counts each filter set needs are read once, not on every page of every request.
 
 A cursor this module was not told about (a test's own connection) is never cached: its function
-simply runs. Results are copied on the way out so a caller's edits cannot change the next reader's.
+simply runs. Results are copied on the way out so a caller's edits cannot change the next reader's
+(unless the function keeps immutable results and says ``copy=False``).
 """
 
 from __future__ import annotations
 
-import copy
+import copy as _copy
 import datetime as dt
 import decimal
 import functools
@@ -29,7 +30,8 @@ MAX_ENTRIES = 2048  # small results (a dict, a list of 33 boroughs): a few MB at
 
 _lock = threading.Lock()
 _builds: dict[int, Hashable] = {}  # id(cursor) -> (file, build identity, member) while checked out
-_results: OrderedDict[tuple, object] = OrderedDict()
+_results: OrderedDict[tuple, object] = OrderedDict()  # the shared store
+_stores: list[OrderedDict] = []  # every store, the shared one and those of their own
 _MISSING = object()
 
 
@@ -54,6 +56,8 @@ def clear() -> None:
     """Forget every result (tests)."""
     with _lock:
         _results.clear()
+        for store in _stores:
+            store.clear()
 
 
 def _key(args: tuple, kwargs: dict) -> Hashable:
@@ -74,31 +78,53 @@ def _key(args: tuple, kwargs: dict) -> Hashable:
     return frozen(args), frozen(kwargs)
 
 
-def per_build(fn: Callable[..., T]) -> Callable[..., T]:
-    """Memoise ``fn(cur, *args, **kwargs)`` per build, reader and arguments (see the module)."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
+def per_build(
+    fn: Callable[..., T] | None = None, *, max_entries: int | None = None, copy: bool = True
+) -> Callable[..., T]:
+    """Memoise ``fn(cur, *args, **kwargs)`` per build, reader and arguments (see the module).
 
-    @functools.wraps(fn)
-    def wrapper(cur, *args, **kwargs):
+    Plain ``@per_build``: the shared store of small results (``MAX_ENTRIES``), copied on the way out.
+    ``@per_build(max_entries=n)``: a store of its own holding the ``n`` used last, for results too large
+    to sit among the small ones; ``copy=False`` hands out the kept result itself (only for immutable ones).
+    """
+    if fn is None:
+        return functools.partial(per_build, max_entries=max_entries, copy=copy)  # type: ignore[return-value]
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    store: OrderedDict[tuple, object] = _results if max_entries is None else OrderedDict()
+    _stores.append(store)
+
+    out = _copy.deepcopy if copy else (lambda x: x)
+
+    def key_of(cur, args: tuple, kwargs: dict) -> Hashable | None:
         with _lock:
             build = _builds.get(id(cur))
         try:
-            key = None if build is None else (build, name, _key(args, kwargs))
+            return None if build is None else (build, name, _key(args, kwargs))
         except TypeError:  # an argument that cannot be a key: not worth failing the request over
-            key = None
-        if key is None:
-            return fn(cur, *args, **kwargs)
+            return None
+
+    def lookup(key: Hashable | None) -> object:
         with _lock:
-            hit = _results.get(key, _MISSING)
+            hit = _MISSING if key is None else store.get(key, _MISSING)
             if hit is not _MISSING:
-                _results.move_to_end(key)
-        if hit is _MISSING:
-            hit = fn(cur, *args, **kwargs)
-            with _lock:
-                _results[key] = hit
-                while len(_results) > MAX_ENTRIES:
-                    _results.popitem(last=False)
-        return copy.deepcopy(hit)
+                store.move_to_end(key)
+        return hit
+
+    def put(key: Hashable | None, value: object) -> object:
+        if key is None:
+            return value
+        with _lock:
+            store[key] = value
+            while len(store) > (MAX_ENTRIES if max_entries is None else max_entries):
+                store.popitem(last=False)
+        return out(value)
+
+    @functools.wraps(fn)
+    def wrapper(cur, *args, **kwargs):
+        key = key_of(cur, args, kwargs)
+        hit = lookup(key)
+        return put(key, fn(cur, *args, **kwargs)) if hit is _MISSING else out(hit)
 
     wrapper.uncached = fn  # the statement itself, for tests and the bench's floor
+    wrapper.store = store  # what it keeps (the shared store unless it has its own), for tests
     return wrapper

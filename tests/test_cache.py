@@ -18,6 +18,14 @@ def probe(cur: duckdb.DuckDBPyConnection, x: object = None) -> dict:
     return {"valued": n, "x": x}
 
 
+@cache.per_build(max_entries=2, copy=False)
+def kept(cur: duckdb.DuckDBPyConnection, x: object) -> tuple:
+    """An immutable result in a store of its own of two entries."""
+    calls.append(x)
+    (n,) = cur.execute("SELECT count(*) FROM contracts").fetchone()
+    return (n, x)
+
+
 def _probe(path, x=None, member=True) -> dict:
     with access.members(member), db.cursor(path) as cur:
         return probe(cur, x)
@@ -95,3 +103,43 @@ def test_scope_counts_are_shared_by_views_with_the_same_filters(tiny_db):
 def _condition(filters: dict) -> tuple[str, tuple]:
     where, params = queries.where_clause({**filters, "scope": "all"})
     return where, tuple(params)
+
+
+def _kept(path, x, member=True) -> tuple:
+    with access.members(member), db.cursor(path) as cur:
+        return kept(cur, x)
+
+
+def test_a_store_of_its_own_is_bounded_the_least_recently_used_going_first(tiny_db):
+    cache.clear()
+    calls.clear()
+    for x in ("a", "b", "a", "c"):  # "a" is used again, so "b" is the one to go
+        _kept(tiny_db, x)
+    assert len(kept.store) == 2 and calls == ["a", "b", "c"]
+    _kept(tiny_db, "a")
+    assert calls == ["a", "b", "c"]
+    _kept(tiny_db, "b")
+    assert calls == ["a", "b", "c", "b"]
+
+
+def test_a_store_of_its_own_leaves_the_shared_one_alone(tiny_db):
+    cache.clear()
+    _probe(tiny_db, "shared")
+    shared = dict(cache._results)
+    for x in range(5):
+        _kept(tiny_db, x)
+    assert cache._results == shared and len(kept.store) == 2
+    assert all(key[1].endswith(".probe") for key in cache._results)
+    cache.clear()
+    assert not kept.store and not cache._results
+
+
+def test_uncopied_results_are_the_kept_object_and_still_per_reader(tiny_db):
+    calls.clear()
+    first = _kept(tiny_db, "same")
+    assert _kept(tiny_db, "same") is first
+    assert _kept(tiny_db, "same", member=False) is not first
+    assert calls == ["same", "same"]
+    with duckdb.connect(str(tiny_db), read_only=True) as con:
+        assert kept(con, "same") == first and kept(con, "same") is not first  # unbound: runs each time
+    assert len(calls) == 4

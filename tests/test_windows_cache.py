@@ -17,8 +17,8 @@ SPEC = wq.Search("service_area")
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch):
-    monkeypatch.setattr(wl, "_searches", type(wl._searches)())
+def _fresh():
+    wl._found.store.clear()
     yield
     db.close_all()
 
@@ -27,13 +27,13 @@ def _fresh(monkeypatch):
 def searches(monkeypatch):
     """Each search statement DuckDB runs, as (cursor's build, statement) in the order run."""
     ran: list = []
-    real = wq.search
+    real = wq.searched
 
-    def counted(cur, spec):
-        ran.append((cache.build_of(cur), wq.search_sql(spec)))
-        return real(cur, spec)
+    def counted(cur, sql, params):
+        ran.append((cache.build_of(cur), (sql, params)))
+        return real(cur, sql, params)
 
-    monkeypatch.setattr(wq, "search", counted)
+    monkeypatch.setattr(wq, "searched", counted)
     return ran
 
 
@@ -78,22 +78,6 @@ def test_a_cursor_bound_to_no_build_is_never_cached(sample_build, searches):
     with duckdb.connect(str(sample_build[0]), read_only=True) as con:
         assert wl.found(con, SPEC, 18, TODAY) == wl.found(con, SPEC, 18, TODAY)
     assert [b for b, _ in searches] == [None, None]
-
-
-def test_the_cache_is_bounded_the_least_recently_used_going_first(sample_cur, searches, monkeypatch):
-    monkeypatch.setattr(wl, "MAX_SEARCHES", 2)
-    specs = [wq.Search("service_area", min_boroughs=k) for k in (2, 3, 4)]
-    try:
-        bound(sample_cur, ("db", (1, 2, 3), False))
-        for spec in (specs[0], specs[1], specs[0], specs[2]):  # 0 is used again, so 1 is the one to go
-            wl.found(sample_cur, spec, 18, TODAY)
-        assert len(wl._searches) == 2 and len(searches) == 3
-        wl.found(sample_cur, specs[0], 18, TODAY)
-        assert len(searches) == 3
-        wl.found(sample_cur, specs[1], 18, TODAY)
-        assert len(searches) == 4
-    finally:
-        cache.unbind(sample_cur)
 
 
 def test_through_the_app_windows_and_timeline_share_one_search_per_reader(sample_build, render_page, searches):

@@ -25,8 +25,7 @@ contract in them), which read the same model, so a download holds exactly what t
 from __future__ import annotations
 
 import bisect
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -437,8 +436,6 @@ def listed_of(rows: Sequence[tuple], lead_months: int, today: date) -> tuple[Lis
 
 
 MAX_SEARCHES = 32  # searches kept (a few hundred small windows each); the oldest used goes first
-_searches: OrderedDict[tuple, tuple[Listed, ...]] = OrderedDict()
-_searches_lock = threading.Lock()
 
 
 def found(cur: duckdb.DuckDBPyConnection, spec: wq.Search, lead_months: int, today: date) -> tuple[Listed, ...]:
@@ -446,24 +443,16 @@ def found(cur: duckdb.DuckDBPyConnection, spec: wq.Search, lead_months: int, tod
 
     The Windows page, its options, the timeline and the report ask for the same search for the same
     URL. The key is the cursor's build and reader (``dashboard.cache``: a new build, or a member's
-    cursor, never meets a result of another) and the search's own statement and parameters; a
-    cursor no build was bound to (a test's own connection) is not cached.
+    cursor, never meets a result of another) and the search's own statement and parameters, so the
+    URL's other keys (ranking, page) share it; a cursor no build was bound to is not cached.
     """
     sql, params = wq.search_sql(spec)
-    build = cache.build_of(cur)
-    key = None if build is None else (build, sql, repr(params), lead_months, today)
-    with _searches_lock:
-        hit = _searches.get(key) if key is not None else None
-        if hit is not None:
-            _searches.move_to_end(key)
-            return hit
-    result = listed_of(wq.search(cur, spec), lead_months, today)
-    if key is not None:
-        with _searches_lock:
-            _searches[key] = result
-            while len(_searches) > MAX_SEARCHES:
-                _searches.popitem(last=False)
-    return result
+    return _found(cur, sql, params, lead_months, today)
+
+
+@cache.per_build(max_entries=MAX_SEARCHES, copy=False)  # immutable windows: shared, not copied
+def _found(cur: duckdb.DuckDBPyConnection, sql: str, params: list, lead_months: int, today: date) -> tuple:
+    return listed_of(wq.searched(cur, sql, params), lead_months, today)
 
 
 def loaded(

@@ -143,6 +143,13 @@ def borough_codes() -> tuple[str, ...]:
 # manufacturer's windows, the one grouping whose links need them (it is not a filter of the other views):
 # listing them costs as much as the rest of the search.
 _SYSTEMS = "list(DISTINCT system) FILTER (WHERE system IS NOT NULL)"
+# per day: the latest end of its contracts (extensions taken), their first and last contract end dates (by
+# contract end dates, the day itself)
+_ENDS = (
+    "max(greatest(e, coalesce(max_end, e))) AS last_end, e AS base_low, e AS base_high",
+    "max(greatest(coalesce(base_end, e), coalesce(max_end, base_end, e))) AS last_end, "
+    "min(coalesce(base_end, e)) AS base_low, max(coalesce(base_end, e)) AS base_high",
+)
 _SLOTS = f"""
     slots AS MATERIALIZED (
         SELECT * EXCLUDE (lim_raw, cap_raw), {_kept("e", "lim_raw")} AS lim, {_kept("e", "cap_raw")} AS cap
@@ -153,8 +160,7 @@ _SLOTS = f"""
                 SELECT grp, e, bit_or(CASE WHEN b > 0 THEN CAST(1 AS BIGINT) << (b - 1)
                                       ELSE error('a borough code the window search does not know') END) AS bit,
                        count(*) AS n, sum(coalesce(annual_value, 0.0)) AS value,
-                       max(greatest(coalesce(base_end, e), coalesce(max_end, base_end, e))) AS last_end,
-                       min(coalesce(base_end, e)) AS base_low, max(coalesce(base_end, e)) AS base_high,
+                       {{ends}},
                        {{systems}} AS systems
                 FROM (SELECT *, list_position(?, borough_code) AS b FROM chosen)
                 GROUP BY grp, e
@@ -162,23 +168,23 @@ _SLOTS = f"""
         )
     ),"""
 
-# ``marks``: per day, the last one of its stretch (``j``; ``j2``: the last one ending by its cap) and
+# ``marks``: per day, the last one of its stretch (``j``; ``j2``: the last one ending by its cap: integer RANGE
+# frames over ``day``, the group's number and the date as one number, its groups 10^8 days apart, measured
+# cheaper than frames over dates partitioned by group) and
 # whether the stretch holds enough boroughs (``cand``); then what a window starting that day would be:
 # the last candidate it may absorb (``cstar``: before the cap, ``cap_last``, and before the run of
 # overlapping stretches ends, ``isl_last``), the next candidate (``next_cand``) and whether a window
 # refused by the cap here could restart just after (``ok``: the stretch from the next day to the last
 # candidate's ``j`` holds enough boroughs). Dates are looked up with RANGE frames whose offsets are each
-# row's own (``lim - e``); a candidate ``c`` stays within the cap of ``f`` when ``j`` of ``c`` is at most
+# row's own (``lim - e``, in days); a candidate ``c`` stays within the cap of ``f`` when ``j`` of ``c`` is at most
 # ``j2`` of ``f``. Frames over the whole ordering (not per group: measured cheaper, one sort each) reach
 # into the previous group only for days before a group's first candidate, which never start a window.
 _MARKS = """
     reach AS (
         SELECT gno, pos, bit,
-               max(pos) OVER (PARTITION BY gno ORDER BY e
-                              RANGE BETWEEN CURRENT ROW AND to_days(CAST(lim - e AS INTEGER)) FOLLOWING) AS j,
-               max(pos) OVER (PARTITION BY gno ORDER BY e
-                              RANGE BETWEEN CURRENT ROW AND to_days(CAST(cap - e AS INTEGER)) FOLLOWING) AS j2
-        FROM slots
+               max(pos) OVER (ORDER BY day RANGE BETWEEN CURRENT ROW AND lim - e FOLLOWING) AS j,
+               max(pos) OVER (ORDER BY day RANGE BETWEEN CURRENT ROW AND cap - e FOLLOWING) AS j2
+        FROM (SELECT *, gno * 100000000 + (e - DATE '1970-01-01') AS day FROM slots)
     ),
     marked AS (
         SELECT *, bit_count(bit_or(bit) OVER (ORDER BY pos ROWS BETWEEN CURRENT ROW AND j - pos FOLLOWING)) >= ?
@@ -251,7 +257,8 @@ def search_sql(spec: Search) -> tuple[str, list]:
     if spec.min_boroughs < 1 or spec.window_months < 0:
         raise ValueError("min_boroughs must be at least 1 and window_months not negative")
     selection, params = _selection(spec)
-    slots = _SLOTS.format(systems=_SYSTEMS if spec.group_by == "manufacturer" else "CAST(NULL AS VARCHAR[])")
+    systems = _SYSTEMS if spec.group_by == "manufacturer" else "CAST(NULL AS VARCHAR[])"
+    slots = _SLOTS.format(systems=systems, ends=_ENDS[spec.extensions == "max"])
     sql = f"WITH RECURSIVE chosen AS NOT MATERIALIZED ({selection}),{slots}{_MARKS}{_WINDOWS}{_FOUND}"
     months, k = spec.window_months, spec.min_boroughs
     return sql, [*params, months, 2 * months, list(borough_codes()), k, k]
@@ -263,8 +270,12 @@ def search(cur: duckdb.DuckDBPyConnection, spec: Search) -> list[tuple]:
     ``mask`` has bit ``i`` for ``borough_codes()[i]``; ``base_low``/``base_high`` are its contracts' first and
     last contract end dates (without extensions); ``last_end`` the latest end of any, extensions taken.
     """
-    sql, params = search_sql(spec)
-    return cur.execute(sql, params).fetchall()
+    return searched(cur, *search_sql(spec))
+
+
+def searched(cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence) -> list[tuple]:
+    """The rows of a search's statement and parameters (``search_sql``): for a caller keyed on them."""
+    return cur.execute(sql, list(params)).fetchall()
 
 
 def contents(
