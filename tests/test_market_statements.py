@@ -154,4 +154,4 @@ def test_a_profile_and_a_detail_page_read_their_numbers_in_one_statement(sample_
     assert len(counting.statements) == 1 and tree
     counting = Counting(sample_cur)
     tree = systems_page.content(counting, {"system": [system]}, today=TODAY)
-    assert len(counting.statements) == 2 and tree  # the detail, and the contacts of its page of contracts
+    assert len(counting.statements) == 3 and tree  # the detail, and its page's contacts (record ids, then records)

@@ -309,13 +309,14 @@ def test_compared_hides_ended_on_both_sides_and_counts_them():
         # its base end has passed, but an extension runs to 2027: running on it, not ended
         c("o-extended", "E09000003", D(2026, 11, 30), max_end=D(2027, 11, 30)),
     ]
-    assert [m["contract_id"] for m in mb.listed(mine, False)] == ["live"]
-    shut = mb.compared(mb.listed(mine, False), others, 6, False, today, 18)
+    live = [m for m in mine if m["status"] != "ended"]
+    assert [m["contract_id"] for m in live] == ["live"]
+    shut = mb.compared(live, others, 6, False, today, 18)
     assert [(m["contract_id"], [o["contract_id"] for o in near]) for m, near in shut["rows"]] == [
         ("live", ["o-live", "o-extended"])
     ]
     assert shut["hidden_near"] == 0
-    shown = mb.compared(mb.listed(mine, True), others, 6, True, today, 18)
+    shown = mb.compared(mine, others, 6, True, today, 18)
     assert {m["contract_id"]: [o["contract_id"] for o in near] for m, near in shown["rows"]} == {
         "live": ["o-live", "o-extended"],
         "gone": ["o-ended-near-gone"],

@@ -254,7 +254,7 @@ def systems_table(cur: duckdb.DuckDBPyConnection, st: dict) -> tuple[list[str], 
     if code is None:
         return list(EXPORT_HEADINGS), []
     rows, _total = bq.systems(cur, code, st, limit=bq.EXPORT_LIMIT)
-    found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    found = contacts_q.record_contacts(cur, {r["contract_id"]: r["record_ids"] for r in rows})
     out = []
     for r in with_status(rows):
         c = found.get(r["contract_id"]) or {}

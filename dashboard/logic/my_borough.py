@@ -3,8 +3,8 @@
 For each of the borough's contracts, the other boroughs' contracts in the same service area
 (or on the same system) that end within ``window_months`` of it, closest first (``neighbours``,
 a plain function), with their suppliers, systems, how confident and satisfied those boroughs
-said they are (survey) and whom to call there. The rows come from ``dashboard.queries.windows``,
-the contacts from ``dashboard.queries.my_borough``. The borough is the shared ``borough``
+said they are (survey) and whom to call there. The rows and the contacts come from
+``dashboard.queries.my_borough``. The borough is the shared ``borough``
 filter (one code), so the filter bar and the page's picker stay in step through the URL.
 
 Time-aware (``dashboard.status``): by default only contracts that can still be acted on are
@@ -28,7 +28,6 @@ from dashboard.links import safe_email
 from dashboard.logic import windows as wl
 from dashboard.queries import UNKNOWN_SERVICE_AREA
 from dashboard.queries import my_borough as q
-from dashboard.queries import windows as wq
 from etl import reference
 from etl.reference import add_months
 
@@ -144,11 +143,13 @@ class _Bucket:
         return out
 
 
-def _grouped(others: list[dict], key, kept: dict[int, bool]) -> dict:
+def _grouped(others: list[dict], key, kept: dict[int, bool], wanted: set) -> dict:
+    """Buckets of ``others`` by ``key``, only for the keys ``wanted`` (those some contract looks up:
+    sorting a bucket per system of every candidate took most of the comparison's time)."""
     groups: dict = {}
     for o in others:
         k = key(o)
-        if o.get("end") is not None and all(k if isinstance(k, tuple) else (k,)):
+        if k in wanted and o.get("end") is not None and all(k if isinstance(k, tuple) else (k,)):
             groups.setdefault(k, []).append(o)
     return {k: _Bucket(rows, kept) for k, rows in groups.items()}
 
@@ -164,9 +165,10 @@ def nearest(mine: list[dict], others: list[dict], months: int, kept: dict[int, b
     """
     mine_boroughs = {m.get("borough_code") for m in mine}
     others = [o for o in others if o.get("borough_code") not in mine_boroughs]
-    areas = _grouped(others, lambda o: o.get("service_area"), kept)
-    systems = _grouped(others, lambda o: o.get("system"), kept)
-    both = _grouped(others, lambda o: (o.get("service_area"), o.get("system")), kept)
+    area, system = (lambda o: o.get("service_area")), (lambda o: o.get("system"))
+    areas = _grouped(others, area, kept, {area(m) for m in mine})
+    systems = _grouped(others, system, kept, {system(m) for m in mine})
+    both = _grouped(others, lambda o: (area(o), system(o)), kept, {(area(m), system(m)) for m in mine})
     out: dict[str, tuple[list[dict], int, int]] = {}
     for m in mine:
         if m.get("end") is None:
@@ -215,25 +217,9 @@ def chosen(st: Mapping[str, object]) -> tuple[str | None, list[str]]:
     return codes[0], note
 
 
-def _area_order(area: str | None) -> tuple[int, str]:
-    order = {sa.name: i for i, sa in enumerate(reference.service_areas())}
-    return (order.get(area, len(order)) if area else len(order) + 1, area or "")
-
-
 def with_status(rows: list[dict], today: date, lead_months: int) -> list[dict]:
     """The rows, each with its ``status`` (``dashboard.status``: the one rule) for ``today``."""
     return [{**r, "status": status.status(r["end"], r.get("max_end"), today, lead_months=lead_months)} for r in rows]
-
-
-def live(rows: list[dict]) -> list[dict]:
-    """The rows that can still be acted on: every status but ``ended``."""
-    return [r for r in rows if r["status"] in status.ACTIONABLE]
-
-
-def listed(mine: list[dict], show_ended: bool) -> list[dict]:
-    """The borough's contracts the view lists, in taxonomy order: ended ones only on request."""
-    kept = mine if show_ended else live(mine)
-    return sorted(kept, key=lambda c: _area_order(c["service_area"]))
 
 
 def compared(
@@ -245,8 +231,8 @@ def compared(
     lead: int,
     limit: int | None = None,
 ) -> dict:
-    """The contracts ``mine`` (already ``listed``) with their closest ``limit`` (NEAR_SHOWN)
-    neighbours, each with its status on ``today``; how many neighbours each has (``near_counts``)
+    """The contracts ``mine`` (a page of ``queries.my_borough.listing``) with their closest ``limit``
+    (NEAR_SHOWN) neighbours, each with its status on ``today``; how many neighbours each has (``near_counts``)
     and how many ended neighbours were left out.
 
     An ended neighbour of a live contract is no partner for a joint procurement, so it is left
@@ -279,15 +265,13 @@ def _comparison(
     page when not ``paged``, as the export holds), and the counts the page states."""
     params = wl.window_params(st)
     months, lead, show_ended = params["window_months"], params["lead_months"], st.get("ended") == SHOW_ENDED
-    mine = with_status(wq.borough_contracts(cur, code, st), today, lead)
-    rows = listed(mine, show_ended)
-    page, pages = page_of(st, len(rows)) if paged else (1, 1)
-    if paged:
-        rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    asked = page_of(st, q.ALL_ROWS)[0] if paged else 1
+    found = q.listing(cur, code, st, today, show_ended, asked, PAGE_SIZE if paged else None)
+    rows, count = with_status(found["rows"], today, lead), found["listed"]
+    page, pages = page_of(st, count) if paged else (1, 1)
     others = q.candidates(cur, code, rows, months, st)
     out = compared(rows, others, months, show_ended, today, lead)
-    hidden_mine = 0 if show_ended else len(mine) - len(live(mine))
-    count = len(mine) - hidden_mine
+    hidden_mine = 0 if show_ended else found["all"] - count
     return {"months": months, **out, "hidden_mine": hidden_mine, "count": count, "page": page, "pages": pages}
 
 

@@ -148,7 +148,7 @@ def badge(key: str) -> dbc.Badge:
 
 def system_rows(cur: duckdb.DuckDBPyConnection, rows: list[dict], today: date | None) -> list[list]:
     """The systems table's cells: text, with the status as a badge and whom to call as a link."""
-    found = contacts_q.contacts(cur, [r["contract_id"] for r in rows])
+    found = contacts_q.record_contacts(cur, {r["contract_id"]: r["record_ids"] for r in rows})
     with_status = logic.with_status(rows, today)
     out = []
     for r, cells in zip(with_status, logic.system_cells(with_status), strict=True):

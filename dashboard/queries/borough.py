@@ -31,7 +31,7 @@ SYSTEM_COLUMNS = (
     "service_area", "system_name", "supplier_name", "end_date", "max_end_date", "annual_value", "confidence",
     "satisfaction",
 )  # fmt: skip
-SYSTEM_ROW = (*SYSTEM_COLUMNS, "supplier_count", "contract_id")
+SYSTEM_ROW = (*SYSTEM_COLUMNS, "supplier_count", "contract_id", "record_ids")  # record ids: whom to call
 # the systems table's order: taxonomy order of the service areas (a bound list), then names and dates
 SYSTEM_ORDER = f"""list_position(?::VARCHAR[], service_area) NULLS LAST, service_area NULLS LAST,
     system_name NULLS LAST, supplier_name NULLS LAST, {END_COLUMN} NULLS LAST, contract_id"""
@@ -60,7 +60,7 @@ def systems(
     where, params = where_clause(for_borough(filters, code))
     rows = cur.execute(
         f"""
-        SELECT {", ".join(SYSTEM_COLUMNS)}, supplier_count, contract_id, count(*) OVER () FROM contracts WHERE {where}
+        SELECT {", ".join(SYSTEM_ROW)}, count(*) OVER () FROM contracts WHERE {where}
         ORDER BY {SYSTEM_ORDER}
         LIMIT ?
         """,

@@ -1,5 +1,5 @@
-"""SQL of My borough beyond the comparison rows: whom to call about a contract, and whether a
-borough sent a survey return at all.
+"""SQL of My borough: one page of the borough's contracts, the other boroughs' that may be near them,
+whom to call about a contract, and whether a borough sent a survey return at all.
 
 Contacts are read from what the inputs said, in the order a CIO would trust them: the survey
 row's own contact (the contract owner), then the cover of the survey return it came from
@@ -10,55 +10,150 @@ Survey contacts and return covers are members-only: the public cursor blanks the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 
 import duckdb
 
 from dashboard import cache
 from dashboard.queries import Filters, where_clause
+from dashboard.queries.expiring import effective_end_sql
+from etl import reference
 
 CONTACT_FROM = {1: "survey return", 2: "survey return cover", 3: "open notice"}
+# the columns of a compared contract (logic.my_borough's rows), as SQL and by name
+COLUMNS = """contract_id, borough_code, service_area, system_name AS system, supplier_name AS supplier,
+    end_date AS "end", max_end_date AS max_end, confidence, satisfaction, annual_value"""
+COMPARED = ("contract_id", "borough_code", "service_area", "system", "supplier", "end", "max_end", "confidence",
+            "satisfaction", "annual_value")  # fmt: skip
+# The page's order: service areas in taxonomy order (a bound list), others by name, none last; then end dates.
+LISTED_ORDER = """CASE WHEN coalesce(service_area, '') = '' THEN 2147483647
+    ELSE coalesce(list_position(?::VARCHAR[], service_area), 2147483646) END,
+    service_area NULLS LAST, "end" NULLS LAST, system NULLS LAST, contract_id"""
+ALL_ROWS = 1 << 40  # a page size that holds every contract (the export)
+
+
+def listing(
+    cur: duckdb.DuckDBPyConnection,
+    code: str,
+    filters: Filters | None,
+    today: date,
+    show_ended: bool,
+    page: int = 1,
+    size: int | None = None,
+) -> dict:
+    """One page of the borough's contracts the view lists, in its order, with ``listed`` (how many it
+    lists) and ``all`` (with the ended ones): ``rows``, page ``page`` (clamped to the pages there are,
+    as ``logic.my_borough.page_of``) of ``size`` (None: every row). Ended ones (``status.effective_end``
+    before ``today``) only when ``show_ended``. Only the page leaves the database (with the first row,
+    for the counts): at 1M a borough has 6,000 contracts, and reading them all to keep 20 took most
+    of the page's time. Window functions, not CTEs: a statement this small costs more to plan than to run.
+    """
+    where, params = where_clause({**(filters or {}), "borough": [code]})
+    size = size or ALL_ROWS
+    ended = f"coalesce({effective_end_sql('end_date', 'max_end_date', 'CAST(? AS DATE)')} < CAST(? AS DATE), false)"
+    result = cur.execute(
+        f"""
+        SELECT * FROM (
+            SELECT *, least(greatest(CAST(? AS BIGINT), 1), greatest(1, (n + ? - 1) // ?)) AS page FROM (
+                SELECT *, count(*) OVER () AS n_all, count(*) FILTER (WHERE listed) OVER () AS n,
+                       row_number() OVER (ORDER BY NOT listed, {LISTED_ORDER}) AS rn
+                FROM (SELECT {COLUMNS}, ? OR NOT {ended} AS listed FROM contracts WHERE {where} AND stage = 'contract')
+            )
+        )
+        WHERE rn = 1 OR (listed AND rn > (page - 1) * ? AND rn <= page * ?)
+        ORDER BY rn
+        """,
+        [page, size, size, [sa.name for sa in reference.service_areas()], show_ended, today, today, today, *params,
+         size, size],
+    )  # fmt: skip
+    names = [d[0] for d in result.description]
+    found = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+    rows = [{k: r[k] for k in COMPARED} for r in found if r["listed"] and r["rn"] > (r["page"] - 1) * size]
+    return {"rows": rows, "all": found[0]["n_all"] if found else 0, "listed": found[0]["n"] if found else 0}
+
+
+MAX_LISTED = 1000  # ids bound one by one up to this many (an index lookup); more as one list (a scan: the export)
+
+
+def any_of(column: str, values: list) -> tuple[str, list]:
+    """``column IN (?, ?, ...)`` and its parameters: constants let DuckDB look the keys up in the table's
+    index (at 1M, 100 ids bound as one list scanned the table: 100+ ms, against 10); a long list, as one."""
+    if len(values) > MAX_LISTED:
+        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [values]
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
 def contacts(cur: duckdb.DuckDBPyConnection, contract_ids: Iterable[str]) -> dict[str, dict]:
-    """Per contract id, the best known contact: ``name``, ``email``, ``phone`` and ``source``.
-
-    Contracts with no contact at all are absent. Ties within one kind go to the record id,
-    so the same database always gives the same contact.
-    """
+    """Per contract id, the best known contact: ``name``, ``email``, ``phone`` and ``source``
+    (``record_contacts``, after reading the contracts' record ids)."""
     ids = sorted(set(contract_ids))
     if not ids:
         return {}
+    cond, params = any_of("contract_id", ids)
+    return record_contacts(
+        cur, dict(cur.execute(f"SELECT contract_id, record_ids FROM contracts WHERE {cond}", params).fetchall())
+    )
+
+
+def record_contacts(cur: duckdb.DuckDBPyConnection, records: Mapping[str, Iterable[str] | None]) -> dict[str, dict]:
+    """Per contract id of ``records`` (contract id -> its ``record_ids``), the best known contact: ``name``,
+    ``email``, ``phone`` and ``source``.
+
+    Contracts with no contact at all are absent. Ties within one kind go to the record id, so the
+    same database always gives the same contact. One flat statement reads each record once with its
+    return cover, by the records' key, and ``best_contacts`` picks: the ranking in SQL (a CTE read
+    twice, a union, an ``arg_min``) cost more to plan than to run, and the join from ``contracts``
+    read more rows than it kept.
+    """
+    owners: dict[str, list[str]] = {}
+    for cid, rids in records.items():
+        for rid in rids or ():
+            owners.setdefault(rid, []).append(cid)
+    if not owners:
+        return {}
+    cond, params = any_of("cr.record_id", sorted(owners))
     rows = cur.execute(
-        """
-        WITH c AS (
-            SELECT contract_id, unnest(record_ids) AS record_id FROM contracts
-            WHERE contract_id IN (SELECT unnest(?::VARCHAR[]))
-        ),
-        r AS (  -- each record of the contracts once (three joins of contract_records cost three times as much)
-            SELECT c.contract_id, cr.record_id, cr.source, cr.contact_name, cr.contact_email, cr.contact_phone,
-                   lf.return_contact
-            FROM c JOIN contract_records cr USING (record_id)
+        f"""
+        SELECT record_id, survey, name, email, phone, {_KNOWN.format(p="")},
+               c_name, c_email, c_phone, {_KNOWN.format(p="c_")}
+        FROM (
+            SELECT cr.record_id, coalesce(cr.source = 'survey', false) AS survey,
+                   cr.contact_name AS name, cr.contact_email AS email, cr.contact_phone AS phone,
+                   lf.return_contact->>'name' AS c_name, lf.return_contact->>'email' AS c_email,
+                   lf.return_contact->>'phone' AS c_phone
+            FROM contract_records cr
             LEFT JOIN load_files lf ON cr.source = 'survey' AND lf.source = 'survey' AND lf.file = cr.source_file
-        ),
-        found AS (
-            SELECT contract_id, record_id, CASE WHEN source = 'survey' THEN 1 ELSE 3 END AS rank,
-                   contact_name AS name, contact_email AS email, contact_phone AS phone
-            FROM r
-            UNION ALL
-            SELECT contract_id, record_id, 2,
-                   return_contact->>'name', return_contact->>'email', return_contact->>'phone'
-            FROM r WHERE source = 'survey' AND return_contact IS NOT NULL
+            WHERE {cond}
         )
-        SELECT contract_id, arg_min([name, email, phone, CAST(rank AS VARCHAR)], [rank::VARCHAR, record_id])
-        FROM found
-        WHERE coalesce(trim(name), '') <> '' OR coalesce(trim(email), '') <> '' OR coalesce(trim(phone), '') <> ''
-        GROUP BY contract_id
         """,
-        [ids],
+        params,
     ).fetchall()
-    return {cid: {"name": v[0], "email": v[1], "phone": v[2], "source": CONTACT_FROM[int(v[3])]} for cid, v in rows}
+    return best_contacts((cid, *row) for row in rows for cid in owners[row[0]])
+
+
+# whether a contact says anything: DuckDB's trim (spaces, not tabs), as the contacts have always been read
+_KNOWN = (
+    "(coalesce(trim({p}name), '') <> '' OR coalesce(trim({p}email), '') <> '' OR coalesce(trim({p}phone), '') <> '')"
+)
+
+
+def best_contacts(rows: Iterable[tuple]) -> dict[str, dict]:
+    """The best contact per contract from ``record_contacts``' rows (contract id, record id, survey or not, its
+    contact, whether known, its return cover's, whether known): the survey row's own, then its return's
+    cover, then an open notice's; within a kind, the lowest record id."""
+    best: dict[str, tuple] = {}
+    for cid, rid, survey, name, email, phone, known, c_name, c_email, c_phone, c_known in rows:
+        found = [(1 if survey else 3, rid, name, email, phone)] if known else []
+        if survey and c_known:
+            found.append((2, rid, c_name, c_email, c_phone))
+        for f in found:
+            if cid not in best or f[:2] < best[cid][:2]:
+                best[cid] = f
+    return {
+        cid: {"name": name, "email": email, "phone": phone, "source": CONTACT_FROM[rank]}
+        for cid, (rank, _rid, name, email, phone) in best.items()
+    }
 
 
 @cache.per_build
@@ -94,6 +189,7 @@ def candidates(
     the same however many contracts the borough has; the other filters apply, not the borough.
     Others are first cut to those areas and systems and the span of the end dates (the joins' own
     bounds, so the same rows): at 1M the whole of the other boroughs' contracts was read (~200k rows).
+    (Their ``record_ids`` are not read here: a list column in ``o`` cost more than ``contacts``' lookup.)
     """
     keys = [{"area": m["service_area"], "system": m["system"], "e": m["end"]} for m in mine if m.get("end")]
     if not keys:
