@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dashboard.figures import OKABE_ITO, SOURCE_COLOURS, bar_layout, count_axis, esc, hbar, no_data, top_legend
 
 
-def _base_layout(title: str, rows: int, max_count: int) -> dict:
-    return bar_layout(title, rows, count_axis("Contracts", max_count))
+def _base_layout(title: str, labels: list[str], max_count: int) -> dict:
+    return bar_layout(title, len(labels), count_axis("Contracts", max_count), labels=labels)
 
 
 def _no_data(figure: dict, message: str = "No contracts match") -> dict:
@@ -41,7 +41,7 @@ def borough_bar(rows: list[dict], groups: Mapping[str, str]) -> dict:
             for key, label in groups.items()
         ],
         "layout": {
-            **_base_layout("Contracts by borough, by source of the record", len(rows), max_total),
+            **_base_layout("Contracts by borough, by source of the record", names, max_total),
             "barmode": "stack",
             "legend": top_legend(),
         },
@@ -57,19 +57,20 @@ def service_area_bar(rows: list[dict], unknown: str | None = None) -> dict:
     A click on a bar filters by its area; ``unknown`` is the label of contracts without one, which
     no filter can pick, so its bar carries no value.
     """
+    labels = [esc(r["service_area"]) for r in rows]
     figure = {
         "data": [
             hbar(
                 "Contracts",
                 [r["contracts"] for r in rows],
-                [esc(r["service_area"]) for r in rows],
+                labels,
                 OKABE_ITO["blue"],
                 "%{y}: %{x:,} contracts<extra></extra>",
                 customdata=[None if r["service_area"] == unknown else esc(r["service_area"]) for r in rows],
             )
         ],
         "layout": {
-            **_base_layout("Contracts by service area", len(rows), max((r["contracts"] for r in rows), default=0)),
+            **_base_layout("Contracts by service area", labels, max((r["contracts"] for r in rows), default=0)),
             "showlegend": False,
         },
     }

@@ -28,12 +28,13 @@ def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others:
         if len(named) < len(rows)
         else f"Share of {measure_label} by supplier"
     )
+    labels = [esc(r["supplier"]) for r in rows]
     figure = {
         "data": [
             hbar(
                 "Share",
                 [round(r.get(f"{measure}_share") or 0, 2) for r in rows],
-                [esc(r["supplier"]) for r in rows],
+                labels,
                 [OKABE_ITO["black"] if r["supplier"] == others else OKABE_ITO["blue"] for r in rows],
                 "%{y}: %{x:.1f}%<extra></extra>",
                 # a click opens the supplier's profile; the "all others" bar is no one supplier
@@ -44,6 +45,7 @@ def share_bar(rows: Sequence[dict], measure: str, measure_label: str, *, others:
             title,
             len(rows),
             {"title": {"text": esc(f"Share of {measure_label} (%)")}, "rangemode": "tozero", "ticksuffix": "%"},
+            labels=labels,
             showlegend=False,
         ),
     }
@@ -73,12 +75,13 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
     """
     # an HHI that is not finite (shares of an overflowed sum) is not known, like a missing one
     shown = sorted((a for a in areas if fmt.known(a["hhi"])), key=lambda a: (-a["hhi"], a["service_area"]))
+    labels = [esc(a["service_area"]) for a in shown]
     figure = {
         "data": [
             hbar(
                 "HHI",
                 [round(a["hhi"]) for a in shown],
-                [esc(a["service_area"]) for a in shown],
+                labels,
                 [HHI_COLOURS[a["band"]] for a in shown],
                 "%{y}: HHI %{x:,} (%{customdata[2]} suppliers)<br>%{customdata[1]}<extra></extra>",
                 # the area first: a click filters by it (dashboard.filters.clicked_value)
@@ -89,6 +92,7 @@ def hhi_bar(areas: Sequence[dict], thresholds: Sequence[int]) -> dict:
             "Supplier concentration by service area, most concentrated first (HHI)",
             len(shown),
             {"title": {"text": "Herfindahl-Hirschman Index (0-10,000)"}, "range": [0, 10_500], "tickformat": ",d"},
+            labels=labels,
             showlegend=False,
             **_thresholds(thresholds),
         ),

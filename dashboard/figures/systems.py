@@ -33,12 +33,13 @@ def system_usage_bar(rows: Sequence[dict], top: int = 15) -> dict:
     """Bars of the boroughs using each system, for the ``top`` most used (rows of ``ranking``)."""
     shown = list(rows[:top])
     title = f"The {len(shown)} systems used by the most boroughs" if len(rows) > top else "Boroughs using each system"
+    labels = [esc(r["system"]) for r in shown]
     figure = {
         "data": [
             hbar(
                 "Boroughs",
                 [r["boroughs"] for r in shown],
-                [esc(r["system"]) for r in shown],
+                labels,
                 OKABE_ITO["blue"],
                 "%{y}: used by %{x:,} boroughs, %{customdata:,} contracts<extra></extra>",
                 customdata=[r["contracts"] for r in shown],
@@ -46,7 +47,7 @@ def system_usage_bar(rows: Sequence[dict], top: int = 15) -> dict:
         ],
         "layout": bar_layout(
             title, len(shown), count_axis("Boroughs using it", max((r["boroughs"] for r in shown), default=0)),
-            showlegend=False,
+            labels=labels, showlegend=False,
         ),
     }  # fmt: skip
     return no_data(figure, "No system matches") if not shown else figure
@@ -77,6 +78,7 @@ def score_bars(summary: Sequence[dict], several_systems: bool = False) -> dict:
             "Survey scores, 1 (poor) to 5 (good)",
             len(labels) * 2,
             count_axis("Answers", max_n),
+            labels=labels,
             barmode="stack",
             legend={**top_legend(), "title": {"text": "Score"}},
         ),
@@ -157,6 +159,7 @@ def end_timeline(items: Sequence[dict], title: str, today: date, group_label: st
         title,
         len(labels),
         {"title": {"text": "Contract end (◇ latest end with every extension)"}, "type": "date"},
+        labels=labels,
         showlegend=groups > 1,
         legend={**top_legend(), "title": {"text": esc(group_label)}},
         shapes=[line],
