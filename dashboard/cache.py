@@ -18,6 +18,7 @@ import copy as _copy
 import datetime as dt
 import decimal
 import functools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -33,6 +34,9 @@ _builds: dict[int, Hashable] = {}  # id(cursor) -> (file, build identity, member
 _results: OrderedDict[tuple, object] = OrderedDict()  # the shared store
 _stores: list[OrderedDict] = []  # every store, the shared one and those of their own
 _MISSING = object()
+_warmers: list[Callable[[object], object]] = []  # what to read when a build is first opened (``warm_with``)
+_warmed: set[Hashable] = set()  # the builds and readers warmed in this process
+log = logging.getLogger(__name__)
 
 
 def bind(cur: object, build: Hashable) -> None:
@@ -56,8 +60,33 @@ def clear() -> None:
     """Forget every result (tests)."""
     with _lock:
         _results.clear()
+        _warmed.clear()
         for store in _stores:
             store.clear()
+
+
+def warm_with(fn: Callable[[object], object]) -> Callable[[object], object]:
+    """Register ``fn(cur)``, which reads ``per_build`` results that depend on the build alone, to run
+    on the first cursor of each build and reader (``warm``)."""
+    _warmers.append(fn)
+    return fn
+
+
+def warm(cur: object) -> None:
+    """Run the registered warmers on ``cur`` the first time its build and reader are seen here: what
+    depends on the build alone is read when a worker first opens the build, not by whichever request
+    first needs it (at a million contracts the expiring page's market notices took ~200 ms). A warmer
+    that fails is logged and skipped: the request that needs its result will say what is wrong."""
+    build = build_of(cur)
+    with _lock:
+        if build is None or build in _warmed:
+            return
+        _warmed.add(build)
+    for fn in _warmers:
+        try:
+            fn(cur)
+        except Exception:  # noqa: BLE001 - a warm-up must never fail the request that opened the build
+            log.exception("warming %s failed", getattr(fn, "__qualname__", fn))
 
 
 def _key(args: tuple, kwargs: dict) -> Hashable:

@@ -14,7 +14,8 @@ Nothing here opens the file at import or app creation: a connection opened befor
 pre-forking server (gunicorn ``--preload``) forks must not be shared by its workers.
 
 Each cursor handed out is bound to its build and reader in ``dashboard.cache``, so query functions
-marked ``cache.per_build`` run once per build rather than once per request.
+marked ``cache.per_build`` run once per build rather than once per request; the first cursor of a
+build and reader also runs ``cache.warm``, so what depends on the build alone is read then.
 
 A cursor for anyone who is not a signed-in member reads the public tables (``dashboard.access``):
 temporary views on that cursor blank the members-only fields. Making them costs a few
@@ -147,6 +148,7 @@ def cursor(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     cache.bind(cur, (*build, member))
     ok = False
     try:
+        cache.warm(cur)  # the first cursor of a build and reader reads what depends on the build alone
         yield cur
         ok = True
     finally:

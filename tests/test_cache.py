@@ -129,7 +129,8 @@ def test_a_store_of_its_own_leaves_the_shared_one_alone(tiny_db):
     for x in range(5):
         _kept(tiny_db, x)
     assert cache._results == shared and len(kept.store) == 2
-    assert all(key[1].endswith(".probe") for key in cache._results)
+    assert any(key[1].endswith(".probe") for key in cache._results)
+    assert not any(key[1].endswith(".kept") for key in cache._results)  # the shared store also has the warmed reads
     cache.clear()
     assert not kept.store and not cache._results
 
@@ -143,3 +144,49 @@ def test_uncopied_results_are_the_kept_object_and_still_per_reader(tiny_db):
     with duckdb.connect(str(tiny_db), read_only=True) as con:
         assert kept(con, "same") == first and kept(con, "same") is not first  # unbound: runs each time
     assert len(calls) == 4
+
+
+def test_a_build_is_warmed_once_per_reader_when_first_opened(tmp_path, tiny_db_builder, monkeypatch):
+    """``cache.warm``: the registered warmers run on the first cursor of each build and reader only."""
+    seen: list[tuple] = []
+    monkeypatch.setattr(cache, "_warmers", [lambda cur: seen.append(cache.build_of(cur)[-1])])
+    cache.clear()
+    path = tiny_db_builder(tmp_path / "warm.duckdb", sample=True)
+    for member in (True, True, False, False):
+        with access.members(member), db.cursor(path):
+            pass
+    assert seen == [True, False]  # a member's and the public's build: each once
+    tiny_db_builder(path, sample=False)
+    with access.members(True), db.cursor(path):
+        pass
+    assert seen == [True, False, True]  # a new build is warmed again
+
+
+def test_a_warmer_that_fails_is_logged_and_the_request_goes_on(tiny_db, monkeypatch, caplog):
+    ran: list[str] = []
+
+    def broken(cur):
+        raise RuntimeError("no such table")
+
+    monkeypatch.setattr(cache, "_warmers", [broken, lambda cur: ran.append("next")])
+    cache.clear()
+    with db.cursor(tiny_db) as cur:
+        assert cur.execute("SELECT 1").fetchone() == (1,)
+    assert ran == ["next"] and "warming" in caplog.text and "no such table" in caplog.text
+
+
+def test_the_apps_warmers_read_what_pages_then_find_kept(tiny_db):
+    """The warmers registered by the query modules fill the cache: the pages' build-only reads are hits."""
+    from dashboard.queries import expiring
+
+    cache.clear()
+    with db.cursor(tiny_db) as cur:  # the first cursor warms this build
+        before = len(expiring.market.store)
+        counted = []
+        wrapped = type("Counting", (), {"execute": lambda self, *a: counted.append(a) or cur.execute(*a)})()
+        cache.bind(wrapped, cache.build_of(cur))
+        try:
+            queries.data_status(wrapped), queries.survey_returns(wrapped), expiring.market(wrapped, "all")
+        finally:
+            cache.unbind(wrapped)
+    assert before > 0 and counted == []

@@ -224,3 +224,12 @@ def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     (is_sample,) = cur.execute("SELECT coalesce(bool_or(is_sample), false) FROM load_files").fetchone()
     meta = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('built_at', 'data_as_of')").fetchall())
     return {"is_sample": bool(is_sample), "built_at": meta.get("built_at"), "data_as_of": meta.get("data_as_of")}
+
+
+@cache.warm_with
+def _every_page_reads(cur: duckdb.DuckDBPyConnection) -> None:
+    """What every page shows that depends on the build alone, read when the build is opened (``cache.warm``)."""
+    data_status(cur)
+    data_dates(cur)
+    survey_returns(cur)
+    sample_only(cur)
