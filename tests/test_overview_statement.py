@@ -12,6 +12,7 @@ from dashboard.pages import overview as overview_page
 from dashboard.queries import overview as qo
 from dashboard.queries import suppliers as sq
 from dashboard.queries import where_clause
+from tests.test_market_statements import Counting
 
 TODAY = date(2026, 12, 1)
 FILTER_SETS = [
@@ -23,17 +24,6 @@ FILTER_SETS = [
     {"source": "open_data"},
     {"supplier": ["nobody at all"]},
 ]
-
-
-class Counting:
-    """A cursor that counts the statements run through it."""
-
-    def __init__(self, cur):
-        self.cur, self.statements = cur, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.cur.execute(sql, params or [])
 
 
 def direct_numbers(cur, filters: dict) -> dict:
