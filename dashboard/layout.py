@@ -500,3 +500,95 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], cap
         className="table-responsive markdown-table",
         **props,
     )
+
+
+# ------------------------------------------------------------------- partial updates (Windows, timeline, Expiring)
+
+
+def redrawn(
+    view: state.View, render: Callable, search: str | None, pathname: str | None, shown: str | None, values: Sequence
+) -> tuple[list, str, list]:
+    """(results, their search, option values) for ``search``, each ``no_update`` where unchanged.
+
+    ``shown`` is the search the results on screen were drawn for: the same view again (a
+    location mounting, an option the URL already says) costs nothing. Another path means the
+    app is leaving the page: the pages router draws that.
+    """
+    canonical = view.search(view.parse(search))
+    if pathname != view.path or canonical == shown:
+        raise PreventUpdate
+    try:
+        with db.cursor(db.current_path()) as cur:
+            children, wanted = render(cur, search)
+    except (db.DatabaseMissing, duckdb.Error):
+        children, wanted = [message("The data could not be read: reload the page.", color="danger")], values
+    kept = [w if w != v else dash.no_update for w, v in zip(wanted, values, strict=True)]
+    return children, canonical, kept
+
+
+def shell_location(search: str | None, shell_search: str | None, shell_href: str | None) -> tuple:
+    """The shell location's new ``search`` and ``href``: the address the browser already shows.
+
+    Both, or neither: a ``dcc.Location`` given a new search beside its old href pushes the old
+    address back (and, with ``refresh="callback-nav"``, rebuilds the page). Equal to the address,
+    they move nothing; they tell the filter bar and the menu links the options in force.
+    """
+    if search == shell_search or not isinstance(shell_href, str):
+        return dash.no_update, dash.no_update
+    base = shell_href.split("#", 1)[0].split("?", 1)[0]
+    return search or "", base + (search or "")
+
+
+def register_partial(
+    app: dash.Dash,
+    view: state.View,
+    ids: tuple[str, str],
+    controls: Sequence[tuple[str, str]],
+    to_search: Callable[[str | None, object, Sequence], str | None],
+    render: Callable[[duckdb.DuckDBPyConnection, str | None], tuple[list, list]],
+    buttons: Sequence[str] = (),
+) -> None:
+    """Options that write the URL (``ids[0]``, a ``dcc.Location`` with ``refresh=False``) and redraw
+    only the results (``ids[1]``, whose ``data-search`` says which URL they show).
+
+    The shell's location (``filters.URL``) is told the new search too, after the address has
+    changed, so the filter bar and the menu links carry the options and nothing navigates.
+    """
+    location, target = ids
+
+    def options_to_url(*args):
+        values, search = args[: len(controls)], args[-1]  # between them: the buttons' clicks
+        return navigate(to_search(search, dash.ctx.triggered_id, values))
+
+    def url_to_results(search, pathname, shown, shell_search, shell_href, *values):
+        children, canonical, kept = redrawn(view, render, search, pathname, shown, values)
+        return children, canonical, *shell_location(search, shell_search, shell_href), *kept
+
+    app.callback(
+        Output(location, "search"),
+        *(Input(i, prop) for i, prop in controls),
+        *(Input(b, "n_clicks") for b in buttons),
+        State(location, "search"),
+        prevent_initial_call=True,
+    )(options_to_url)
+    app.callback(
+        Output(target, "children"),
+        Output(target, "data-search"),
+        Output(filters.URL, "search", allow_duplicate=True),
+        Output(filters.URL, "href", allow_duplicate=True),
+        *(Output(i, prop, allow_duplicate=True) for i, prop in controls),
+        Input(location, "search"),
+        State(location, "pathname"),
+        State(target, "data-search"),
+        State(filters.URL, "search"),
+        State(filters.URL, "href"),
+        *(State(i, prop) for i, prop in controls),
+        prevent_initial_call=True,
+    )(url_to_results)
+
+
+def navigate(new: str | None) -> str:
+    """A controls callback's output: the new search, or no update when the URL already says it."""
+    if new is None:
+        raise PreventUpdate
+    return new

@@ -30,7 +30,6 @@ from dashboard.figures.expiring import month_bar
 from dashboard.format import long_date as format_date
 from dashboard.logic import expiring as view
 from dashboard.logic.expiring import VIEW
-from dashboard.pages.windows import navigate, shell_location
 from dashboard.queries.expiring import HORIZONS
 from dashboard.texts import PRODUCT
 from etl import reference
@@ -450,7 +449,7 @@ def options_to_url(*args) -> str:
     trigger = dash.ctx.triggered_id if isinstance(dash.ctx.triggered_id, str) else None
     if trigger in clicks and not clicks[trigger]:
         raise PreventUpdate
-    return navigate(options_to_search(search, trigger, values))
+    return ui.navigate(options_to_search(search, trigger, values))
 
 
 def url_to_results(search, pathname, shown, shell_search, shell_href, *values) -> tuple:
@@ -469,7 +468,7 @@ def url_to_results(search, pathname, shown, shell_search, shell_href, *values) -
         message = [ui.message("The data could not be read: reload the page.", color="danger")]
         parts = [message, *[dash.no_update] * (len(PARTS) - 1)]
     kept = [w if w != v else dash.no_update for w, v in zip(control_values(st), values, strict=True)]
-    return canonical, *parts, *shell_location(search, shell_search, shell_href), *kept
+    return canonical, *parts, *ui.shell_location(search, shell_search, shell_href), *kept
 
 
 def layout(**query) -> list:

@@ -19,7 +19,7 @@ from dashboard import layout as ui
 from dashboard.layout import markdown_text
 from dashboard.logic import my_borough as mb
 from dashboard.logic.my_borough import VIEW
-from dashboard.pages.windows import controls_section, labelled, navigate, number_input
+from dashboard.pages.windows import controls_section, labelled, number_input
 from dashboard.texts import PRODUCT
 from etl import reference
 
@@ -58,7 +58,7 @@ def controls(code: str | None, months: int) -> html.Section:
 
 
 def controls_to_url(code, months, search):
-    return navigate(mb.search_for_controls(search, code, months))
+    return ui.navigate(mb.search_for_controls(search, code, months))
 
 
 # --------------------------------------------------------------------------- components

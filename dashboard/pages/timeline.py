@@ -5,7 +5,7 @@ arranges for the URL state; the page says when it draws fewer contracts than mat
 the shaded windows in a table under the chart.
 
 Its options (rows per borough or contract, the grouping) redraw only the chart and what goes
-with it, and write the URL without rebuilding the page (``pages.windows.register_partial``).
+with it, and write the URL without rebuilding the page (``layout.register_partial``).
 Clicking a bar or a window's handle filters the rest of the app: ``click_href`` turns the
 point's ``customdata`` into a Contracts URL (``logic.timeline.click_state``, then the contracts
 view's keys), and a thin callback navigates there through a ``dcc.Location`` this page owns.
@@ -28,7 +28,6 @@ from dashboard.logic import timeline as tl
 from dashboard.logic import windows as wl
 from dashboard.logic.timeline import VIEW
 from dashboard.pages.systems import ended_note
-from dashboard.pages.windows import navigate, register_partial
 from dashboard.texts import PRODUCT
 
 PAGE = {
@@ -56,7 +55,7 @@ def click_href(click_data: dict | None, st: dict) -> str | None:
 
 
 def click_to_contracts(click_data, search):
-    return navigate(click_href(click_data, VIEW.parse(search)))
+    return ui.navigate(click_href(click_data, VIEW.parse(search)))
 
 
 # --------------------------------------------------------------------------- page
@@ -164,4 +163,4 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(click_to_contracts)
     options = [(OPTION_IDS["rows"], "value"), (OPTION_IDS["group_by"], "value")]
-    register_partial(app, VIEW, (OPTIONS_LOCATION, RESULTS), options, options_to_search, redraw)
+    ui.register_partial(app, VIEW, (OPTIONS_LOCATION, RESULTS), options, options_to_search, redraw)
