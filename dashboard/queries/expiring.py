@@ -147,6 +147,11 @@ def _market_sql(scope: str, rows: str = "page") -> str:
         )"""
 
 
+# When notice ``m`` matches contract ``r`` (besides the borough and the service area or system): published
+# after the contract started, or the contract has no start, and not one of the contract's own records.
+LATER = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
+
+
 @cache.per_build
 def market(cur: duckdb.DuckDBPyConnection, scope: str) -> dict:
     """What the gap rule needs of the market notices of a scope, which depends on the build alone: per
@@ -154,9 +159,8 @@ def market(cur: duckdb.DuckDBPyConnection, scope: str) -> dict:
     whose own records is a market notice is matched when that day is after its start, or it has no
     start); and the contracts that have such a record of their own, each with whether it is matched
     (the rule itself, notice by notice). Small (a few hundred keys), so kept per build and reader."""
-    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
     matched = " OR ".join(
-        f"EXISTS (SELECT 1 FROM m WHERE m.borough_code = r.borough_code AND m.{column} = r.{column} AND {later})"
+        f"EXISTS (SELECT 1 FROM m WHERE m.borough_code = r.borough_code AND m.{column} = r.{column} AND {LATER})"
         for column in ("service_area", "system_name")
     )
     keys = " UNION ALL ".join(
@@ -209,10 +213,9 @@ def _hits_sql(name: str, rows: str) -> str:
     """The CTE ``name``: each contract of CTE ``rows`` with each notice of ``m`` matching it (its borough,
     its service area or system, published after it started, not one of its own records). Two equi-joins,
     not one join on an OR."""
-    later = "(r.start_date IS NULL OR m.day > r.start_date) AND NOT list_contains(r.record_ids, m.record_id)"
     joins = [
         f"SELECT r.contract_id, m.* FROM {rows} r JOIN m ON m.borough_code = r.borough_code "
-        f"AND m.{column} = r.{column} WHERE {later}"
+        f"AND m.{column} = r.{column} WHERE {LATER}"
         for column in ("service_area", "system_name")
     ]
     return f"{name} AS ({' UNION '.join(joins)})"

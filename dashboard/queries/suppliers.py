@@ -145,6 +145,7 @@ def fold_others(rows: Sequence[dict], n: int, keys: Sequence[str] = ("contracts"
 # largest supplier, CR10 and HHI are aggregates (``max(share, 10)``: its ten largest shares).
 
 MARKET_PARTS = ("totals", "shares", "areas", "holders")
+MARKET_KEPT = 64  # market results kept per worker, the last used
 
 # How few suppliers hold half the contracts, over ``s`` (the overview asks it too).
 HOLDERS_SQL = """(WITH h AS (
@@ -200,7 +201,9 @@ _PART_SQL = {
 }
 
 
-@cache.per_build  # per build, reader and arguments: the page and its export ask the same
+# per build, reader and arguments: the page and its export ask the same. A store of its own: an export's
+# result holds every supplier (tens of thousands at UK scale), too large to sit among the small results.
+@cache.per_build(max_entries=MARKET_KEPT)
 def market(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters | None = None,
