@@ -394,9 +394,14 @@ def headline_card(line: str, note: str | None, card_id: str) -> dbc.Card:
     return dbc.Card(dbc.CardBody(body), className="mb-3 headline-card", id=card_id)
 
 
+def numeric_columns(n: int, rows: Sequence[Sequence[object]]) -> list[bool]:
+    """Which of ``n`` columns hold numbers in every row (right-aligned); none when there are no rows."""
+    return [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(n)]
+
+
 def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str) -> dbc.Table:
-    """A plain HTML table of a chart's numbers: values as text, numbers right-aligned."""
-    numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows) for i in range(len(columns))]
+    """A plain HTML table of numbers: values as text, numbers right-aligned."""
+    numeric = numeric_columns(len(columns), rows)
 
     def cell(value: object, i: int, tag=html.Td):
         text = format.integer(value) if isinstance(value, int) else str(value)
@@ -423,6 +428,18 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption
     )
 
 
+def chart_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str) -> html.Div:
+    """A chart's numbers for ``chart``: values as text, counts with separators, numbers right-aligned.
+
+    One ``markdown_table`` (one component) rather than ``data_table``'s component per cell: the
+    overview's two tables were about 250 of its 280 components, each serialised by the server (half
+    the page's time) and tracked by the browser's renderer on every update.
+    """
+    numeric = numeric_columns(len(columns), rows)
+    cells = [[format.integer(v) if isinstance(v, int) else v for v in r] for r in rows]
+    return markdown_table(columns, cells, caption, numeric=numeric)
+
+
 def download_links(view: str, st: dict, what: str = "") -> html.Div:
     """'Download CSV' / 'Download Excel' links to ``/export/<view>`` with the view's state.
 
@@ -443,7 +460,7 @@ def download_links(view: str, st: dict, what: str = "") -> html.Div:
     return html.Div(links, className="download-links my-2")
 
 
-def chart(figure: dict, table: dbc.Table, graph_id: str, hint: str | None = None) -> dbc.Card:
+def chart(figure: dict, table: html.Div, graph_id: str, hint: str | None = None) -> dbc.Card:
     """A chart with its numbers as a table in a details element, for screen readers and copying.
 
     ``hint`` says what clicking the chart does (a cross-filter, see ``cross_filter``).
@@ -481,15 +498,17 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_PUNCTUATION.sub(lambda m: f"&#{ord(m.group(0))};", text) or " "
 
 
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, **props) -> html.Div:
+def markdown_table(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], caption: str, numeric: Sequence[bool] = (), **props
+) -> html.Div:
     """A long table as one ``dcc.Markdown`` component rather than a component per cell.
 
     The browser's Dash renderer spends time per component on every update, and more the more
     components the page already has: a page of ten windows' contract tables (900 components)
     took 4-7 s to redraw, most of it in the renderer. Values are escaped (``markdown_text``) and
-    HTML is never allowed, so a name stays text; numbers are right-aligned.
+    HTML is never allowed, so a name stays text; numbers (or the ``numeric`` columns) are right-aligned.
     """
-    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(columns))]
+    numeric = numeric or numeric_columns(len(columns), rows)
     lines = [
         "| " + " | ".join(markdown_text(c) for c in columns) + " |",
         "|" + "|".join("---:" if n else "---" for n in numeric) + "|",

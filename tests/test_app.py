@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from datetime import date
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 from dash import html
 from dash.development.base_component import Component
-from pagetree import by_id, texts, walk
+from pagetree import by_id, md_rows, texts, walk
 
 import app as app_module
 from app import create_app
@@ -73,14 +74,22 @@ def test_overview_charts_have_titles_and_table_alternatives(tiny_db, render_page
     assert titles == ["Contracts by borough, by source of the record", "Contracts by service area"]
     details = [n for n in walk(page) if n["type"] == "Details"]
     assert len(details) == 2
-    borough_table = texts(details[0])
-    assert "Barking and Dagenham" in borough_table and "Westminster" in borough_table  # zero rows too
-    assert "O'Brien & Sons Ltd" not in borough_table
+    boroughs = [row[0] for row in md_rows(details[0])]
+    assert "Barking and Dagenham" in boroughs and "Westminster" in boroughs  # zero rows too
+    assert len(boroughs) == 33 and "O'Brien & Sons Ltd" not in boroughs
 
 
 def test_overview_renders_data_as_text_only(tiny_db, render_page):
+    """No HTML from the data: the chart tables are Markdown whose every value is escaped
+    (``layout.markdown_text``: no link, tag or emphasis can come from a value), never raw HTML."""
     page = render_page(create_app(tiny_db), "/")
-    assert not [n for n in walk(page) if n["type"] == "Markdown" or "dangerously_allow_html" in n["props"]]
+    assert not [n for n in walk(page) if "dangerously_allow_html" in n["props"]]
+    tables = [n for n in walk(page) if n["type"] == "Markdown"]
+    assert len(tables) == 2
+    for table in tables:
+        for line in table["props"]["children"].split("\n")[2:]:
+            cells = line.strip("|").split(" | ")
+            assert all(not re.search(r"[<>\[\]()*_`]", c) for c in cells), line  # every mark a reference
 
 
 def test_no_sample_notice_for_real_data(tiny_db_not_sample, render_page):
@@ -184,8 +193,10 @@ def test_merged_survey_and_open_data_show_in_the_overview(full_sample_build, ren
     """The sample's notices that are the same contracts as survey rows appear as one contract each."""
     db, _ = full_sample_build
     page = render_page(create_app(db), "/")
-    table = texts(next(n for n in walk(page) if n["type"] == "Details"))
-    assert "Survey and open data" in table
+    details = next(n for n in walk(page) if n["type"] == "Details")
+    headings = [h.strip() for h in next(n for n in walk(details) if n["type"] == "Markdown")["props"]["children"]
+                .split("\n")[0].strip("|").split("|")]  # fmt: skip
+    assert "Survey and open data" in headings
     with duckdb.connect(str(db), read_only=True) as con:
         (both,) = con.execute(
             "SELECT count(*) FROM contracts WHERE list_contains(sources, 'survey') AND len(sources) > 1"

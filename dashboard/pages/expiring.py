@@ -282,7 +282,7 @@ def contacts_note() -> html.P | None:
 def chart_parts(m: dict) -> tuple[str, dict, dbc.Table]:
     """The month chart's class (hidden for an empty list), figure and table, over the whole list."""
     months = view.by_month(m["totals"]["months"], m["start"], m["end"])
-    table = ui.data_table(["Month", "Contracts ending"], view.month_table(months), "Contracts ending, by month")
+    table = ui.chart_table(["Month", "Contracts ending"], view.month_table(months), "Contracts ending, by month")
     return ("" if m["rows"] else "d-none"), month_bar(months), table
 
 

@@ -42,13 +42,13 @@ def headline_cards(numbers: dict) -> html.Section:
 
 def borough_chart(rows: list[dict]) -> dbc.Card:
     headings, cells = logic.borough_table(rows)
-    table = ui.data_table(headings, cells, "Contracts by borough and source")
+    table = ui.chart_table(headings, cells, "Contracts by borough and source")
     figure = figures.borough_bar(rows, queries.SOURCE_GROUPS)
     return ui.chart(figure, table, "overview-borough-chart", hint="Click a borough's bar to filter the views by it.")
 
 
 def service_area_chart(rows: list[dict]) -> dbc.Card:
-    table = ui.data_table(
+    table = ui.chart_table(
         ["Service area", "Contracts"],
         [[r["service_area"], r["contracts"]] for r in rows],
         "Contracts by service area",
