@@ -4,7 +4,10 @@ scan by references, and the per-row parsing done once per distinct cells."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 from hypothesis import example, given
@@ -13,6 +16,8 @@ from hypothesis import strategies as st
 from etl.extract import survey, workbook_limits
 from etl.extract.workbook_limits import _TAG, Extent, _scan, _scan_tags
 from tests.test_parsers_never_raise import runs
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # tags as Excel writes them, and as a hand-made or hostile file may: no reference, a row-only one, two
 # references, a prefixed name, a NUL, a cell inside a row tag, a reference past the grid
@@ -91,3 +96,19 @@ def test_a_cell_that_cannot_be_a_cache_key_is_still_read():
     fields = survey._term({"contract_start": ["not", "hashable"], "contract_end": "31/03/2027"}, warnings)
     assert fields["end_date"] == dt.date(2027, 3, 31) and fields["start_date"] is None
     assert warnings and warnings[0].startswith("contract start")
+
+
+@given(
+    st.lists(
+        st.lists(CELL | st.sampled_from([" A &amp; B ", "Caf\u00c3\u00a9", "x" * 300, "\t"]), max_size=5), max_size=6
+    )
+)
+@runs(200)
+def test_row_texts_cleaned_once_per_distinct_text_are_each_cells_text(rows):
+    assert survey._row_texts(rows) == [[survey._text(v) for v in row] for row in rows]
+
+
+def test_the_reader_imports_no_xls_or_decryption_library_until_a_file_needs_one():
+    code = "import sys, etl.extract.survey; print(sorted({'xlrd', 'msoffcrypto'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"

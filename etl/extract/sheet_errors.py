@@ -19,8 +19,6 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-import xlrd
-
 from etl.extract.workbook_limits import MAX_SHEET_CELLS, MAX_SHEET_ROWS
 
 Errors = dict[str, dict[tuple[int, int], str]]  # sheet name -> {(row, column): "#REF!"}
@@ -37,12 +35,16 @@ def sheet_errors(path: Path) -> tuple[Errors, str | None]:
     looked for, if so: calamine has already read the file, so it is not broken, only unusual, but
     then an error cell reads as a blank and the build must say that it could not tell."""
     suffix = path.suffix.lower()
+    unusual: tuple[type[Exception], ...] = (ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError)
     try:
         if suffix == ".xls":
+            import xlrd  # here, not above: most returns are .xlsx, and xlrd is a third of the reader's imports
+
+            unusual += (xlrd.XLRDError,)
             return xls_errors(path), None
         if suffix == ".ods" and zipfile.is_zipfile(path):
             return ods_errors(path), None
-    except (xlrd.XLRDError, ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except unusual as exc:
         return {}, (
             f"spreadsheet error cells (#REF!, #N/A) could not be looked for ({type(exc).__name__}: "
             f"{str(exc)[:120]}): any there read as blank cells, without a warning"
@@ -52,6 +54,8 @@ def sheet_errors(path: Path) -> tuple[Errors, str | None]:
 
 def xls_errors(path: Path) -> Errors:
     """Error cells of each sheet of a BIFF workbook, by xlrd (which keeps what calamine drops)."""
+    import xlrd
+
     out: Errors = {}
     book = xlrd.open_workbook(path, on_demand=True, formatting_info=False)
     try:

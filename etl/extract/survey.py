@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-import msoffcrypto
-
 from etl.extract.headers import AMBIGUOUS, NOT_MAPPED, Match, match_header
 from etl.extract.limits import MAX_FIELD_KB
 from etl.extract.result import SAMPLE_KEYWORD, ReadResult
@@ -145,6 +143,8 @@ def open_workbook(path: Path) -> Workbook:
         f.seek(0)
         ole2 = head.startswith(b"\xd0\xcf\x11\xe0")  # OLE2 container: encrypted xlsx or legacy .xls
         if ole2:
+            import msoffcrypto  # only for OLE2 files (.xls, or an encrypted .xlsx): not at every build's start
+
             try:
                 encrypted = msoffcrypto.OfficeFile(f).is_encrypted()
             except Exception:  # noqa: BLE001 - any failure here means "not something we can read"
@@ -437,18 +437,18 @@ def _return_contact(sheets, header_rows: dict[str, int], result: ReadResult) -> 
 def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_borough: str | None) -> None:
     name = result.path.name
     header_keys = {c: norm_key(rows[table.header_row - 1][c]) for c in table.columns}
+    all_texts = _row_texts(rows[table.header_row :])
     # formatted but empty rows after the table are not records; empty rows inside it are
-    last = max((r for r in range(table.header_row, len(rows)) if any(_text(v) for v in rows[r])), default=0)
+    last = max((table.header_row + i for i, texts in enumerate(all_texts) if any(texts)), default=0)
     for r in range(table.header_row, last + 1):
-        row = rows[r]
+        row, texts = rows[r], all_texts[r - table.header_row]
         excel_row = r + 1
         values = {f: (row[c] if c < len(row) else None) for c, f in table.columns.items()}
-        texts = [clean_text(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in row]  # _text
         result.records_read += 1
         if not any(texts):
             result.skipped["blank row"] += 1
             continue
-        if not any(_text(v) for v in values.values()):
+        if not any(texts[c] for c in table.columns if c < len(row)):
             result.skipped["note row (text only in unmapped columns)"] += 1
             continue
         if TOTAL_ROW.match(next(t for t in texts if t)) and not _text(values.get("supplier")):
@@ -475,6 +475,13 @@ def _read_rows(table: Table, rows: list[list[object]], result: ReadResult, file_
             result.records.append(record)
 
 
+def _row_texts(rows: list[list[object]]) -> list[list[str]]:
+    """Each row's cells as ``_text`` gives them, each distinct text cleaned once: a table's rows
+    repeat their systems, suppliers and terms, and a call per cell was a fifth of reading a return."""
+    cleaned = {v: clean_text(v) for v in {v for row in rows for v in row if isinstance(v, str)}}
+    return [[cleaned[v] if isinstance(v, str) else ("" if v is None else str(v)) for v in row] for row in rows]
+
+
 def survey_record(
     values: dict, file: str, sheet: str, row: int, file_borough: str | None
 ) -> tuple[dict | None, str | None]:
@@ -495,7 +502,7 @@ def survey_record(
         file,
         record_id=stable_id(SOURCE, file, sheet, row),
         borough_code=code,
-        buyer_name=raw_borough or borough_names()[code],
+        buyer_name=raw_borough or _borough_name(code),
         supplier_raw=supplier_raw or None,
         system_raw=system_raw or None,
         stage="contract",
@@ -509,6 +516,12 @@ def survey_record(
     rec.update(_money_and_scores(values, rec["warnings"]))
     rec.update(_contact(values, rec["warnings"]))
     return rec, None
+
+
+@lru_cache(maxsize=64)
+def _borough_name(code: str) -> str:
+    """A borough's usual name, from a table looked up once, not built again for every record."""
+    return borough_names()[code]
 
 
 def _row_borough(values: dict, file_borough: str | None) -> tuple[str | None, str, str | None]:

@@ -77,9 +77,10 @@ def read_workbook(path: Path) -> Workbook:
         end = sheet.end or (-1, -1)  # rows are read from A1, so the grid runs to the last cell
         if problem := grid_problem(path.name, meta.name, end[0] + 1, end[1] + 1):
             raise TooLarge(problem)
-        # text (most cells) is kept as it is without a call per cell; "" and the rest go through _cell
+        # text (most cells) is kept as it is and a blank ("") is None without a call per cell; the rest go
+        # through _cell
         grid = sheet.to_python(skip_empty_area=False)
-        rows = [[v if type(v) is str and v else _cell(v) for v in row] for row in grid]
+        rows = [[(v or None) if type(v) is str else _cell(v) for v in row] for row in grid]
         merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
         sheets.append(Sheet(meta.name, rows, merged))
     found, problem = sheet_errors(path)  # .xls and .ods, once calamine has shown the sheets are within limits
