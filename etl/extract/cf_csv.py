@@ -20,11 +20,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from etl.extract.columns import ColumnMap
-from etl.extract.csvfile import csv_rows, extra_fields_warning, open_csv, raw_row
+from etl.extract.csvfile import (
+    blank_column_errors,
+    each,
+    extra_fields_warning,
+    field_columns,
+    open_csv,
+    raw_row,
+    read_rows,
+)
 from etl.extract.result import ReadResult
 from etl.normalise.cpv import classify, normalise_cpv
 from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, blank_errors, iso_date, parse_date, parse_money, spreadsheet_error
+from etl.normalise.values import annual_value, iso_date, parse_date, parse_money, spreadsheet_error
 from etl.records import new_record
 from etl.reference import borough_code, norm_key
 
@@ -65,21 +73,31 @@ class Supplier:
 
 
 def read_cf_csv(path: str | Path) -> ReadResult:
-    """Read one CF export; rows are counted as read, loaded, rejected or skipped."""
+    """Read one CF export column by column: each column's distinct cells are parsed once (notices
+    share buyers, statuses, terms, amounts and suppliers), then each row is loaded, rejected or
+    skipped in file order."""
     path = Path(path)
     result = ReadResult(path, KIND)
     reader, names = open_csv(path, result, "CSV export")
     header = _header(path, names)
+    rows = read_rows(reader, path, result, SOURCE, names)
+    columns = field_columns(header, [row for _, _, row in rows])
+    errors = blank_column_errors(columns)
+    parsed = _parsed(columns)
+    plain = len(set(names)) == len(names)  # no repeated header: a row's raw record holds all its cells
     seen: set[str] = set()
-    for first_line, row in csv_rows(reader, path, result, SOURCE, names):
-        result.records_read += 1
-        cells = {field: (row[i] if i < len(row) else "") for field, i in header.items()}
-        errors = blank_errors(cells)
-        location = f"row {result.records_read + 1} (line {first_line})"
-        loaded = len(result.records)
-        _read_row(cells, raw_row(names, row), location, seen, result)
-        if errors and len(result.records) > loaded:
-            result.records[-1]["warnings"] += errors
+    for j, (number, first_line, row) in enumerate(rows):
+        if _is_blank(names, row, plain):
+            result.skipped["blank row"] += 1
+            continue
+        record = _read_row(j, parsed, seen, result)
+        if isinstance(record, str):
+            result.reject(SOURCE, f"row {number + 1} (line {first_line})", record, raw_row(names, row))
+        elif record is not None:
+            if len(row) > len(names):
+                record["warnings"].append(extra_fields_warning(raw_row(names, row)))
+            record["warnings"] += errors.get(j, [])
+            result.records.append(record)
     return result
 
 
@@ -95,31 +113,61 @@ def _header(path: Path, names: list[str]) -> dict[str, int]:
     return header
 
 
-def _read_row(cells: dict[str, str], raw: dict, location: str, seen: set[str], result: ReadResult) -> None:
-    """Load, reject or skip one row."""
-    if not any(str(v).strip() for v in raw.values()):
-        result.skipped["blank row"] += 1
-        return
-    notice_id = clean(cells["notice_id"])
+def _parsed(columns: dict[str, list[str]]) -> dict[str, list]:
+    """Per field, what each row's cells give, parsed once per distinct cell (or cells)."""
+    n = len(columns["notice_id"])
+    get = lambda field: columns.get(field) or [""] * n  # noqa: E731 - an optional column reads blank
+
+    def cleaned(field: str) -> list[str | None]:
+        return each(get(field), lambda v: clean(v) or None)
+
+    buyers = cleaned("buyer")
+    terms = zip(get("contract_start"), get("start"), get("contract_end"), get("end"), strict=True)
+    return {
+        "notice_id": each(columns["notice_id"], clean),
+        "stage": each(list(zip(get("notice_type"), columns["status"], strict=True)), _decision),
+        "buyer": buyers,
+        "borough": each(buyers, borough_code),
+        **{f: cleaned(f) for f in ("title", "description", "contact_name", "contact_email")},
+        "suppliers": get("suppliers"),
+        "cpv": each(get("cpv"), _cpv_fields),
+        "terms": each(list(terms), lambda t: _term_fields(*t)),
+        "published": each(get("published"), iso_date),
+        "money": each(list(zip(get("awarded_value"), get("value_high"), get("value_low"), strict=True)), _money),
+    }
+
+
+def _is_blank(names: list[str], row: list[str], plain: bool) -> bool:
+    """Whether the row's raw record (``raw_row``) holds no text; without repeated or extra cells, its
+    cells joined tell."""
+    if plain and len(row) <= len(names):
+        return not "".join(row).strip()
+    return not any(str(v).strip() for v in raw_row(names, row).values())
+
+
+def _read_row(j: int, parsed: dict[str, list], seen: set[str], result: ReadResult) -> dict | str | None:
+    """Row ``j``'s record, the reason to reject it, or None when it is skipped (counted)."""
+    notice_id = parsed["notice_id"][j]
     if not notice_id:
-        result.reject(SOURCE, location, "no Notice Identifier", raw)
-        return
+        return "no Notice Identifier"
     if notice_id in seen:
         result.skipped["Notice Identifier repeated in the file"] += 1
-        return
-    stage, skip = notice_stage(cells.get("notice_type", ""), cells["status"])
+        return None
+    stage, skip, unknown = parsed["stage"][j]
     if skip:
         result.skipped[skip] += 1
-        return
-    if stage is None:
-        reason = f"unknown notice type / status {cells.get('notice_type', '')!r} / {cells['status']!r}"
-        result.reject(SOURCE, location, reason, raw)
-        return
+        return None
+    if unknown:
+        return unknown
     seen.add(notice_id)
-    record = cf_record(cells, notice_id, stage, result.path.name)
-    if warning := extra_fields_warning(raw):
-        record["warnings"].append(warning)
-    result.records.append(record)
+    return cf_record(j, parsed, notice_id, stage, result.path.name)
+
+
+def _decision(cells: tuple[str, str]) -> tuple[str | None, str | None, str | None]:
+    """(stage, skip reason, reject reason) of a notice type and status."""
+    stage, skip = notice_stage(*cells)
+    unknown = None if stage or skip else f"unknown notice type / status {cells[0]!r} / {cells[1]!r}"
+    return stage, skip, unknown
 
 
 def notice_stage(notice_type: str, status: str) -> tuple[str | None, str | None]:
@@ -132,28 +180,33 @@ def notice_stage(notice_type: str, status: str) -> tuple[str | None, str | None]
     return STATUS_STAGE.get(state), None
 
 
-def cf_record(cells: dict[str, str], notice_id: str, stage: str, file_name: str) -> dict:
-    """Map one export row to a record; what was not clean goes into its warnings."""
+def cf_record(j: int, parsed: dict[str, list], notice_id: str, stage: str, file_name: str) -> dict:
+    """Row ``j``'s record from its parsed cells; what was not clean goes into its warnings."""
     rec = new_record(
         SOURCE,
         notice_id,
         file_name,
         source_url=NOTICE_URL.format(notice_id.lower()) if GUID.fullmatch(notice_id) else None,
-        buyer_name=clean(cells["buyer"]) or None,
+        buyer_name=parsed["buyer"][j],
         stage=stage,
-        title=clean(cells["title"]) or None,
-        description=clean(cells.get("description")) or None,
-        contact_name=clean(cells.get("contact_name")) or None,
-        contact_email=clean(cells.get("contact_email")) or None,
+        title=parsed["title"][j],
+        description=parsed["description"][j],
+        contact_name=parsed["contact_name"][j],
+        contact_email=parsed["contact_email"][j],
     )
     warnings = rec["warnings"]
-    rec["borough_code"] = borough_code(rec["buyer_name"])
+    rec["borough_code"] = parsed["borough"][j]
     if rec["buyer_name"] is None:
         warnings.append("no Organisation Name")
-    _suppliers(rec, cells.get("suppliers", ""), warnings)
-    _cpv(rec, cells.get("cpv", ""), warnings)
-    _dates(rec, cells, warnings)
-    _values(rec, cells, warnings)
+    fields, found = _supplier_fields(parsed["suppliers"][j], stage == "contract")
+    rec.update(fields)
+    warnings.extend(found)
+    fields, warning = parsed["cpv"][j]
+    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
+    if warning:
+        warnings.append(warning)
+    _dates(rec, parsed["terms"][j], parsed["published"][j], warnings)
+    _values(rec, parsed["money"][j], warnings)
     return rec
 
 
@@ -188,12 +241,6 @@ def _supplier(parts: list[str]) -> Supplier:
     return Supplier(_name(parts), clean("|".join(parts[1:-4])), *(clean(p) for p in parts[-4:]))
 
 
-def _suppliers(rec: dict, packed: str, warnings: list[str]) -> None:
-    fields, found = _supplier_fields(packed, rec["stage"] == "contract")
-    rec.update(fields)
-    warnings.extend(found)
-
-
 @lru_cache(maxsize=1 << 14)
 def _supplier_fields(packed: str, awarded: bool) -> tuple[dict, tuple[str, ...]]:
     """The record fields and warnings one packed supplier column gives, once per distinct column (the
@@ -207,22 +254,16 @@ def _supplier_fields(packed: str, awarded: bool) -> tuple[dict, tuple[str, ...]]
         if awarded:
             warnings.append("awarded notice names no supplier")
         return {}, tuple(warnings)
-    main = _supplier(entries[named[0]])
-    fields = {"supplier_raw": main.name}
-    if norm_key(main.ref_type) == "companies house":
-        fields["company_number"] = company_number(main.ref_number)
-        if fields["company_number"] is None and main.ref_number:
-            warnings.append(f"Companies House number {main.ref_number!r} is not valid")
+    main, parts = names[named[0]], entries[named[0]]  # its address and flags are not record fields
+    fields = {"supplier_raw": main}
+    if norm_key(clean(parts[-4])) == "companies house":
+        number = clean(parts[-3])
+        fields["company_number"] = company_number(number)
+        if fields["company_number"] is None and number:
+            warnings.append(f"Companies House number {number!r} is not valid")
     if len(named) > 1:
-        warnings.append(f"{len(named)} suppliers named; supplier is the first, {main.name!r}")
+        warnings.append(f"{len(named)} suppliers named; supplier is the first, {main!r}")
     return fields, tuple(warnings)
-
-
-def _cpv(rec: dict, text: str, warnings: list[str]) -> None:
-    fields, warning = _cpv_fields(text or "")
-    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
-    if warning:
-        warnings.append(warning)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -236,17 +277,6 @@ def _cpv_fields(text: str) -> tuple[dict, str | None]:
         elif code not in codes:
             codes.append(code)
     return classify(codes), (f"CPV codes not understood: {' '.join(bad)}" if bad else None)
-
-
-def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
-    """Contract start/end when given, else the notice's own (estimated) start/end."""
-    given = (cells.get(f, "") for f in ("contract_start", "start", "contract_end", "end"))
-    fields, found = _term_fields(*given)
-    rec.update(fields)
-    warnings.extend(found)
-    rec["published_date"], warning = iso_date(cells.get("published"))
-    if warning:
-        warnings.append(f"published_date: {warning}")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -272,24 +302,44 @@ def _term_fields(contract_start: str, start: str, contract_end: str, end: str) -
     return fields, tuple(warnings)
 
 
-def _amount(cells: dict[str, str], name: str, warnings: list[str]) -> float | None:
-    value, warning = parse_money(cells.get(name))
+def _dates(rec: dict, terms: tuple[dict, tuple[str, ...]], published: tuple, warnings: list[str]) -> None:
+    """Contract start/end when given, else the notice's own (estimated) start/end."""
+    fields, found = terms
+    rec.update(fields)
+    warnings.extend(found)
+    rec["published_date"], warning = published
+    if warning:
+        warnings.append(f"published_date: {warning}")
+
+
+def _amount(text: str, name: str, warnings: list[str]) -> float | None:
+    value, warning = parse_money(text)
     if warning:
         warnings.append(f"{name}: {warning}")
     return value if value and value > 1 else None  # CF writes 0 (and 1) for "not disclosed"
 
 
-def _values(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
-    """Awarded value for awards; else the top of the estimated range (with a warning)."""
-    awarded = _amount(cells, "awarded_value", warnings)
-    high = _amount(cells, "value_high", warnings)
-    low = _amount(cells, "value_low", warnings)
-    estimate = max(high or 0, low or 0) or None
+def _money(cells: tuple[str, str, str]) -> tuple[float | None, bool, tuple[str, ...]]:
+    """(total, whether it is the estimate, warnings) of one row's awarded value and estimated range:
+    the awarded value, else the top of the range."""
+    warnings: list[str] = []
+    awarded = _amount(cells[0], "awarded_value", warnings)
+    high = _amount(cells[1], "value_high", warnings)
+    low = _amount(cells[2], "value_low", warnings)
     if awarded is not None:
-        rec["total_value"] = awarded
-    elif estimate is not None:
-        rec["total_value"] = estimate
-        if rec["stage"] == "contract":
-            warnings.append("no awarded value; total is the notice's estimated value")
-    if rec["total_value"] is not None and rec["start_date"] and rec["end_date"]:
-        rec["annual_value"] = annual_value(rec["total_value"], rec["start_date"], rec["end_date"])
+        return awarded, False, tuple(warnings)
+    estimate = max(high or 0, low or 0) or None
+    return estimate, estimate is not None, tuple(warnings)
+
+
+def _values(rec: dict, money: tuple[float | None, bool, tuple[str, ...]], warnings: list[str]) -> None:
+    """Awarded value for awards; else the top of the estimated range (with a warning)."""
+    total, estimated, found = money
+    warnings.extend(found)
+    if total is None:
+        return
+    rec["total_value"] = total
+    if estimated and rec["stage"] == "contract":
+        warnings.append("no awarded value; total is the notice's estimated value")
+    if rec["start_date"] and rec["end_date"]:
+        rec["annual_value"] = annual_value(total, rec["start_date"], rec["end_date"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from etl.extract.limits import MAX_FIELD_KB
 from etl.extract.result import ReadResult
 from etl.normalise.names import clean
+from etl.normalise.values import spreadsheet_error
 
 EXTRA_FIELDS = "(extra fields)"
 # the csv module refuses a field over 128 KB and so the whole file: parse any length (the file's
@@ -121,3 +122,43 @@ def raw_row(names: list[str], row: list[str]) -> dict:
 def extra_fields_warning(raw: dict) -> str | None:
     """The warning for a row longer than its header, else None."""
     return f"row has {len(raw[EXTRA_FIELDS])} more fields than the header" if EXTRA_FIELDS in raw else None
+
+
+def read_rows(reader, path: Path, result: ReadResult, source: str, names: list[str]) -> list[tuple[int, int, list]]:
+    """Every row of ``csv_rows``, counted as read: (its count among the rows read, first line, cells),
+    so a reader can parse the file column by column and still name each row."""
+    rows = []
+    for line, row in csv_rows(reader, path, result, source, names):
+        result.records_read += 1
+        rows.append((result.records_read, line, row))
+    return rows
+
+
+def field_columns(header: dict[str, int], rows: list[list[str]]) -> dict[str, list[str]]:
+    """Field -> its cells down the file ("" past a short row's end), for a column-wise reader."""
+    width = max(header.values(), default=-1) + 1
+    padded = [row if len(row) >= width else row + [""] * (width - len(row)) for row in rows]
+    cells = list(zip(*padded, strict=False)) if padded else [()] * width
+    return {field: list(cells[i]) for field, i in header.items()}
+
+
+def blank_column_errors(columns: dict[str, list[str]]) -> dict[int, list[str]]:
+    """``blank_errors`` column-wise: cells holding a spreadsheet error blanked in place; each row's
+    warnings (by row index), in field order."""
+    errors: dict[int, list[str]] = {}
+    for field, column in columns.items():
+        if "#" not in "".join(column):  # no "#" anywhere in the column: no error to blank (most columns)
+            continue
+        bad = {value for value in set(column) if spreadsheet_error(value)}
+        name = field.replace("_", " ")
+        for j, value in enumerate(column):
+            if value in bad:
+                errors.setdefault(j, []).append(f"{name}: spreadsheet error {value.strip()!r}; taken as blank")
+                column[j] = ""
+    return errors
+
+
+def each(column: list, parse) -> list:
+    """``parse`` of each cell of a column, called once per distinct cell (the cells must hash)."""
+    done = {value: parse(value) for value in dict.fromkeys(column)}
+    return [done[value] for value in column]

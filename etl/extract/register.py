@@ -18,11 +18,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from etl.extract.columns import ColumnMap
-from etl.extract.csvfile import csv_rows, extra_fields_warning, open_csv, raw_row
+from etl.extract.csvfile import (
+    blank_column_errors,
+    each,
+    extra_fields_warning,
+    field_columns,
+    open_csv,
+    raw_row,
+    read_rows,
+)
 from etl.extract.result import ReadResult
 from etl.normalise.cpv import classify, normalise_cpv
 from etl.normalise.names import clean, company_number
-from etl.normalise.values import annual_value, blank_errors, extended_end, parse_date, parse_extension, parse_money
+from etl.normalise.values import annual_value, extended_end, parse_date, parse_extension, parse_money
 from etl.records import new_record, stable_id
 from etl.reference import borough_code, borough_names, find_borough_in_text, norm_key, service_area
 
@@ -42,16 +50,33 @@ def register_field(header: object) -> str | None:
 
 
 def read_register(path: str | Path) -> ReadResult:
-    """Read one register; every row after the header is loaded, rejected or skipped."""
+    """Read one register column by column: each column's distinct cells are cleaned and parsed once
+    (rows share departments, terms, CPV text and suppliers), then each row after the header is
+    loaded, rejected or skipped in file order."""
     path = Path(path)
     result = ReadResult(path, KIND)
     reader, names = open_csv(path, result, "CSV register")
     columns = _header(path, names, result)
     file_borough = _file_borough(path, columns, result)
+    rows = read_rows(reader, path, result, SOURCE, names)
+    cells = {field: each(column, clean) for field, column in field_columns(columns, [r for _, _, r in rows]).items()}
+    errors = blank_column_errors(cells)
+    parsed = _parsed(cells, file_borough, len(rows))
     seen: dict[str, int] = {}
-    for line, row in csv_rows(reader, path, result, SOURCE, names):
-        result.records_read += 1
-        _read_row(row, names, columns, line, file_borough, seen, result)
+    for j, (_, line, row) in enumerate(rows):
+        first = next(filter(None, map(clean, row)), None)  # the row's first cell holding text, cleaned
+        if first is None:
+            result.skipped["blank row"] += 1
+        elif TOTAL_ROW.match(first):
+            result.skipped["totals row"] += 1
+        elif problem := _problem(j, parsed):
+            result.reject(SOURCE, f"line {line}", problem, raw_row(names, row))
+        else:
+            rec = register_record(j, parsed, line, result.path.name, seen)
+            rec["warnings"] += errors.get(j, [])
+            if len(row) > len(names):
+                rec["warnings"].append(extra_fields_warning(raw_row(names, row)))
+            result.records.append(rec)
     return result
 
 
@@ -77,32 +102,27 @@ def _file_borough(path: Path, columns: dict[str, int], result: ReadResult) -> st
     return code
 
 
-def _read_row(row, names, columns, line, file_borough, seen, result: ReadResult) -> None:
-    """Load, reject or skip one row."""
-    raw = raw_row(names, row)
-    cleaned = [clean(c) for c in row]  # each cell cleaned once, for its field and for the blank-row test
-    cells = {field: cleaned[i] if i < len(cleaned) else "" for field, i in columns.items()}
-    errors = blank_errors(cells)
-    filled = [c for c in cleaned if c]
-    location = f"line {line}"
-    if not filled:
-        result.skipped["blank row"] += 1
-        return
-    if TOTAL_ROW.match(filled[0]):
-        result.skipped["totals row"] += 1
-        return
-    code, problem = _row_borough(cells.get("borough", ""), file_borough)
-    if problem:
-        result.reject(SOURCE, location, problem, raw)
-        return
-    if not (cells.get("title") or cells.get("description") or cells.get("supplier")):
-        result.reject(SOURCE, location, "no title, description or supplier", raw)
-        return
-    rec = register_record(cells, code, line, result.path.name, seen)
-    rec["warnings"] += errors
-    if warning := extra_fields_warning(raw):
-        rec["warnings"].append(warning)
-    result.records.append(rec)
+def _parsed(cells: dict[str, list[str]], file_borough: str | None, n: int) -> dict[str, list]:
+    """Per field, what each row's cleaned cells give, parsed once per distinct cell (or cells); a
+    column the register lacks reads None (a borough, company number or CPV column: "")."""
+    get = lambda field, missing=None: cells.get(field) or [missing] * n  # noqa: E731
+    cpv = zip(get("cpv", ""), (d or None for d in get("department")), strict=True)
+    return {
+        **{f: get(f) for f in ("reference", "borough", "supplier", "title", "description", "contact")},
+        "place": each(get("borough", ""), lambda text: _row_borough(text, file_borough)),
+        "company": each(get("company_number", ""), _company),
+        "classes": each(list(cpv), lambda given: _classify_fields(*given)),
+        "terms": each(list(zip(*(get(f) for f in DATE_FIELDS), strict=True)), _term_fields),
+        "money": each(list(zip(get("total_value"), get("annual_value"), strict=True)), _money),
+    }
+
+
+def _problem(j: int, parsed: dict[str, list]) -> str | None:
+    """Why row ``j`` is rejected, or None."""
+    problem = parsed["place"][j][1]
+    if not problem and not (parsed["title"][j] or parsed["description"][j] or parsed["supplier"][j]):
+        problem = "no title, description or supplier"
+    return problem
 
 
 def _row_borough(text: str, file_borough: str | None) -> tuple[str | None, str | None]:
@@ -113,27 +133,37 @@ def _row_borough(text: str, file_borough: str | None) -> tuple[str | None, str |
     return (code, None) if code else (None, f"organisation {text!r} is not a London borough council")
 
 
-def register_record(cells: dict[str, str], code: str, line: int, file_name: str, seen: dict[str, int]) -> dict:
-    """Map one register row to a record; what was not clean goes into its warnings."""
-    reference = cells.get("reference") or None
+def register_record(j: int, parsed: dict[str, list], line: int, file_name: str, seen: dict[str, int]) -> dict:
+    """Row ``j``'s record from its parsed cells; what was not clean goes into its warnings."""
+    code = parsed["place"][j][0]
+    reference, title, description = parsed["reference"][j] or None, parsed["title"][j], parsed["description"][j]
+    found: list[str] = []
     rec = new_record(
         SOURCE,
         reference or f"{file_name}!{line}",
         file_name,
+        record_id=_record_id(code, reference, line, seen, found),
         borough_code=code,
-        buyer_name=cells.get("borough") or borough_names()[code],
-        supplier_raw=cells.get("supplier") or None,
+        buyer_name=parsed["borough"][j] or borough_names()[code],
+        supplier_raw=parsed["supplier"][j] or None,
         stage="contract",
-        title=cells.get("title") or cells.get("description") or None,
-        description=cells.get("description") if cells.get("title") else None,
-        contact_name=cells.get("contact") or None,
+        title=title or description or None,
+        description=description if title else None,
+        contact_name=parsed["contact"][j] or None,
     )
     warnings = rec["warnings"]
-    rec["record_id"] = _record_id(code, reference, line, seen, warnings)
-    _company(rec, cells.get("company_number", ""), warnings)
-    _classify(rec, cells, warnings)
-    _dates(rec, cells, warnings)
-    _values(rec, cells, warnings)
+    warnings += found
+    rec["company_number"], warning = parsed["company"][j]
+    if warning:
+        warnings.append(warning)
+    fields, warning = parsed["classes"][j]
+    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
+    if warning:
+        warnings.append(warning)
+    fields, found = parsed["terms"][j]
+    rec.update(fields)
+    warnings.extend(found)
+    _values(rec, parsed["money"][j], warnings)
     return rec
 
 
@@ -149,23 +179,18 @@ def _record_id(code: str, reference: str | None, line: int, seen: dict[str, int]
     return stable_id(SOURCE, code, reference, seen[key])
 
 
-def _company(rec: dict, text: str, warnings: list[str]) -> None:
-    rec["company_number"] = company_number(text)
-    if text and rec["company_number"] is None and norm_key(text) not in {"n a", "na", "none", "not applicable"}:
-        warnings.append(f"Companies House number {text!r} is not valid")
-
-
-def _classify(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
-    """CPV codes decide the service area and IT flag; the department name is the fallback."""
-    fields, warning = _classify_fields(cells.get("cpv", ""), cells.get("department") or None)
-    rec.update(fields, cpv_codes=list(fields["cpv_codes"]))  # each record its own list
-    if warning:
-        warnings.append(warning)
+def _company(text: str) -> tuple[str | None, str | None]:
+    """A company number cell's number, and a warning when it holds something else."""
+    number = company_number(text)
+    if text and number is None and norm_key(text) not in {"n a", "na", "none", "not applicable"}:
+        return None, f"Companies House number {text!r} is not valid"
+    return number, None
 
 
 @lru_cache(maxsize=1 << 14)
 def _classify_fields(text: str, department: str | None) -> tuple[dict, str | None]:
-    """``_classify``'s fields and warning, once per distinct CPV text and department (they recur)."""
+    """CPV codes decide the service area and IT flag, the department name is the fallback: the fields
+    and warning, once per distinct CPV text and department (they recur)."""
     codes = list(dict.fromkeys(c for c in map(normalise_cpv, CPV_IN_TEXT.findall(text)) if c))
     fields = classify(codes)
     fields["service_area"] = fields["service_area"] or service_area(department)
@@ -183,16 +208,10 @@ def _date(cells: dict[str, str], field: str, end: bool, warnings: list[str]):
 DATE_FIELDS = ("start", "end", "extension", "max_end", "review")
 
 
-def _dates(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
-    """Start, end, and the latest end: the register's own maximum end date, else end + extensions."""
-    fields, found = _term_fields(tuple(cells.get(f) for f in DATE_FIELDS))
-    rec.update(fields)
-    warnings.extend(found)
-
-
 @lru_cache(maxsize=1 << 14)
 def _term_fields(given: tuple[str | None, ...]) -> tuple[dict, tuple[str, ...]]:
-    """``_dates``' fields and warnings, once per distinct five date cells (rows share their terms)."""
+    """Start, end, and the latest end (the register's own maximum end date, else end + extensions):
+    fields and warnings, once per distinct five date cells (rows share their terms)."""
     cells, warnings, rec = dict(zip(DATE_FIELDS, given, strict=True)), [], {}
     start, end = _date(cells, "start", False, warnings), _date(cells, "end", True, warnings)
     if start and end and end < start:
@@ -217,12 +236,20 @@ def _term_fields(given: tuple[str | None, ...]) -> tuple[dict, tuple[str, ...]]:
     return rec, tuple(warnings)
 
 
-def _values(rec: dict, cells: dict[str, str], warnings: list[str]) -> None:
-    """Total and annual value as given; an annual value is derived from a total, never the reverse."""
-    for field in ("total_value", "annual_value"):
-        value, warning = parse_money(cells.get(field))
+def _money(given: tuple[str | None, str | None]) -> tuple[float | None, float | None, tuple[str, ...]]:
+    """(total, annual, warnings) of a row's two value cells; registers write 0 for "not disclosed"."""
+    values, warnings = [], []
+    for field, text in zip(("total value", "annual value"), given, strict=True):
+        value, warning = parse_money(text)
         if warning:
-            warnings.append(f"{field.replace('_', ' ')}: {warning}")
-        rec[field] = value if value else None  # registers write 0 for "not disclosed"
+            warnings.append(f"{field}: {warning}")
+        values.append(value if value else None)
+    return values[0], values[1], tuple(warnings)
+
+
+def _values(rec: dict, money: tuple[float | None, float | None, tuple[str, ...]], warnings: list[str]) -> None:
+    """Total and annual value as given; an annual value is derived from a total, never the reverse."""
+    rec["total_value"], rec["annual_value"], found = money
+    warnings.extend(found)
     if rec["annual_value"] is None:
         rec["annual_value"] = annual_value(rec["total_value"], rec["start_date"], rec["end_date"])
