@@ -8,13 +8,18 @@ silently, and ``load_files`` holds the same figures.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
+import itertools
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl import schema
 from etl.accounting import BuildResult, FileReport, add_warning, file_report, rejected_file
@@ -25,6 +30,9 @@ from etl.link import build_contracts, contract_supplier_rows, one_record_per_not
 from etl.load import write_database
 from etl.normalise.scope import apply_scope
 from etl.normalise.suppliers import SupplierMatch, apply_suppliers
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 SURVEY_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 NOT_NOTICES = {"survey", "listing"}  # sources whose records are not published notices
@@ -116,7 +124,9 @@ def _refused(path: Path, limit_mb: float) -> str | None:
 # --------------------------------------------------------------------------- extract
 
 
-def read_surveys(folders: list[Path], survey_date: dt.date | None = None, limit_mb: float | None = None) -> Inputs:
+def read_surveys(
+    folders: list[Path], survey_date: dt.date | None = None, limit_mb: float | None = None, jobs: int = 1
+) -> Inputs:
     """Read every survey workbook (``survey_date``: the date of a return that gives none); any other
     file in a survey folder, one over the size limit, or one the reader fails on, is a rejected file."""
     from etl.extract.survey import read_survey  # its workbook libraries: only when there are surveys
@@ -124,19 +134,11 @@ def read_surveys(folders: list[Path], survey_date: dt.date | None = None, limit_
     inputs, limit = Inputs(), max_file_mb(limit_mb)
     for folder in folders:
         workbooks, others = survey_files(Path(folder))
-        for path in workbooks:
-            try:
-                if reason := _refused(path, limit):
-                    raise _Refused(reason)
-                result = read_survey(path, survey_date)
-            except Exception as exc:  # noqa: BLE001 - no single file may take the build down
-                report, reject = rejected_file(path, "survey", _failure(path, exc))
-                inputs.reports.append(_stamp(report, path))
-                inputs.rejects.append(reject)
-                continue
-            inputs.reports.append(_stamp(file_report(result), path))
-            inputs.records += result.records
-            inputs.rejects += result.rejects
+        read = functools.partial(_read_one, functools.partial(read_survey, survey_date=survey_date), "survey", limit)
+        for report, records, rejects in _read_all(workbooks, read, jobs):
+            inputs.reports.append(report)
+            inputs.records += records
+            inputs.rejects += rejects
         for path in others:
             reason = (
                 f"{path.name}: not an .xlsx workbook (nor .xlsm, .xls, .ods or .csv), so not read as a survey return"
@@ -147,28 +149,68 @@ def read_surveys(folders: list[Path], survey_date: dt.date | None = None, limit_
     return inputs
 
 
-def read_contracts(paths: list[Path], limit_mb: float | None = None) -> Inputs:
+def read_contracts(paths: list[Path], limit_mb: float | None = None, jobs: int = 1) -> Inputs:
     """Read every contract file; a notice seen in an earlier file is counted as merged there. A file
     over the size limit, or one a reader fails on in any way, is a rejected file with the reason."""
-    inputs, limit = Inputs(), max_file_mb(limit_mb)
+    inputs = Inputs()
     kept: dict[str, tuple[dict, FileReport]] = {}
-    for path in [p for given in paths for p in input_files(Path(given))]:
-        try:
-            if reason := _refused(path, limit):
-                raise _Refused(reason)
-            result = read_contract_file(path)
-        except Exception as exc:  # noqa: BLE001 - no single file may take the build down
-            report, reject = rejected_file(path, "contracts", _failure(path, exc))
-            inputs.rejects.append(reject)
-        else:
-            report = file_report(result)
-            inputs.rejects += result.rejects
-            for rec in result.records:
-                _keep_once(kept, rec, report)
-        inputs.reports.append(_stamp(report, path))
+    files = [p for given in paths for p in input_files(Path(given))]
+    read = functools.partial(_read_one, read_contract_file, "contracts", max_file_mb(limit_mb))
+    for report, records, rejects in _read_all(files, read, jobs):
+        inputs.rejects += rejects
+        for rec in records:
+            _keep_once(kept, rec, report)
+        inputs.reports.append(report)
     inputs.records = [rec for rec, _ in kept.values()]
     inputs.report_of = {rid: report for rid, (_, report) in kept.items()}
     return inputs
+
+
+def _read_one(reader: Callable, source: str, limit: float, path: Path) -> tuple[FileReport, list[dict], list[dict]]:
+    """One file's (stamped report, records, rejects): everything about a file that needs no other
+    file, so a worker process can do it. A refused or failed file is a rejected file with the reason."""
+    try:
+        if reason := _refused(path, limit):
+            raise _Refused(reason)
+        result = reader(path)
+    except Exception as exc:  # noqa: BLE001 - no single file may take the build down
+        report, reject = rejected_file(path, source, _failure(path, exc))
+        return _stamp(report, path), [], [reject]
+    return _stamp(file_report(result), path), result.records, result.rejects
+
+
+def _read_all(paths: list[Path], read: Callable, jobs: int) -> Iterator[tuple]:
+    """``read`` of each path, in the paths' order: in this process with one job, else in ``jobs``
+    worker processes, at most two files per worker ahead of the caller so results are not all held."""
+    if jobs <= 1 or len(paths) <= 1:
+        yield from map(read, paths)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing's imports: only with a pool
+
+    with ProcessPoolExecutor(min(jobs, len(paths))) as pool:
+        todo = iter(paths)
+        ahead = collections.deque((p, _submit(pool, read, p)) for p in itertools.islice(todo, 2 * jobs))
+        while ahead:
+            path, future = ahead.popleft()
+            if (following := next(todo, None)) is not None:
+                ahead.append((following, _submit(pool, read, following)))
+            try:
+                yield future.result()
+            except Exception:  # noqa: BLE001 - a worker died (killed, out of memory) or its result did not pickle
+                yield read(path)  # so this file (and, the pool broken, the rest) is read here, as with one job
+
+
+def _submit(pool: ProcessPoolExecutor, read: Callable, path: Path) -> Future:
+    """The pool's future for a file; once a worker has died the pool takes no more, so the failure."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(read, path)
+    except BrokenProcessPool as exc:
+        future: Future = Future()
+        future.set_exception(exc)
+        return future
 
 
 def _keep_once(kept: dict[str, tuple[dict, FileReport]], rec: dict, report: FileReport) -> None:
@@ -231,13 +273,15 @@ def build(
     today: dt.date | None = None,
     survey_date: dt.date | None = None,
     max_file_mb: float | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Read the inputs and write the database at ``out``; raises BuildError before writing.
 
     ``survey_date`` (``--survey-date``) dates the survey returns that carry no date of their own;
-    ``max_file_mb`` (``--max-file-mb``, else ``$CITYTOOLS_MAX_FILE_MB``, else 512) is the largest file read."""
+    ``max_file_mb`` (``--max-file-mb``, else ``$CITYTOOLS_MAX_FILE_MB``, else 512) is the largest file read;
+    ``jobs`` (``--jobs``) is how many worker processes read files at once (1: all in this process)."""
     with _collector_paused():
-        return _build(out, surveys, contracts, command, today, survey_date, max_file_mb)
+        return _build(out, surveys, contracts, command, today, survey_date, max_file_mb, jobs)
 
 
 @contextlib.contextmanager
@@ -261,12 +305,13 @@ def _build(
     today: dt.date | None,
     survey_date: dt.date | None,
     max_file_mb: float | None,
+    jobs: int,
 ) -> BuildResult:
     """``build`` itself (see there)."""
     started = _now()
     run_id = uuid.uuid4().hex[:12]
-    inputs = read_surveys(surveys or [], survey_date, max_file_mb)
-    found = read_contracts(contracts or [], max_file_mb)
+    inputs = read_surveys(surveys or [], survey_date, max_file_mb, jobs)
+    found = read_contracts(contracts or [], max_file_mb, jobs)
     inputs.reports += found.reports
     inputs.records += found.records
     inputs.rejects += found.rejects

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import operator
 import os
 import sys
 from pathlib import Path
@@ -142,9 +143,11 @@ def _check(table: str, rows: list[dict]) -> None:
 def _columns(table: str, rows: list[dict]) -> dict[str, np.ndarray]:
     """Rows (checked by ``_check``) as one NumPy array per column of the table, which DuckDB scans
     directly: no pandas to import (a quarter of an empty build's start-up) nor frame to build."""
+    kinds = schema.columns(table)
+    tuples = map(operator.itemgetter(*kinds), rows)  # a tuple per row (every table has 2 columns or more)
     out = {}
-    for column, kind in schema.columns(table).items():
-        values = [_cell(r[column], kind) for r in rows] if kind == "JSON" else [r[column] for r in rows]
+    for (column, kind), values in zip(kinds.items(), zip(*tuples, strict=True), strict=True):  # transposed in C
+        values = [_cell(v, kind) for v in values] if kind == "JSON" else list(values)
         out[column] = _numbers(values) if kind in NUMERIC else _objects(values)
     return out
 

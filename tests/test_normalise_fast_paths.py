@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import ftfy
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -11,6 +15,8 @@ from etl.normalise.scope import _decide, decide
 from etl.normalise.suppliers import resolve_suppliers
 from etl.records import blank_record
 from tests.test_parsers_never_raise import runs
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @given(st.text(alphabet="0123456789", min_size=1, max_size=14) | st.from_regex(r"\d{10,14}", fullmatch=True))
@@ -56,6 +62,17 @@ def test_text_with_pound_signs_is_what_ftfy_would_give(text):
 
 def test_text_needing_ftfy_still_goes_through_it():
     assert names._clean("\u00a3 caf\u00c3\u00a9 &amp; co") == "\u00a3 caf\u00e9 & co"
+
+
+def test_ftfy_is_imported_only_once_some_text_needs_it():
+    """A build whose text is plain ASCII never pays ftfy's start-up."""
+    code = (
+        "import sys; from etl.build import build; from etl.normalise.names import clean_text;"
+        " clean_text('Plain Ltd'); print('ftfy' in sys.modules, end=' ');"
+        " clean_text('caf\u00c3\u00a9'); print('ftfy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout == "False True\n"
 
 
 def _notice(**fields) -> dict:

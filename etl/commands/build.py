@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 from etl.commands import DEFAULT_CONTRACTS, DEFAULT_DB, DEFAULT_SURVEYS
 
 HELP = "build the database from survey returns and contract data"
+MAX_JOBS = 8
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="refuse (reject unread) an input file bigger than this (default $CITYTOOLS_MAX_FILE_MB, else 512)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=default_jobs(),
+        metavar="N",
+        help=f"read up to N input files at once, each in its own process; 1: one after another"
+        f" (default {default_jobs()}: this machine's cores, at most {MAX_JOBS})",
+    )
     parser.add_argument("--report", type=Path, help="also write the per-file accounting as JSON here")
     parser.add_argument(
         "--parquet", type=Path, metavar="DIR", help="also write every table as DIR/<table>.parquet (for other engines)"
@@ -52,6 +62,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print every warning (not one per kind), and each survey header and what it was mapped to",
     )
+
+
+def default_jobs() -> int:
+    """One reading process per core this process may use, capped: more only hold more files in memory."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, MAX_JOBS))
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of jobs, 1 or more")
+    return value
 
 
 def _iso_date(text: str) -> dt.date:
@@ -88,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             command=" ".join(sys.argv),
             survey_date=args.survey_date,
             max_file_mb=args.max_file_mb,
+            jobs=args.jobs,
         )
     except BuildError as exc:
         print(f"build failed, database left as it was: {exc}", file=sys.stderr)
