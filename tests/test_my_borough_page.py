@@ -525,13 +525,47 @@ def test_bucketed_neighbours_equal_every_pair_compared():
 
 
 def test_survey_returns_are_read_once_per_build_and_reader(full_sample_build):
-    """The page asks on every click; the answer is kept per build and per reader (member or not)."""
+    """The page asks on every click; every borough's answer is kept per build and per reader (member or
+    not), read when the build is opened, so no borough's first click pays a statement for it."""
     from dashboard import cache
     from dashboard.queries import my_borough as q
 
     cache.clear()
     for member in (True, False, True):
         with access.members(member), db.cursor(full_sample_build[0]) as cur:
-            assert q.survey_returns(cur, ["E09000007"]) == q.survey_returns.uncached(cur, ["E09000007"])
-    kept = [k for k in cache._results if k[1].endswith("my_borough.survey_returns")]
+            every = q.returns_by_borough.uncached(cur)
+            assert set(every) == set(reference.borough_names()) and any(every.values())
+            statements = []
+            recorder = _Recorder(cur, statements)
+            cache.bind(recorder, cache.build_of(cur))
+            try:
+                assert q.survey_returns(recorder, ["E09000007", "E09000001"]) == {
+                    c: every[c] for c in ("E09000001", "E09000007")
+                }
+            finally:
+                cache.unbind(recorder)
+            assert statements == []  # the warm-up read them when the cursor was handed out
+    kept = [k for k in cache._results if k[1].endswith("my_borough.returns_by_borough")]
     assert len(kept) == 2 and {k[0][-1] for k in kept} == {True, False}
+
+
+def test_survey_returns_of_a_code_outside_the_list_are_still_counted(full_sample_build):
+    from dashboard.queries import my_borough as q
+
+    with db.cursor(full_sample_build[0]) as cur:
+        assert q.survey_returns(cur, ["E09999999"]) == {"E09999999": 0}
+        assert q.survey_returns(cur, []) == {}
+
+
+class _Recorder:
+    """A cursor that notes each statement it is sent."""
+
+    def __init__(self, cur, log):
+        self._cur, self._log = cur, log
+
+    def execute(self, sql, params=None):
+        self._log.append(sql)
+        return self._cur.execute(sql, params)
+
+    def __getattr__(self, name):
+        return getattr(self._cur, name)

@@ -6,7 +6,7 @@ of the borough; these tests hold it to that Python (``dashboard.status``, the ta
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -72,6 +72,17 @@ def test_listing_counts_the_ended_it_hides(sample_cur):
     assert hidden["all"] == shown["all"] == shown["listed"]
     assert hidden["listed"] == shown["listed"] - len(ended)
     assert not {r["contract_id"] for r in ended} & {r["contract_id"] for r in hidden["rows"]}
+
+
+def test_listing_counts_a_borough_whose_contracts_have_all_ended(sample_cur):
+    """Nothing to list, yet the ended ones are counted (the page says how many it hides)."""
+    code = "E09000007"
+    shown = q.listing(sample_cur, code, {}, TODAY, True, 1, 1000)
+    later = max(r["max_end"] or r["end"] for r in shown["rows"] if r["max_end"] or r["end"])
+    after = later + timedelta(days=400)
+    dated = [r for r in shown["rows"] if status.status(r["end"], r["max_end"], after) == "ended"]
+    got = q.listing(sample_cur, code, {"end_to": later.isoformat()}, after, False, 3, 20)
+    assert dated and got == {"rows": [], "all": len(dated), "listed": 0}
 
 
 def test_the_model_reads_one_page_not_the_whole_borough(sample_cur):
