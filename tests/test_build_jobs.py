@@ -33,6 +33,12 @@ def tables(db: Path) -> dict[str, list[tuple]]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def pool_for_small_inputs(monkeypatch):
+    """The fixtures are small: without this they would be read in-process whatever ``jobs`` says."""
+    monkeypatch.setattr(build_module, "POOL_MIN_BYTES", 0)
+
+
 def built(tmp_path: Path, name: str, jobs: int, **inputs) -> tuple[dict, object]:
     result = build(tmp_path / f"{name}.duckdb", jobs=jobs, **inputs)
     return tables(tmp_path / f"{name}.duckdb"), result
@@ -79,6 +85,15 @@ def test_a_reader_error_in_a_worker_is_the_files_reason_and_a_dead_worker_loses_
     read_here = [r.file for r in result.files if r.status != "rejected"]
     assert refused and "ocds_flat_packages.csv" in read_here  # the killed worker's file was read in this process
     assert all(r.balanced for r in result.files)
+
+
+def test_a_small_input_is_read_in_this_process_whatever_the_jobs(tmp_path, monkeypatch):
+    """Below ``POOL_MIN_BYTES`` no worker is started: the reader runs here (it would refuse in a worker)."""
+    monkeypatch.setattr(build_module, "POOL_MIN_BYTES", 10 * 2**20)
+    monkeypatch.setattr(build_module, "read_contract_file", _reader_failing_in_workers)
+    result = build(tmp_path / "db.duckdb", contracts=[FIXTURES / "contracts"], jobs=2)
+    assert not [r for r in result.files if "worker refused" in (r.reason or "")]
+    assert [r.file for r in result.files if r.file.endswith("packages.csv") and r.status != "rejected"]
 
 
 def test_jobs_option_takes_a_whole_number_from_one_up():
