@@ -581,8 +581,27 @@ def register_partial(
 
     def url_to_results(search, pathname, shown, shell_search, shell_href, *values):
         children, canonical, kept = redrawn(view, render, search, pathname, shown, values)
-        return children, canonical, *shell_location(search, shell_search, shell_href), *kept
+        return canonical, children, *shell_location(search, shell_search, shell_href), *kept
 
+    wire_partial(app, ids, [(target, "children")], controls, buttons, (options_to_url, url_to_results))
+
+
+def wire_partial(
+    app: dash.Dash,
+    ids: tuple[str, str],
+    parts: Sequence[tuple[str, str]],
+    controls: Sequence[tuple[str, str]],
+    buttons: Sequence[str],
+    handlers: tuple[Callable, Callable],
+) -> None:
+    """The two callbacks of options that write the URL and redraw only ``parts`` of the results
+    (``register_partial``'s, and Expiring's, which redraws several parts). ``handlers[0]`` takes the
+    controls' values, the buttons' clicks and the location's search, and returns the new search;
+    ``handlers[1]`` takes the search, pathname, shown ``data-search``, the shell location's search
+    and href and the controls' values, and returns the new ``data-search``, each part, the shell's
+    search and href, and each control's value."""
+    location, target = ids
+    options_to_url, url_to_results = handlers
     app.callback(
         Output(location, "search"),
         *(Input(i, prop) for i, prop in controls),
@@ -591,8 +610,8 @@ def register_partial(
         prevent_initial_call=True,
     )(options_to_url)
     app.callback(
-        Output(target, "children"),
         Output(target, "data-search"),
+        *(Output(i, prop) for i, prop in parts),
         Output(filters.URL, "search", allow_duplicate=True),
         Output(filters.URL, "href", allow_duplicate=True),
         *(Output(i, prop, allow_duplicate=True) for i, prop in controls),

@@ -21,10 +21,10 @@ import dash
 import dash_bootstrap_components as dbc
 import duckdb
 import flask
-from dash import Input, Output, State, dcc, html
+from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import access, db, exports, filters, links
+from dashboard import access, db, exports, links
 from dashboard import layout as ui
 from dashboard.figures.expiring import month_bar
 from dashboard.format import long_date as format_date
@@ -498,25 +498,5 @@ def register(app: dash.Dash) -> None:
     """The page's callbacks and its ``/calendar.ics`` route, on ``app`` (called by ``create_app``): an
     option writes the page's location (``refresh=False``: the router draws nothing), which redraws
     the parts of the results that change."""
-    app.callback(
-        Output(LOCATION, "search"),
-        *(Input(i, prop) for i, prop in CONTROLS),
-        *(Input(b, "n_clicks") for b in BUTTONS),
-        State(LOCATION, "search"),
-        prevent_initial_call=True,
-    )(options_to_url)
-    app.callback(
-        Output(RESULTS, "data-search"),
-        *(Output(i, prop) for i, prop in PARTS),
-        Output(filters.URL, "search", allow_duplicate=True),
-        Output(filters.URL, "href", allow_duplicate=True),
-        *(Output(i, prop, allow_duplicate=True) for i, prop in CONTROLS),
-        Input(LOCATION, "search"),
-        State(LOCATION, "pathname"),
-        State(RESULTS, "data-search"),
-        State(filters.URL, "search"),
-        State(filters.URL, "href"),
-        *(State(i, prop) for i, prop in CONTROLS),
-        prevent_initial_call=True,
-    )(url_to_results)
+    ui.wire_partial(app, (LOCATION, RESULTS), PARTS, CONTROLS, BUTTONS, (options_to_url, url_to_results))
     app.server.add_url_rule("/calendar.ics", "citytools_calendar", calendar_ics, methods=["GET"])
