@@ -168,6 +168,18 @@ def test_no_versions_in_the_page_config_or_the_favicon_link(client):
     assert "_favicon.ico" in html
 
 
+def test_the_page_does_not_link_the_babel_polyfill(client):
+    """Dash links @babel/polyfill; the page leaves it out and keeps every other script in order."""
+    html = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert not [s for s in scripts if "polyfill" in s]
+    names = [s.rsplit("/", 1)[-1].split(".")[0] for s in scripts]
+    assert names.index("react@18") < names.index("react-dom@18") < names.index("dash_renderer")
+    polyfill = '<script src="/x/deps/polyfill@7.v4_4_1m1.12.1.min.js"></script>\n'
+    dash_tags = polyfill + '<script src="/x/deps/react@18.js"></script>'
+    assert serving.without_polyfill(dash_tags) == '<script src="/x/deps/react@18.js"></script>'
+
+
 def test_the_development_server_names_no_versions(tiny_db):
     from werkzeug.serving import make_server
 

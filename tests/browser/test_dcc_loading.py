@@ -6,6 +6,8 @@ waits for it rather than loading the file a second time. These tests hold both h
 added to the page once (also when its response is held back so that the charts mount first), the
 charts draw, and the page runs under the app's Content-Security-Policy without errors. dcc.Markdown's
 highlight.js is never fetched (the app's Markdown has no code blocks) and Markdown tables still draw.
+Dash's @babel/polyfill is not linked (``dashboard.serving.POLYFILL_SCRIPT``): every lazily loaded
+dcc chunk and AG Grid still loads, through the ``regeneratorRuntime`` that Dash's loader reads.
 """
 
 from __future__ import annotations
@@ -83,4 +85,24 @@ def test_markdown_tables_draw_without_fetching_highlight_js(strict, live_app):
     page.wait_for_load_state("networkidle")
     assert any("async-markdown" in url for url in fetched)
     assert not [url for url in fetched if "highlight" in url]
+    assert errors == []
+
+
+def test_without_the_babel_polyfill_every_lazy_component_still_loads(strict, live_app):
+    """Dash's loader for lazy components (charts, dropdowns, Markdown, AG Grid) calls the global
+    ``regeneratorRuntime``, which the polyfill used to set: it is there, and each kind draws."""
+    page, errors = strict
+    base, _ = live_app
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(base + "/?borough=E09000007")
+    _drawn(page)
+    assert page.evaluate("() => typeof regeneratorRuntime.wrap") == "function"
+    page.locator("#filter-borough").click()
+    expect(page.locator(".dash-dropdown-option").first).to_be_attached(timeout=TIMEOUT)
+    page.goto(base + "/contracts")
+    expect(page.locator("#content .ag-row").first).to_be_attached(timeout=TIMEOUT)
+    page.goto(base + "/suppliers")
+    expect(page.locator("#content .markdown-table table").first).to_be_attached(timeout=TIMEOUT)
+    assert not [url for url in fetched if "polyfill" in url]
     assert errors == []
