@@ -62,8 +62,17 @@ _NOT_KEY = re.compile(r"[^0-9a-z]+")
 # --------------------------------------------------------------------------- calendar rules
 
 
+DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """calendar.monthrange's day count without its weekday: the dashboard shifts thousands of
+    dates per request (windows, lead times), and monthrange cost ~12 us each of them."""
+    return 29 if month == 2 and calendar.isleap(year) else DAYS_IN_MONTH[month - 1]
+
+
 def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, days_in_month(year, month))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -74,8 +83,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
+    last = days_in_month(year, month)
+    if day.day == days_in_month(day.year, day.month):
         return dt.date(year, month, last)
     return dt.date(year, month, min(day.day, last))
 

@@ -104,3 +104,18 @@ def test_add_months_keeps_month_ends():
     assert add_months(D(2027, 3, 31), 24) == D(2029, 3, 31)
     assert add_months(D(2027, 2, 28), 12) == D(2028, 2, 29)
     assert add_months(D(2027, 1, 15), 1) == D(2027, 2, 15)
+
+
+def test_days_in_month_agrees_with_the_calendar_module():
+    """add_months counts days itself (monthrange also works out a weekday): the same answer
+    for every month of three centuries, leap years and 1900/2000/2100 among them."""
+    import calendar
+
+    from etl.reference import days_in_month, month_end
+
+    for year in range(1900, 2201):
+        for month in range(1, 13):
+            assert days_in_month(year, month) == calendar.monthrange(year, month)[1], (year, month)
+    assert month_end(2100, 2) == D(2100, 2, 28)
+    assert add_months(D(2000, 2, 29), -12) == D(1999, 2, 28)
+    assert add_months(D(2099, 11, 30), 3) == D(2100, 2, 28)
