@@ -4,6 +4,11 @@ Every contract loaded into pandas when the app starts, a callback on the URL tha
 frame by the five URL filters (borough, supplier, system, service area, end dates) and draws
 three Plotly Express figures and a table of the first 100 rows, as tutorials build it. City
 Tools' pages are compared with its callback over the same filter sets.
+
+In the browser a third app is timed beside the two: the smallest Dash app that draws one chart
+from the URL (no data, plotly.js's basic bundle, as City Tools serves it). What it takes to settle
+is what every Dash page pays before drawing anything of its own (React, the renderer, plotly.js),
+so it shows how near the filtered-URL budget (half the usual pattern's time) a Dash app can get.
 """
 
 from __future__ import annotations
@@ -97,11 +102,34 @@ BROWSER_RUNS = 3  # fresh tabs per app, after one warm-up
 # settled: the network idle and, for City Tools' overview, its charts drawn; for the peer, its three figures
 OURS_READY = "#overview-borough-chart .main-svg"
 PEER_READY = "#peer-out .js-plotly-plot .main-svg"
+SMALLEST_READY = "#smallest-out .js-plotly-plot .main-svg"
+
+
+def create_smallest():
+    """The smallest Dash app that draws a chart from the URL: the floor under any Dash page."""
+    import dash
+    import flask
+    from dash import Input, Output, dcc, html
+
+    from dashboard import serving
+
+    app = dash.Dash(__name__)
+    app.layout = html.Div([dcc.Location(id="url"), html.Div(id="smallest-out")])
+
+    @app.callback(Output("smallest-out", "children"), Input("url", "search"))
+    def draw(search):
+        bars = {"type": "bar", "orientation": "h", "x": [3, 2, 1], "y": ["a", "b", "c"], "name": search or ""}
+        return dcc.Graph(figure={"data": [bars]})
+
+    # the same plotly.js file City Tools serves where dcc.Graph asks for it
+    app.server.add_url_rule("/" + serving.PLOTLY_URL, "plotly_basic", lambda: flask.send_file(serving.PLOTLY_BASIC))
+    return app
 
 
 @contextlib.contextmanager
-def serving_peer(db: Path) -> Iterator[str]:
-    """The peer app served by werkzeug in a thread on a free loopback port; its base URL."""
+def serving(app) -> Iterator[str]:
+    """A Dash app (the peer, the smallest) served by werkzeug in a thread on a free loopback port;
+    its base URL."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from bench.serve import free_port
@@ -110,7 +138,6 @@ def serving_peer(db: Path) -> Iterator[str]:
         def log_request(self, *args) -> None:  # the bench prints figures, not an access log
             pass
 
-    app, _ = create_peer(db)
     server = make_server("127.0.0.1", free_port(), app.server, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -140,20 +167,34 @@ def browser_run(db: Path, scale: int, search: str) -> list[dict]:
     from bench.pages import _figure
     from bench.serve import gunicorn
 
-    with gunicorn(db, 1) as (ours, _), serving_peer(db) as theirs, sync_playwright() as p:
+    with (
+        gunicorn(db, 1) as (ours, _),
+        serving(create_peer(db)[0]) as theirs,
+        serving(create_smallest()) as smallest,
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        times: dict[str, list[float]] = {"ours": [], "peer": []}
+        times: dict[str, list[float]] = {"ours": [], "peer": [], "smallest": []}
         for _ in range(BROWSER_RUNS + 1):  # the first of each is a warm-up (caches, connections)
             times["ours"].append(settled_ms(browser, f"{ours}/{search}", OURS_READY))
             times["peer"].append(settled_ms(browser, f"{theirs}/{search}", PEER_READY))
+            times["smallest"].append(settled_ms(browser, f"{smallest}/{search}", SMALLEST_READY))
         browser.close()
-    ours_ms, peer_ms = times["ours"][1:], times["peer"][1:]
+    ours_ms, peer_ms, smallest_ms = times["ours"][1:], times["peer"][1:], times["smallest"][1:]
     ratio = statistics.median(ours_ms) / statistics.median(peer_ms)
+    floor = statistics.median(smallest_ms) / statistics.median(peer_ms)
     return [
         _figure("peer", f"filtered URL settled in Chromium, City Tools ({search})", scale, ours_ms, "ms", None),
         _figure("peer", f"filtered URL settled in Chromium, usual pattern ({search})", scale, peer_ms, "ms", None),
+        _figure(
+            "peer", "filtered URL settled in Chromium, smallest Dash app (one chart)", scale, smallest_ms, "ms", None
+        ),
         {
             **_figure("peer", "filtered URL settled: City Tools / usual pattern", scale, [ratio], "x", 0.5),
+            "runs": BROWSER_RUNS,
+        },
+        {
+            **_figure("peer", "filtered URL settled: smallest Dash app / usual pattern", scale, [floor], "x", None),
             "runs": BROWSER_RUNS,
         },
     ]
