@@ -108,7 +108,6 @@ SMALLEST_READY = "#smallest-out .js-plotly-plot .main-svg"
 def create_smallest():
     """The smallest Dash app that draws a chart from the URL: the floor under any Dash page."""
     import dash
-    import flask
     from dash import Input, Output, dcc, html
 
     from dashboard import serving
@@ -122,7 +121,7 @@ def create_smallest():
         return dcc.Graph(figure={"data": [bars]})
 
     # the same plotly.js file City Tools serves where dcc.Graph asks for it
-    app.server.add_url_rule("/" + serving.PLOTLY_URL, "plotly_basic", lambda: flask.send_file(serving.PLOTLY_BASIC))
+    app.server.add_url_rule("/" + serving.PLOTLY_URL, "plotly_basic", serving.plotly_basic)
     return app
 
 

@@ -13,9 +13,11 @@ import datetime as dt
 import html
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 REFDATA = Path(__file__).with_name("refdata")
 
@@ -67,7 +69,7 @@ DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 def days_in_month(year: int, month: int) -> int:
     """calendar.monthrange's day count without its weekday: the dashboard shifts thousands of
-    dates per request (windows, lead times), and monthrange cost ~12 us each of them."""
+    dates per request (windows, lead times)."""
     return 29 if month == 2 and calendar.isleap(year) else DAYS_IN_MONTH[month - 1]
 
 
@@ -110,9 +112,11 @@ def boroughs() -> tuple[Borough, ...]:
     )
 
 
-def borough_names() -> dict[str, str]:
-    """ONS code -> usual name."""
-    return {b.code: b.name for b in boroughs()}
+@cache
+def borough_names() -> Mapping[str, str]:
+    """ONS code -> usual name, built once: read-only, since every caller shares it (the ETL asks
+    for it per record, the dashboard several times per request)."""
+    return MappingProxyType({b.code: b.name for b in boroughs()})
 
 
 def _borough_spellings(b: Borough) -> set[str]:

@@ -502,7 +502,7 @@ def survey_record(
         file,
         record_id=stable_id(SOURCE, file, sheet, row),
         borough_code=code,
-        buyer_name=raw_borough or _borough_name(code),
+        buyer_name=raw_borough or borough_names()[code],
         supplier_raw=supplier_raw or None,
         system_raw=system_raw or None,
         stage="contract",
@@ -516,12 +516,6 @@ def survey_record(
     rec.update(_money_and_scores(values, rec["warnings"]))
     rec.update(_contact(values, rec["warnings"]))
     return rec, None
-
-
-@lru_cache(maxsize=64)
-def _borough_name(code: str) -> str:
-    """A borough's usual name, from a table looked up once, not built again for every record."""
-    return borough_names()[code]
 
 
 def _row_borough(values: dict, file_borough: str | None) -> tuple[str | None, str, str | None]:
