@@ -180,6 +180,54 @@ def test_the_page_does_not_link_the_babel_polyfill(client):
     assert serving.without_polyfill(dash_tags) == '<script src="/x/deps/react@18.js"></script>'
 
 
+GRID_TAG = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid[^"]*\.js)"></script>')
+DEFERRED = re.compile(r'<script id="citytools-deferred" type="application/json">([^<]*)</script>')
+
+
+@pytest.mark.parametrize("path", ["/", "/timeline", "/expiring?months=6", "/borough/E09000007", "/about"])
+def test_a_page_without_a_grid_names_ag_grid_instead_of_linking_it(client, path):
+    """AG Grid's 1.3 MB bundle is not linked where no grid is drawn; its URL is in a data block
+    (which the stand-in, assets/ag_grid_lazy.js, reads), and that URL serves the bundle."""
+    html = client.get(path).get_data(as_text=True)
+    assert not GRID_TAG.search(html)
+    (data,) = DEFERRED.findall(html)
+    url = json.loads(data)["dash_ag_grid"]
+    assert "/dash_ag_grid/dash_ag_grid" in url
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"window.dash_ag_grid" in response.get_data()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert html.index("citytools-deferred") < html.index(next(s for s in scripts if "ag_grid_lazy" in s))
+
+
+@pytest.mark.parametrize("path", ["/contracts", "/contracts?borough=E09000007", "/matrix"])
+def test_a_page_with_a_grid_links_ag_grid(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert len(GRID_TAG.findall(html)) == 1
+    assert not DEFERRED.search(html)
+
+
+def test_the_grid_views_are_the_pages_that_draw_a_grid():
+    """``GRID_VIEWS`` names every view whose page module uses dash_ag_grid, and no other."""
+    pages = Path(serving.__file__).parent / "pages"
+    drawing = {f.stem for f in pages.glob("*.py") if "dash_ag_grid" in f.read_text(encoding="utf-8")}
+    assert drawing == set(serving.GRID_VIEWS)
+    assert drawing <= {v.stem for v in views.ALL}
+
+
+def test_deferred_grid_moves_the_tag_into_a_data_block():
+    tags = '<script src="/a/react@18.js"></script>\n<script src="/a/dash_ag_grid/dash_ag_grid.v1m2.min.js"></script>\n'
+    assert serving.deferred_grid(tags, draws_grid=True) == tags
+    out = serving.deferred_grid(tags, draws_grid=False)
+    assert out == (
+        '<script id="citytools-deferred" type="application/json">'
+        '{"dash_ag_grid": "/a/dash_ag_grid/dash_ag_grid.v1m2.min.js"}</script><script src="/a/react@18.js"></script>\n'
+    )
+    assert serving.deferred_grid('<script src="/a/react@18.js"></script>', draws_grid=False) == (
+        '<script src="/a/react@18.js"></script>'
+    )
+
+
 def test_the_development_server_names_no_versions(tiny_db):
     from werkzeug.serving import make_server
 
