@@ -29,10 +29,12 @@ PEER_RATIO_BUDGET = 0.5  # City Tools' filtered page / the usual pattern's callb
 
 
 def database(n: int) -> Path:
-    """The database of scale ``n``, built once from its inputs by ``python -m etl build``."""
+    """The database of scale ``n``, built from its inputs by ``python -m etl build``, again when the ETL's
+    code is newer than it (a database an older ETL wrote is not what this code builds)."""
     folder = etl_bench.inputs(n)
     out = folder / "citytools.duckdb"
-    if not out.exists():
+    code = [p for p in (ROOT / "etl").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    if not out.exists() or any(p.stat().st_mtime > out.stat().st_mtime for p in code):
         cmd = [sys.executable, "-m", "etl", "build", "--surveys", str(folder / "surveys"), "--contracts",
                str(folder / "contracts"), "--out", str(out)]  # fmt: skip
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

