@@ -5,8 +5,9 @@
    timeline, the expiring list...). A page served at a path that draws a grid (/contracts,
    /matrix) links it as before; any other page links none and names its URL in the data block
    #citytools-deferred instead (dashboard/serving.py, deferred_grid). Then window.dash_ag_grid is
-   this stand-in: its AgGrid renders nothing until the real bundle has loaded (it loads it on its
-   first mount), then renders the real AgGrid with the same props.
+   this stand-in: its AgGrid draws an empty box of the grid's size until the real bundle has loaded
+   (it loads it on its first mount), then renders the real AgGrid with the same props. If the
+   bundle cannot be fetched, the box says so (role="alert") and the next grid to mount tries again.
 
    The stand-in stays window.dash_ag_grid after the bundle has run: the bundle's own assignment is
    caught by a setter, so the renderer never sees the component type change under a mounted grid
@@ -18,8 +19,10 @@
    or the stand-in would render itself.
 
    Tested in Chromium (tests/browser/test_grid_loading.py): no AG Grid request on a page without a
-   grid; a grid drawn after navigating to it in the page; sorting and row clicks still reach the
-   server; the page runs under the Content-Security-Policy without errors. */
+   grid; a grid reached in the app draws with the bundle fetched once, the stand-in still the class
+   the renderer resolves, getApiAsync answering and a sort (the grid's own setProps) reaching the
+   URL; a grid page opened directly links the bundle; a failed fetch leaves the message. All under
+   the Content-Security-Policy, without errors. */
 (function () {
   var block = document.getElementById("citytools-deferred");
   if (!block || window.dash_ag_grid) { return; }
