@@ -25,13 +25,19 @@ def _bundle_requests(fetched: list[str]) -> list[str]:
     return [url for url in fetched if BUNDLE in url]
 
 
+def _opened(page, url: str, ready: str) -> list[str]:
+    """Open ``url`` and wait for ``ready``; the list of every URL the page requests, kept up to date."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(url)
+    expect(page.locator(ready).first).to_be_attached(timeout=TIMEOUT)
+    return fetched
+
+
 def test_a_page_without_a_grid_does_not_fetch_ag_grid(strict, live_app):
     page, errors = strict
     base, _ = live_app
-    fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(r.url))
-    page.goto(base + "/?borough=E09000007")
-    expect(page.locator(DRAWN).first).to_be_attached(timeout=TIMEOUT)
+    fetched = _opened(page, base + "/?borough=E09000007", DRAWN)
     page.wait_for_load_state("networkidle")
     assert _bundle_requests(fetched) == []
     assert page.evaluate("() => window.dash_ag_grid.AgGrid.dashRenderType") is True
@@ -42,10 +48,7 @@ def test_a_page_without_a_grid_does_not_fetch_ag_grid(strict, live_app):
 def test_a_grid_reached_in_the_app_loads_once_draws_and_sorts(strict, live_app):
     page, errors = strict
     base, _ = live_app
-    fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(r.url))
-    page.goto(base + "/")
-    expect(page.locator(DRAWN).first).to_be_attached(timeout=TIMEOUT)
+    fetched = _opened(page, base + "/", DRAWN)
     stand_in = page.evaluate_handle("() => window.dash_ag_grid.AgGrid")
     page.locator("#nav-contracts").click()
     expect(page.locator(ROWS).first).to_be_attached(timeout=TIMEOUT)
@@ -76,10 +79,7 @@ def test_a_grid_reached_in_the_app_loads_once_draws_and_sorts(strict, live_app):
 def test_a_grid_page_opened_directly_links_the_bundle(strict, live_app):
     page, errors = strict
     base, _ = live_app
-    fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(r.url))
-    page.goto(base + "/contracts")
-    expect(page.locator(ROWS).first).to_be_attached(timeout=TIMEOUT)
+    fetched = _opened(page, base + "/contracts", ROWS)
     assert page.evaluate("() => document.getElementById('citytools-deferred')") is None
     assert len(_bundle_requests(fetched)) == 1
     assert errors == []
