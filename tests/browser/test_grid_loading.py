@@ -89,8 +89,7 @@ def test_a_bundle_that_fails_to_load_leaves_a_message(strict, live_app):
     page, errors = strict
     base, _ = live_app
     page.route(f"**/{BUNDLE}*", lambda route: route.fulfill(status=503, body="unavailable"))
-    page.goto(base + "/")
-    expect(page.locator(DRAWN).first).to_be_attached(timeout=TIMEOUT)
+    _opened(page, base + "/", DRAWN)
     page.locator("#nav-contracts").click()
     alert = page.locator(".contracts-grid[role='alert']")
     expect(alert).to_contain_text("AG Grid's script failed to load", timeout=TIMEOUT)
