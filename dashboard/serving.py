@@ -25,6 +25,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
+from dashboard import views
 from dashboard.texts import PRODUCT
 
 MAX_BODY = 256 * 1024  # bytes; the largest callback body the app sends is a few KB
@@ -292,8 +293,6 @@ def deferred_grid(scripts: str, draws_grid: bool) -> str:
 
 def draws_grid(app: dash.Dash) -> bool:
     """Whether the page this request asks for is one of ``GRID_VIEWS``."""
-    from dashboard import views
-
     view = views.at("/" + _relative(app))
     return view is not None and view.stem in GRID_VIEWS
 
