@@ -25,7 +25,10 @@ FOLDERS = ("find-a-tender", "contracts-finder-ocds")
 
 
 def floor(path) -> dict:
-    """Releases, ocids, and the seconds json.loads and ocdsmerge take over one JSON Lines file."""
+    """Releases, ocids, and the seconds json.loads and ocdsmerge take over one JSON Lines file.
+
+    The merge is ocdsmerge's own loop, not ``etl.extract.ocds.compile_releases``: that adds the
+    ETL's checks (same-date conflicts, shared ids), which are City Tools' work, not the floor."""
     from ocdsmerge import CompiledRelease
 
     lines = path.read_bytes().splitlines()
